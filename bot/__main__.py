@@ -1,0 +1,87 @@
+"""python -m bot <command> — the one command line for operators, developers and the demo."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Callable, Coroutine, Sequence
+from typing import Any
+
+from bot.config import ConfigError, load_settings
+
+Command = Callable[[argparse.Namespace], Coroutine[Any, Any, int]]
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m bot", description="心桥 Xinqiao")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub.add_parser("run", help="run the bot (long polling); creates or upgrades the database")
+    demo = sub.add_parser("demo", help="sandbox + bot + web page; no token or network needed")
+    demo.add_argument("--port", type=int, default=8080, help="web page and sandbox port")
+    demo.add_argument("--host", default="127.0.0.1")
+    demo.add_argument("--db", default="", help="database URL (default: a fresh SQLite file)")
+    mig = sub.add_parser("migrate", help="upgrade (or downgrade) the database schema")
+    mig.add_argument("revision", nargs="?", default="head")
+    mig.add_argument("--down", action="store_true", help="downgrade to REVISION instead")
+    sub.add_parser("doctor", help="check token, API, database, staff chat and locales")
+    inv = sub.add_parser("invite", help="make an invitation link")
+    inv.add_argument("role", choices=["guardian", "child"])
+    inv.add_argument("--service-point", default="", help="service point code")
+    inv.add_argument("--uses", type=int, default=1)
+    inv.add_argument("--days", type=int, default=0, help="valid for N days (default from config)")
+    sp = sub.add_parser("service-point", help="add or list service points")
+    sp_sub = sp.add_subparsers(dest="action", required=True)
+    add = sp_sub.add_parser("add")
+    add.add_argument("--code", required=True)
+    add.add_argument("--name", required=True)
+    add.add_argument(
+        "--kind",
+        default="children_home",
+        choices=["children_home", "protection_station", "social_work_station", "school", "other"],
+    )
+    add.add_argument("--region", default="")
+    add.add_argument("--director", default="", help="the 儿童主任's name")
+    add.add_argument("--staff-chat-id", type=int, default=None)
+    sp_sub.add_parser("list")
+    i18n = sub.add_parser("i18n", help="translators: refresh catalogs from content")
+    i18n.add_argument("action", choices=["update", "check"])
+    return p
+
+
+def _commands() -> dict[str, Command]:
+    from bot.cli import admin, demo, doctor, run
+
+    return {
+        "run": run.run,
+        "demo": demo.demo,
+        "migrate": run.migrate,
+        "doctor": doctor.doctor,
+        "invite": admin.invite,
+        "service-point": admin.service_point,
+        "i18n": admin.i18n,
+    }
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        level = load_settings().log_level.upper()
+    except ConfigError:
+        level = "INFO"
+    logging.basicConfig(
+        level=getattr(logging, level, logging.INFO),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        return asyncio.run(_commands()[args.command](args))
+    except ConfigError as exc:
+        print(f"Configuration error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

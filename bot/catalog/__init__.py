@@ -1,0 +1,5 @@
+"""Loads content/ (strings, templates, gettext catalogs) and renders replies per locale."""
+
+from bot.catalog.catalog import ContentCatalog, load_catalog
+
+__all__ = ["ContentCatalog", "load_catalog"]

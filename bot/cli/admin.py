@@ -1,0 +1,106 @@
+"""Operator commands: invitations, service points, translation catalogs."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+
+from aiogram.exceptions import TelegramAPIError
+from aiohttp import ClientError
+
+from bot.app import LOCALES, make_bot
+from bot.catalog import load_catalog
+from bot.catalog.maintain import update_catalogs
+from bot.config import Settings, load_settings
+from bot.db import migrate
+from bot.db.engine import make_engine, make_sessionmaker
+from bot.db.uow import SqlUnitOfWorkFactory
+from bot.domain.clock import SystemClock
+from bot.domain.people import Role, ServicePointKind
+from bot.services.staff_invites import StaffInvites
+from content import CONTENT_DIR
+
+log = logging.getLogger(__name__)
+
+
+async def _bot_username(settings: Settings) -> str:
+    if settings.bot_token is None:
+        return "YOUR_BOT"
+    bot = make_bot(settings)
+    try:
+        me = await bot.get_me()
+        return me.username or "YOUR_BOT"
+    except (TelegramAPIError, ClientError, TimeoutError) as exc:
+        log.warning("could not ask Telegram for the bot's name: %s", type(exc).__name__)
+        return "YOUR_BOT"
+    finally:
+        await bot.session.close()
+
+
+async def invite(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    engine = make_engine(settings.database_url)
+    try:
+        await migrate.upgrade(engine)
+        uow = SqlUnitOfWorkFactory(make_sessionmaker(engine))
+        service = StaffInvites(
+            uow,
+            SystemClock(),
+            settings.invite_days,
+            await _bot_username(settings),
+            frozenset(settings.admin_ids),
+        )
+        outcome = await service.from_cli(
+            Role(args.role), args.service_point, max(1, args.uses), max(0, args.days)
+        )
+    finally:
+        await engine.dispose()
+    catalog = load_catalog(CONTENT_DIR, LOCALES, settings.default_locale.value)
+    reply = outcome.replies[0]
+    print(catalog.render(reply, settings.default_locale.value).text)
+    return 0 if reply.template == "staff/invite_link" else 1
+
+
+async def service_point(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    engine = make_engine(settings.database_url)
+    try:
+        await migrate.upgrade(engine)
+        uow = SqlUnitOfWorkFactory(make_sessionmaker(engine))
+        async with uow() as u:
+            if args.action == "add":
+                if await u.service_points.by_code(args.code):
+                    print(f"a service point with code {args.code} exists already")
+                    return 1
+                sp = await u.service_points.add(
+                    args.code,
+                    args.name,
+                    ServicePointKind(args.kind),
+                    args.region,
+                    args.director,
+                    args.staff_chat_id,
+                )
+                await u.commit()
+                print(f"added {sp.code}: {sp.name}")
+            else:
+                for sp in await u.service_points.all():
+                    chat = sp.staff_chat_id or "-"
+                    print(f"{sp.code}\t{sp.kind.value}\t{sp.name}\tstaff chat {chat}")
+    finally:
+        await engine.dispose()
+    return 0
+
+
+async def i18n(args: argparse.Namespace) -> int:
+    if args.action == "update":
+        missing = update_catalogs(CONTENT_DIR, list(LOCALES))
+        for locale, count in missing.items():
+            print(f"{locale}: {count} message(s) need a translation")
+        return 0
+    from bot.catalog.checks import catalog_problems
+
+    problems = catalog_problems(CONTENT_DIR, list(LOCALES))
+    for line in problems:
+        print(line)
+    print("catalogs ok" if not problems else f"{len(problems)} problem(s)")
+    return 1 if problems else 0

@@ -1,0 +1,138 @@
+"""Settings from the environment and `.env`, read once at start-up and passed down.
+
+The variable names are a public contract (see `.env.example`); keep them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from bot.domain.locale import Locale
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./var/xinqiao.db"
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message names the key and fits on one line."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    bot_token: SecretStr | None = None
+    telegram_api_url: str = "https://api.telegram.org"
+    database_url: str = DEFAULT_DATABASE_URL
+    redis_url: str | None = None
+    staff_chat_id: int | None = None
+    admin_ids: Annotated[tuple[int, ...], NoDecode] = ()
+    default_locale: Locale = Locale.ZH_HANS
+    timezone: str = "Asia/Shanghai"
+    log_level: str = "INFO"
+    # How long an invitation link stays valid when its creator does not say.
+    invite_days: int = Field(default=14, ge=1, le=365)
+
+    @field_validator("bot_token", mode="before")
+    @classmethod
+    def _token(cls, v: Any) -> Any:
+        if v in (None, ""):
+            return None
+        text = str(v).strip()
+        bot_id, _, secret = text.partition(":")
+        if not bot_id.isdigit() or not secret:
+            raise ValueError("expected the form 123456789:AA... as given by @BotFather")
+        return text
+
+    @field_validator("telegram_api_url")
+    @classmethod
+    def _api_url(cls, v: str) -> str:
+        parts = urlsplit(v.strip())
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError("expected an http(s) URL such as https://api.telegram.org")
+        return v.strip().rstrip("/")
+
+    @field_validator("database_url")
+    @classmethod
+    def _db_url(cls, v: str) -> str:
+        scheme = v.strip().split("://", 1)[0]
+        if "://" not in v or not scheme.startswith(("sqlite", "postgres")):
+            raise ValueError("expected sqlite:///path.db or postgresql://user@host/db")
+        return v.strip()
+
+    @field_validator("redis_url", mode="before")
+    @classmethod
+    def _redis(cls, v: Any) -> Any:
+        if v in (None, ""):
+            return None
+        if not str(v).startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("expected redis://host:6379/0")
+        return v
+
+    @field_validator("staff_chat_id", mode="before")
+    @classmethod
+    def _staff_chat(cls, v: Any) -> Any:
+        if v in (None, ""):
+            return None
+        text = str(v).strip()
+        if not text.lstrip("-").isdigit():
+            raise ValueError("expected the numeric id of a supergroup, like -1001234567890")
+        if not text.startswith("-"):
+            raise ValueError("a group's id is negative, like -1001234567890")
+        return int(text)
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _admins(cls, v: Any) -> Any:
+        if v in (None, ""):
+            return ()
+        if isinstance(v, list | tuple):
+            return tuple(int(x) for x in v)
+        items = [p.strip() for p in str(v).replace(";", ",").split(",") if p.strip()]
+        if not all(p.isdigit() for p in items):
+            raise ValueError("expected comma-separated Telegram user ids, like 12345,67890")
+        return tuple(int(p) for p in items)
+
+    @field_validator("default_locale", mode="before")
+    @classmethod
+    def _locale(cls, v: Any) -> Any:
+        aliases = {"zh": "zh_Hans", "zh_hans": "zh_Hans", "zh-hans": "zh_Hans", "zh_cn": "zh_Hans"}
+        return aliases.get(str(v).strip().lower(), str(v).strip())
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, v: str) -> str:
+        try:
+            ZoneInfo(v.strip())
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError("expected an IANA time zone such as Asia/Shanghai") from exc
+        return v.strip()
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def require_token(self) -> str:
+        if self.bot_token is None:
+            raise ConfigError(
+                "BOT_TOKEN is not set: get a token from @BotFather and put it in .env "
+                "(or run `python -m bot demo`, which needs none)"
+            )
+        return self.bot_token.get_secret_value()
+
+
+def load_settings(env_file: str | Path | None = ".env", **overrides: Any) -> Settings:
+    """Read settings; turn pydantic's report into one line that names the key."""
+    try:
+        return Settings(_env_file=env_file, **overrides)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        key = str(err["loc"][0]).upper() if err["loc"] else "?"
+        msg = str(err["msg"]).removeprefix("Value error, ")
+        raise ConfigError(f"{key}: {msg}") from None

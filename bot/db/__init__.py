@@ -1,0 +1,1 @@
+"""SQL adapters: models, repositories, the unit of work and migrations."""

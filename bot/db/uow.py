@@ -1,0 +1,66 @@
+"""The SQL unit of work: one session, one transaction, every repository on it."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.db.repos import (
+    SqlConsentRepo,
+    SqlFamilyRepo,
+    SqlInvitationRepo,
+    SqlPersonRepo,
+    SqlServicePointRepo,
+    SqlStaffRepo,
+)
+from bot.ports import (
+    ConsentRepo,
+    FamilyRepo,
+    InvitationRepo,
+    PersonRepo,
+    ServicePointRepo,
+    StaffRepo,
+)
+
+
+class SqlUnitOfWork:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    async def __aenter__(self) -> Self:
+        self.session = self._sessions()
+        self.people: PersonRepo = SqlPersonRepo(self.session)
+        self.families: FamilyRepo = SqlFamilyRepo(self.session)
+        self.service_points: ServicePointRepo = SqlServicePointRepo(self.session)
+        self.invitations: InvitationRepo = SqlInvitationRepo(self.session)
+        self.consents: ConsentRepo = SqlConsentRepo(self.session)
+        self.staff: StaffRepo = SqlStaffRepo(self.session)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        # Nothing is committed implicitly: a use case that forgets to commit changes nothing.
+        try:
+            await self.session.rollback()
+        finally:
+            await self.session.close()
+
+    async def commit(self) -> None:
+        await self.session.commit()
+
+    async def rollback(self) -> None:
+        await self.session.rollback()
+
+
+class SqlUnitOfWorkFactory:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    def __call__(self) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self._sessions)

@@ -1,0 +1,1 @@
+"""Pure domain: values and policies, standard library only."""

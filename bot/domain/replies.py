@@ -1,0 +1,62 @@
+"""What a service wants said: a template, its data and the choices offered.
+
+Services return these values and never send anything; the adapters render and deliver them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class Keyboard(StrEnum):
+    """The persistent keyboard to show under the input box, if the reply changes it."""
+
+    KEEP = "keep"
+    HELP = "help"  # a single always-there "talk to a counsellor" button
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """An inline button: `label` is a string key in content, `action` its callback payload."""
+
+    label: str
+    action: str = ""
+    url: str = ""
+    label_data: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    template: str
+    data: Mapping[str, Any] = field(default_factory=dict)
+    choices: tuple[tuple[Choice, ...], ...] = ()
+    keyboard: Keyboard = Keyboard.KEEP
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """A message for someone other than the person who acted (e.g. a child told of consent)."""
+
+    telegram_id: int
+    locale: str
+    reply: Reply
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    replies: tuple[Reply, ...] = ()
+    notices: tuple[Notice, ...] = ()
+    # A callback answer (toast) for a pressed button; a string key in content.
+    toast: str = ""
+
+    @staticmethod
+    def of(*replies: Reply, toast: str = "") -> Outcome:
+        return Outcome(replies=replies, toast=toast)
+
+
+def rows(*items: Choice, width: int = 1) -> tuple[tuple[Choice, ...], ...]:
+    """Lay choices out `width` to a row: big buttons for tired thumbs by default."""
+    return tuple(tuple(items[i : i + width]) for i in range(0, len(items), width))

@@ -1,0 +1,163 @@
+"""The interfaces services depend on; bot.db, bot.catalog and handlers implement them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from types import TracebackType
+from typing import Protocol, Self
+
+from bot.domain.invitations import InvitationView
+from bot.domain.people import Person, Relation, Role, ServicePointKind
+from bot.domain.replies import Reply
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current instant, timezone-aware UTC."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class ServicePoint:
+    id: int
+    code: str
+    name: str
+    kind: ServicePointKind
+    region: str
+    director: str
+    staff_chat_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class StaffMember:
+    person_id: int
+    telegram_id: int
+    role: Role
+    display_name: str
+    pseudonym_no: int
+    on_duty: bool
+    service_point_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class NewInvitation:
+    code: str
+    role: Role
+    service_point_id: int | None
+    created_by_id: int | None
+    inviter_person_id: int | None
+    for_child_id: int | None
+    guardian_consent: bool
+    max_uses: int
+    expires_at: datetime | None
+
+
+class PersonRepo(Protocol):
+    async def by_telegram_id(self, telegram_id: int) -> Person | None: ...
+    async def by_id(self, person_id: int) -> Person | None: ...
+    async def add(self, person: Person) -> Person: ...
+    async def save(self, person: Person) -> None: ...
+
+
+class FamilyRepo(Protocol):
+    async def link(self, guardian_id: int, child_id: int, relation: Relation | None) -> bool:
+        """Link a guardian and a child; False if they were already linked."""
+        ...
+
+    async def children_of(self, guardian_id: int) -> Sequence[Person]: ...
+    async def guardians_of(self, child_id: int) -> Sequence[Person]: ...
+
+
+class ServicePointRepo(Protocol):
+    async def by_id(self, sp_id: int) -> ServicePoint | None: ...
+    async def by_code(self, code: str) -> ServicePoint | None: ...
+    async def by_staff_chat(self, chat_id: int) -> ServicePoint | None: ...
+    async def add(
+        self,
+        code: str,
+        name: str,
+        kind: ServicePointKind,
+        region: str = "",
+        director: str = "",
+        staff_chat_id: int | None = None,
+    ) -> ServicePoint: ...
+    async def all(self) -> Sequence[ServicePoint]: ...
+
+
+class InvitationRepo(Protocol):
+    async def add(self, inv: NewInvitation) -> InvitationView: ...
+    async def by_code(self, code: str) -> InvitationView | None: ...
+
+    async def consume(self, code: str, person_id: int, now: datetime) -> bool:
+        """Use one of the code's uses atomically; False if it ran out meanwhile."""
+        ...
+
+
+class ConsentRepo(Protocol):
+    async def record(
+        self,
+        person_id: int,
+        subject_id: int,
+        decision: str,
+        notice_version: str,
+        at: datetime,
+    ) -> None:
+        """Append to the consent log: who decided, for whom, what, under which notice."""
+        ...
+
+
+class StaffRepo(Protocol):
+    async def by_telegram_id(self, telegram_id: int) -> StaffMember | None: ...
+    async def add(
+        self,
+        person_id: int,
+        role: Role,
+        display_name: str,
+        service_point_id: int | None,
+        on_duty: bool = False,
+    ) -> StaffMember: ...
+
+
+class UnitOfWork(Protocol):
+    people: PersonRepo
+    families: FamilyRepo
+    service_points: ServicePointRepo
+    invitations: InvitationRepo
+    consents: ConsentRepo
+    staff: StaffRepo
+
+    async def __aenter__(self) -> Self: ...
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+    async def commit(self) -> None: ...
+    async def rollback(self) -> None: ...
+
+
+class UnitOfWorkFactory(Protocol):
+    def __call__(self) -> UnitOfWork: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    """A reply turned into text and button labels for one locale."""
+
+    text: str
+    buttons: tuple[tuple[tuple[str, str, str], ...], ...]  # (label, action, url)
+
+
+class Catalog(Protocol):
+    def render(self, reply: Reply, locale: str) -> Rendered: ...
+    def text(self, key: str, locale: str, **data: object) -> str: ...
+    def locales(self) -> Sequence[str]: ...
+
+
+class Sender(Protocol):
+    async def send(self, telegram_id: int, locale: str, reply: Reply) -> bool:
+        """Deliver one reply to one person; False if they can no longer be reached."""
+        ...

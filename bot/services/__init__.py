@@ -1,0 +1,1 @@
+"""Use cases. They read and write through ports and return what to say; they never send."""

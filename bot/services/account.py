@@ -1,0 +1,108 @@
+"""A person's own settings: language, privacy notice, stopping and resuming, being blocked."""
+
+from __future__ import annotations
+
+from bot.domain.locale import Locale, guess_locale
+from bot.domain.people import PersonStatus, parse_enum
+from bot.domain.replies import Choice, Keyboard, Outcome, Reply, rows
+from bot.ports import UnitOfWorkFactory
+from bot.services.common import Who, person_for
+
+
+class Account:
+    def __init__(self, uow: UnitOfWorkFactory, default_locale: Locale) -> None:
+        self.uow = uow
+        self.default_locale = default_locale
+
+    async def locale_of(self, who: Who) -> str:
+        """The language to answer in, without creating anything for a stranger."""
+        async with self.uow() as uow:
+            person = await uow.people.by_telegram_id(who.telegram_id)
+        if person is not None:
+            return person.locale
+        return guess_locale(who.language_code, self.default_locale).value
+
+    async def locale_of_id(self, telegram_id: int) -> str:
+        return await self.locale_of(Who(telegram_id))
+
+    def ask_language(self) -> Outcome:
+        return Outcome.of(
+            Reply(
+                "account/ask_language",
+                choices=rows(
+                    *(Choice(f"btn.lang.{loc.value}", f"acc:lang:{loc.value}") for loc in Locale),
+                    width=2,
+                ),
+            )
+        )
+
+    async def set_language(self, who: Who, value: str) -> tuple[Outcome, str]:
+        if parse_enum(Locale, value) is None:
+            return Outcome(toast="toast.stale"), await self.locale_of(who)
+        async with self.uow() as uow:
+            person = await person_for(uow, who, self.default_locale)
+            person.locale = value
+            await uow.people.save(person)
+            await uow.commit()
+        return Outcome.of(Reply("account/language_set", keyboard=Keyboard.HELP)), value
+
+    async def privacy(self, who: Who) -> Outcome:
+        async with self.uow() as uow:
+            person = await uow.people.by_telegram_id(who.telegram_id)
+        role = person.role.value if person and person.role else ""
+        return Outcome.of(
+            Reply("account/privacy", {"role": role, "consent": person.consent if person else ""})
+        )
+
+    async def ask_stop(self, who: Who) -> Outcome:
+        async with self.uow() as uow:
+            person = await uow.people.by_telegram_id(who.telegram_id)
+        if person is None or not person.registered:
+            return Outcome.of(Reply("account/nothing_to_stop", keyboard=Keyboard.HELP))
+        if person.status is PersonStatus.STOPPED:
+            return Outcome.of(Reply("account/already_stopped", keyboard=Keyboard.HELP))
+        return Outcome.of(
+            Reply(
+                "account/ask_stop",
+                choices=rows(
+                    Choice("btn.stop_yes", "acc:stop:yes"), Choice("btn.stop_no", "acc:stop:no")
+                ),
+            )
+        )
+
+    async def confirm_stop(self, who: Who, value: str) -> Outcome:
+        if value == "no":
+            return Outcome.of(Reply("account/stop_cancelled"))
+        if value != "yes":
+            return Outcome(toast="toast.stale")
+        async with self.uow() as uow:
+            person = await uow.people.by_telegram_id(who.telegram_id)
+            if person is None or not person.registered:
+                return Outcome(toast="toast.stale")
+            if person.status is PersonStatus.STOPPED:
+                return Outcome(toast="toast.done_already")
+            person.status = PersonStatus.STOPPED
+            await uow.people.save(person)
+            await uow.commit()
+        return Outcome.of(Reply("account/stopped", keyboard=Keyboard.HELP))
+
+    async def mark_unreachable(self, telegram_id: int) -> bool:
+        """They blocked the bot (403 or my_chat_member kicked): stop trying until they return."""
+        async with self.uow() as uow:
+            person = await uow.people.by_telegram_id(telegram_id)
+            if person is None or person.status is PersonStatus.INACTIVE:
+                return False
+            person.status = PersonStatus.INACTIVE
+            await uow.people.save(person)
+            await uow.commit()
+        return True
+
+    async def fallback(self, who: Who) -> Outcome:
+        """Free text outside any question: say what the bot can do, never ignore them."""
+        async with self.uow() as uow:
+            person = await uow.people.by_telegram_id(who.telegram_id)
+        if person is None or person.role is None:
+            return Outcome.of(Reply("account/fallback_new", keyboard=Keyboard.HELP))
+        return Outcome.of(
+            Reply("account/fallback", {"role": person.role.value}, keyboard=Keyboard.HELP)
+        )

@@ -1,0 +1,26 @@
+"""Everything the adapters need from the core, handed over in one value by bot.app."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.ports import Catalog, Sender
+from bot.services.account import Account
+from bot.services.family import Family
+from bot.services.onboarding import Onboarding
+from bot.services.safety import Safety
+from bot.services.staff_invites import StaffInvites
+
+
+@dataclass(slots=True)
+class Services:
+    catalog: Catalog
+    onboarding: Onboarding
+    family: Family
+    account: Account
+    safety: Safety
+    staff_invites: StaffInvites
+    sender: Sender
+    staff_chat_ids: frozenset[int]
+    help_labels: frozenset[str]
+    staff_locale: str

@@ -1,0 +1,68 @@
+"""Small pieces every use case shares."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.domain.locale import Locale, guess_locale
+from bot.domain.people import Person, new_person_code
+from bot.ports import UnitOfWork
+
+
+@dataclass(frozen=True, slots=True)
+class Who:
+    """The person behind an update, as the transport knows them."""
+
+    telegram_id: int
+    language_code: str | None = None
+
+
+@dataclass(slots=True)
+class Draft:
+    """Onboarding answers held in conversation state until consent lets us store them."""
+
+    step: str = ""
+    role: str = ""
+    age: str = ""
+    invite: str = ""
+    for_child: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, data: dict[str, Any] | None) -> Draft:
+        """Tolerate anything in storage: a stale or odd draft just starts over."""
+        data = data or {}
+
+        def s(key: str) -> str:
+            v = data.get(key, "")
+            return v if isinstance(v, str) else ""
+
+        child = data.get("for_child", 0)
+        return cls(
+            step=s("step"),
+            role=s("role"),
+            age=s("age"),
+            invite=s("invite"),
+            for_child=child if isinstance(child, int) else 0,
+        )
+
+    def dump(self) -> dict[str, Any]:
+        return {
+            "step": self.step,
+            "role": self.role,
+            "age": self.age,
+            "invite": self.invite,
+            "for_child": self.for_child,
+        }
+
+
+async def person_for(uow: UnitOfWork, who: Who, default_locale: Locale) -> Person:
+    """Find or create the row that holds only a Telegram id and a language preference."""
+    person = await uow.people.by_telegram_id(who.telegram_id)
+    if person is not None:
+        return person
+    locale = guess_locale(who.language_code, default_locale)
+    return await uow.people.add(
+        Person(telegram_id=who.telegram_id, locale=locale.value, code=new_person_code())
+    )

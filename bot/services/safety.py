@@ -1,0 +1,38 @@
+"""Crisis help that needs no consent and no registration: always there, in any state."""
+
+from __future__ import annotations
+
+from bot.domain.hotlines import HotlineBook
+from bot.domain.replies import Keyboard, Outcome, Reply
+
+
+class Safety:
+    def __init__(self, hotlines: HotlineBook) -> None:
+        self.hotlines = hotlines
+
+    def help(self, region: str | None = None) -> Outcome:
+        lines = self.hotlines.for_region(region)
+        return Outcome.of(
+            Reply(
+                "safety/help",
+                {
+                    "emergency": [h for h in lines if h.emergency],
+                    "lines": [h for h in lines if not h.emergency],
+                },
+                keyboard=Keyboard.HELP,
+            )
+        )
+
+    def counsellor_requested(self, region: str | None = None) -> Outcome:
+        """Until the helpline queue exists (issue 4), say so honestly and give the numbers."""
+        lines = self.hotlines.for_region(region)
+        return Outcome.of(
+            Reply(
+                "safety/counsellor_not_yet",
+                {
+                    "emergency": [h for h in lines if h.emergency],
+                    "lines": [h for h in lines if not h.emergency],
+                },
+                keyboard=Keyboard.HELP,
+            )
+        )

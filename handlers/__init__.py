@@ -1,0 +1,19 @@
+"""aiogram adapters: one router per journey. Safety is included first so /help and the
+counsellor button work in every state."""
+
+from aiogram import Router
+
+from handlers import account, errors, fallback, onboarding, safety, staff
+
+
+def build_router() -> Router:
+    root = Router(name="xinqiao")
+    root.include_routers(
+        errors.router,
+        safety.router,
+        staff.router,
+        onboarding.router,
+        account.router,
+        fallback.router,
+    )
+    return root

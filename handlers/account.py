@@ -1,0 +1,78 @@
+"""/language, /privacy, /stop (and 退订), and the account buttons (`acc:`)."""
+
+from __future__ import annotations
+
+from aiogram import Bot, F, Router
+from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, ChatMemberUpdated, Message
+
+from bot.domain.replies import Outcome
+from bot.services.bundle import Services
+from handlers.commands import set_chat_commands
+from handlers.common import who
+from handlers.render import deliver
+
+router = Router(name=__name__)
+router.message.filter(F.chat.type == "private")
+router.callback_query.filter(F.message.chat.type == "private")
+
+STOP_WORDS = frozenset({"退订", "停止", "stop", "unsubscribe"})
+
+
+@router.message(Command("language", "lang"))
+async def ask_language(message: Message, bot: Bot, services: Services) -> None:
+    """Offer the languages we ship."""
+    assert message.from_user is not None
+    locale = await services.account.locale_of(who(message.from_user))
+    await deliver(bot, message.chat.id, services.account.ask_language(), services.catalog, locale)
+
+
+@router.message(Command("privacy"))
+async def show_privacy(message: Message, bot: Bot, services: Services) -> None:
+    """The privacy notice again, with where the person stands."""
+    assert message.from_user is not None
+    person = who(message.from_user)
+    outcome = await services.account.privacy(person)
+    await deliver(
+        bot, message.chat.id, outcome, services.catalog, await services.account.locale_of(person)
+    )
+
+
+@router.message(Command("stop"))
+@router.message(F.text.func(lambda t: (t or "").strip().lower() in STOP_WORDS))
+async def ask_stop(message: Message, bot: Bot, state: FSMContext, services: Services) -> None:
+    """Confirm before stopping every scheduled message."""
+    assert message.from_user is not None
+    person = who(message.from_user)
+    await state.clear()
+    outcome = await services.account.ask_stop(person)
+    await deliver(
+        bot, message.chat.id, outcome, services.catalog, await services.account.locale_of(person)
+    )
+
+
+@router.callback_query(F.data.startswith("acc:"))
+async def choose_account(query: CallbackQuery, bot: Bot, services: Services) -> None:
+    """Language and stop confirmations."""
+    assert query.data is not None and query.message is not None
+    person = who(query.from_user)
+    _, verb, value = [*query.data.split(":"), "", ""][:3]
+    if verb == "lang":
+        outcome, locale = await services.account.set_language(person, value)
+        if not outcome.toast:
+            await set_chat_commands(bot, services.catalog, query.from_user.id, locale)
+    else:
+        if verb == "stop":
+            outcome = await services.account.confirm_stop(person, value)
+        else:
+            outcome = Outcome(toast="toast.stale")
+        locale = await services.account.locale_of(person)
+    await deliver(bot, query.message.chat.id, outcome, services.catalog, locale, callback=query)
+
+
+@router.my_chat_member(F.chat.type == "private")
+async def note_membership(event: ChatMemberUpdated, services: Services) -> None:
+    """Blocking the bot arrives as status `kicked`: stop sending to them."""
+    if event.new_chat_member.status == "kicked":
+        await services.account.mark_unreachable(event.from_user.id)

@@ -1,0 +1,40 @@
+"""Anything no other router took: re-ask the current question, or say what the bot can do."""
+
+from __future__ import annotations
+
+from aiogram import Bot, F, Router
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+
+from bot.domain.replies import Outcome, Reply
+from bot.services.bundle import Services
+from bot.services.onboarding import prompt_for
+from handlers.common import load_draft, who
+from handlers.render import deliver
+
+router = Router(name=__name__)
+
+
+@router.message(F.chat.type == "private")
+async def answer_anything(
+    message: Message, bot: Bot, state: FSMContext, services: Services
+) -> None:
+    """Text, stickers, photos, anything: never silence."""
+    assert message.from_user is not None
+    person = who(message.from_user)
+    draft = await load_draft(state)
+    prompt = prompt_for(draft.step, draft)
+    if prompt is not None:
+        outcome = Outcome.of(Reply("onboarding/use_buttons"), prompt)
+    else:
+        outcome = await services.account.fallback(person)
+    await deliver(
+        bot, message.chat.id, outcome, services.catalog, await services.account.locale_of(person)
+    )
+
+
+@router.callback_query()
+async def refuse_unknown_button(query: CallbackQuery, services: Services) -> None:
+    """Forged, foreign or outdated callback data: a polite toast, nothing else."""
+    locale = await services.account.locale_of(who(query.from_user))
+    await query.answer(services.catalog.text("toast.stale", locale))

@@ -1,0 +1,80 @@
+"""Turn a service Outcome into Telegram messages."""
+
+from __future__ import annotations
+
+from aiogram import Bot
+from aiogram.types import (
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+)
+
+from bot.domain.replies import Keyboard, Outcome, Reply
+from bot.ports import Catalog, Sender
+
+Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | None
+
+
+def markup_for(reply: Reply, catalog: Catalog, locale: str) -> tuple[str, Markup]:
+    rendered = catalog.render(reply, locale)
+    if rendered.buttons:
+        keyboard = [
+            [
+                InlineKeyboardButton(text=label, url=url)
+                if url
+                else InlineKeyboardButton(text=label, callback_data=action)
+                for label, action, url in row
+            ]
+            for row in rendered.buttons
+        ]
+        return rendered.text, InlineKeyboardMarkup(inline_keyboard=keyboard)
+    if reply.keyboard is Keyboard.HELP:
+        # A persistent button: the way to a person never scrolls out of reach.
+        help_button = KeyboardButton(text=catalog.text("btn.help", locale))
+        return rendered.text, ReplyKeyboardMarkup(
+            keyboard=[[help_button]], resize_keyboard=True, is_persistent=True
+        )
+    return rendered.text, None
+
+
+async def send_reply(
+    bot: Bot,
+    chat_id: int,
+    reply: Reply,
+    catalog: Catalog,
+    locale: str,
+    thread_id: int | None = None,
+) -> None:
+    text, markup = markup_for(reply, catalog, locale)
+    await bot.send_message(
+        chat_id,
+        text,
+        reply_markup=markup,
+        message_thread_id=thread_id,
+        parse_mode="HTML",
+        disable_web_page_preview=True,
+    )
+
+
+async def deliver(
+    bot: Bot,
+    chat_id: int,
+    outcome: Outcome,
+    catalog: Catalog,
+    locale: str,
+    *,
+    callback: CallbackQuery | None = None,
+    thread_id: int | None = None,
+    sender: Sender | None = None,
+) -> None:
+    """Answer the button (always, so the client stops spinning), then say each reply."""
+    if callback is not None:
+        toast = catalog.text(outcome.toast, locale) if outcome.toast else None
+        await callback.answer(toast, show_alert=False)
+    for reply in outcome.replies:
+        await send_reply(bot, chat_id, reply, catalog, locale, thread_id)
+    if sender is not None:
+        for notice in outcome.notices:
+            await sender.send(notice.telegram_id, notice.locale, notice.reply)

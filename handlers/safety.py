@@ -1,0 +1,38 @@
+"""Crisis help first: /help and the counsellor button answer in any state, with no consent."""
+
+from __future__ import annotations
+
+from aiogram import Bot, F, Router
+from aiogram.filters import Command, Filter
+from aiogram.types import Message
+
+from bot.services.bundle import Services
+from handlers.common import who
+from handlers.render import deliver
+
+router = Router(name=__name__)
+router.message.filter(F.chat.type == "private")
+
+
+@router.message(Command("help", "sos"))
+async def send_help(message: Message, bot: Bot, services: Services) -> None:
+    """Hotlines and what to do now."""
+    assert message.from_user is not None
+    locale = await services.account.locale_of(who(message.from_user))
+    await deliver(bot, message.chat.id, services.safety.help(), services.catalog, locale)
+
+
+class HelpButton(Filter):
+    """Matches the help keyboard's label in any shipped language."""
+
+    async def __call__(self, message: Message, services: Services) -> bool:
+        return (message.text or "").strip() in services.help_labels
+
+
+@router.message(HelpButton())
+async def ask_counsellor(message: Message, bot: Bot, services: Services) -> None:
+    """The persistent "talk to a counsellor" button, in whichever language it was shown."""
+    assert message.from_user is not None
+    locale = await services.account.locale_of(who(message.from_user))
+    outcome = services.safety.counsellor_requested()
+    await deliver(bot, message.chat.id, outcome, services.catalog, locale)

@@ -1,0 +1,5 @@
+"""APScheduler as a ticker only: the database owns every schedule, jobs are plain coroutines."""
+
+from scheduler.ticker import Job, Ticker
+
+__all__ = ["Job", "Ticker"]
