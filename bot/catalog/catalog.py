@@ -42,7 +42,7 @@ class ContentCatalog:
                 autoescape=select_autoescape(default=True, default_for_string=True),
                 undefined=StrictUndefined,
                 extensions=["jinja2.ext.i18n"],
-                trim_blocks=True,
+                trim_blocks=False,
                 lstrip_blocks=True,
             )
             env.install_gettext_translations(trans, newstyle=True)  # type: ignore[attr-defined]

@@ -1,0 +1,134 @@
+"""Content is data, validated: templates render, catalogs are complete and consistent."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.catalog import load_catalog
+from bot.catalog.checks import catalog_problems
+from bot.catalog.hotlines import load_hotlines
+from bot.catalog.po import po_path, read_catalog
+from bot.domain.replies import Choice, Reply
+from content import CONTENT_DIR
+
+LOCALES = ["zh_Hans", "en"]
+TEMPLATES = sorted(
+    str(p.relative_to(CONTENT_DIR / "templates").with_suffix(""))
+    for p in (CONTENT_DIR / "templates").rglob("*.j2")
+    if not p.name.startswith("_")
+)
+
+_hotlines = load_hotlines(CONTENT_DIR).for_region(None)
+_HOTLINE_DATA = {
+    "emergency": [h for h in _hotlines if h.emergency],
+    "lines": [h for h in _hotlines if not h.emergency],
+}
+
+# Sample data per template; a new template without a sample fails test_every_template_has_sample.
+SAMPLES: dict[str, list[dict[str, Any]]] = {
+    "onboarding/welcome": [{"service_point": ""}, {"service_point": "城关镇儿童之家 <&>"}],
+    "onboarding/privacy": [
+        {"role": "guardian", "needs_guardian": False},
+        {"role": "child", "needs_guardian": True},
+        {"role": "child", "needs_guardian": False},
+    ],
+    "onboarding/privacy_more": [{"role": "guardian"}, {"role": "child"}],
+    "onboarding/invite_problem": [
+        {"problem": p} for p in ("expired", "used", "revoked", "unknown", "malformed")
+    ],
+    "onboarding/invite_wrong_role": [{"role": "child"}, {"role": "guardian"}],
+    "onboarding/already": [{"role": "guardian"}],
+    "onboarding/staff_unknown": [{"telegram_id": 123456789}],
+    "onboarding/thanks_consent": [{"role": "guardian"}],
+    "family/invite_child_link": [{"link": "https://t.me/x?start=abc", "days": 14}],
+    "family/invite_guardian_link": [{"link": "https://t.me/x?start=abc", "days": 14}],
+    "account/privacy": [{"role": r, "consent": c} for r in ("child", "") for c in
+                        ("given", "awaiting_guardian", "none")],
+    "account/fallback": [{"role": "child"}, {"role": "guardian"}],
+    "safety/help": [_HOTLINE_DATA],
+    "safety/counsellor_not_yet": [_HOTLINE_DATA],
+    "staff/invite_usage": [{"max_uses": 500}],
+    "staff/unknown_service_point": [{"code": "X<1>"}],
+    "staff/invite_link": [
+        {"link": "https://t.me/x?start=c", "code": "c", "role": r, "uses": 3, "days": 7,
+         "service_point": sp}
+        for r in ("guardian", "child") for sp in ("", "学校")
+    ],
+}
+_TAG = re.compile(r"</?([a-z-]+)[^>]*>")
+ALLOWED_TAGS = {"b", "i", "u", "s", "a", "code", "pre", "blockquote", "tg-spoiler"}
+
+
+@pytest.fixture(scope="module")
+def catalog() -> Any:
+    return load_catalog(CONTENT_DIR, LOCALES, "zh_Hans")
+
+
+def test_catalogs_complete_and_consistent() -> None:
+    """Every source string translated, nothing fuzzy, placeholders match, nothing stale."""
+    assert catalog_problems(CONTENT_DIR, LOCALES) == []
+
+
+def test_every_template_has_sample() -> None:
+    missing = [t for t in TEMPLATES if t not in SAMPLES and _needs_data(t)]
+    assert missing == []
+
+
+def _needs_data(template: str) -> bool:
+    return "{{" in (CONTENT_DIR / "templates" / f"{template}.j2").read_text("utf-8")
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize("template", TEMPLATES)
+def test_template_renders(catalog: Any, template: str, locale: str) -> None:
+    for data in SAMPLES.get(template, [{}]):
+        text = catalog.render(Reply(template, data), locale).text
+        assert text.strip(), f"{template} renders empty"
+        assert len(text) <= 4096
+        assert {m.group(1) for m in _TAG.finditer(text)} <= ALLOWED_TAGS
+        assert "<&>" not in text  # user data is escaped, never markup
+        if locale == "zh_Hans":
+            assert re.search(r"[\u4e00-\u9fff]", text), f"{template} is not translated"
+
+
+def test_strings_have_labels_that_fit(catalog: Any) -> None:
+    for key in catalog.strings:
+        for locale in LOCALES:
+            text = catalog.text(key, locale)
+            assert text.strip()
+            if key.startswith("btn."):
+                assert len(text) <= 48, f"{key} too long for a button in {locale}"
+            if key.startswith("toast."):
+                assert len(text) <= 200  # answerCallbackQuery text limit
+            if key.startswith("cmd."):
+                assert 1 <= len(text) <= 256  # BotCommand description limit
+
+
+def test_string_keys_used_in_code_exist(catalog: Any) -> None:
+    """Every "btn.…"/"toast.…"/"cmd.…" key in the code is in strings.yaml."""
+    root = Path(__file__).resolve().parents[2]
+    used: set[str] = set()
+    for folder in ("bot", "handlers", "scheduler"):
+        for path in (root / folder).rglob("*.py"):
+            used |= set(re.findall(r"\"((?:btn|toast|cmd)\.[a-z0-9_.-]+)\"", path.read_text()))
+    dynamic = {k for k in used if k.endswith(".")}
+    assert sorted(used - dynamic - set(catalog.strings)) == []
+
+
+def test_screening_is_never_called_diagnosis() -> None:
+    for locale in LOCALES:
+        catalog = read_catalog(po_path(CONTENT_DIR / "locales", locale), locale)
+        for message in catalog:
+            if message.id:
+                assert "诊断" not in str(message.string)
+                assert "diagnos" not in str(message.string).lower()
+
+
+def test_choice_labels_render(catalog: Any) -> None:
+    reply = Reply("onboarding/ask_role", choices=((Choice("btn.role.child", "ob:role:child"),),))
+    rendered = catalog.render(reply, "en")
+    assert rendered.buttons == ((("🧒 I am a child or teenager", "ob:role:child", ""),),)

@@ -1,0 +1,131 @@
+"""Repositories on real SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from bot.db.uow import SqlUnitOfWorkFactory
+from bot.domain.people import (
+    AgeBand,
+    ConsentStatus,
+    Person,
+    Relation,
+    Role,
+    ServicePointKind,
+    new_person_code,
+)
+from bot.ports import NewInvitation
+from tests.support import FixedClock
+
+
+async def _person(uow: SqlUnitOfWorkFactory, tg: int, role: Role | None = None) -> Person:
+    async with uow() as u:
+        p = await u.people.add(
+            Person(telegram_id=tg, locale="zh_Hans", code=new_person_code(), role=role)
+        )
+        await u.commit()
+    return p
+
+
+async def test_person_round_trip(uow: SqlUnitOfWorkFactory, clock: FixedClock) -> None:
+    p = await _person(uow, 42)
+    async with uow() as u:
+        got = await u.people.by_telegram_id(42)
+        assert got is not None and got.id == p.id and got.role is None
+        got.role = Role.CHILD
+        got.age_band = AgeBand.A12_13
+        got.consent = ConsentStatus.GIVEN
+        got.consent_at = clock.now()
+        await u.people.save(got)
+        await u.commit()
+    async with uow() as u:
+        again = await u.people.by_id(p.id or 0)
+    assert again is not None
+    assert (again.role, again.age_band, again.consent) == (
+        Role.CHILD,
+        AgeBand.A12_13,
+        ConsentStatus.GIVEN,
+    )
+    assert again.consent_at == clock.now()  # aware UTC back from either backend
+
+
+async def test_uncommitted_work_is_rolled_back(uow: SqlUnitOfWorkFactory) -> None:
+    async with uow() as u:
+        await u.people.add(Person(telegram_id=7, locale="en", code=new_person_code()))
+    async with uow() as u:
+        assert await u.people.by_telegram_id(7) is None
+
+
+async def test_family_link_is_idempotent(uow: SqlUnitOfWorkFactory) -> None:
+    g = await _person(uow, 1, Role.GUARDIAN)
+    c = await _person(uow, 2, Role.CHILD)
+    assert g.id and c.id
+    async with uow() as u:
+        assert await u.families.link(g.id, c.id, Relation.GRANDPARENT) is True
+        assert await u.families.link(g.id, c.id, Relation.GRANDPARENT) is False
+        await u.commit()
+    async with uow() as u:
+        assert [p.telegram_id for p in await u.families.children_of(g.id)] == [2]
+        assert [p.telegram_id for p in await u.families.guardians_of(c.id)] == [1]
+
+
+async def test_single_use_invitation_has_exactly_one_winner(
+    uow: SqlUnitOfWorkFactory, clock: FixedClock
+) -> None:
+    people = [await _person(uow, 100 + i) for i in range(6)]
+    async with uow() as u:
+        await u.invitations.add(
+            NewInvitation(
+                code="race-code",
+                role=Role.GUARDIAN,
+                service_point_id=None,
+                created_by_id=None,
+                inviter_person_id=None,
+                for_child_id=None,
+                guardian_consent=False,
+                max_uses=1,
+                expires_at=clock.now() + timedelta(days=1),
+            )
+        )
+        await u.commit()
+
+    async def attempt(person: Person) -> bool:
+        async with uow() as u:
+            won = await u.invitations.consume("race-code", person.id or 0, clock.now())
+            await u.commit()
+            return won
+
+    results = await asyncio.gather(*(attempt(p) for p in people))
+    assert sorted(results) == [False] * 5 + [True]
+    async with uow() as u:
+        inv = await u.invitations.by_code("race-code")
+    assert inv is not None and inv.uses == 1
+
+
+async def test_expired_invitation_cannot_be_consumed(
+    uow: SqlUnitOfWorkFactory, clock: FixedClock
+) -> None:
+    p = await _person(uow, 5)
+    async with uow() as u:
+        await u.invitations.add(
+            NewInvitation("old", Role.CHILD, None, None, None, None, False, 3, clock.now())
+        )
+        await u.commit()
+    async with uow() as u:
+        assert await u.invitations.consume("old", p.id or 0, clock.now()) is False
+
+
+async def test_staff_pseudonyms_are_unique_and_increasing(uow: SqlUnitOfWorkFactory) -> None:
+    a = await _person(uow, 11, Role.COUNSELLOR)
+    b = await _person(uow, 12, Role.COUNSELLOR)
+    async with uow() as u:
+        sp = await u.service_points.add("SP1", "儿童之家", ServicePointKind.CHILDREN_HOME)
+        first = await u.staff.add(a.id or 0, Role.COUNSELLOR, "Li", sp.id, on_duty=True)
+        second = await u.staff.add(b.id or 0, Role.COUNSELLOR, "Wang", None)
+        await u.commit()
+    assert second.pseudonym_no == first.pseudonym_no + 1
+    async with uow() as u:
+        got = await u.staff.by_telegram_id(11)
+        assert got is not None and got.on_duty and got.service_point_id == sp.id
+        assert await u.service_points.by_code("SP1") == sp
