@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -70,6 +71,8 @@ class App:
     uow: SqlUnitOfWorkFactory
     ticker: Ticker
     clock: Clock = field(default_factory=SystemClock)
+    # Set once the command menu is in place and polling is about to begin.
+    ready: asyncio.Event = field(default_factory=asyncio.Event)
 
     async def close(self) -> None:
         self.ticker.stop()
@@ -132,6 +135,7 @@ async def run_polling(app: App, *, handle_signals: bool = True) -> None:
     """Long polling until stopped. Commands are set first so the menu is right from the start."""
     await set_default_commands(app.bot, app.catalog, LOCALES, app.settings.default_locale.value)
     app.ticker.start()
+    app.ready.set()
     try:
         await app.dispatcher.start_polling(
             app.bot,

@@ -9,11 +9,11 @@ from handlers import account, errors, fallback, onboarding, safety, staff
 def build_router() -> Router:
     root = Router(name="xinqiao")
     root.include_routers(
-        errors.router,
-        safety.router,
-        staff.router,
-        onboarding.router,
-        account.router,
-        fallback.router,
+        errors.build(),
+        safety.build(),
+        staff.build(),
+        onboarding.build(),
+        account.build(),
+        fallback.build(),
     )
     return root

@@ -13,14 +13,9 @@ from handlers.commands import set_chat_commands
 from handlers.common import who
 from handlers.render import deliver
 
-router = Router(name=__name__)
-router.message.filter(F.chat.type == "private")
-router.callback_query.filter(F.message.chat.type == "private")
-
 STOP_WORDS = frozenset({"退订", "停止", "stop", "unsubscribe"})
 
 
-@router.message(Command("language", "lang"))
 async def ask_language(message: Message, bot: Bot, services: Services) -> None:
     """Offer the languages we ship."""
     assert message.from_user is not None
@@ -28,7 +23,6 @@ async def ask_language(message: Message, bot: Bot, services: Services) -> None:
     await deliver(bot, message.chat.id, services.account.ask_language(), services.catalog, locale)
 
 
-@router.message(Command("privacy"))
 async def show_privacy(message: Message, bot: Bot, services: Services) -> None:
     """The privacy notice again, with where the person stands."""
     assert message.from_user is not None
@@ -39,8 +33,6 @@ async def show_privacy(message: Message, bot: Bot, services: Services) -> None:
     )
 
 
-@router.message(Command("stop"))
-@router.message(F.text.func(lambda t: (t or "").strip().lower() in STOP_WORDS))
 async def ask_stop(message: Message, bot: Bot, state: FSMContext, services: Services) -> None:
     """Confirm before stopping every scheduled message."""
     assert message.from_user is not None
@@ -52,7 +44,6 @@ async def ask_stop(message: Message, bot: Bot, state: FSMContext, services: Serv
     )
 
 
-@router.callback_query(F.data.startswith("acc:"))
 async def choose_account(query: CallbackQuery, bot: Bot, services: Services) -> None:
     """Language and stop confirmations."""
     assert query.data is not None and query.message is not None
@@ -71,8 +62,23 @@ async def choose_account(query: CallbackQuery, bot: Bot, services: Services) -> 
     await deliver(bot, query.message.chat.id, outcome, services.catalog, locale, callback=query)
 
 
-@router.my_chat_member(F.chat.type == "private")
 async def note_membership(event: ChatMemberUpdated, services: Services) -> None:
     """Blocking the bot arrives as status `kicked`: stop sending to them."""
     if event.new_chat_member.status == "kicked":
         await services.account.mark_unreachable(event.from_user.id)
+
+
+def build() -> Router:
+    """A fresh router: each dispatcher (tests, several instances) needs its own."""
+    router = Router(name=__name__)
+    router.message.filter(F.chat.type == "private")
+    router.callback_query.filter(F.message.chat.type == "private")
+    router.message.register(ask_language, Command("language", "lang"))
+    router.message.register(show_privacy, Command("privacy"))
+    router.message.register(ask_stop, Command("stop"))
+    router.message.register(
+        ask_stop, F.text.func(lambda t: (t or "").strip().lower() in STOP_WORDS)
+    )
+    router.callback_query.register(choose_account, F.data.startswith("acc:"))
+    router.my_chat_member.register(note_membership, F.chat.type == "private")
+    return router

@@ -14,8 +14,6 @@ from handlers.render import send_reply
 
 log = logging.getLogger(__name__)
 
-router = Router(name=__name__)
-
 
 def _chat_of(event: ErrorEvent) -> tuple[int | None, int | None]:
     update = event.update
@@ -28,7 +26,6 @@ def _chat_of(event: ErrorEvent) -> tuple[int | None, int | None]:
     return None, None
 
 
-@router.errors()
 async def handle_error(event: ErrorEvent, bot: Bot, services: Services) -> bool:
     """Log without message text; mark blocked users; tell a private chat we stumbled."""
     chat_id, user_id = _chat_of(event)
@@ -54,3 +51,10 @@ async def handle_error(event: ErrorEvent, bot: Bot, services: Services) -> bool:
         except Exception:  # the apology itself failed (database down?): already logged above
             log.exception("apology failed for chat %s", chat_id)
     return True
+
+
+def build() -> Router:
+    """A fresh router: each dispatcher (tests, several instances) needs its own."""
+    router = Router(name=__name__)
+    router.errors.register(handle_error)
+    return router

@@ -12,10 +12,7 @@ from bot.services.onboarding import prompt_for
 from handlers.common import load_draft, who
 from handlers.render import deliver
 
-router = Router(name=__name__)
 
-
-@router.message(F.chat.type == "private")
 async def answer_anything(
     message: Message, bot: Bot, state: FSMContext, services: Services
 ) -> None:
@@ -33,8 +30,15 @@ async def answer_anything(
     )
 
 
-@router.callback_query()
 async def refuse_unknown_button(query: CallbackQuery, services: Services) -> None:
     """Forged, foreign or outdated callback data: a polite toast, nothing else."""
     locale = await services.account.locale_of(who(query.from_user))
     await query.answer(services.catalog.text("toast.stale", locale))
+
+
+def build() -> Router:
+    """A fresh router: each dispatcher (tests, several instances) needs its own."""
+    router = Router(name=__name__)
+    router.message.register(answer_anything, F.chat.type == "private")
+    router.callback_query.register(refuse_unknown_button)
+    return router

@@ -12,12 +12,7 @@ from bot.services.bundle import Services
 from handlers.common import load_draft, save_draft, who
 from handlers.render import deliver
 
-router = Router(name=__name__)
-router.message.filter(F.chat.type == "private")
-router.callback_query.filter(F.message.chat.type == "private")
 
-
-@router.message(CommandStart())
 async def start(
     message: Message, command: CommandObject, bot: Bot, state: FSMContext, services: Services
 ) -> None:
@@ -31,7 +26,6 @@ async def start(
     await deliver(bot, message.chat.id, outcome, services.catalog, locale)
 
 
-@router.message(Command("invite"))
 async def invite_child(message: Message, bot: Bot, services: Services) -> None:
     """A guardian asks for a link for their child."""
     assert message.from_user is not None
@@ -43,7 +37,6 @@ async def invite_child(message: Message, bot: Bot, services: Services) -> None:
     await deliver(bot, message.chat.id, outcome, services.catalog, locale)
 
 
-@router.callback_query(F.data.startswith("ob:"))
 async def choose_onboarding(
     query: CallbackQuery, bot: Bot, state: FSMContext, services: Services
 ) -> None:
@@ -64,7 +57,6 @@ async def choose_onboarding(
     )
 
 
-@router.callback_query(F.data.startswith("fam:"))
 async def choose_family(query: CallbackQuery, bot: Bot, services: Services) -> None:
     """Invitation links a guardian makes for a child, or a young child for a guardian."""
     assert query.data is not None and query.message is not None
@@ -81,3 +73,15 @@ async def choose_family(query: CallbackQuery, bot: Bot, services: Services) -> N
             outcome = Outcome(toast="toast.stale")
     locale = await services.account.locale_of(person)
     await deliver(bot, query.message.chat.id, outcome, services.catalog, locale, callback=query)
+
+
+def build() -> Router:
+    """A fresh router: each dispatcher (tests, several instances) needs its own."""
+    router = Router(name=__name__)
+    router.message.filter(F.chat.type == "private")
+    router.callback_query.filter(F.message.chat.type == "private")
+    router.message.register(start, CommandStart())
+    router.message.register(invite_child, Command("invite"))
+    router.callback_query.register(choose_onboarding, F.data.startswith("ob:"))
+    router.callback_query.register(choose_family, F.data.startswith("fam:"))
+    return router

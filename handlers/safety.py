@@ -10,11 +10,7 @@ from bot.services.bundle import Services
 from handlers.common import who
 from handlers.render import deliver
 
-router = Router(name=__name__)
-router.message.filter(F.chat.type == "private")
 
-
-@router.message(Command("help", "sos"))
 async def send_help(message: Message, bot: Bot, services: Services) -> None:
     """Hotlines and what to do now."""
     assert message.from_user is not None
@@ -29,10 +25,18 @@ class HelpButton(Filter):
         return (message.text or "").strip() in services.help_labels
 
 
-@router.message(HelpButton())
 async def ask_counsellor(message: Message, bot: Bot, services: Services) -> None:
     """The persistent "talk to a counsellor" button, in whichever language it was shown."""
     assert message.from_user is not None
     locale = await services.account.locale_of(who(message.from_user))
     outcome = services.safety.counsellor_requested()
     await deliver(bot, message.chat.id, outcome, services.catalog, locale)
+
+
+def build() -> Router:
+    """A fresh router: each dispatcher (tests, several instances) needs its own."""
+    router = Router(name=__name__)
+    router.message.filter(F.chat.type == "private")
+    router.message.register(send_help, Command("help", "sos"))
+    router.message.register(ask_counsellor, HelpButton())
+    return router

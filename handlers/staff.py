@@ -13,11 +13,7 @@ from handlers.render import deliver
 
 log = logging.getLogger(__name__)
 
-router = Router(name=__name__)
-router.message.filter(F.chat.type.in_({"group", "supergroup"}))
 
-
-@router.message(Command("invite"))
 async def create_invite(
     message: Message, command: CommandObject, bot: Bot, services: Services
 ) -> None:
@@ -44,6 +40,14 @@ async def create_invite(
     )
 
 
-@router.message()
 async def ignore_group_chatter(message: Message) -> None:
     """Staff talk among themselves here; nothing to do until a case topic exists."""
+
+
+def build() -> Router:
+    """A fresh router: each dispatcher (tests, several instances) needs its own."""
+    router = Router(name=__name__)
+    router.message.filter(F.chat.type.in_({"group", "supergroup"}))
+    router.message.register(create_invite, Command("invite"))
+    router.message.register(ignore_group_chatter)
+    return router

@@ -1,0 +1,103 @@
+"""End-to-end harness: the real aiogram bot, long-polling the sandbox over HTTP, on a real DB."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+from bot.app import App, build_app, run_polling
+from bot.config import load_settings
+from bot.db.uow import SqlUnitOfWorkFactory
+from bot.domain.people import Person
+from bot.sandbox import SandboxClient, SandboxServer
+
+TOKEN = "123456:TEST-TOKEN"
+BOT_ID = 123456
+
+
+@dataclass
+class World:
+    sandbox: SandboxServer
+    sb: SandboxClient
+    app: App
+    staff_chat_id: int
+    admin: dict[str, Any]
+    counsellor: dict[str, Any]
+    outsider: dict[str, Any]
+
+    @property
+    def uow(self) -> SqlUnitOfWorkFactory:
+        return self.app.uow
+
+    async def person(self, telegram_id: int) -> Person | None:
+        async with self.uow() as u:
+            return await u.people.by_telegram_id(telegram_id)
+
+    async def user(self, name: str, language_code: str | None = "zh-hans") -> int:
+        user = await self.sb.create_user(name, language_code)
+        return int(user["id"])
+
+    async def say(self, user_id: int, text: str, timeout: float = 5.0) -> dict[str, Any]:
+        """Send text in the private chat and return the bot's first answer."""
+        await self.sb.send_text(user_id, text)
+        return await self.sb.wait_for(user_id, lambda m: True, timeout)
+
+    async def press(self, user_id: int, label: str, chat_id: int | None = None) -> dict[str, Any]:
+        """Press a button by its label; returns the callback answer (toast)."""
+        qid = await self.sb.press_button(user_id, chat_id or user_id, label)
+        return await self.sb.wait_callback_answer(qid)
+
+    async def texts_after(self, user_id: int, count: int, timeout: float = 5.0) -> list[str]:
+        """Wait until `count` bot messages arrived since the last action; their texts."""
+        start = self.sb._marks.get(user_id, 0)  # noqa: SLF001 - the client's own cursor
+        seen: list[str] = []
+        while len(seen) < count:
+            msg = await self.sb.wait_for(user_id, lambda m: True, timeout, since=start)
+            seen.append(msg.get("text") or "")
+            start = await self._seq_of(user_id, msg["message_id"], start)
+        return seen
+
+    async def _seq_of(self, chat_id: int, message_id: int, since: int) -> int:
+        feed = await self.sb.events(since, 0)
+        for event in feed["events"]:
+            if event.get("chat_id") == chat_id and event.get("message", {}).get(
+                "message_id"
+            ) == message_id:
+                return int(event["seq"])
+        return int(feed["last_seq"])
+
+
+@contextlib.asynccontextmanager
+async def running_world(db_url: str, **settings: Any) -> AsyncIterator[World]:
+    async with SandboxServer(bots=[(TOKEN, "xinqiao_test_bot", "心桥 Xinqiao")]) as sandbox:
+        async with SandboxClient(sandbox.base_url) as sb:
+            admin = await sb.create_user("督导 Admin", "zh-hans")
+            counsellor = await sb.create_user("Counsellor Li", "zh-hans")
+            outsider = await sb.create_user("Someone", "en")
+            group = await sb.create_group(
+                "心桥 staff",
+                [admin["id"], counsellor["id"], outsider["id"]],
+                is_forum=True,
+                admin_ids=[admin["id"]],
+            )
+            config = load_settings(
+                None,
+                bot_token=TOKEN,
+                telegram_api_url=sandbox.base_url,
+                database_url=db_url,
+                staff_chat_id=str(group["id"]),
+                admin_ids=str(admin["id"]),
+                **settings,
+            )
+            app = await build_app(config)
+            task = asyncio.create_task(run_polling(app, handle_signals=False))
+            await asyncio.wait_for(app.ready.wait(), timeout=10)
+            try:
+                yield World(sandbox, sb, app, group["id"], admin, counsellor, outsider)
+            finally:
+                await app.dispatcher.stop_polling()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await asyncio.wait_for(task, timeout=15)

@@ -1,0 +1,262 @@
+"""Every onboarding path, end to end: the real aiogram bot over HTTP against the sandbox."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.domain.people import AgeBand, ChildAgeBand, ConsentStatus, PersonStatus, Relation, Role
+from tests.e2e.harness import World
+
+
+def buttons(message: dict[str, Any]) -> list[str]:
+    markup = message.get("reply_markup") or {}
+    return [b["text"] for row in markup.get("inline_keyboard", []) for b in row]
+
+
+async def start(world: World, uid: int, payload: str = "") -> dict[str, Any]:
+    """/start and wait for the question that follows the welcome."""
+    await world.sb.send_text(uid, f"/start {payload}".strip())
+    return await world.sb.wait_for(uid, lambda m: bool(buttons(m)))
+
+
+def has_buttons(message: dict[str, Any]) -> bool:
+    return bool(buttons(message))
+
+
+async def press_and_wait(
+    world: World, uid: int, label: str, until: Any = lambda m: True
+) -> dict[str, Any]:
+    """Press a button; the first bot message after it that satisfies `until`."""
+    qid = await world.sb.press_button(uid, uid, label)
+    msg = await world.sb.wait_for(uid, until)
+    answer = await world.sb.wait_callback_answer(qid)
+    assert answer["answered"]
+    return msg
+
+
+async def enrol_guardian(world: World, uid: int, payload: str = "") -> None:
+    await start(world, uid, payload)
+    if not payload:
+        await press_and_wait(world, uid, "👵 我照顾孩子（父母 / 祖父母）")
+    await press_and_wait(world, uid, "✅ 同意")
+    await press_and_wait(world, uid, "祖父母")
+    done = await press_and_wait(world, uid, "9–11 岁")
+    assert "每周" in done["text"]
+
+
+async def test_guardian_in_chinese(world: World) -> None:
+    uid = await world.user("奶奶")
+    ask = await start(world, uid)
+    assert buttons(ask) == ["👵 我照顾孩子（父母 / 祖父母）", "🧒 我是孩子或青少年", "🧑‍💼 我是工作人员"]
+    welcome = (await world.sb.bot_messages(uid))[0]
+    assert "心桥" in welcome["text"]
+    keyboard = await world.sb.reply_keyboard(uid)
+    assert keyboard is not None and keyboard["keyboard"][0][0]["text"] == "💬 找心理老师"
+    privacy = await press_and_wait(world, uid, "👵 我照顾孩子（父母 / 祖父母）")
+    assert buttons(privacy) == ["✅ 同意", "不同意", "了解更多"]
+    assert (await world.person(uid)).role is None  # type: ignore[union-attr]
+    more = await press_and_wait(world, uid, "了解更多")
+    assert "删除" in more["text"]
+    relation = await press_and_wait(world, uid, "✅ 同意", has_buttons)
+    assert buttons(relation) == ["父母", "祖父母", "其他亲属", "其他"]
+    await press_and_wait(world, uid, "祖父母")
+    await press_and_wait(world, uid, "9–11 岁")
+    p = await world.person(uid)
+    assert p is not None
+    assert (p.role, p.consent, p.relation, p.child_age_band, p.locale) == (
+        Role.GUARDIAN, ConsentStatus.GIVEN, Relation.GRANDPARENT, ChildAgeBand.A9_11, "zh_Hans",
+    )
+
+
+async def test_child_in_english(world: World) -> None:
+    uid = await world.user("Tom", "en-GB")
+    await start(world, uid)
+    age = await press_and_wait(world, uid, "🧒 I am a child or teenager")
+    assert "How old" in age["text"]
+    privacy = await press_and_wait(world, uid, "16–17")
+    assert "your privacy" in privacy["text"] and "under 14" not in privacy["text"]
+    done = await press_and_wait(world, uid, "✅ I agree")
+    assert "all set" in done["text"]
+    p = await world.person(uid)
+    assert p is not None and (p.role, p.age_band, p.consent) == (
+        Role.CHILD, AgeBand.A16_17, ConsentStatus.GIVEN,
+    )
+
+
+async def test_young_child_and_guardian_consent(world: World) -> None:
+    child = await world.user("小明")
+    guardian = await world.user("爸爸")
+    await start(world, child)
+    await press_and_wait(world, child, "🧒 我是孩子或青少年")
+    privacy = await press_and_wait(world, child, "12–13 岁")
+    assert "14" in privacy["text"]
+    wait = await press_and_wait(world, child, "✅ 同意")
+    assert buttons(wait) == ["📨 生成链接给监护人"]
+    kid = await world.person(child)
+    assert kid is not None and kid.consent is ConsentStatus.AWAITING_GUARDIAN
+    assert kid.age_band is None  # nothing beyond the wait is kept
+    link_msg = await press_and_wait(world, child, "📨 生成链接给监护人")
+    code = link_msg["text"].split("?start=")[1].split()[0]
+
+    ask = await start(world, guardian, code)
+    assert buttons(ask) == ["✅ 同意", "不同意", "了解更多"]  # role came with the link
+    await press_and_wait(world, guardian, "✅ 同意")
+    await press_and_wait(world, guardian, "父母")
+    question = await press_and_wait(world, guardian, "12–14 岁")
+    assert buttons(question) == ["✅ 是的，我同意", "不同意"]
+    await world.sb.press_button(guardian, guardian, "✅ 是的，我同意")
+    told = await world.sb.wait_for_text(child, "好消息")
+    assert "监护人同意了" in told["text"]
+    kid = await world.person(child)
+    assert kid is not None and kid.consent is ConsentStatus.GIVEN
+    async with world.uow() as u:
+        g = await u.people.by_telegram_id(guardian)
+        assert g is not None and g.id is not None
+        assert [c.telegram_id for c in await u.families.children_of(g.id)] == [child]
+
+
+async def test_consent_declined_keeps_nothing_but_help_works(world: World) -> None:
+    uid = await world.user("匿名")
+    await start(world, uid)
+    await press_and_wait(world, uid, "🧒 我是孩子或青少年")
+    await press_and_wait(world, uid, "14–15 岁")
+    declined = await press_and_wait(world, uid, "不同意")
+    assert "/help" in declined["text"]
+    p = await world.person(uid)
+    assert p is not None and p.consent is ConsentStatus.DECLINED
+    assert (p.role, p.age_band, p.service_point_id) == (None, None, None)
+    helped = await world.say(uid, "/help")
+    assert "12356" in helped["text"] and "110" in helped["text"]
+    counsellor = await world.say(uid, "💬 找心理老师")
+    assert "12356" in counsellor["text"]
+
+
+async def test_staff_invitation_valid_then_used(world: World) -> None:
+    await world.sb.send_text(world.admin["id"], "/invite guardian", chat_id=world.staff_chat_id)
+    reply = await world.sb.wait_for_text(world.staff_chat_id, "?start=")
+    code = reply["text"].split("?start=")[1].split()[0]
+    first = await world.user("外婆")
+    await enrol_guardian(world, first, code)
+    second = await world.user("外公")
+    ask = await start(world, second, code)
+    problem = [m for m in await world.sb.bot_messages(second) if "已经用过" in m["text"]]
+    assert problem, "the second person is told the link was used"
+    assert "👵 我照顾孩子（父母 / 祖父母）" in buttons(ask)  # and may still carry on
+
+
+async def test_invitation_expired_and_forged(world: World) -> None:
+    from datetime import timedelta
+
+    from bot.domain.people import Role as R
+    from bot.ports import NewInvitation
+
+    now = world.app.clock.now()
+    async with world.uow() as u:
+        await u.invitations.add(
+            NewInvitation("expired-code", R.GUARDIAN, None, None, None, None, False, 1,
+                          now - timedelta(minutes=1))
+        )
+        await u.commit()
+    uid = await world.user("张阿姨")
+    await start(world, uid, "expired-code")
+    texts = [m["text"] for m in await world.sb.bot_messages(uid)]
+    assert any("过期" in t for t in texts)
+    for forged in ["does-not-exist", "%%%%", "x" * 64]:
+        other = await world.user("李叔")
+        ask = await start(world, other, forged)
+        assert buttons(ask)[0].startswith("👵")
+        first = (await world.sb.bot_messages(other))[0]["text"]
+        assert "认不出这个链接" in first
+        p = await world.person(other)
+        assert p is not None and p.service_point_id is None
+
+
+async def test_stop_and_resume(world: World) -> None:
+    uid = await world.user("妈妈")
+    await enrol_guardian(world, uid)
+    ask = await world.say(uid, "/stop")
+    assert buttons(ask) == ["是的，停止", "不，继续接收"]
+    await press_and_wait(world, uid, "是的，停止")
+    assert (await world.person(uid)).status is PersonStatus.STOPPED  # type: ignore[union-attr]
+    again = await world.say(uid, "退订")
+    assert "已经" in again["text"]
+    back = await world.say(uid, "/start")
+    assert "欢迎回来" in back["text"]
+    assert (await world.person(uid)).status is PersonStatus.ACTIVE  # type: ignore[union-attr]
+
+
+async def test_language_switch(world: World) -> None:
+    uid = await world.user("Lin")
+    await world.sb.send_text(uid, "/language")
+    await world.sb.wait_for(uid, lambda m: "English" in buttons(m))
+    done = await press_and_wait(world, uid, "English")
+    assert "English" in done["text"]
+    assert (await world.person(uid)).locale == "en"  # type: ignore[union-attr]
+    keyboard = await world.sb.reply_keyboard(uid)
+    assert keyboard is not None and keyboard["keyboard"][0][0]["text"] == "💬 Talk to a counsellor"
+    helped = await world.say(uid, "/help")
+    assert "You are not alone" in helped["text"]
+    chat_menu = await world.sb.bot_commands(scope=f"chat:{uid}")
+    assert any(c["description"].startswith("Get help") for c in chat_menu)
+
+
+async def test_command_menu_per_language(world: World) -> None:
+    zh = await world.sb.bot_commands(language_code="zh", scope="all_private_chats")
+    en = await world.sb.bot_commands(language_code="en", scope="all_private_chats")
+    default = await world.sb.bot_commands(scope="all_private_chats")
+    assert [c["command"] for c in zh] == [c["command"] for c in en]
+    assert "help" in [c["command"] for c in zh]
+    assert zh != en and default == zh
+
+
+async def test_blocking_marks_inactive(world: World) -> None:
+    uid = await world.user("不想再收")
+    await enrol_guardian(world, uid)
+    await world.sb.block(uid)
+    for _ in range(50):
+        p = await world.person(uid)
+        if p is not None and p.status is PersonStatus.INACTIVE:
+            break
+        await world.sb.events(0, 0.05)
+    assert (await world.person(uid)).status is PersonStatus.INACTIVE  # type: ignore[union-attr]
+
+
+async def test_403_on_send_marks_inactive(world: World) -> None:
+    """The child's chat answers 403 (blocked, and the my_chat_member update never came)."""
+    child = await world.user("小红")
+    guardian = await world.user("姥姥")
+    await start(world, child)
+    await press_and_wait(world, child, "🧒 我是孩子或青少年")
+    await press_and_wait(world, child, "8–11 岁")
+    await press_and_wait(world, child, "✅ 同意")
+    link = await press_and_wait(world, child, "📨 生成链接给监护人")
+    code = link["text"].split("?start=")[1].split()[0]
+    await world.sb.add_fault("403", "sendMessage", chat_id=child)
+    await start(world, guardian, code)
+    await press_and_wait(world, guardian, "✅ 同意")
+    await press_and_wait(world, guardian, "父母")
+    await press_and_wait(world, guardian, "9–11 岁")
+    await world.sb.press_button(guardian, guardian, "✅ 是的，我同意")
+    for _ in range(60):
+        kid = await world.person(child)
+        if kid is not None and kid.status is PersonStatus.INACTIVE:
+            break
+        await world.sb.events(0, 0.05)
+    kid = await world.person(child)
+    assert kid is not None and kid.status is PersonStatus.INACTIVE
+    assert kid.consent is ConsentStatus.GIVEN  # the guardian's decision stands
+
+
+async def test_staff_role_and_non_staff_invite_ignored(world: World) -> None:
+    uid = await world.user("Volunteer", "en")
+    await start(world, uid)
+    msg = await press_and_wait(world, uid, "🧑‍💼 I am staff")
+    assert str(uid) in msg["text"]
+    before = len(await world.sb.messages(world.staff_chat_id))
+    await world.sb.send_text(world.outsider["id"], "/invite child", chat_id=world.staff_chat_id)
+    await world.sb.send_text(world.admin["id"], "/invite nonsense", chat_id=world.staff_chat_id)
+    usage = await world.sb.wait_for_text(world.staff_chat_id, "/invite guardian")
+    assert usage
+    after = await world.sb.messages(world.staff_chat_id)
+    bot_replies = [m for m in after[before:] if m["from"]["is_bot"]]
+    assert len(bot_replies) == 1  # the outsider got nothing
