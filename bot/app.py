@@ -22,7 +22,7 @@ from bot.db import migrate
 from bot.db.engine import make_engine, make_sessionmaker
 from bot.db.uow import SqlUnitOfWorkFactory
 from bot.domain.clock import SystemClock
-from bot.domain.locale import Locale
+from bot.domain.locale import LOCALES
 from bot.ports import Clock
 from bot.services.account import Account
 from bot.services.bundle import Services
@@ -37,8 +37,6 @@ from handlers.sender import TelegramSender
 from scheduler import Job, Ticker
 
 log = logging.getLogger(__name__)
-
-LOCALES = tuple(loc.value for loc in Locale)
 
 
 def make_bot(settings: Settings, token: str | None = None) -> Bot:

@@ -24,14 +24,16 @@ def update_catalogs(content_dir: Path, locales: list[str]) -> dict[str, int]:
         path = po_path(locales_dir, locale)
         path.parent.mkdir(parents=True, exist_ok=True)
         catalog = read_catalog(path, locale) if path.exists() else Catalog(locale=locale)
-        catalog.update(template, update_header_comment=False)
+        # Fuzzy guesses put one sentence's translation under another; an empty entry is safer.
+        catalog.update(template, no_fuzzy_matching=True, update_header_comment=False)
         catalog.fuzzy = False
         if locale == SOURCE_LOCALE:
             # English is the source language: its catalog starts as the source text, and
             # editors may polish the msgstr without touching the templates.
             for message in catalog:
-                if message.id and not message.string:
+                if message.id and (not message.string or message.fuzzy):
                     message.string = message.id
+                    message.flags.discard("fuzzy")
         with path.open("wb") as fh:
             write_po(fh, catalog, width=99, sort_by_file=True, ignore_obsolete=True)
         missing[locale] = sum(1 for m in catalog if m.id and (not m.string or m.fuzzy))

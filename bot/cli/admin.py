@@ -5,17 +5,14 @@ from __future__ import annotations
 import argparse
 import logging
 
-from aiogram.exceptions import TelegramAPIError
-from aiohttp import ClientError
-
-from bot.app import LOCALES, make_bot
 from bot.catalog import load_catalog
 from bot.catalog.maintain import update_catalogs
 from bot.config import Settings, load_settings
-from bot.db import migrate
+from bot.db import migrate as migrations
 from bot.db.engine import make_engine, make_sessionmaker
 from bot.db.uow import SqlUnitOfWorkFactory
 from bot.domain.clock import SystemClock
+from bot.domain.locale import LOCALES
 from bot.domain.people import Role, ServicePointKind
 from bot.services.staff_invites import StaffInvites
 from content import CONTENT_DIR
@@ -26,6 +23,11 @@ log = logging.getLogger(__name__)
 async def _bot_username(settings: Settings) -> str:
     if settings.bot_token is None:
         return "YOUR_BOT"
+    from aiogram.exceptions import TelegramAPIError
+    from aiohttp import ClientError
+
+    from bot.app import make_bot
+
     bot = make_bot(settings)
     try:
         me = await bot.get_me()
@@ -37,11 +39,25 @@ async def _bot_username(settings: Settings) -> str:
         await bot.session.close()
 
 
+async def migrate(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    engine = make_engine(settings.database_url)
+    try:
+        if args.down:
+            await migrations.downgrade(engine, args.revision)
+        else:
+            await migrations.upgrade(engine, args.revision)
+        print(f"database at revision {await migrations.current_revision(engine) or 'base'}")
+    finally:
+        await engine.dispose()
+    return 0
+
+
 async def invite(args: argparse.Namespace) -> int:
     settings = load_settings()
     engine = make_engine(settings.database_url)
     try:
-        await migrate.upgrade(engine)
+        await migrations.upgrade(engine)
         uow = SqlUnitOfWorkFactory(make_sessionmaker(engine))
         service = StaffInvites(
             uow,
@@ -65,7 +81,7 @@ async def service_point(args: argparse.Namespace) -> int:
     settings = load_settings()
     engine = make_engine(settings.database_url)
     try:
-        await migrate.upgrade(engine)
+        await migrations.upgrade(engine)
         uow = SqlUnitOfWorkFactory(make_sessionmaker(engine))
         async with uow() as u:
             if args.action == "add":

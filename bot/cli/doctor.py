@@ -9,17 +9,19 @@ from aiogram.exceptions import (
     TelegramAPIError,
     TelegramBadRequest,
     TelegramForbiddenError,
+    TelegramNetworkError,
     TelegramUnauthorizedError,
 )
 from aiohttp import ClientError
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.app import LOCALES, make_bot
+from bot.app import make_bot
 from bot.catalog import load_catalog
 from bot.catalog.checks import catalog_problems
 from bot.config import ConfigError, Settings, load_settings
 from bot.db import migrate
 from bot.db.engine import make_engine
+from bot.domain.locale import LOCALES
 from content import CONTENT_DIR
 
 OK, BAD, WARN = "✓", "✗", "!"
@@ -48,7 +50,7 @@ async def _check_api(settings: Settings, report: Report) -> None:
         await _check_staff_chat(settings, report, bot, me.id)
     except TelegramUnauthorizedError:
         report.line(BAD, "the Bot API rejected BOT_TOKEN: copy it again from @BotFather")
-    except (ClientError, TimeoutError, OSError) as exc:
+    except (TelegramNetworkError, ClientError, TimeoutError, OSError) as exc:
         report.line(
             BAD,
             f"cannot reach {settings.telegram_api_url} ({type(exc).__name__}): check the "

@@ -15,6 +15,9 @@ class Locale(StrEnum):
         return "zh" if self is Locale.ZH_HANS else "en"
 
 
+LOCALES: tuple[str, ...] = tuple(loc.value for loc in Locale)
+
+
 def guess_locale(language_code: str | None, default: Locale) -> Locale:
     """Best first guess from the client's language; the person can change it with /language."""
     if not language_code:

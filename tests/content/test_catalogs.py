@@ -46,17 +46,27 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     "onboarding/thanks_consent": [{"role": "guardian"}],
     "family/invite_child_link": [{"link": "https://t.me/x?start=abc", "days": 14}],
     "family/invite_guardian_link": [{"link": "https://t.me/x?start=abc", "days": 14}],
-    "account/privacy": [{"role": r, "consent": c} for r in ("child", "") for c in
-                        ("given", "awaiting_guardian", "none")],
+    "account/privacy": [
+        {"role": r, "consent": c}
+        for r in ("child", "")
+        for c in ("given", "awaiting_guardian", "none")
+    ],
     "account/fallback": [{"role": "child"}, {"role": "guardian"}],
     "safety/help": [_HOTLINE_DATA],
     "safety/counsellor_not_yet": [_HOTLINE_DATA],
     "staff/invite_usage": [{"max_uses": 500}],
     "staff/unknown_service_point": [{"code": "X<1>"}],
     "staff/invite_link": [
-        {"link": "https://t.me/x?start=c", "code": "c", "role": r, "uses": 3, "days": 7,
-         "service_point": sp}
-        for r in ("guardian", "child") for sp in ("", "学校")
+        {
+            "link": "https://t.me/x?start=c",
+            "code": "c",
+            "role": r,
+            "uses": 3,
+            "days": 7,
+            "service_point": sp,
+        }
+        for r in ("guardian", "child")
+        for sp in ("", "学校")
     ],
 }
 _TAG = re.compile(r"</?([a-z-]+)[^>]*>")

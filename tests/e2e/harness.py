@@ -63,9 +63,10 @@ class World:
     async def _seq_of(self, chat_id: int, message_id: int, since: int) -> int:
         feed = await self.sb.events(since, 0)
         for event in feed["events"]:
-            if event.get("chat_id") == chat_id and event.get("message", {}).get(
-                "message_id"
-            ) == message_id:
+            if (
+                event.get("chat_id") == chat_id
+                and event.get("message", {}).get("message_id") == message_id
+            ):
                 return int(event["seq"])
         return int(feed["last_seq"])
 

@@ -47,7 +47,11 @@ async def enrol_guardian(world: World, uid: int, payload: str = "") -> None:
 async def test_guardian_in_chinese(world: World) -> None:
     uid = await world.user("奶奶")
     ask = await start(world, uid)
-    assert buttons(ask) == ["👵 我照顾孩子（父母 / 祖父母）", "🧒 我是孩子或青少年", "🧑‍💼 我是工作人员"]
+    assert buttons(ask) == [
+        "👵 我照顾孩子（父母 / 祖父母）",
+        "🧒 我是孩子或青少年",
+        "🧑‍💼 我是工作人员",
+    ]
     welcome = (await world.sb.bot_messages(uid))[0]
     assert "心桥" in welcome["text"]
     keyboard = await world.sb.reply_keyboard(uid)
@@ -64,7 +68,11 @@ async def test_guardian_in_chinese(world: World) -> None:
     p = await world.person(uid)
     assert p is not None
     assert (p.role, p.consent, p.relation, p.child_age_band, p.locale) == (
-        Role.GUARDIAN, ConsentStatus.GIVEN, Relation.GRANDPARENT, ChildAgeBand.A9_11, "zh_Hans",
+        Role.GUARDIAN,
+        ConsentStatus.GIVEN,
+        Relation.GRANDPARENT,
+        ChildAgeBand.A9_11,
+        "zh_Hans",
     )
 
 
@@ -79,7 +87,9 @@ async def test_child_in_english(world: World) -> None:
     assert "all set" in done["text"]
     p = await world.person(uid)
     assert p is not None and (p.role, p.age_band, p.consent) == (
-        Role.CHILD, AgeBand.A16_17, ConsentStatus.GIVEN,
+        Role.CHILD,
+        AgeBand.A16_17,
+        ConsentStatus.GIVEN,
     )
 
 
@@ -153,8 +163,17 @@ async def test_invitation_expired_and_forged(world: World) -> None:
     now = world.app.clock.now()
     async with world.uow() as u:
         await u.invitations.add(
-            NewInvitation("expired-code", R.GUARDIAN, None, None, None, None, False, 1,
-                          now - timedelta(minutes=1))
+            NewInvitation(
+                "expired-code",
+                R.GUARDIAN,
+                None,
+                None,
+                None,
+                None,
+                False,
+                1,
+                now - timedelta(minutes=1),
+            )
         )
         await u.commit()
     uid = await world.user("张阿姨")

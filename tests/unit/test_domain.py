@@ -22,9 +22,16 @@ NOW = datetime(2026, 5, 1, tzinfo=UTC)
 
 def _inv(**kw: object) -> InvitationView:
     base: dict[str, object] = {
-        "code": "abc", "role": Role.GUARDIAN, "service_point_id": None,
-        "inviter_person_id": None, "for_child_id": None, "guardian_consent": False,
-        "max_uses": 1, "uses": 0, "expires_at": NOW + timedelta(days=1), "revoked": False,
+        "code": "abc",
+        "role": Role.GUARDIAN,
+        "service_point_id": None,
+        "inviter_person_id": None,
+        "for_child_id": None,
+        "guardian_consent": False,
+        "max_uses": 1,
+        "uses": 0,
+        "expires_at": NOW + timedelta(days=1),
+        "revoked": False,
     }
     base.update(kw)
     return InvitationView(**base)  # type: ignore[arg-type]
@@ -57,9 +64,15 @@ def test_codes_fit_telegram_deep_links() -> None:
 @pytest.mark.parametrize(
     ("code", "expected"),
     [
-        ("zh-hans", Locale.ZH_HANS), ("zh-CN", Locale.ZH_HANS), ("zh", Locale.ZH_HANS),
-        ("zh-hant", Locale.ZH_HANS), ("en", Locale.EN), ("en-GB", Locale.EN),
-        ("ru", Locale.ZH_HANS), (None, Locale.ZH_HANS), ("", Locale.ZH_HANS),
+        ("zh-hans", Locale.ZH_HANS),
+        ("zh-CN", Locale.ZH_HANS),
+        ("zh", Locale.ZH_HANS),
+        ("zh-hant", Locale.ZH_HANS),
+        ("en", Locale.EN),
+        ("en-GB", Locale.EN),
+        ("ru", Locale.ZH_HANS),
+        (None, Locale.ZH_HANS),
+        ("", Locale.ZH_HANS),
     ],
 )
 def test_guess_locale(code: str | None, expected: Locale) -> None:
@@ -72,7 +85,9 @@ def test_guess_locale_falls_back_to_configured_default() -> None:
 
 def test_guardian_consent_needed_under_14_and_when_unsaid() -> None:
     assert {b for b in AgeBand if b.needs_guardian_consent} == {
-        AgeBand.A8_11, AgeBand.A12_13, AgeBand.UNSAID,
+        AgeBand.A8_11,
+        AgeBand.A12_13,
+        AgeBand.UNSAID,
     }
 
 
@@ -89,8 +104,14 @@ def test_person_codes_avoid_confusable_characters() -> None:
 
 
 def test_forgetting_keeps_only_id_and_language() -> None:
-    p = Person(telegram_id=1, locale="en", code="P-AAAAAA", role=Role.CHILD,
-               age_band=AgeBand.A8_11, service_point_id=3)
+    p = Person(
+        telegram_id=1,
+        locale="en",
+        code="P-AAAAAA",
+        role=Role.CHILD,
+        age_band=AgeBand.A8_11,
+        service_point_id=3,
+    )
     p.forget_personal_data()
     assert (p.role, p.age_band, p.service_point_id) == (None, None, None)
     assert (p.telegram_id, p.locale) == (1, "en")

@@ -69,7 +69,10 @@ async def test_guardian_path_stores_answers_after_consent(
     assert draft == Draft()
     p = uow.store.people[1]
     assert (p.role, p.consent, p.relation, p.child_age_band.value) == (  # type: ignore[union-attr]
-        Role.GUARDIAN, ConsentStatus.GIVEN, Relation.GRANDPARENT, "9-11",
+        Role.GUARDIAN,
+        ConsentStatus.GIVEN,
+        Relation.GRANDPARENT,
+        "9-11",
     )
     assert [c[2] for c in uow.store.consents] == ["agreed"]
 
@@ -86,7 +89,9 @@ async def test_declining_keeps_nothing(onboarding: Onboarding, uow: FakeUnitOfWo
     assert [c[2] for c in uow.store.consents] == ["declined"]
 
 
-async def test_older_child_consents_alone(onboarding: Onboarding, uow: FakeUnitOfWorkFactory) -> None:
+async def test_older_child_consents_alone(
+    onboarding: Onboarding, uow: FakeUnitOfWorkFactory
+) -> None:
     who = Who(3)
     _, draft, _ = await onboarding.start(who, "", Draft())
     outcome, _ = await onboarding.choose(who, "ob:role:child", draft)
@@ -124,7 +129,7 @@ async def test_young_child_waits_for_guardian_who_agrees(
     kid = uow.store.people[1]
     assert kid.consent is ConsentStatus.GIVEN
     assert uow.store.families == {(2, 1)}
-    assert ("agreed_for_child" in {c[2] for c in uow.store.consents})
+    assert "agreed_for_child" in {c[2] for c in uow.store.consents}
 
 
 async def test_guardian_may_refuse_for_the_child(
@@ -150,8 +155,12 @@ async def test_child_invited_by_guardian_is_linked(
 ) -> None:
     guardian, child = Who(1), Who(2)
     _, d, _ = await onboarding.start(guardian, "", Draft())
-    await walk(onboarding, guardian,
-               ["ob:role:guardian", "ob:consent:yes", "ob:rel:parent", "ob:cage:9-11"], d)
+    await walk(
+        onboarding,
+        guardian,
+        ["ob:role:guardian", "ob:consent:yes", "ob:rel:parent", "ob:cage:9-11"],
+        d,
+    )
     offer = await family.offer_child_invite(guardian)
     assert templates(offer) == ["family/invite_child_confirm"]
     link = (await family.make_child_invite(guardian, True)).replies[0].data["link"]
@@ -166,12 +175,19 @@ async def test_child_invited_by_guardian_is_linked(
 
 @pytest.mark.parametrize(
     ("payload", "problem"),
-    [("bad code!", "malformed"), ("nosuchcode", "unknown"), ("expired", "expired"),
-     ("used", "used")],
+    [
+        ("bad code!", "malformed"),
+        ("nosuchcode", "unknown"),
+        ("expired", "expired"),
+        ("used", "used"),
+    ],
 )
 async def test_invitation_problems_explained_then_onboarding_continues(
-    onboarding: Onboarding, uow: FakeUnitOfWorkFactory, clock: FixedClock,
-    payload: str, problem: str,
+    onboarding: Onboarding,
+    uow: FakeUnitOfWorkFactory,
+    clock: FixedClock,
+    payload: str,
+    problem: str,
 ) -> None:
     async with uow() as u:
         for code, uses, expires in [("expired", 0, clock.now()), ("used", 1, None)]:
@@ -183,7 +199,9 @@ async def test_invitation_problems_explained_then_onboarding_continues(
         await u.commit()
     outcome, draft, _ = await onboarding.start(Who(5), payload, Draft())
     assert templates(outcome) == [
-        "onboarding/invite_problem", "onboarding/welcome", "onboarding/ask_role",
+        "onboarding/invite_problem",
+        "onboarding/welcome",
+        "onboarding/ask_role",
     ]
     assert outcome.replies[0].data == {"problem": problem}
     assert draft.step == "role"
@@ -195,8 +213,17 @@ async def test_stale_and_forged_buttons_change_nothing(
     who = Who(1)
     _, draft, _ = await onboarding.start(who, "", Draft())
     before = dict(uow.store.people)
-    for action in ["ob:consent:yes", "ob:age:14-15", "ob:role:admin", "ob:", "ob:role",
-                   "ob:role:child:extra", "ob:cage:99", "ob:gc:yes", "ob:\x00:\x00"]:
+    for action in [
+        "ob:consent:yes",
+        "ob:age:14-15",
+        "ob:role:admin",
+        "ob:",
+        "ob:role",
+        "ob:role:child:extra",
+        "ob:cage:99",
+        "ob:gc:yes",
+        "ob:\x00:\x00",
+    ]:
         outcome, after = await onboarding.choose(who, action, draft)
         assert outcome.toast == "toast.stale" and outcome.replies == ()
         assert after == draft
@@ -212,9 +239,7 @@ async def test_staff_role(onboarding: Onboarding) -> None:
     assert templates(outcome) == ["onboarding/staff_known"]
 
 
-async def test_stop_then_start_resumes(
-    onboarding: Onboarding, uow: FakeUnitOfWorkFactory
-) -> None:
+async def test_stop_then_start_resumes(onboarding: Onboarding, uow: FakeUnitOfWorkFactory) -> None:
     account = Account(uow, Locale.ZH_HANS)
     who = Who(1)
     _, d, _ = await onboarding.start(who, "", Draft())
@@ -246,10 +271,19 @@ async def test_used_link_of_registered_person_is_quietly_accepted(
     onboarding: Onboarding, uow: FakeUnitOfWorkFactory, clock: FixedClock
 ) -> None:
     async with uow() as u:
-        await u.invitations.add(NewInvitation(
-            "mine", Role.GUARDIAN, None, None, None, None, False, 1,
-            clock.now() + timedelta(days=1),
-        ))
+        await u.invitations.add(
+            NewInvitation(
+                "mine",
+                Role.GUARDIAN,
+                None,
+                None,
+                None,
+                None,
+                False,
+                1,
+                clock.now() + timedelta(days=1),
+            )
+        )
         await u.commit()
     who = Who(1)
     _, d, _ = await onboarding.start(who, "mine", Draft())

@@ -1,0 +1,134 @@
+"""`demo`: the sandbox, the bot and the scheduler on a fresh database, with a web page.
+
+No token and no network: the bot talks to the local sandbox exactly as it would to Telegram.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import socket
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bot.app import App, build_app, run_polling
+from bot.catalog import load_catalog
+from bot.config import load_settings
+from bot.domain.locale import LOCALES
+from bot.domain.people import Person, PersonStatus, Role, ServicePointKind, new_person_code
+from bot.sandbox import SandboxClient, SandboxServer
+from content import CONTENT_DIR
+
+TOKEN = "700000001:XINQIAO-DEMO-TOKEN"  # noqa: S105 - only the local sandbox accepts it
+
+
+def _free_port(host: str, wanted: int) -> int:
+    """The wanted port if free, else any free one: a busy 8080 should not stop the demo."""
+    with socket.socket() as s:
+        try:
+            s.bind((host, wanted))
+        except OSError:
+            s.bind((host, 0))
+        return int(s.getsockname()[1])
+
+
+async def _seed(app: App, staff_chat_id: int, counsellor_id: int, supervisor_id: int) -> None:
+    async with app.uow() as u:
+        sp = await u.service_points.add(
+            "DEMO-01",
+            "城关镇儿童之家 (demo)",
+            ServicePointKind.CHILDREN_HOME,
+            region="national",
+            director="王主任",
+            staff_chat_id=staff_chat_id,
+        )
+        for tg, role, name, on_duty in [
+            (counsellor_id, Role.COUNSELLOR, "李老师", True),
+            (supervisor_id, Role.SUPERVISOR, "王督导", False),
+        ]:
+            person = await u.people.add(
+                Person(
+                    telegram_id=tg,
+                    locale="zh_Hans",
+                    code=new_person_code("S"),
+                    role=role,
+                    status=PersonStatus.ACTIVE,
+                    service_point_id=sp.id,
+                )
+            )
+            assert person.id is not None
+            await u.staff.add(person.id, role, name, sp.id, on_duty=on_duty)
+        await u.commit()
+
+
+async def demo(args: argparse.Namespace) -> int:
+    base = load_settings()
+    port = _free_port(args.host, args.port)
+    db_url = args.db
+    if not db_url:
+        stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+        path = Path("var") / "demo" / f"demo-{stamp}.db"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        db_url = f"sqlite+aiosqlite:///{path}"
+    catalog = load_catalog(CONTENT_DIR, LOCALES, base.default_locale.value)
+    async with (
+        SandboxServer(
+            host=args.host, port=port, bots=[(TOKEN, "xinqiao_demo_bot", "心桥 Xinqiao")]
+        ) as sandbox,
+        SandboxClient(sandbox.base_url) as sb,
+    ):
+        grandma = await sb.create_user("奶奶", "zh-hans", last_name="张")
+        child = await sb.create_user("小明", "zh-hans")
+        counsellor = await sb.create_user("李老师", "zh-hans")
+        supervisor = await sb.create_user("王督导", "zh-hans")
+        group = await sb.create_group(
+            "心桥 · 城关镇工作站",
+            [counsellor["id"], supervisor["id"]],
+            is_forum=True,
+            admin_ids=[supervisor["id"]],
+        )
+        settings = load_settings(
+            None,
+            bot_token=TOKEN,
+            telegram_api_url=sandbox.base_url,
+            database_url=db_url,
+            staff_chat_id=str(group["id"]),
+            admin_ids=str(supervisor["id"]),
+            default_locale=base.default_locale.value,
+            timezone=base.timezone,
+        )
+        app = await build_app(settings)
+        await _seed(app, group["id"], counsellor["id"], supervisor["id"])
+        locale = base.default_locale.value
+        other = next(loc for loc in LOCALES if loc != locale)
+        await sb.set_demo_config(
+            panes=[
+                {
+                    "title": catalog.text("demo.guardian", locale),
+                    "user_id": grandma["id"],
+                    "chat_id": grandma["id"],
+                },
+                {
+                    "title": catalog.text("demo.child", locale),
+                    "user_id": child["id"],
+                    "chat_id": child["id"],
+                },
+                {
+                    "title": catalog.text("demo.staff", locale),
+                    "user_id": counsellor["id"],
+                    "chat_id": group["id"],
+                    "user_ids": [counsellor["id"], supervisor["id"]],
+                },
+            ],
+            intro=catalog.text("demo.intro", locale) + "\n" + catalog.text("demo.intro", other),
+        )
+        print(
+            f"\n  心桥 Xinqiao demo is running: open {sandbox.base_url}/\n"
+            f"  (database: {db_url}; press Ctrl-C to stop)\n",
+            flush=True,
+        )
+        with contextlib.suppress(asyncio.CancelledError):
+            await run_polling(app)
+    print("demo stopped")
+    return 0

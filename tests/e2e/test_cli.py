@@ -1,0 +1,171 @@
+"""The command line as an operator uses it: real processes, real sandbox, real database."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.sandbox import SandboxClient, SandboxServer
+from tests.e2e.harness import TOKEN
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def env_for(tmp_path: Path, **extra: str) -> dict[str, str]:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("BOT_", "TELEGRAM_", "DATABASE_", "STAFF_", "ADMIN_", "REDIS_"))
+    }
+    env.update({"DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}", "LOG_LEVEL": "WARNING"})
+    env.update(extra)
+    # The package is installed in the test venv; this also lets a source checkout run it.
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH", "")]))
+    return env
+
+
+async def run_cli(
+    *args: str, env: dict[str, str], cwd: Path, timeout: float = 60
+) -> tuple[int, str, str]:
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        *args,
+        env=env,
+        cwd=cwd,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(proc.communicate(), timeout)
+    return proc.returncode or 0, out.decode(), err.decode()
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("ADMIN_IDS", "12,abc"),
+        ("TIMEZONE", "Mars/Olympus"),
+        ("BOT_TOKEN", "not-a-token"),
+        ("STAFF_CHAT_ID", "12345"),
+        ("DATABASE_URL", "mysql://x"),
+        ("DEFAULT_LOCALE", "fr"),
+        ("TELEGRAM_API_URL", "ftp://x"),
+    ],
+)
+async def test_bad_setting_is_one_clear_line(tmp_path: Path, key: str, value: str) -> None:
+    code, out, err = await run_cli("run", env=env_for(tmp_path, **{key: value}), cwd=tmp_path)
+    assert code == 2
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1 and key in lines[0], err
+    assert "Traceback" not in err
+
+
+async def test_missing_token_is_named(tmp_path: Path) -> None:
+    code, _, err = await run_cli("run", env=env_for(tmp_path), cwd=tmp_path)
+    assert code == 2 and "BOT_TOKEN" in err and "Traceback" not in err
+
+
+async def test_run_answers_start_on_any_bot_api_server(tmp_path: Path) -> None:
+    """`python -m bot run` with TELEGRAM_API_URL and BOT_TOKEN: how it is checked from outside."""
+    async with (
+        SandboxServer(bots=[(TOKEN, "outside_bot", "心桥")]) as sandbox,
+        SandboxClient(sandbox.base_url) as sb,
+    ):
+        env = env_for(tmp_path, BOT_TOKEN=TOKEN, TELEGRAM_API_URL=sandbox.base_url)
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot",
+            "run",
+            env=env,
+            cwd=tmp_path,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        try:
+            user = await sb.create_user("Grace", "en")
+            await sb.send_text(user["id"], "/start")
+            msg = await sb.wait_for_text(user["id"], "Xinqiao", timeout=30)
+            assert "welcome" in msg["text"].lower()
+            assert (tmp_path / "cli.db").exists()  # created and migrated by `run` itself
+        finally:
+            proc.terminate()
+            await asyncio.wait_for(proc.wait(), 20)
+        assert proc.returncode in (0, -15)
+
+
+async def test_doctor_reports_in_plain_words(tmp_path: Path) -> None:
+    async with (
+        SandboxServer(bots=[(TOKEN, "doc_bot", "心桥")]) as sandbox,
+        SandboxClient(sandbox.base_url) as sb,
+    ):
+        staff = await sb.create_user("Li")
+        forum = await sb.create_group("staff", [staff["id"]], is_forum=True)
+        plain = await sb.create_group("plain", [staff["id"]], is_forum=False)
+        base = env_for(tmp_path, BOT_TOKEN=TOKEN, TELEGRAM_API_URL=sandbox.base_url)
+
+        # Four doctors at once: each process pays aiogram's import time, so run them together.
+        (
+            (ok, ok_out, _),
+            (plain_code, plain_out, _),
+            (tok, tok_out, _),
+            (net, net_out, _),
+        ) = await asyncio.gather(
+            run_cli("doctor", env={**base, "STAFF_CHAT_ID": str(forum["id"])}, cwd=tmp_path),
+            run_cli("doctor", env={**base, "STAFF_CHAT_ID": str(plain["id"])}, cwd=tmp_path),
+            run_cli("doctor", env={**base, "BOT_TOKEN": "999:WRONG"}, cwd=tmp_path),
+            run_cli(
+                "doctor", env={**base, "TELEGRAM_API_URL": "http://127.0.0.1:9"}, cwd=tmp_path
+            ),
+        )
+        assert ok == 0, ok_out
+        assert "✓ Telegram API" in ok_out and "can manage topics" in ok_out
+        assert "all good" in ok_out
+        assert plain_code == 1 and "Topics" in plain_out
+        assert tok == 1 and "rejected BOT_TOKEN" in tok_out
+        assert net == 1 and "cannot reach" in net_out
+
+
+async def test_migrate_invite_and_service_point(tmp_path: Path) -> None:
+    env = env_for(tmp_path)
+    code, out, _ = await run_cli("migrate", env=env, cwd=tmp_path)
+    assert code == 0 and "0001" in out
+    code, out, _ = await run_cli(
+        "service-point",
+        "add",
+        "--code",
+        "SP9",
+        "--name",
+        "红星小学",
+        "--kind",
+        "school",
+        env=env,
+        cwd=tmp_path,
+    )
+    assert code == 0 and "SP9" in out
+    code, out, _ = await run_cli("service-point", "list", env=env, cwd=tmp_path)
+    assert "红星小学" in out
+    code, out, _ = await run_cli(
+        "invite",
+        "child",
+        "--service-point",
+        "SP9",
+        "--uses",
+        "20",
+        "--days",
+        "3",
+        env=env,
+        cwd=tmp_path,
+    )
+    assert code == 0 and "?start=" in out and "20" in out
+    code, out, _ = await run_cli(
+        "invite", "guardian", "--service-point", "NOPE", env=env, cwd=tmp_path
+    )
+    assert code == 1 and "NOPE" in out
+    code, out, _ = await run_cli("migrate", "base", "--down", env=env, cwd=tmp_path)
+    assert code == 0 and "base" in out
