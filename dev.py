@@ -35,7 +35,7 @@ def _wanted() -> str:
 
 
 def ensure_env() -> None:
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 - this script is what tells older Pythons
         sys.exit(f"Xinqiao needs Python 3.11 or newer; this is {sys.version.split()[0]}")
     if MARKER.exists() and MARKER.read_text() == _wanted() and PY.exists():
         return

@@ -9,7 +9,7 @@ from types import TracebackType
 from typing import Protocol, Self
 
 from bot.domain.invitations import InvitationView
-from bot.domain.people import Person, Relation, Role, ServicePointKind
+from bot.domain.people import ConsentDecision, Person, Relation, Role, ServicePointKind
 from bot.domain.replies import Reply
 
 
@@ -100,7 +100,7 @@ class ConsentRepo(Protocol):
         self,
         person_id: int,
         subject_id: int,
-        decision: str,
+        decision: ConsentDecision,
         notice_version: str,
         at: datetime,
     ) -> None:

@@ -10,7 +10,7 @@ from types import TracebackType
 from typing import Self
 
 from bot.domain.invitations import InvitationView
-from bot.domain.people import Person, Relation, Role, ServicePointKind
+from bot.domain.people import ConsentDecision, Person, Relation, Role, ServicePointKind
 from bot.ports import NewInvitation, ServicePoint, StaffMember
 
 
@@ -23,7 +23,7 @@ class FakeStore:
         self.relations: dict[tuple[int, int], Relation | None] = {}
         self.service_points: dict[int, ServicePoint] = {}
         self.invitations: dict[str, InvitationView] = {}
-        self.consents: list[tuple[int, int, str, str, datetime]] = []
+        self.consents: list[tuple[int, int, ConsentDecision, str, datetime]] = []
         self.staff: dict[int, StaffMember] = {}
         self.commits = 0
 
@@ -181,7 +181,12 @@ class FakeConsentRepo:
         self.data = data
 
     async def record(
-        self, person_id: int, subject_id: int, decision: str, notice_version: str, at: datetime
+        self,
+        person_id: int,
+        subject_id: int,
+        decision: ConsentDecision,
+        notice_version: str,
+        at: datetime,
     ) -> None:
         self.data.consents.append((person_id, subject_id, decision, notice_version, at))
 

@@ -21,6 +21,7 @@ from bot.domain.invitations import InvitationView
 from bot.domain.people import (
     AgeBand,
     ChildAgeBand,
+    ConsentDecision,
     ConsentStatus,
     Person,
     PersonStatus,
@@ -251,13 +252,18 @@ class SqlConsentRepo:
         self.s = session
 
     async def record(
-        self, person_id: int, subject_id: int, decision: str, notice_version: str, at: datetime
+        self,
+        person_id: int,
+        subject_id: int,
+        decision: ConsentDecision,
+        notice_version: str,
+        at: datetime,
     ) -> None:
         self.s.add(
             ConsentRow(
                 person_id=person_id,
                 subject_id=subject_id,
-                decision=decision,
+                decision=decision.value,
                 notice_version=notice_version,
                 at=at,
             )

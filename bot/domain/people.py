@@ -37,6 +37,22 @@ class ConsentStatus(StrEnum):
     AWAITING_GUARDIAN = "awaiting_guardian"
 
 
+class ConsentDecision(StrEnum):
+    """One line of the consent log."""
+
+    AGREED = "agreed"
+    DECLINED = "declined"
+    # A guardian deciding for the young child who asked them to (PIPL Art. 31).
+    AGREED_FOR_CHILD = "agreed_for_child"
+    DECLINED_FOR_CHILD = "declined_for_child"
+    # A guardian making an invitation link for their own child agrees for that child.
+    AGREED_BY_INVITING = "agreed_by_inviting"
+
+
+# The privacy notice people agree to; bump it when the notice's substance changes.
+NOTICE_VERSION = "privacy-2026-11"
+
+
 class AgeBand(StrEnum):
     """Children's own age bands: split at 12 (instrument ranges) and at 14 (consent age)."""
 

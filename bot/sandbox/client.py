@@ -298,7 +298,7 @@ class SandboxClient:
         return result
 
     # timeout= in these signatures is the long-poll budget, part of the documented API
-    async def events(self, since: int = 0, timeout: float = 0) -> dict[str, Any]:  # noqa: ASYNC109
+    async def events(self, since: int = 0, timeout: float = 0) -> dict[str, Any]:
         result: dict[str, Any] = await self._call(
             "GET", "events", query={"since": since, "timeout": timeout}
         )
@@ -313,7 +313,7 @@ class SandboxClient:
         self,
         predicate: Predicate,
         timeout: float = 5.0,
-        since: int = 0,  # noqa: ASYNC109
+        since: int = 0,
     ) -> dict[str, Any]:
         """The first event after ``since`` that satisfies ``predicate``."""
         deadline = time.monotonic() + timeout
@@ -332,7 +332,7 @@ class SandboxClient:
     async def wait_callback_answer(
         self,
         callback_query_id: str,
-        timeout: float = 5.0,  # noqa: ASYNC109
+        timeout: float = 5.0,
     ) -> dict[str, Any]:
         answer = await self.callback_answer(callback_query_id)
         if not answer["answered"]:
@@ -349,7 +349,7 @@ class SandboxClient:
         self,
         chat_id: int,
         predicate: Predicate,
-        timeout: float = 5.0,  # noqa: ASYNC109
+        timeout: float = 5.0,
         thread_id: int | None = None,
         since: int | None = None,
     ) -> dict[str, Any]:
@@ -382,7 +382,7 @@ class SandboxClient:
         self,
         chat_id: int,
         substring: str,
-        timeout: float = 5.0,  # noqa: ASYNC109
+        timeout: float = 5.0,
         thread_id: int | None = None,
     ) -> dict[str, Any]:
         return await self.wait_for(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.domain.invitations import new_code
-from bot.domain.people import ConsentStatus, Role
+from bot.domain.people import NOTICE_VERSION, ConsentDecision, ConsentStatus, Role
 from bot.domain.replies import Choice, Keyboard, Notice, Outcome, Reply, rows
 from bot.ports import Clock, NewInvitation, UnitOfWorkFactory
 from bot.services.common import Who
@@ -53,7 +53,9 @@ async def settle_guardian_consent(
         if child.consent is not ConsentStatus.AWAITING_GUARDIAN:
             return ()
         now = clock.now()
-        decision = "agreed_for_child" if agreed else "declined_for_child"
+        decision = (
+            ConsentDecision.AGREED_FOR_CHILD if agreed else ConsentDecision.DECLINED_FOR_CHILD
+        )
         await uow.consents.record(guardian.id, child.id, decision, notice_version, now)
         if agreed:
             child.consent = ConsentStatus.GIVEN
@@ -119,7 +121,11 @@ class Family:
                 )
             )
             await uow.consents.record(
-                person.id, person.id, "agreed_for_invited_child", "invite", self.clock.now()
+                person.id,
+                person.id,
+                ConsentDecision.AGREED_BY_INVITING,
+                NOTICE_VERSION,
+                self.clock.now(),
             )
             await uow.commit()
         return Outcome.of(

@@ -12,8 +12,10 @@ from dataclasses import dataclass
 from bot.domain.invitations import InvitationView, InviteProblem, looks_like_code, problem_with
 from bot.domain.locale import Locale
 from bot.domain.people import (
+    NOTICE_VERSION,
     AgeBand,
     ChildAgeBand,
+    ConsentDecision,
     ConsentStatus,
     Person,
     PersonStatus,
@@ -26,7 +28,6 @@ from bot.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from bot.services.common import Draft, Who, person_for
 from bot.services.family import settle_guardian_consent
 
-NOTICE_VERSION = "privacy-2026-11"
 STALE = "toast.stale"
 
 
@@ -289,7 +290,11 @@ class Onboarding:
             person.consent = ConsentStatus.DECLINED
             await uow.people.save(person)
             await uow.consents.record(
-                person.id, person.id, "declined", self.policy.notice_version, self.clock.now()
+                person.id,
+                person.id,
+                ConsentDecision.DECLINED,
+                self.policy.notice_version,
+                self.clock.now(),
             )
             await uow.commit()
         return Outcome.of(Reply("onboarding/declined", keyboard=Keyboard.HELP))
@@ -305,7 +310,9 @@ class Onboarding:
         person.consent_at = now
         person.status = PersonStatus.ACTIVE
         await uow.people.save(person)
-        await uow.consents.record(person.id, person.id, "agreed", self.policy.notice_version, now)
+        await uow.consents.record(
+            person.id, person.id, ConsentDecision.AGREED, self.policy.notice_version, now
+        )
         return person
 
     async def _guardian_agreed(self, who: Who, draft: Draft) -> tuple[Outcome, Draft]:

@@ -129,3 +129,28 @@ async def test_staff_pseudonyms_are_unique_and_increasing(uow: SqlUnitOfWorkFact
         got = await u.staff.by_telegram_id(11)
         assert got is not None and got.on_duty and got.service_point_id == sp.id
         assert await u.service_points.by_code("SP1") == sp
+
+
+def test_enum_values_fit_their_columns() -> None:
+    """SQLite ignores VARCHAR lengths; PostgreSQL does not. Catch the mismatch everywhere."""
+    from enum import StrEnum
+
+    from bot.db.models import ConsentRow, InvitationRow, PersonRow, ServicePointRow, StaffRow
+    from bot.domain.people import ChildAgeBand, ConsentDecision, PersonStatus
+
+    columns: list[tuple[object, type[StrEnum]]] = [
+        (PersonRow.role, Role),
+        (PersonRow.status, PersonStatus),
+        (PersonRow.consent, ConsentStatus),
+        (PersonRow.age_band, AgeBand),
+        (PersonRow.child_age_band, ChildAgeBand),
+        (PersonRow.relation, Relation),
+        (ConsentRow.decision, ConsentDecision),
+        (InvitationRow.role, Role),
+        (StaffRow.role, Role),
+        (ServicePointRow.kind, ServicePointKind),
+    ]
+    for column, enum in columns:
+        length = column.property.columns[0].type.length  # type: ignore[attr-defined]
+        too_long = [m.value for m in enum if len(m.value) > length]
+        assert too_long == [], f"{column} ({length}) cannot hold {too_long}"

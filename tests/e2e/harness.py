@@ -52,7 +52,7 @@ class World:
 
     async def texts_after(self, user_id: int, count: int, timeout: float = 5.0) -> list[str]:
         """Wait until `count` bot messages arrived since the last action; their texts."""
-        start = self.sb._marks.get(user_id, 0)  # noqa: SLF001 - the client's own cursor
+        start = self.sb._marks.get(user_id, 0)
         seen: list[str] = []
         while len(seen) < count:
             msg = await self.sb.wait_for(user_id, lambda m: True, timeout, since=start)
@@ -73,32 +73,34 @@ class World:
 
 @contextlib.asynccontextmanager
 async def running_world(db_url: str, **settings: Any) -> AsyncIterator[World]:
-    async with SandboxServer(bots=[(TOKEN, "xinqiao_test_bot", "心桥 Xinqiao")]) as sandbox:
-        async with SandboxClient(sandbox.base_url) as sb:
-            admin = await sb.create_user("督导 Admin", "zh-hans")
-            counsellor = await sb.create_user("Counsellor Li", "zh-hans")
-            outsider = await sb.create_user("Someone", "en")
-            group = await sb.create_group(
-                "心桥 staff",
-                [admin["id"], counsellor["id"], outsider["id"]],
-                is_forum=True,
-                admin_ids=[admin["id"]],
-            )
-            config = load_settings(
-                None,
-                bot_token=TOKEN,
-                telegram_api_url=sandbox.base_url,
-                database_url=db_url,
-                staff_chat_id=str(group["id"]),
-                admin_ids=str(admin["id"]),
-                **settings,
-            )
-            app = await build_app(config)
-            task = asyncio.create_task(run_polling(app, handle_signals=False))
-            await asyncio.wait_for(app.ready.wait(), timeout=10)
-            try:
-                yield World(sandbox, sb, app, group["id"], admin, counsellor, outsider)
-            finally:
-                await app.dispatcher.stop_polling()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await asyncio.wait_for(task, timeout=15)
+    async with (
+        SandboxServer(bots=[(TOKEN, "xinqiao_test_bot", "心桥 Xinqiao")]) as sandbox,
+        SandboxClient(sandbox.base_url) as sb,
+    ):
+        admin = await sb.create_user("督导 Admin", "zh-hans")
+        counsellor = await sb.create_user("Counsellor Li", "zh-hans")
+        outsider = await sb.create_user("Someone", "en")
+        group = await sb.create_group(
+            "心桥 staff",
+            [admin["id"], counsellor["id"], outsider["id"]],
+            is_forum=True,
+            admin_ids=[admin["id"]],
+        )
+        config = load_settings(
+            None,
+            bot_token=TOKEN,
+            telegram_api_url=sandbox.base_url,
+            database_url=db_url,
+            staff_chat_id=str(group["id"]),
+            admin_ids=str(admin["id"]),
+            **settings,
+        )
+        app = await build_app(config)
+        task = asyncio.create_task(run_polling(app, handle_signals=False))
+        await asyncio.wait_for(app.ready.wait(), timeout=10)
+        try:
+            yield World(sandbox, sb, app, group["id"], admin, counsellor, outsider)
+        finally:
+            await app.dispatcher.stop_polling()
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.wait_for(task, timeout=15)

@@ -58,7 +58,7 @@ async def run_cli(
     ],
 )
 async def test_bad_setting_is_one_clear_line(tmp_path: Path, key: str, value: str) -> None:
-    code, out, err = await run_cli("run", env=env_for(tmp_path, **{key: value}), cwd=tmp_path)
+    code, _, err = await run_cli("run", env=env_for(tmp_path, **{key: value}), cwd=tmp_path)
     assert code == 2
     lines = [line for line in err.splitlines() if line.strip()]
     assert len(lines) == 1 and key in lines[0], err

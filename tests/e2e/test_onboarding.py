@@ -157,7 +157,6 @@ async def test_staff_invitation_valid_then_used(world: World) -> None:
 async def test_invitation_expired_and_forged(world: World) -> None:
     from datetime import timedelta
 
-    from bot.domain.people import Role as R
     from bot.ports import NewInvitation
 
     now = world.app.clock.now()
@@ -165,7 +164,7 @@ async def test_invitation_expired_and_forged(world: World) -> None:
         await u.invitations.add(
             NewInvitation(
                 "expired-code",
-                R.GUARDIAN,
+                Role.GUARDIAN,
                 None,
                 None,
                 None,
@@ -279,3 +278,52 @@ async def test_staff_role_and_non_staff_invite_ignored(world: World) -> None:
     after = await world.sb.messages(world.staff_chat_id)
     bot_replies = [m for m in after[before:] if m["from"]["is_bot"]]
     assert len(bot_replies) == 1  # the outsider got nothing
+
+
+async def test_guardian_invites_child_and_service_point_carries(world: World) -> None:
+    from bot.domain.people import ServicePointKind
+
+    async with world.uow() as u:
+        sp = await u.service_points.add(
+            "SP-7",
+            "城关镇儿童之家",
+            ServicePointKind.CHILDREN_HOME,
+            staff_chat_id=world.staff_chat_id,
+        )
+        await u.commit()
+    await world.sb.send_text(
+        world.admin["id"], "/invite guardian 5 3", chat_id=world.staff_chat_id
+    )
+    reply = await world.sb.wait_for_text(world.staff_chat_id, "?start=")
+    assert "城关镇儿童之家" in reply["text"] and "5" in reply["text"]
+    code = reply["text"].split("?start=")[1].split()[0]
+
+    guardian = await world.user("爷爷")
+    await start(world, guardian, code)
+    welcome = (await world.sb.bot_messages(guardian))[0]["text"]
+    assert "城关镇儿童之家" in welcome
+    await press_and_wait(world, guardian, "✅ 同意")
+    await press_and_wait(world, guardian, "祖父母")
+    await press_and_wait(world, guardian, "6–8 岁", has_buttons)
+    confirm = await press_and_wait(world, guardian, "📨 邀请我的孩子", has_buttons)
+    assert buttons(confirm) == ["✅ 同意并生成链接", "取消"]
+    link = await press_and_wait(world, guardian, "✅ 同意并生成链接")
+    child_code = link["text"].split("?start=")[1].split()[0]
+
+    child = await world.user("小宝")
+    ask = await start(world, child, child_code)
+    assert "8–11 岁" in buttons(ask)  # a child's link skips the role question
+    await press_and_wait(world, child, "8–11 岁")
+    done = await press_and_wait(world, child, "✅ 同意")
+    assert "💬" in done["text"]
+    kid, grandpa = await world.person(child), await world.person(guardian)
+    assert kid is not None and grandpa is not None
+    assert kid.consent is ConsentStatus.GIVEN  # the guardian agreed when making the link
+    assert kid.service_point_id == grandpa.service_point_id == sp.id
+    async with world.uow() as u:
+        assert [c.telegram_id for c in await u.families.children_of(grandpa.id or 0)] == [child]
+    # The same child link a second time, by someone else: used, explained, nothing linked.
+    stranger = await world.user("陌生人")
+    await start(world, stranger, child_code)
+    first = (await world.sb.bot_messages(stranger))[0]["text"]
+    assert "已经用过" in first
