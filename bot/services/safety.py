@@ -10,29 +10,17 @@ class Safety:
     def __init__(self, hotlines: HotlineBook) -> None:
         self.hotlines = hotlines
 
-    def help(self, region: str | None = None) -> Outcome:
+    def _with_hotlines(self, template: str, region: str | None) -> Outcome:
         lines = self.hotlines.for_region(region)
-        return Outcome.of(
-            Reply(
-                "safety/help",
-                {
-                    "emergency": [h for h in lines if h.emergency],
-                    "lines": [h for h in lines if not h.emergency],
-                },
-                keyboard=Keyboard.HELP,
-            )
-        )
+        data = {
+            "emergency": [h for h in lines if h.emergency],
+            "lines": [h for h in lines if not h.emergency],
+        }
+        return Outcome.of(Reply(template, data, keyboard=Keyboard.HELP))
+
+    def help(self, region: str | None = None) -> Outcome:
+        return self._with_hotlines("safety/help", region)
 
     def counsellor_requested(self, region: str | None = None) -> Outcome:
         """Until the helpline queue exists (issue 4), say so honestly and give the numbers."""
-        lines = self.hotlines.for_region(region)
-        return Outcome.of(
-            Reply(
-                "safety/counsellor_not_yet",
-                {
-                    "emergency": [h for h in lines if h.emergency],
-                    "lines": [h for h in lines if not h.emergency],
-                },
-                keyboard=Keyboard.HELP,
-            )
-        )
+        return self._with_hotlines("safety/counsellor_not_yet", region)
