@@ -11,7 +11,7 @@ import yaml
 from babel.support import Translations
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from bot.catalog.po import compile_catalog, po_path, read_catalog
+from bot.catalog.po import load_translations
 from bot.domain.replies import Reply
 from bot.ports import Rendered
 
@@ -31,10 +31,10 @@ class ContentCatalog:
         self.translations: dict[str, Translations] = {}
         self.envs: dict[str, Environment] = {}
         for locale in locales:
-            path = po_path(content_dir / "locales", locale)
-            if not path.exists():
-                raise ContentError(f"no catalog for locale {locale} at {path}")
-            trans = compile_catalog(read_catalog(path, locale))
+            try:
+                trans = load_translations(content_dir / "locales", locale)
+            except FileNotFoundError as exc:
+                raise ContentError(str(exc)) from exc
             self.translations[locale] = trans
             env = Environment(
                 loader=FileSystemLoader(content_dir / "templates"),

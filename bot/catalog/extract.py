@@ -37,7 +37,16 @@ TRANSLATABLE_KEYS = frozenset(
     }
 )
 
-METHOD_MAP = [("templates/**.j2", "jinja2"), ("**.yaml", "bot.catalog.extract:extract_yaml")]
+_YAML = "bot.catalog.extract:extract_yaml"
+# Per domain: which files feed it. Babel takes the first pattern that matches a file.
+METHOD_MAPS = {
+    "messages": [
+        ("lessons/**.yaml", "ignore"),
+        ("templates/**.j2", "jinja2"),
+        ("**.yaml", _YAML),
+    ],
+    "lessons": [("lessons/**.yaml", _YAML)],
+}
 OPTIONS_MAP = {"templates/**.j2": {"extensions": "jinja2.ext.i18n", "trimmed": "true"}}
 
 
@@ -70,10 +79,10 @@ def extract_yaml(
         yield line, None, text, []
 
 
-def extract_catalog(content_dir: Path) -> Catalog:
-    catalog = Catalog(project="xinqiao", msgid_bugs_address="", charset="utf-8")
+def extract_catalog(content_dir: Path, domain: str = "messages") -> Catalog:
+    catalog = Catalog(project="xinqiao", msgid_bugs_address="", charset="utf-8", domain=domain)
     for filename, lineno, message, comments, context in extract_from_dir(
-        str(content_dir), METHOD_MAP, OPTIONS_MAP
+        str(content_dir), METHOD_MAPS[domain], OPTIONS_MAP
     ):
         catalog.add(message, None, [(filename, lineno)], auto_comments=comments, context=context)
     return catalog
