@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -17,16 +20,22 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.catalog import ContentCatalog, load_catalog
 from bot.catalog.hotlines import load_hotlines
+from bot.catalog.lessons import load_programmes
 from bot.config import Settings
 from bot.db import migrate
 from bot.db.engine import make_engine, make_sessionmaker
 from bot.db.uow import SqlUnitOfWorkFactory
 from bot.domain.clock import SystemClock
+from bot.domain.lessons import QuietHours
 from bot.domain.locale import LOCALES
+from bot.domain.ratelimit import Limits, RateLimiter
 from bot.ports import Clock
 from bot.services.account import Account
 from bot.services.bundle import Services
+from bot.services.delivery import Delivery
 from bot.services.family import Family
+from bot.services.lesson_chat import LessonChat
+from bot.services.lessons import LESSON_KINDS, LessonPolicy, Lessons
 from bot.services.onboarding import Onboarding, OnboardingPolicy
 from bot.services.safety import Safety
 from bot.services.staff_invites import StaffInvites
@@ -34,6 +43,7 @@ from content import CONTENT_DIR
 from handlers import build_router
 from handlers.commands import set_default_commands
 from handlers.sender import TelegramSender
+from handlers.transport import TelegramTransport
 from scheduler import Job, Ticker
 
 log = logging.getLogger(__name__)
@@ -68,19 +78,22 @@ class App:
     services: Services
     uow: SqlUnitOfWorkFactory
     ticker: Ticker
+    delivery: Delivery
     clock: Clock = field(default_factory=SystemClock)
     # Set once the command menu is in place and polling is about to begin.
     ready: asyncio.Event = field(default_factory=asyncio.Event)
+    stopping: asyncio.Event = field(default_factory=asyncio.Event)
+    sender_task: asyncio.Task[None] | None = None
 
     async def close(self) -> None:
         self.ticker.stop()
+        self.stopping.set()
+        if self.sender_task is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.wait_for(self.sender_task, timeout=10)
         await self.dispatcher.storage.close()
         await self.bot.session.close()
         await self.engine.dispose()
-
-
-async def _heartbeat(now: datetime) -> None:
-    log.debug("tick %s", now.isoformat())
 
 
 async def build_app(
@@ -102,6 +115,35 @@ async def build_app(
     username = me.username or "bot"
     admin_ids = frozenset(settings.admin_ids)
     account = Account(uow, settings.default_locale)
+    lessons = Lessons(
+        uow,
+        clock,
+        load_programmes(CONTENT_DIR),
+        LessonPolicy(
+            timezone=settings.timezone,
+            default_weekday=settings.lesson_weekday,
+            default_hour=settings.lesson_hour,
+            quiet=QuietHours.parse(settings.quiet_hours),
+        ),
+    )
+    limiter = RateLimiter(
+        Limits(
+            global_per_s=settings.rate_global_per_s,
+            private_per_s=settings.rate_private_per_s,
+            group_per_min=settings.rate_group_per_min,
+        ),
+        time.monotonic(),
+    )
+    delivery = Delivery(
+        uow,
+        clock,
+        TelegramTransport(bot, catalog),
+        limiter,
+        composers=dict.fromkeys(LESSON_KINDS, lessons.compose),
+        after_send={"lesson": lessons.on_lesson_sent, "checkin": lessons.on_checkin_sent},
+        batch=max(10, int(settings.rate_global_per_s)),
+        concurrency=settings.sender_concurrency,
+    )
     services = Services(
         catalog=catalog,
         onboarding=Onboarding(
@@ -122,17 +164,37 @@ async def build_app(
         staff_chat_ids=frozenset({settings.staff_chat_id} if settings.staff_chat_id else ()),
         help_labels=frozenset(catalog.text("btn.help", loc) for loc in LOCALES),
         staff_locale=settings.default_locale.value,
+        lessons=lessons,
+        lesson_chat=LessonChat(lessons),
+        nudge_sender=delivery.nudge,
     )
     dispatcher = Dispatcher(storage=make_storage(settings), services=services)
     dispatcher.include_router(build_router())
-    ticker = Ticker([Job("heartbeat", _heartbeat, every_seconds=60)])
-    return App(settings, engine, catalog, bot, dispatcher, services, uow, ticker, clock)
+    ticker = Ticker(
+        [
+            Job("lessons.queue_due", _after_queue(lessons, delivery), every_seconds=30),
+            Job("lessons.silence", lessons.review_silence, every_seconds=3600),
+            Job("lessons.resume", lessons.resume_due, every_seconds=600),
+        ]
+    )
+    return App(settings, engine, catalog, bot, dispatcher, services, uow, ticker, delivery, clock)
+
+
+def _after_queue(lessons: Lessons, delivery: Delivery) -> Callable[[datetime], Awaitable[object]]:
+    async def queue(now: datetime) -> object:
+        result = await lessons.queue_due(now)
+        if result.queued or result.completed:
+            delivery.nudge()
+        return result
+
+    return queue
 
 
 async def run_polling(app: App, *, handle_signals: bool = True) -> None:
     """Long polling until stopped. Commands are set first so the menu is right from the start."""
     await set_default_commands(app.bot, app.catalog, LOCALES, app.settings.default_locale.value)
     app.ticker.start()
+    app.sender_task = asyncio.create_task(app.delivery.run_forever(app.stopping))
     app.ready.set()
     try:
         await app.dispatcher.start_polling(

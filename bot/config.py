@@ -5,6 +5,7 @@ The variable names are a public contract (see `.env.example`); keep them.
 
 from __future__ import annotations
 
+from datetime import time
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlsplit
@@ -38,6 +39,15 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     # How long an invitation link stays valid when its creator does not say.
     invite_days: int = Field(default=14, ge=1, le=365)
+    # Lessons: the slot offered first, and when nothing scheduled may arrive (local time).
+    lesson_weekday: int = Field(default=6, ge=0, le=6)
+    lesson_hour: int = Field(default=19, ge=0, le=23)
+    quiet_hours: str = "21:30-07:00"
+    # Telegram's limits (DOMAIN.md §6); lower them to be gentler, never raise past Telegram's.
+    rate_global_per_s: float = Field(default=25.0, gt=0, le=1000)
+    rate_private_per_s: float = Field(default=1.0, gt=0, le=30)
+    rate_group_per_min: float = Field(default=20.0, gt=0, le=60)
+    sender_concurrency: int = Field(default=8, ge=1, le=256)
 
     @field_validator("bot_token", mode="before")
     @classmethod
@@ -112,6 +122,19 @@ class Settings(BaseSettings):
             ZoneInfo(v.strip())
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError("expected an IANA time zone such as Asia/Shanghai") from exc
+        return v.strip()
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _quiet(cls, v: str) -> str:
+        start, sep, end = v.partition("-")
+        try:
+            time.fromisoformat(start.strip())
+            time.fromisoformat(end.strip())
+        except ValueError:
+            raise ValueError("expected HH:MM-HH:MM, like 21:30-07:00") from None
+        if not sep:
+            raise ValueError("expected HH:MM-HH:MM, like 21:30-07:00")
         return v.strip()
 
     @property

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
 
 from bot.domain.invitations import InvitationView
+from bot.domain.lessons import DueEnrolment, Enrolment, EnrolmentStatus, Progress
+from bot.domain.outbox import NewMessage, OutboxItem, OutboxStatus, SendResult
 from bot.domain.people import ConsentDecision, Person, Relation, Role, ServicePointKind
 from bot.domain.replies import Reply
 
@@ -120,6 +122,68 @@ class StaffRepo(Protocol):
     ) -> StaffMember: ...
 
 
+class EnrolmentRepo(Protocol):
+    async def get(self, person_id: int, programme: str) -> Enrolment | None: ...
+    async def by_id(self, enrolment_id: int) -> Enrolment | None: ...
+    async def add(self, enrolment: Enrolment) -> Enrolment: ...
+    async def save(self, enrolment: Enrolment) -> None: ...
+
+    async def due(self, now: datetime, after_id: int, limit: int) -> Sequence[DueEnrolment]:
+        """Active enrolments of reachable people whose next lesson is due, by id (keyset)."""
+        ...
+
+    async def silent(self, cutoff: datetime, after_id: int, limit: int) -> Sequence[DueEnrolment]:
+        """Active enrolments with no activity since `cutoff`, by id (keyset)."""
+        ...
+
+    async def paused_until_before(
+        self, now: datetime, after_id: int, limit: int
+    ) -> Sequence[DueEnrolment]: ...
+    async def counts(self) -> Mapping[str, int]: ...
+    async def advance_many(self, moves: Sequence[Advance]) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Advance:
+    """Where a due enrolment moves after its lesson was queued."""
+
+    enrolment_id: int
+    next_index: int
+    next_due_at: datetime | None
+    status: EnrolmentStatus
+
+
+class ProgressRepo(Protocol):
+    async def add(self, progress: Progress) -> bool:
+        """False if this lesson was already scheduled for this enrolment."""
+        ...
+
+    async def add_many(self, items: Sequence[Progress]) -> int: ...
+    async def get(self, enrolment_id: int, lesson_id: str) -> Progress | None: ...
+    async def save(self, progress: Progress) -> None: ...
+    async def for_enrolment(self, enrolment_id: int) -> Sequence[Progress]: ...
+
+
+class OutboxRepo(Protocol):
+    async def enqueue(self, messages: Sequence[NewMessage]) -> int:
+        """Insert what is not there yet (by key); returns how many were new."""
+        ...
+
+    async def claim(self, now: datetime, limit: int) -> Sequence[OutboxItem]:
+        """Due pending rows, most urgent first, marked as being sent."""
+        ...
+
+    async def mark_sent(self, item_id: int, now: datetime, message_id: int | None) -> None: ...
+    async def retry(self, item_id: int, due_at: datetime, error: str) -> None: ...
+    async def give_up(self, item_id: int, status: OutboxStatus, error: str) -> None: ...
+    async def block_chat(self, chat_id: int, error: str) -> int:
+        """A recipient is gone: every pending row to them stops too."""
+        ...
+
+    async def requeue_stale(self, claimed_before: datetime) -> int: ...
+    async def counts(self) -> Mapping[str, int]: ...
+
+
 class UnitOfWork(Protocol):
     people: PersonRepo
     families: FamilyRepo
@@ -127,6 +191,9 @@ class UnitOfWork(Protocol):
     invitations: InvitationRepo
     consents: ConsentRepo
     staff: StaffRepo
+    enrolments: EnrolmentRepo
+    progress: ProgressRepo
+    outbox: OutboxRepo
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(
@@ -155,6 +222,14 @@ class Catalog(Protocol):
     def render(self, reply: Reply, locale: str) -> Rendered: ...
     def text(self, key: str, locale: str, **data: object) -> str: ...
     def locales(self) -> Sequence[str]: ...
+
+
+class Transport(Protocol):
+    async def deliver(
+        self, chat_id: int, thread_id: int | None, reply: Reply, locale: str
+    ) -> SendResult:
+        """Send one message and say how it went; never raises for Telegram's answers."""
+        ...
 
 
 class Sender(Protocol):

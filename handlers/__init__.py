@@ -3,7 +3,7 @@ counsellor button work in every state."""
 
 from aiogram import Router
 
-from handlers import account, errors, fallback, onboarding, safety, staff
+from handlers import account, errors, fallback, lessons, onboarding, safety, staff
 
 
 def build_router() -> Router:
@@ -14,6 +14,7 @@ def build_router() -> Router:
         staff.build(),
         onboarding.build(),
         account.build(),
+        lessons.build(),
         fallback.build(),
     )
     return root

@@ -14,7 +14,19 @@ from bot.ports import Catalog
 
 log = logging.getLogger(__name__)
 
-PRIVATE_COMMANDS = ("start", "help", "language", "privacy", "invite", "stop")
+PRIVATE_COMMANDS = (
+    "start",
+    "help",
+    "progress",
+    "lessons",
+    "schedule",
+    "pause",
+    "resume",
+    "language",
+    "privacy",
+    "invite",
+    "stop",
+)
 
 
 def commands_for(catalog: Catalog, locale: str) -> list[BotCommand]:

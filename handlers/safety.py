@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiogram import Bot, F, Router
 from aiogram.filters import Command, Filter
-from aiogram.types import Message
+from aiogram.types import CallbackQuery, Message
 
 from bot.services.bundle import Services
 from handlers.common import who
@@ -33,10 +33,19 @@ async def ask_counsellor(message: Message, bot: Bot, services: Services) -> None
     await deliver(bot, message.chat.id, outcome, services.catalog, locale)
 
 
+async def press_counsellor(query: CallbackQuery, bot: Bot, services: Services) -> None:
+    """An inline "talk to a counsellor" button (e.g. after a hard week's check-in)."""
+    assert query.message is not None
+    locale = await services.account.locale_of(who(query.from_user))
+    outcome = services.safety.counsellor_requested()
+    await deliver(bot, query.message.chat.id, outcome, services.catalog, locale, callback=query)
+
+
 def build() -> Router:
     """A fresh router: each dispatcher (tests, several instances) needs its own."""
     router = Router(name=__name__)
     router.message.filter(F.chat.type == "private")
     router.message.register(send_help, Command("help", "sos"))
     router.message.register(ask_counsellor, HelpButton())
+    router.callback_query.register(press_counsellor, F.data == "help:counsellor")
     return router

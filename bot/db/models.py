@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     Boolean,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
+    SmallInteger,
     String,
     UniqueConstraint,
 )
@@ -162,4 +166,90 @@ class StaffRow(Base):
     service_point_id: Mapped[int | None] = mapped_column(
         ForeignKey("service_points.id", ondelete="SET NULL"), nullable=True
     )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class EnrolmentRow(Base):
+    """A person in a programme: their weekly slot and where they are in it."""
+
+    __tablename__ = "enrolments"
+    __table_args__ = (
+        UniqueConstraint("person_id", "programme"),
+        Index("ix_enrolments_due", "status", "next_due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    programme: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    weekday: Mapped[int] = mapped_column(Integer)
+    hour: Mapped[int] = mapped_column(Integer)
+    timezone: Mapped[str] = mapped_column(String(64))
+    next_index: Mapped[int] = mapped_column(Integer, default=0)
+    next_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    paused_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    pause_reason: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    last_active_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    nudged_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class LessonProgressRow(Base):
+    """One lesson for one enrolment: what was delivered, read, answered and tried."""
+
+    __tablename__ = "lesson_progress"
+    __table_args__ = (
+        UniqueConstraint("enrolment_id", "lesson_id"),
+        Index("ix_lesson_progress_checkin", "checkin_due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    enrolment_id: Mapped[int] = mapped_column(ForeignKey("enrolments.id", ondelete="CASCADE"))
+    lesson_id: Mapped[str] = mapped_column(String(64))
+    lesson_version: Mapped[int] = mapped_column(Integer)
+    week: Mapped[int] = mapped_column(Integer)
+    scheduled_for: Mapped[datetime] = mapped_column(UTCDateTime)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Messages are read one "next" tap at a time, so reading is recorded per message.
+    parts_read: Mapped[int] = mapped_column(Integer, default=0)
+    answer_index: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    task_shown_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    checkin_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    checkin_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    checkin_answer: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    checkin_answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class OutboxRow(Base):
+    """Everything the bot sends on its own initiative, durably, once.
+
+    `key` is unique (recipient, kind, reference): enqueueing the same lesson twice, or again
+    after a restart, inserts nothing.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        Index("ix_outbox_claim", "status", "priority", "due_at", "id"),
+        Index("ix_outbox_chat", "chat_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    thread_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    person_id: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="SET NULL"), nullable=True
+    )
+    priority: Mapped[int] = mapped_column(SmallInteger)
+    kind: Mapped[str] = mapped_column(String(32))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    locale: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    message_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    last_error: Mapped[str | None] = mapped_column(String(200), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

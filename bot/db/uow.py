@@ -7,6 +7,8 @@ from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.db.lessons_repo import SqlEnrolmentRepo, SqlProgressRepo
+from bot.db.outbox_repo import SqlOutboxRepo
 from bot.db.repos import (
     SqlConsentRepo,
     SqlFamilyRepo,
@@ -17,9 +19,12 @@ from bot.db.repos import (
 )
 from bot.ports import (
     ConsentRepo,
+    EnrolmentRepo,
     FamilyRepo,
     InvitationRepo,
+    OutboxRepo,
     PersonRepo,
+    ProgressRepo,
     ServicePointRepo,
     StaffRepo,
 )
@@ -37,6 +42,9 @@ class SqlUnitOfWork:
         self.invitations: InvitationRepo = SqlInvitationRepo(self.session)
         self.consents: ConsentRepo = SqlConsentRepo(self.session)
         self.staff: StaffRepo = SqlStaffRepo(self.session)
+        self.enrolments: EnrolmentRepo = SqlEnrolmentRepo(self.session)
+        self.progress: ProgressRepo = SqlProgressRepo(self.session)
+        self.outbox: OutboxRepo = SqlOutboxRepo(self.session)
         return self
 
     async def __aexit__(

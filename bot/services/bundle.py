@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.ports import Catalog, Sender
 from bot.services.account import Account
 from bot.services.family import Family
+from bot.services.lesson_chat import LessonChat
+from bot.services.lessons import Lessons
 from bot.services.onboarding import Onboarding
 from bot.services.safety import Safety
 from bot.services.staff_invites import StaffInvites
@@ -24,3 +27,7 @@ class Services:
     staff_chat_ids: frozenset[int]
     help_labels: frozenset[str]
     staff_locale: str
+    lessons: Lessons
+    lesson_chat: LessonChat
+    # Wakes the outbox sender when something was queued that should not wait for its next round.
+    nudge_sender: Callable[[], None]

@@ -94,10 +94,10 @@ def ask_child_age() -> Reply:
 
 
 def guardian_done() -> Reply:
+    """Registered: now the weekly slot (the lessons service takes the `ls:day` answer)."""
     return Reply(
         "onboarding/guardian_done",
-        keyboard=Keyboard.HELP,
-        choices=rows(Choice("btn.invite_child", "fam:child")),
+        choices=rows(*(Choice(f"btn.day.{d}", f"ls:day:{d}") for d in range(7)), width=4),
     )
 
 

@@ -11,6 +11,7 @@ import pytest
 from bot.catalog import load_catalog
 from bot.catalog.checks import catalog_problems
 from bot.catalog.hotlines import load_hotlines
+from bot.catalog.lessons import load_programmes
 from bot.catalog.po import po_path, read_catalog
 from bot.domain.replies import Choice, Reply
 from content import CONTENT_DIR
@@ -27,6 +28,9 @@ _HOTLINE_DATA = {
     "emergency": [h for h in _hotlines if h.emergency],
     "lines": [h for h in _hotlines if not h.emergency],
 }
+
+# Real lesson text, so templates made only of content show their translation too.
+_L = load_programmes(CONTENT_DIR)["guardian"].lessons[0]
 
 # Sample data per template; a new template without a sample fails test_every_template_has_sample.
 SAMPLES: dict[str, list[dict[str, Any]]] = {
@@ -68,6 +72,34 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         for r in ("guardian", "child")
         for sp in ("", "学校")
     ],
+    "lessons/ask_hour": [{"weekday": 3}],
+    "lessons/enrolled": [{"weekday": d, "hour": h} for d in range(7) for h in (8, 20)],
+    "lessons/schedule_changed": [{"weekday": 0, "hour": 12}],
+    "lessons/resumed": [{"weekday": 6, "hour": 19}],
+    "lessons/part": [
+        {"title": _L.title, "text": _L.messages[0], "n": 1, "total": 4, "first": True},
+        {"title": _L.title, "text": _L.messages[1], "n": 2, "total": 4, "first": False},
+    ],
+    "lessons/question": [{"prompt": _L.prompt}],
+    "lessons/feedback": [{"text": o.feedback, "best": o.best} for o in _L.options],
+    "lessons/task": [{"task": _L.task, "days": 3}],
+    "lessons/checkin": [{"task": _L.task, "prompt": _L.checkin_prompt}],
+    "lessons/checkin_reply": [{"text": o.reply, "key": o.key} for o in _L.checkin_options],
+    "lessons/progress": [
+        {
+            "marks": "✅📖⬜",
+            "done": 1,
+            "total": 3,
+            "goal": g,
+            "status": st,
+            "paused_until": pu,
+            "weekday": 6,
+            "hour": 19,
+        }
+        for g in ("", _L.goal)
+        for st, pu in (("active", ""), ("paused", "2026-12-01"), ("paused", ""), ("completed", ""))
+    ],
+    "lessons/paused": [{"until": "2026-12-24"}, {"until": ""}],
 }
 _TAG = re.compile(r"</?([a-z-]+)[^>]*>")
 ALLOWED_TAGS = {"b", "i", "u", "s", "a", "code", "pre", "blockquote", "tg-spoiler"}

@@ -305,7 +305,12 @@ async def test_guardian_invites_child_and_service_point_carries(world: World) ->
     await press_and_wait(world, guardian, "✅ 同意")
     await press_and_wait(world, guardian, "祖父母")
     await press_and_wait(world, guardian, "6–8 岁", has_buttons)
-    confirm = await press_and_wait(world, guardian, "📨 邀请我的孩子", has_buttons)
+    await press_and_wait(world, guardian, "周日", has_buttons)
+    enrolled = await press_and_wait(world, guardian, "🌙 晚上 7 点", has_buttons)
+    assert "每周日 19:00" in enrolled["text"]
+    confirm = await press_and_wait(
+        world, guardian, "📨 邀请我的孩子", lambda m: "取消" in buttons(m)
+    )
     assert buttons(confirm) == ["✅ 同意并生成链接", "取消"]
     link = await press_and_wait(world, guardian, "✅ 同意并生成链接")
     child_code = link["text"].split("?start=")[1].split()[0]

@@ -1,0 +1,217 @@
+"""Enrolments and lesson progress."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import EnrolmentRow, LessonProgressRow, PersonRow
+from bot.db.outbox_repo import insert_ignoring_duplicates
+from bot.domain.lessons import DueEnrolment, Enrolment, EnrolmentStatus, PauseReason, Progress
+from bot.domain.people import PersonStatus
+from bot.ports import Advance
+
+# A select of (EnrolmentRow, telegram id, locale); its generic form differs across SQLAlchemy 2.x.
+_Query = Any
+
+_E_FIELDS = (
+    "person_id",
+    "programme",
+    "weekday",
+    "hour",
+    "timezone",
+    "last_active_at",
+    "next_index",
+    "next_due_at",
+    "paused_until",
+    "nudged_at",
+)
+_P_FIELDS = (
+    "enrolment_id",
+    "lesson_id",
+    "lesson_version",
+    "week",
+    "scheduled_for",
+    "delivered_at",
+    "parts_read",
+    "answer_index",
+    "answered_at",
+    "task_shown_at",
+    "checkin_due_at",
+    "checkin_sent_at",
+    "checkin_answer",
+    "checkin_answered_at",
+)
+
+
+def _enrolment(row: EnrolmentRow) -> Enrolment:
+    e = Enrolment(**{f: getattr(row, f) for f in _E_FIELDS})
+    e.id = row.id
+    e.status = EnrolmentStatus(row.status)
+    e.pause_reason = PauseReason(row.pause_reason) if row.pause_reason else None
+    return e
+
+
+def _progress(row: LessonProgressRow) -> Progress:
+    p = Progress(**{f: getattr(row, f) for f in _P_FIELDS})
+    p.id = row.id
+    return p
+
+
+class SqlEnrolmentRepo:
+    def __init__(self, session: AsyncSession) -> None:
+        self.s = session
+
+    async def get(self, person_id: int, programme: str) -> Enrolment | None:
+        row = await self.s.scalar(
+            select(EnrolmentRow).where(
+                EnrolmentRow.person_id == person_id, EnrolmentRow.programme == programme
+            )
+        )
+        return _enrolment(row) if row else None
+
+    async def by_id(self, enrolment_id: int) -> Enrolment | None:
+        row = await self.s.get(EnrolmentRow, enrolment_id)
+        return _enrolment(row) if row else None
+
+    async def add(self, enrolment: Enrolment) -> Enrolment:
+        row = EnrolmentRow(**{f: getattr(enrolment, f) for f in _E_FIELDS})
+        row.status = enrolment.status.value
+        row.pause_reason = enrolment.pause_reason.value if enrolment.pause_reason else None
+        self.s.add(row)
+        await self.s.flush()
+        enrolment.id = row.id
+        return enrolment
+
+    async def save(self, enrolment: Enrolment) -> None:
+        row = await self.s.get(EnrolmentRow, enrolment.id)
+        if row is None:
+            raise LookupError("enrolment vanished")
+        for f in _E_FIELDS:
+            setattr(row, f, getattr(enrolment, f))
+        row.status = enrolment.status.value
+        row.pause_reason = enrolment.pause_reason.value if enrolment.pause_reason else None
+        await self.s.flush()
+
+    def _with_person(self) -> _Query:
+        return (
+            select(EnrolmentRow, PersonRow.telegram_id, PersonRow.locale)
+            .join(PersonRow, PersonRow.id == EnrolmentRow.person_id)
+            .where(PersonRow.status == PersonStatus.ACTIVE.value)
+        )
+
+    async def _page(self, query: _Query) -> list[DueEnrolment]:
+        rows = await self.s.execute(query)
+        return [DueEnrolment(_enrolment(row[0]), row[1], row[2]) for row in rows]
+
+    async def due(self, now: datetime, after_id: int, limit: int) -> Sequence[DueEnrolment]:
+        return await self._page(
+            self._with_person()
+            .where(
+                EnrolmentRow.status == EnrolmentStatus.ACTIVE.value,
+                EnrolmentRow.next_due_at <= now,
+                EnrolmentRow.id > after_id,
+            )
+            .order_by(EnrolmentRow.id)
+            .limit(limit)
+        )
+
+    async def silent(self, cutoff: datetime, after_id: int, limit: int) -> Sequence[DueEnrolment]:
+        return await self._page(
+            self._with_person()
+            .where(
+                EnrolmentRow.status == EnrolmentStatus.ACTIVE.value,
+                EnrolmentRow.last_active_at <= cutoff,
+                EnrolmentRow.id > after_id,
+            )
+            .order_by(EnrolmentRow.id)
+            .limit(limit)
+        )
+
+    async def paused_until_before(
+        self, now: datetime, after_id: int, limit: int
+    ) -> Sequence[DueEnrolment]:
+        return await self._page(
+            self._with_person()
+            .where(
+                EnrolmentRow.status == EnrolmentStatus.PAUSED.value,
+                EnrolmentRow.paused_until <= now,
+                EnrolmentRow.id > after_id,
+            )
+            .order_by(EnrolmentRow.id)
+            .limit(limit)
+        )
+
+    async def counts(self) -> Mapping[str, int]:
+        rows = await self.s.execute(
+            select(EnrolmentRow.status, func.count()).group_by(EnrolmentRow.status)
+        )
+        return {status: int(n) for status, n in rows}
+
+    async def advance_many(self, moves: Sequence[Advance]) -> None:
+        if not moves:
+            return
+        # One executemany UPDATE by primary key: a 100 000-guardian week stays fast.
+        await self.s.execute(
+            update(EnrolmentRow),
+            [
+                {
+                    "id": m.enrolment_id,
+                    "next_index": m.next_index,
+                    "next_due_at": m.next_due_at,
+                    "status": m.status.value,
+                }
+                for m in moves
+            ],
+        )
+
+
+class SqlProgressRepo:
+    def __init__(self, session: AsyncSession) -> None:
+        self.s = session
+
+    async def add(self, progress: Progress) -> bool:
+        try:
+            async with self.s.begin_nested():
+                row = LessonProgressRow(**{f: getattr(progress, f) for f in _P_FIELDS})
+                self.s.add(row)
+        except IntegrityError:
+            return False
+        progress.id = row.id
+        return True
+
+    async def add_many(self, items: Sequence[Progress]) -> int:
+        rows = [{f: getattr(p, f) for f in _P_FIELDS} for p in items]
+        return await insert_ignoring_duplicates(
+            self.s, LessonProgressRow.__table__, rows, ("enrolment_id", "lesson_id")
+        )
+
+    async def get(self, enrolment_id: int, lesson_id: str) -> Progress | None:
+        row = await self.s.scalar(
+            select(LessonProgressRow).where(
+                LessonProgressRow.enrolment_id == enrolment_id,
+                LessonProgressRow.lesson_id == lesson_id,
+            )
+        )
+        return _progress(row) if row else None
+
+    async def save(self, progress: Progress) -> None:
+        row = await self.s.get(LessonProgressRow, progress.id)
+        if row is None:
+            raise LookupError("progress vanished")
+        for f in _P_FIELDS:
+            setattr(row, f, getattr(progress, f))
+        await self.s.flush()
+
+    async def for_enrolment(self, enrolment_id: int) -> Sequence[Progress]:
+        rows = await self.s.scalars(
+            select(LessonProgressRow)
+            .where(LessonProgressRow.enrolment_id == enrolment_id)
+            .order_by(LessonProgressRow.week)
+        )
+        return [_progress(r) for r in rows]

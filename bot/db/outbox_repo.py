@@ -1,0 +1,181 @@
+"""The outbox: durable, idempotent by key, claimed most-urgent-first."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import OutboxRow
+from bot.domain.outbox import NewMessage, OutboxItem, OutboxStatus, Priority
+
+
+async def insert_ignoring_duplicates(
+    session: AsyncSession,
+    table: Any,
+    rows: Sequence[dict[str, Any]],
+    unique: str | tuple[str, ...],
+) -> int:
+    """INSERT … ON CONFLICT DO NOTHING on either backend; returns how many rows were new."""
+    if not rows:
+        return 0
+    dialect = session.bind.dialect.name if session.bind else "sqlite"
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    columns = [unique] if isinstance(unique, str) else list(unique)
+    stmt = insert(table).on_conflict_do_nothing(index_elements=columns)
+    result = await session.execute(stmt, list(rows))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def _item(row: OutboxRow) -> OutboxItem:
+    return OutboxItem(
+        id=row.id,
+        key=row.key,
+        chat_id=row.chat_id,
+        thread_id=row.thread_id,
+        person_id=row.person_id,
+        priority=Priority(row.priority),
+        kind=row.kind,
+        payload=row.payload,
+        locale=row.locale,
+        attempts=row.attempts,
+        due_at=row.due_at,
+    )
+
+
+class SqlOutboxRepo:
+    def __init__(self, session: AsyncSession) -> None:
+        self.s = session
+
+    async def enqueue(self, messages: Sequence[NewMessage]) -> int:
+        rows = [
+            {
+                "key": m.key,
+                "chat_id": m.chat_id,
+                "thread_id": m.thread_id,
+                "person_id": m.person_id,
+                "priority": int(m.priority),
+                "kind": m.kind,
+                "payload": dict(m.payload),
+                "locale": m.locale,
+                "status": OutboxStatus.PENDING.value,
+                "attempts": 0,
+                "due_at": m.due_at,
+                "created_at": m.due_at,
+            }
+            for m in messages
+        ]
+        return await insert_ignoring_duplicates(
+            self.s,
+            OutboxRow.__table__,
+            rows,
+            "key",
+        )
+
+    async def claim(self, now: datetime, limit: int) -> Sequence[OutboxItem]:
+        # A chat with a message in flight waits: its messages go out one at a time, in order.
+        busy = select(OutboxRow.chat_id).where(OutboxRow.status == OutboxStatus.SENDING.value)
+        ids = list(
+            await self.s.scalars(
+                select(OutboxRow.id)
+                .where(
+                    OutboxRow.status == OutboxStatus.PENDING.value,
+                    OutboxRow.due_at <= now,
+                    OutboxRow.chat_id.not_in(busy),
+                )
+                .order_by(OutboxRow.priority, OutboxRow.due_at, OutboxRow.id)
+                .limit(limit)
+                # PostgreSQL: several senders never claim the same row; SQLite ignores this.
+                .with_for_update(skip_locked=True)
+            )
+        )
+        if not ids:
+            return []
+        await self.s.execute(
+            update(OutboxRow)
+            .where(OutboxRow.id.in_(ids), OutboxRow.status == OutboxStatus.PENDING.value)
+            .values(
+                status=OutboxStatus.SENDING.value,
+                claimed_at=now,
+                attempts=OutboxRow.attempts + 1,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        rows = await self.s.scalars(
+            select(OutboxRow)
+            .where(OutboxRow.id.in_(ids))
+            .order_by(OutboxRow.priority, OutboxRow.due_at, OutboxRow.id)
+        )
+        seen: set[int] = set()
+        items = []
+        for row in rows:
+            # One message per chat per claim keeps each chat's order without a per-chat lock.
+            if row.chat_id in seen:
+                row.status = OutboxStatus.PENDING.value
+                row.attempts -= 1
+                continue
+            seen.add(row.chat_id)
+            items.append(_item(row))
+        await self.s.flush()
+        return items
+
+    async def mark_sent(self, item_id: int, now: datetime, message_id: int | None) -> None:
+        await self._set(
+            item_id,
+            status=OutboxStatus.SENT.value,
+            sent_at=now,
+            message_id=message_id,
+            last_error=None,
+        )
+
+    async def retry(self, item_id: int, due_at: datetime, error: str) -> None:
+        await self._set(
+            item_id, status=OutboxStatus.PENDING.value, due_at=due_at, last_error=error[:200]
+        )
+
+    async def give_up(self, item_id: int, status: OutboxStatus, error: str) -> None:
+        await self._set(item_id, status=status.value, last_error=error[:200])
+
+    async def block_chat(self, chat_id: int, error: str) -> int:
+        result = await self.s.execute(
+            update(OutboxRow)
+            .where(
+                OutboxRow.chat_id == chat_id,
+                OutboxRow.status.in_((OutboxStatus.PENDING.value, OutboxStatus.HELD.value)),
+            )
+            .values(status=OutboxStatus.BLOCKED.value, last_error=error[:200])
+            .execution_options(synchronize_session=False)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    async def requeue_stale(self, claimed_before: datetime) -> int:
+        """Rows left 'sending' by a crashed process go back to the queue."""
+        result = await self.s.execute(
+            update(OutboxRow)
+            .where(
+                OutboxRow.status == OutboxStatus.SENDING.value,
+                OutboxRow.claimed_at < claimed_before,
+            )
+            .values(status=OutboxStatus.PENDING.value)
+            .execution_options(synchronize_session=False)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    async def counts(self) -> Mapping[str, int]:
+        rows = await self.s.execute(
+            select(OutboxRow.status, func.count()).group_by(OutboxRow.status)
+        )
+        return {status: int(n) for status, n in rows}
+
+    async def _set(self, item_id: int, **values: Any) -> None:
+        await self.s.execute(
+            update(OutboxRow)
+            .where(OutboxRow.id == item_id)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )

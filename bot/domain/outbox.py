@@ -1,0 +1,77 @@
+"""What the outbox holds and the order it empties in."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import IntEnum, StrEnum
+from typing import Any
+
+
+class Priority(IntEnum):
+    """Lower goes first: a lesson broadcast never delays a crisis."""
+
+    CRISIS = 0  # helpline relay, safety replies
+    STAFF_ALERT = 1  # case alerts and reminders in the staff chat
+    INTERACTIVE = 2  # answers someone is waiting for
+    NOTICE = 3  # telling a person about something another did
+    LESSON = 4  # lessons, check-ins, nudges
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"  # 400: recorded with the reason, not retried
+    BLOCKED = "blocked"  # 403: the recipient is gone
+    HELD = "held"  # waiting while a counsellor owns the conversation
+
+
+@dataclass(frozen=True, slots=True)
+class NewMessage:
+    key: str
+    chat_id: int
+    kind: str
+    priority: Priority
+    locale: str
+    due_at: datetime
+    payload: Mapping[str, Any] = field(default_factory=dict)
+    person_id: int | None = None
+    thread_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxItem:
+    id: int
+    key: str
+    chat_id: int
+    thread_id: int | None
+    person_id: int | None
+    priority: Priority
+    kind: str
+    payload: Mapping[str, Any]
+    locale: str
+    attempts: int
+    due_at: datetime
+
+
+class SendOutcome(StrEnum):
+    SENT = "sent"
+    RETRY_AFTER = "retry_after"  # 429
+    TRANSIENT = "transient"  # 5xx, timeouts, dropped connections
+    FORBIDDEN = "forbidden"  # 403
+    BAD_REQUEST = "bad_request"  # 400 and other permanent refusals
+
+
+@dataclass(frozen=True, slots=True)
+class SendResult:
+    outcome: SendOutcome
+    message_id: int | None = None
+    retry_after: float = 0.0
+    error: str = ""
+
+
+def backoff(attempts: int, base: float = 2.0, cap: float = 600.0) -> timedelta:
+    """Exponential back-off for transient failures: 2 s, 4 s, 8 s … at most 10 minutes."""
+    return timedelta(seconds=min(cap, base ** max(1, attempts)))

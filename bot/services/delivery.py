@@ -1,0 +1,171 @@
+"""The one sender: empties the outbox within Telegram's limits, most urgent first.
+
+Per row: compose what it says now, wait for the rate limiter, send through the Transport
+port, then record the result in its own short transaction:
+  sent       -> marked sent, the kind's after-send hook runs in the same transaction
+  429        -> everyone pauses for retry_after; the same row is tried again after it
+  5xx, I/O   -> back to the queue with exponential back-off
+  403        -> the row and every other pending row to that chat are blocked, the person
+                marked inactive; never retried
+  400        -> failed, with the reason
+A crash between Telegram accepting a message and our commit can repeat that one message: the
+only way a duplicate can happen, and at most `concurrency` of them per crash.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from bot.domain.outbox import OutboxItem, OutboxStatus, SendOutcome, SendResult, backoff
+from bot.domain.people import PersonStatus
+from bot.domain.ratelimit import RateLimiter
+from bot.domain.replies import Reply
+from bot.ports import Clock, Transport, UnitOfWork, UnitOfWorkFactory
+
+log = logging.getLogger(__name__)
+
+Composer = Callable[[UnitOfWork, str, Mapping[str, object]], Awaitable[Reply | None]]
+AfterSend = Callable[[UnitOfWork, Mapping[str, object], datetime], Awaitable[None]]
+
+
+@dataclass
+class DeliveryStats:
+    sent: int = 0
+    retried: int = 0
+    rate_limited: int = 0
+    blocked: int = 0
+    failed: int = 0
+    skipped: int = 0
+    by_outcome: dict[str, int] = field(default_factory=dict)
+
+
+class Delivery:
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        transport: Transport,
+        limiter: RateLimiter,
+        composers: Mapping[str, Composer],
+        after_send: Mapping[str, AfterSend] | None = None,
+        *,
+        batch: int = 50,
+        concurrency: int = 8,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.uow = uow
+        self.clock = clock
+        self.transport = transport
+        self.limiter = limiter
+        self.composers = composers
+        self.after_send = after_send or {}
+        self.batch = batch
+        self.concurrency = concurrency
+        self.monotonic = monotonic
+        self.stats = DeliveryStats()
+        self.wakeup = asyncio.Event()
+
+    async def run_once(self, now: datetime | None = None) -> int:
+        """Claim one batch of due rows and send them; returns how many were claimed."""
+        async with self.uow() as uow:
+            items = await uow.outbox.claim(now or self.clock.now(), self.batch)
+            await uow.commit()
+        if not items:
+            return 0
+        gate = asyncio.Semaphore(self.concurrency)
+
+        async def one(item: OutboxItem) -> None:
+            async with gate:
+                await self._deliver(item)
+
+        await asyncio.gather(*(one(item) for item in items))
+        return len(items)
+
+    async def drain(self, now: datetime | None = None) -> int:
+        """Send everything due at `now` (for `lessons run-due` and tests)."""
+        total = 0
+        while claimed := await self.run_once(now):
+            total += claimed
+        return total
+
+    async def run_forever(self, stop: asyncio.Event, idle: float = 1.0) -> None:
+        async with self.uow() as uow:
+            requeued = await uow.outbox.requeue_stale(self.clock.now())
+            await uow.commit()
+        if requeued:
+            log.warning("requeued %s message(s) left in flight by an earlier process", requeued)
+        while not stop.is_set():
+            try:
+                claimed = await self.run_once()
+            except Exception:  # the database hiccuped: log, wait, keep the sender alive
+                log.exception("outbox round failed")
+                claimed = 0
+            if not claimed:
+                self.wakeup.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.wakeup.wait(), timeout=idle)
+
+    def nudge(self) -> None:
+        """Something urgent was queued: do not wait for the idle timeout."""
+        self.wakeup.set()
+
+    async def _deliver(self, item: OutboxItem) -> None:
+        composer = self.composers.get(item.kind)
+        async with self.uow() as uow:
+            reply = await composer(uow, item.kind, item.payload) if composer else None
+        if reply is None:
+            async with self.uow() as uow:
+                await uow.outbox.give_up(item.id, OutboxStatus.SENT, "nothing to say anymore")
+                await uow.commit()
+            self.stats.skipped += 1
+            return
+        await self._wait_turn(item.chat_id)
+        result = await self.transport.deliver(item.chat_id, item.thread_id, reply, item.locale)
+        await self._record(item, result)
+
+    async def _wait_turn(self, chat_id: int) -> None:
+        # The limiter says how long to wait; there is no event to wait on instead.
+        while (wait := self.limiter.delay(chat_id, self.monotonic())) > 0:  # noqa: ASYNC110
+            await asyncio.sleep(wait)
+        self.limiter.take(chat_id, self.monotonic())
+
+    async def _record(self, item: OutboxItem, result: SendResult) -> None:
+        now = self.clock.now()
+        outcome = result.outcome
+        self.stats.by_outcome[outcome.value] = self.stats.by_outcome.get(outcome.value, 0) + 1
+        async with self.uow() as uow:
+            if outcome is SendOutcome.SENT:
+                await uow.outbox.mark_sent(item.id, now, result.message_id)
+                hook = self.after_send.get(item.kind)
+                if hook is not None:
+                    await hook(uow, item.payload, now)
+                self.stats.sent += 1
+            elif outcome is SendOutcome.RETRY_AFTER:
+                self.limiter.pause(result.retry_after, self.monotonic())
+                await uow.outbox.retry(
+                    item.id, now + timedelta(seconds=result.retry_after), result.error
+                )
+                self.stats.rate_limited += 1
+            elif outcome is SendOutcome.TRANSIENT:
+                await uow.outbox.retry(item.id, now + backoff(item.attempts), result.error)
+                self.stats.retried += 1
+            elif outcome is SendOutcome.FORBIDDEN:
+                await uow.outbox.give_up(item.id, OutboxStatus.BLOCKED, result.error)
+                await uow.outbox.block_chat(item.chat_id, result.error)
+                if item.chat_id > 0:
+                    person = await uow.people.by_telegram_id(item.chat_id)
+                    if person is not None:
+                        person.status = PersonStatus.INACTIVE
+                        await uow.people.save(person)
+                self.stats.blocked += 1
+            else:
+                await uow.outbox.give_up(item.id, OutboxStatus.FAILED, result.error)
+                log.warning("outbox %s failed: %s", item.key, result.error)
+                self.stats.failed += 1
+            await uow.commit()

@@ -1,0 +1,293 @@
+"""What a guardian does inside a lesson: next, answer, check-in, reread, progress, pause."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.domain.lessons import Enrolment, EnrolmentStatus, Lesson, PauseReason, next_slot
+from bot.domain.people import Person
+from bot.domain.replies import Choice, Keyboard, Outcome, Reply, rows
+from bot.ports import UnitOfWork
+from bot.services.common import Who
+from bot.services.lessons import (
+    PAUSE_CHOICES,
+    STALE,
+    Lessons,
+    ask_weekday,
+    lesson_message,
+    programme_for,
+    when_data,
+)
+
+
+def _ints(*values: str) -> tuple[int, ...] | None:
+    if not all(v.isdigit() and len(v) < 10 for v in values):
+        return None
+    return tuple(int(v) for v in values)
+
+
+class LessonChat:
+    """Every entry point checks that the enrolment in the button belongs to the presser."""
+
+    def __init__(self, lessons: Lessons) -> None:
+        self.lessons = lessons
+        self.uow = lessons.uow
+        self.clock = lessons.clock
+
+    async def _mine(
+        self, uow: UnitOfWork, who: Who, enrolment_id: int, index: int
+    ) -> tuple[Person, Enrolment, Lesson] | None:
+        person = await uow.people.by_telegram_id(who.telegram_id)
+        enrolment = await uow.enrolments.by_id(enrolment_id)
+        if person is None or enrolment is None or enrolment.person_id != person.id:
+            return None
+        lesson = self.lessons.programmes[enrolment.programme].at(index)
+        if lesson is None or enrolment.id is None:
+            return None
+        # Only lessons that were actually sent to this person can be opened.
+        if await uow.progress.get(enrolment.id, lesson.id) is None:
+            return None
+        return person, enrolment, lesson
+
+    async def _touch(self, uow: UnitOfWork, enrolment: Enrolment) -> None:
+        enrolment.last_active_at = self.clock.now()
+        if enrolment.status is EnrolmentStatus.PAUSED and (
+            enrolment.pause_reason is PauseReason.SILENT
+        ):
+            # They came back on their own: the programme resumes where it stopped.
+            enrolment.status = EnrolmentStatus.ACTIVE
+            enrolment.pause_reason = None
+            enrolment.next_due_at = next_slot(
+                self.clock.now(), enrolment.weekday, enrolment.hour, enrolment.tz
+            )
+        await uow.enrolments.save(enrolment)
+
+    async def next_part(self, who: Who, e: str, i: str, k: str) -> Outcome:
+        ids = _ints(e, i, k)
+        if ids is None:
+            return Outcome(toast=STALE)
+        enrolment_id, index, part = ids
+        async with self.uow() as uow:
+            found = await self._mine(uow, who, enrolment_id, index)
+            if found is None or part > found[2].parts:
+                return Outcome(toast=STALE)
+            _, enrolment, lesson = found
+            assert enrolment.id is not None
+            progress = await uow.progress.get(enrolment.id, lesson.id)
+            assert progress is not None
+            progress.parts_read = max(progress.parts_read, part)
+            await uow.progress.save(progress)
+            await self._touch(uow, enrolment)
+            await uow.commit()
+        return Outcome.of(lesson_message(lesson, enrolment_id, index, part))
+
+    async def answer(self, who: Who, e: str, i: str, o: str) -> Outcome:
+        ids = _ints(e, i, o)
+        if ids is None:
+            return Outcome(toast=STALE)
+        enrolment_id, index, option = ids
+        async with self.uow() as uow:
+            found = await self._mine(uow, who, enrolment_id, index)
+            if found is None or option >= len(found[2].options):
+                return Outcome(toast=STALE)
+            _, enrolment, lesson = found
+            assert enrolment.id is not None
+            progress = await uow.progress.get(enrolment.id, lesson.id)
+            assert progress is not None
+            now = self.clock.now()
+            first = progress.answer_index is None
+            if first:
+                progress.answer_index = option
+                progress.answered_at = now
+                progress.parts_read = lesson.parts
+                progress.task_shown_at = now
+                await uow.progress.save(progress)
+            await self._touch(uow, enrolment)
+            await uow.commit()
+        chosen = lesson.options[option]
+        replies = [Reply("lessons/feedback", {"text": chosen.feedback, "best": chosen.best})]
+        if first:
+            replies.append(
+                Reply(
+                    "lessons/task",
+                    {"task": lesson.task, "days": lesson.checkin_after_days},
+                    keyboard=Keyboard.HELP,
+                )
+            )
+        return Outcome(replies=tuple(replies))
+
+    async def checkin(self, who: Who, e: str, i: str, key: str) -> Outcome:
+        ids = _ints(e, i)
+        if ids is None:
+            return Outcome(toast=STALE)
+        enrolment_id, index = ids
+        async with self.uow() as uow:
+            found = await self._mine(uow, who, enrolment_id, index)
+            if found is None:
+                return Outcome(toast=STALE)
+            _, enrolment, lesson = found
+            option = next((o for o in lesson.checkin_options if o.key == key), None)
+            if option is None:
+                return Outcome(toast=STALE)
+            assert enrolment.id is not None
+            progress = await uow.progress.get(enrolment.id, lesson.id)
+            assert progress is not None
+            if progress.checkin_answer is None:
+                progress.checkin_answer = key
+                progress.checkin_answered_at = self.clock.now()
+                await uow.progress.save(progress)
+            await self._touch(uow, enrolment)
+            await uow.commit()
+        choices = rows(Choice("btn.help", "help:counsellor")) if key == "not_easy" else ()
+        return Outcome.of(
+            Reply("lessons/checkin_reply", {"text": option.reply, "key": key}, choices=choices)
+        )
+
+    async def reread(self, who: Who, e: str, i: str) -> Outcome:
+        ids = _ints(e, i)
+        if ids is None:
+            return Outcome(toast=STALE)
+        async with self.uow() as uow:
+            found = await self._mine(uow, who, ids[0], ids[1])
+        if found is None:
+            return Outcome(toast=STALE)
+        return Outcome.of(lesson_message(found[2], ids[0], ids[1], 0))
+
+    async def _enrolment(self, uow: UnitOfWork, who: Who) -> tuple[Person, Enrolment] | None:
+        person = await uow.people.by_telegram_id(who.telegram_id)
+        if person is None or person.id is None or not person.registered:
+            return None
+        enrolment = await uow.enrolments.get(person.id, programme_for(person))
+        return (person, enrolment) if enrolment is not None else None
+
+    async def progress(self, who: Who) -> Outcome:
+        async with self.uow() as uow:
+            found = await self._enrolment(uow, who)
+            if found is None:
+                return await self._not_enrolled(uow, who)
+            _, enrolment = found
+            assert enrolment.id is not None
+            done = {p.lesson_id: p for p in await uow.progress.for_enrolment(enrolment.id)}
+        programme = self.lessons.programmes[enrolment.programme]
+        marks = []
+        for lesson in programme.lessons:
+            p = done.get(lesson.id)
+            if p is None:
+                marks.append("⬜")
+            elif p.answer_index is not None:
+                marks.append("✅")
+            else:
+                marks.append("📖")
+        current = programme.at(max(0, enrolment.next_index - 1))
+        return Outcome.of(
+            Reply(
+                "lessons/progress",
+                {
+                    "marks": "".join(marks),
+                    "done": sum(m == "✅" for m in marks),
+                    "total": len(programme),
+                    "goal": current.goal if current else "",
+                    "status": enrolment.status.value,
+                    "paused_until": _local_date(enrolment),
+                    **when_data(enrolment.weekday, enrolment.hour),
+                },
+                keyboard=Keyboard.HELP,
+            )
+        )
+
+    async def list_lessons(self, who: Who) -> Outcome:
+        async with self.uow() as uow:
+            found = await self._enrolment(uow, who)
+            if found is None:
+                return await self._not_enrolled(uow, who)
+            _, enrolment = found
+            assert enrolment.id is not None
+            sent = await uow.progress.for_enrolment(enrolment.id)
+        programme = self.lessons.programmes[enrolment.programme]
+        choices = []
+        for p in sent:
+            lesson = programme.by_id.get(p.lesson_id)
+            if lesson is None:
+                continue
+            index = programme.lessons.index(lesson)
+            choices.append(
+                Choice(
+                    "btn.lesson.item",
+                    f"ls:r:{enrolment.id}:{index}",
+                    label_data={"week": lesson.week, "title": lesson.title},
+                )
+            )
+        if not choices:
+            return Outcome.of(Reply("lessons/none_yet"))
+        return Outcome.of(Reply("lessons/list", choices=rows(*choices)))
+
+    async def _not_enrolled(self, uow: UnitOfWork, who: Who) -> Outcome:
+        person = await uow.people.by_telegram_id(who.telegram_id)
+        if person is None or not person.registered:
+            return Outcome.of(Reply("account/fallback_new", keyboard=Keyboard.HELP))
+        return Outcome.of(ask_weekday("lessons/not_enrolled"))
+
+    async def ask_pause(self, who: Who) -> Outcome:
+        async with self.uow() as uow:
+            found = await self._enrolment(uow, who)
+            if found is None:
+                return await self._not_enrolled(uow, who)
+        return Outcome.of(
+            Reply(
+                "lessons/ask_pause",
+                choices=rows(
+                    *(Choice(f"btn.pause.{d}", f"ls:p:{d}") for d in PAUSE_CHOICES), width=2
+                ),
+            )
+        )
+
+    async def pause(self, who: Who, days: str) -> Outcome:
+        if not days.isdigit() or int(days) not in PAUSE_CHOICES:
+            return Outcome(toast=STALE)
+        async with self.uow() as uow:
+            found = await self._enrolment(uow, who)
+            if found is None:
+                return Outcome(toast=STALE)
+            _, enrolment = found
+            if enrolment.status is EnrolmentStatus.COMPLETED:
+                return Outcome.of(Reply("lessons/completed"))
+            enrolment.status = EnrolmentStatus.PAUSED
+            enrolment.pause_reason = PauseReason.ASKED
+            enrolment.paused_until = (
+                self.clock.now() + timedelta(days=int(days)) if int(days) else None
+            )
+            enrolment.last_active_at = self.clock.now()
+            await uow.enrolments.save(enrolment)
+            await uow.commit()
+        return Outcome.of(
+            Reply("lessons/paused", {"until": _local_date(enrolment)}, keyboard=Keyboard.HELP)
+        )
+
+    async def resume(self, who: Who) -> Outcome:
+        async with self.uow() as uow:
+            found = await self._enrolment(uow, who)
+            if found is None:
+                return await self._not_enrolled(uow, who)
+            _, enrolment = found
+            if enrolment.status is not EnrolmentStatus.PAUSED:
+                return Outcome.of(Reply("lessons/not_paused", keyboard=Keyboard.HELP))
+            now = self.clock.now()
+            enrolment.status = EnrolmentStatus.ACTIVE
+            enrolment.paused_until = enrolment.pause_reason = None
+            enrolment.last_active_at = now
+            enrolment.next_due_at = next_slot(now, enrolment.weekday, enrolment.hour, enrolment.tz)
+            await uow.enrolments.save(enrolment)
+            await uow.commit()
+        return Outcome.of(
+            Reply(
+                "lessons/resumed",
+                when_data(enrolment.weekday, enrolment.hour),
+                keyboard=Keyboard.HELP,
+            )
+        )
+
+
+def _local_date(enrolment: Enrolment) -> str:
+    if enrolment.paused_until is None:
+        return ""
+    return enrolment.paused_until.astimezone(enrolment.tz).date().isoformat()

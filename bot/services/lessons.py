@@ -1,0 +1,483 @@
+"""The weekly lesson programme: scheduling, reading a lesson one message at a time, the check
+question, the task and the check-in. See docs in README ("Lessons") for the flow diagram.
+
+Callback data (all validated against the database, never trusted):
+  ls:day:D            choose weekday D (0 = Monday)
+  ls:hour:D:H         choose weekday D at hour H
+  ls:n:E:K            enrolment E: show part K of its current lesson (messages, then question)
+  ls:a:E:L:I          enrolment E, lesson index L: answer option I of the check question
+  ls:c:E:L:KEY        enrolment E, lesson index L: check-in answer KEY
+  ls:r:E:L            reread lesson index L
+  ls:p:DAYS           pause for DAYS days (0: until /resume)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot.domain.lessons import (
+    Enrolment,
+    EnrolmentStatus,
+    Lesson,
+    PauseReason,
+    Programme,
+    Progress,
+    QuietHours,
+    SilencePolicy,
+    checkin_time,
+    next_slot,
+)
+from bot.domain.outbox import NewMessage, Priority
+from bot.domain.people import Person, Role
+from bot.domain.replies import Choice, Keyboard, Outcome, Reply, rows
+from bot.ports import Advance, Clock, UnitOfWork, UnitOfWorkFactory
+from bot.services.common import Who
+
+STALE = "toast.stale"
+WEEKDAYS = range(7)
+PAUSE_CHOICES = (7, 14, 28, 0)
+# Outbox kinds this service composes.
+LESSON_KINDS = ("lesson", "checkin", "nudge", "auto_paused", "completed")
+
+
+@dataclass(frozen=True, slots=True)
+class LessonPolicy:
+    timezone: str = "Asia/Shanghai"
+    default_weekday: int = 6
+    default_hour: int = 19
+    hours: tuple[int, ...] = (8, 12, 19, 20)
+    quiet: QuietHours = field(default_factory=lambda: QuietHours.parse("21:30-07:00"))
+    silence: SilencePolicy = field(default_factory=SilencePolicy)
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+def programme_for(person: Person) -> str:
+    return "staff" if person.role in (Role.COUNSELLOR, Role.SUPERVISOR) else "guardian"
+
+
+def ask_weekday(template: str = "lessons/ask_weekday") -> Reply:
+    return Reply(
+        template,
+        choices=rows(*(Choice(f"btn.day.{d}", f"ls:day:{d}") for d in WEEKDAYS), width=4),
+    )
+
+
+def when_data(weekday: int, hour: int) -> dict[str, int]:
+    return {"weekday": weekday, "hour": hour}
+
+
+def lesson_message(lesson: Lesson, enrolment_id: int, index: int, part: int) -> Reply:
+    """Part `part` of a lesson: a message with "next", or the check question."""
+    if part < len(lesson.messages):
+        label = "btn.lesson.next" if part + 1 < len(lesson.messages) else "btn.lesson.question"
+        return Reply(
+            "lessons/part",
+            {
+                "title": lesson.title,
+                "text": lesson.messages[part],
+                "n": part + 1,
+                "total": len(lesson.messages),
+                "first": part == 0,
+            },
+            choices=rows(Choice(label, f"ls:n:{enrolment_id}:{index}:{part + 1}")),
+        )
+    return Reply(
+        "lessons/question",
+        {"prompt": lesson.prompt},
+        choices=rows(
+            *(
+                Choice("btn.raw", f"ls:a:{enrolment_id}:{index}:{i}", label_data={"text": o.label})
+                for i, o in enumerate(lesson.options)
+            )
+        ),
+    )
+
+
+def checkin_message(lesson: Lesson, enrolment_id: int, index: int) -> Reply:
+    return Reply(
+        "lessons/checkin",
+        {"prompt": lesson.checkin_prompt, "task": lesson.task},
+        choices=rows(
+            *(
+                Choice(
+                    "btn.raw", f"ls:c:{enrolment_id}:{index}:{o.key}", label_data={"text": o.label}
+                )
+                for o in lesson.checkin_options
+            )
+        ),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class FanOut:
+    """What one run of the weekly fan-out did."""
+
+    queued: int = 0
+    completed: int = 0
+    pages: int = 0
+
+
+class Lessons:
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        programmes: Mapping[str, Programme],
+        policy: LessonPolicy,
+    ) -> None:
+        self.uow = uow
+        self.clock = clock
+        self.programmes = programmes
+        self.policy = policy
+
+    # -- scheduling ----------------------------------------------------------------------
+
+    def ask_hour(self, weekday: int) -> Reply:
+        return Reply(
+            "lessons/ask_hour",
+            {"weekday": weekday},
+            choices=rows(
+                *(Choice(f"btn.hour.{h}", f"ls:hour:{weekday}:{h}") for h in self.policy.hours),
+                width=2,
+            ),
+        )
+
+    async def choose_day(self, who: Who, value: str) -> Outcome:
+        if not value.isdigit() or int(value) not in WEEKDAYS:
+            return Outcome(toast=STALE)
+        async with self.uow() as uow:
+            person = await uow.people.by_telegram_id(who.telegram_id)
+        if person is None or not person.registered:
+            return Outcome(toast=STALE)
+        return Outcome.of(self.ask_hour(int(value)))
+
+    async def set_schedule(self, who: Who, weekday: str, hour: str) -> Outcome:
+        """Enrol (and send the first lesson at once), or move an existing enrolment."""
+        if not (weekday.isdigit() and hour.isdigit()):
+            return Outcome(toast=STALE)
+        day, hr = int(weekday), int(hour)
+        if day not in WEEKDAYS or hr not in self.policy.hours:
+            return Outcome(toast=STALE)
+        now = self.clock.now()
+        async with self.uow() as uow:
+            person = await uow.people.by_telegram_id(who.telegram_id)
+            if person is None or person.id is None or not person.registered:
+                return Outcome(toast=STALE)
+            programme = self.programmes[programme_for(person)]
+            enrolment = await uow.enrolments.get(person.id, programme.name)
+            first = enrolment is None
+            if enrolment is None:
+                enrolment = Enrolment(
+                    person_id=person.id,
+                    programme=programme.name,
+                    weekday=day,
+                    hour=hr,
+                    timezone=self.policy.timezone,
+                    last_active_at=now,
+                )
+                enrolment = await uow.enrolments.add(enrolment)
+            enrolment.weekday, enrolment.hour = day, hr
+            if enrolment.status in (EnrolmentStatus.ACTIVE, EnrolmentStatus.PAUSED):
+                enrolment.status = EnrolmentStatus.ACTIVE
+                enrolment.paused_until = None
+                enrolment.pause_reason = None
+            if first:
+                # The welcome lesson comes right away; the next one at the chosen time.
+                await self._queue_lesson(uow, enrolment, person, now, Priority.INTERACTIVE)
+            if enrolment.status is EnrolmentStatus.ACTIVE:
+                enrolment.next_due_at = next_slot(now, day, hr, enrolment.tz)
+            await uow.enrolments.save(enrolment)
+            await uow.commit()
+        template = "lessons/enrolled" if first else "lessons/schedule_changed"
+        choices = (
+            rows(Choice("btn.invite_child", "fam:child"))
+            if person.role is Role.GUARDIAN and first
+            else ()
+        )
+        return Outcome.of(
+            Reply(template, when_data(day, hr), choices=choices, keyboard=Keyboard.HELP)
+        )
+
+    async def _queue_lesson(
+        self,
+        uow: UnitOfWork,
+        enrolment: Enrolment,
+        person: Person,
+        now: datetime,
+        priority: Priority,
+    ) -> bool:
+        assert enrolment.id is not None
+        programme = self.programmes[enrolment.programme]
+        lesson = programme.at(enrolment.next_index)
+        if lesson is None:
+            return False
+        await uow.progress.add_many(
+            [Progress(enrolment.id, lesson.id, lesson.version, lesson.week, scheduled_for=now)]
+        )
+        await uow.outbox.enqueue(
+            [
+                self._lesson_row(
+                    enrolment.id,
+                    enrolment.next_index,
+                    lesson,
+                    person.telegram_id,
+                    person.locale,
+                    person.id,
+                    now,
+                    enrolment.tz,
+                    priority,
+                )
+            ]
+        )
+        enrolment.next_index += 1
+        return True
+
+    def _lesson_row(
+        self,
+        enrolment_id: int,
+        index: int,
+        lesson: Lesson,
+        telegram_id: int,
+        locale: str,
+        person_id: int | None,
+        now: datetime,
+        tz: ZoneInfo,
+        priority: Priority = Priority.LESSON,
+    ) -> NewMessage:
+        return NewMessage(
+            key=f"lesson:{enrolment_id}:{lesson.id}",
+            chat_id=telegram_id,
+            kind="lesson",
+            priority=priority,
+            locale=locale,
+            due_at=self.policy.quiet.defer(now, tz),
+            payload={"e": enrolment_id, "i": index},
+            person_id=person_id,
+        )
+
+    # -- the weekly fan-out ----------------------------------------------------------------
+
+    async def queue_due(self, now: datetime | None = None, page: int = 1000) -> FanOut:
+        """Queue every lesson due at `now`, a page at a time (never everyone in memory).
+
+        Each page is one transaction: a crash loses nothing and repeats nothing, since the
+        outbox key and the progress row are unique per enrolment and lesson. A guardian whose
+        slot was missed (the bot was down) gets the lesson once, and the next one a week on.
+        """
+        now = now or self.clock.now()
+        queued = completed = pages = 0
+        after = 0
+        while True:
+            async with self.uow() as uow:
+                due = await uow.enrolments.due(now, after, page)
+                if not due:
+                    break
+                pages += 1
+                rows_out: list[NewMessage] = []
+                progress: list[Progress] = []
+                moves: list[Advance] = []
+                for item in due:
+                    e = item.enrolment
+                    assert e.id is not None
+                    after = e.id
+                    lesson = self.programmes[e.programme].at(e.next_index)
+                    if lesson is None:
+                        moves.append(Advance(e.id, e.next_index, None, EnrolmentStatus.COMPLETED))
+                        rows_out.append(
+                            NewMessage(
+                                key=f"completed:{e.id}",
+                                chat_id=item.telegram_id,
+                                kind="completed",
+                                priority=Priority.LESSON,
+                                locale=item.locale,
+                                due_at=self.policy.quiet.defer(now, e.tz),
+                                payload={"e": e.id},
+                                person_id=e.person_id,
+                            )
+                        )
+                        completed += 1
+                        continue
+                    scheduled = e.next_due_at or now
+                    progress.append(
+                        Progress(
+                            e.id, lesson.id, lesson.version, lesson.week, scheduled_for=scheduled
+                        )
+                    )
+                    rows_out.append(
+                        self._lesson_row(
+                            e.id,
+                            e.next_index,
+                            lesson,
+                            item.telegram_id,
+                            item.locale,
+                            e.person_id,
+                            now,
+                            e.tz,
+                        )
+                    )
+                    moves.append(
+                        Advance(
+                            e.id,
+                            e.next_index + 1,
+                            next_slot(now, e.weekday, e.hour, e.tz),
+                            EnrolmentStatus.ACTIVE,
+                        )
+                    )
+                    queued += 1
+                await uow.progress.add_many(progress)
+                await uow.outbox.enqueue(rows_out)
+                await uow.enrolments.advance_many(moves)
+                await uow.commit()
+        return FanOut(queued, completed, pages)
+
+    async def on_lesson_sent(
+        self, uow: UnitOfWork, payload: Mapping[str, object], now: datetime
+    ) -> None:
+        """The lesson reached the guardian: record it and plan the check-in."""
+        enrolment, lesson, index = await self._lesson_of(uow, payload)
+        if enrolment is None or lesson is None or enrolment.id is None:
+            return
+        progress = await uow.progress.get(enrolment.id, lesson.id)
+        if progress is None or progress.delivered_at is not None:
+            return
+        person = await uow.people.by_id(enrolment.person_id)
+        if person is None:
+            return
+        progress.delivered_at = now
+        due = checkin_time(now, lesson.checkin_after_days, enrolment.hour, enrolment.tz)
+        progress.checkin_due_at = self.policy.quiet.defer(due, enrolment.tz)
+        await uow.progress.save(progress)
+        await uow.outbox.enqueue(
+            [
+                NewMessage(
+                    key=f"checkin:{enrolment.id}:{lesson.id}",
+                    chat_id=person.telegram_id,
+                    kind="checkin",
+                    priority=Priority.LESSON,
+                    locale=person.locale,
+                    due_at=progress.checkin_due_at,
+                    payload={"e": enrolment.id, "i": index},
+                    person_id=person.id,
+                )
+            ]
+        )
+
+    async def on_checkin_sent(
+        self, uow: UnitOfWork, payload: Mapping[str, object], now: datetime
+    ) -> None:
+        enrolment, lesson, _ = await self._lesson_of(uow, payload)
+        if enrolment is None or lesson is None or enrolment.id is None:
+            return
+        progress = await uow.progress.get(enrolment.id, lesson.id)
+        if progress is not None and progress.checkin_sent_at is None:
+            progress.checkin_sent_at = now
+            await uow.progress.save(progress)
+
+    async def compose(
+        self, uow: UnitOfWork, kind: str, payload: Mapping[str, object]
+    ) -> Reply | None:
+        """What an outbox row of ours says at the moment it is sent (None: no longer needed)."""
+        enrolment, lesson, index = await self._lesson_of(uow, payload)
+        if enrolment is None or enrolment.id is None:
+            return None
+        if kind == "lesson" and lesson is not None:
+            return lesson_message(lesson, enrolment.id, index, 0)
+        if kind == "checkin" and lesson is not None:
+            progress = await uow.progress.get(enrolment.id, lesson.id)
+            if progress is not None and progress.checkin_answer is not None:
+                return None  # answered already (they reread and pressed ahead)
+            return checkin_message(lesson, enrolment.id, index)
+        if kind == "nudge":
+            return Reply("lessons/nudge", keyboard=Keyboard.HELP)
+        if kind == "auto_paused":
+            return Reply("lessons/auto_paused", keyboard=Keyboard.HELP)
+        if kind == "completed":
+            return Reply("lessons/completed", keyboard=Keyboard.HELP)
+        return None
+
+    async def _lesson_of(
+        self, uow: UnitOfWork, payload: Mapping[str, object]
+    ) -> tuple[Enrolment | None, Lesson | None, int]:
+        e_id, index = payload.get("e"), payload.get("i", -1)
+        if not isinstance(e_id, int) or not isinstance(index, int):
+            return None, None, -1
+        enrolment = await uow.enrolments.by_id(e_id)
+        if enrolment is None:
+            return None, None, index
+        return enrolment, self.programmes[enrolment.programme].at(index), index
+
+    # -- silence, pauses -------------------------------------------------------------------
+
+    async def review_silence(self, now: datetime | None = None, page: int = 500) -> dict[str, int]:
+        """Nudge after two quiet weeks; pause (and say so) after four."""
+        now = now or self.clock.now()
+        cutoff = now - self.policy.silence.nudge_after
+        counts = {"nudged": 0, "paused": 0}
+        after = 0
+        while True:
+            async with self.uow() as uow:
+                silent = await uow.enrolments.silent(cutoff, after, page)
+                if not silent:
+                    break
+                messages: list[NewMessage] = []
+                for item in silent:
+                    e = item.enrolment
+                    assert e.id is not None
+                    after = e.id
+                    verdict = self.policy.silence.verdict(e.last_active_at, e.nudged_at, now)
+                    if not verdict:
+                        continue
+                    if verdict == "pause":
+                        e.status = EnrolmentStatus.PAUSED
+                        e.pause_reason = PauseReason.SILENT
+                        e.paused_until = None
+                        counts["paused"] += 1
+                    else:
+                        e.nudged_at = now
+                        counts["nudged"] += 1
+                    await uow.enrolments.save(e)
+                    kind = "auto_paused" if verdict == "pause" else "nudge"
+                    messages.append(
+                        NewMessage(
+                            key=f"{kind}:{e.id}:{e.last_active_at.isoformat()}",
+                            chat_id=item.telegram_id,
+                            kind=kind,
+                            priority=Priority.LESSON,
+                            locale=item.locale,
+                            due_at=self.policy.quiet.defer(now, e.tz),
+                            payload={"e": e.id},
+                            person_id=e.person_id,
+                        )
+                    )
+                await uow.outbox.enqueue(messages)
+                await uow.commit()
+        return counts
+
+    async def resume_due(self, now: datetime | None = None) -> int:
+        """Pauses with an end date end by themselves."""
+        now = now or self.clock.now()
+        resumed = 0
+        after = 0
+        while True:
+            async with self.uow() as uow:
+                page = await uow.enrolments.paused_until_before(now, after, 500)
+                if not page:
+                    break
+                for item in page:
+                    e = item.enrolment
+                    assert e.id is not None
+                    after = e.id
+                    e.status = EnrolmentStatus.ACTIVE
+                    e.paused_until = e.pause_reason = None
+                    e.last_active_at = now
+                    e.next_due_at = next_slot(now, e.weekday, e.hour, e.tz)
+                    await uow.enrolments.save(e)
+                    resumed += 1
+                await uow.commit()
+        return resumed

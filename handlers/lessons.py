@@ -1,0 +1,100 @@
+"""Weekly lessons: /schedule, /pause, /resume, /progress, /lessons, /training, `ls:` buttons."""
+
+from __future__ import annotations
+
+from aiogram import Bot, F, Router
+from aiogram.filters import Command
+from aiogram.types import CallbackQuery, Message
+
+from bot.domain.replies import Outcome
+from bot.services.bundle import Services
+from bot.services.lessons import ask_weekday
+from handlers.common import who
+from handlers.render import deliver
+
+
+async def _say(message: Message, bot: Bot, services: Services, outcome: Outcome) -> None:
+    assert message.from_user is not None
+    locale = await services.account.locale_of(who(message.from_user))
+    await deliver(bot, message.chat.id, outcome, services.catalog, locale)
+
+
+async def ask_schedule(message: Message, bot: Bot, services: Services) -> None:
+    """Pick a new weekday and hour (or enrol, if not yet)."""
+    assert message.from_user is not None
+    outcome = await services.lesson_chat.progress(who(message.from_user))
+    if outcome.replies and outcome.replies[0].template == "lessons/progress":
+        outcome = Outcome.of(ask_weekday())
+    await _say(message, bot, services, outcome)
+
+
+async def show_progress(message: Message, bot: Bot, services: Services) -> None:
+    """A row of ✅📖⬜ and what comes next."""
+    assert message.from_user is not None
+    await _say(message, bot, services, await services.lesson_chat.progress(who(message.from_user)))
+
+
+async def list_lessons(message: Message, bot: Bot, services: Services) -> None:
+    """Past lessons to reread."""
+    assert message.from_user is not None
+    await _say(
+        message, bot, services, await services.lesson_chat.list_lessons(who(message.from_user))
+    )
+
+
+async def ask_pause(message: Message, bot: Bot, services: Services) -> None:
+    """How long to pause."""
+    assert message.from_user is not None
+    await _say(
+        message, bot, services, await services.lesson_chat.ask_pause(who(message.from_user))
+    )
+
+
+async def resume(message: Message, bot: Bot, services: Services) -> None:
+    """Lessons again from the next slot."""
+    assert message.from_user is not None
+    await _say(message, bot, services, await services.lesson_chat.resume(who(message.from_user)))
+
+
+async def choose_lesson(query: CallbackQuery, bot: Bot, services: Services) -> None:
+    """Every `ls:` button; the services check it belongs to the presser."""
+    assert query.data is not None and query.message is not None
+    person = who(query.from_user)
+    parts = query.data.split(":")
+    verb, args = parts[1] if len(parts) > 1 else "", parts[2:]
+    chat = services.lesson_chat
+    outcome: Outcome
+    match verb, len(args):
+        case "day", 1:
+            outcome = await services.lessons.choose_day(person, args[0])
+        case "hour", 2:
+            outcome = await services.lessons.set_schedule(person, args[0], args[1])
+            services.nudge_sender()
+        case "n", 3:
+            outcome = await chat.next_part(person, *args)
+        case "a", 3:
+            outcome = await chat.answer(person, *args)
+        case "c", 3:
+            outcome = await chat.checkin(person, *args)
+        case "r", 2:
+            outcome = await chat.reread(person, *args)
+        case "p", 1:
+            outcome = await chat.pause(person, args[0])
+        case _:
+            outcome = Outcome(toast="toast.stale")
+    locale = await services.account.locale_of(person)
+    await deliver(bot, query.message.chat.id, outcome, services.catalog, locale, callback=query)
+
+
+def build() -> Router:
+    """A fresh router: each dispatcher (tests, several instances) needs its own."""
+    router = Router(name=__name__)
+    router.message.filter(F.chat.type == "private")
+    router.callback_query.filter(F.message.chat.type == "private")
+    router.message.register(ask_schedule, Command("schedule", "training"))
+    router.message.register(show_progress, Command("progress"))
+    router.message.register(list_lessons, Command("lessons"))
+    router.message.register(ask_pause, Command("pause"))
+    router.message.register(resume, Command("resume"))
+    router.callback_query.register(choose_lesson, F.data.startswith("ls:"))
+    return router
