@@ -46,6 +46,11 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("--director", default="", help="the 儿童主任's name")
     add.add_argument("--staff-chat-id", type=int, default=None)
     sp_sub.add_parser("list")
+    lessons = sub.add_parser("lessons", help="the weekly lesson programme")
+    lessons_sub = lessons.add_subparsers(dest="action", required=True)
+    due = lessons_sub.add_parser("run-due", help="queue and deliver everything due at an instant")
+    due.add_argument("--at", default="", help="ISO-8601 instant (default: now; naive = UTC)")
+    lessons_sub.add_parser("status", help="queued, sent, failed and blocked counts")
     i18n = sub.add_parser("i18n", help="translators: refresh catalogs from content")
     i18n.add_argument("action", choices=["update", "check"])
     return p
@@ -61,6 +66,8 @@ def _command(name: str) -> Command:
         "invite": ("admin", "invite"),
         "service-point": ("admin", "service_point"),
         "i18n": ("admin", "i18n"),
+        "lessons run-due": ("lessons", "run_due"),
+        "lessons status": ("lessons", "status"),
     }[name]
     command: Command = getattr(importlib.import_module(f"bot.cli.{module}"), func)
     return command
@@ -84,7 +91,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     for noisy in ("alembic", "apscheduler", "aiogram.event"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.root.level))
     try:
-        return asyncio.run(_command(args.command)(args))
+        name = f"{args.command} {args.action}" if args.command == "lessons" else args.command
+        return asyncio.run(_command(name)(args))
     except ConfigError as exc:
         print(f"Configuration error: {exc}", file=sys.stderr)
         return 2

@@ -30,6 +30,19 @@ class FixedClock:
         self.at += timedelta(**kw)
 
 
+class OffsetClock:
+    """Real time, moved forward on demand: the running bot sees "three days later"."""
+
+    def __init__(self) -> None:
+        self.offset = timedelta()
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self.offset
+
+    def advance(self, **kw: float) -> None:
+        self.offset += timedelta(**kw)
+
+
 def _reachable(host: str, port: int) -> bool:
     try:
         with socket.create_connection((host, port), timeout=0.5):

@@ -78,11 +78,24 @@ class ContentCatalog:
 
     def render(self, reply: Reply, locale: str) -> Rendered:
         text = self.template(reply.template, locale, reply.data)
+        trans = self.translations[self._locale(locale)]
         buttons = tuple(
-            tuple((self.text(c.label, locale, **c.label_data), c.action, c.url) for c in row)
+            tuple(
+                (
+                    # Labels may carry content text (a lesson's options): translate it too.
+                    self.text(c.label, locale, **_translated(trans, c.label_data)),
+                    c.action,
+                    c.url,
+                )
+                for c in row
+            )
             for row in reply.choices
         )
         return Rendered(text=text, buttons=buttons)
+
+
+def _translated(trans: Translations, data: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: trans.gettext(v) if isinstance(v, str) else v for k, v in data.items()}
 
 
 def load_catalog(content_dir: Path, locales: Sequence[str], default_locale: str) -> ContentCatalog:

@@ -88,15 +88,17 @@ class SqlEnrolmentRepo:
         enrolment.id = row.id
         return enrolment
 
-    async def save(self, enrolment: Enrolment) -> None:
-        row = await self.s.get(EnrolmentRow, enrolment.id)
-        if row is None:
-            raise LookupError("enrolment vanished")
-        for f in _E_FIELDS:
-            setattr(row, f, getattr(enrolment, f))
-        row.status = enrolment.status.value
-        row.pause_reason = enrolment.pause_reason.value if enrolment.pause_reason else None
-        await self.s.flush()
+    async def update(self, enrolment_id: int, **fields: object) -> None:
+        values = {
+            k: (v.value if isinstance(v, EnrolmentStatus | PauseReason) else v)
+            for k, v in fields.items()
+        }
+        await self.s.execute(
+            update(EnrolmentRow)
+            .where(EnrolmentRow.id == enrolment_id)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
 
     def _with_person(self) -> _Query:
         return (
@@ -200,13 +202,22 @@ class SqlProgressRepo:
         )
         return _progress(row) if row else None
 
-    async def save(self, progress: Progress) -> None:
-        row = await self.s.get(LessonProgressRow, progress.id)
-        if row is None:
-            raise LookupError("progress vanished")
-        for f in _P_FIELDS:
-            setattr(row, f, getattr(progress, f))
-        await self.s.flush()
+    async def update(self, progress_id: int, only_if_unset: str = "", **fields: object) -> bool:
+        stmt = update(LessonProgressRow).where(LessonProgressRow.id == progress_id)
+        if only_if_unset:
+            stmt = stmt.where(getattr(LessonProgressRow, only_if_unset).is_(None))
+        result = await self.s.execute(
+            stmt.values(**fields).execution_options(synchronize_session=False)
+        )
+        return bool(getattr(result, "rowcount", 0))
+
+    async def read_up_to(self, progress_id: int, parts: int) -> None:
+        await self.s.execute(
+            update(LessonProgressRow)
+            .where(LessonProgressRow.id == progress_id, LessonProgressRow.parts_read < parts)
+            .values(parts_read=parts)
+            .execution_options(synchronize_session=False)
+        )
 
     async def for_enrolment(self, enrolment_id: int) -> Sequence[Progress]:
         rows = await self.s.scalars(

@@ -50,17 +50,21 @@ class LessonChat:
         return person, enrolment, lesson
 
     async def _touch(self, uow: UnitOfWork, enrolment: Enrolment) -> None:
-        enrolment.last_active_at = self.clock.now()
+        assert enrolment.id is not None
+        now = self.clock.now()
         if enrolment.status is EnrolmentStatus.PAUSED and (
             enrolment.pause_reason is PauseReason.SILENT
         ):
             # They came back on their own: the programme resumes where it stopped.
-            enrolment.status = EnrolmentStatus.ACTIVE
-            enrolment.pause_reason = None
-            enrolment.next_due_at = next_slot(
-                self.clock.now(), enrolment.weekday, enrolment.hour, enrolment.tz
+            await uow.enrolments.update(
+                enrolment.id,
+                last_active_at=now,
+                status=EnrolmentStatus.ACTIVE,
+                pause_reason=None,
+                next_due_at=next_slot(now, enrolment.weekday, enrolment.hour, enrolment.tz),
             )
-        await uow.enrolments.save(enrolment)
+        else:
+            await uow.enrolments.update(enrolment.id, last_active_at=now)
 
     async def next_part(self, who: Who, e: str, i: str, k: str) -> Outcome:
         ids = _ints(e, i, k)
@@ -74,9 +78,8 @@ class LessonChat:
             _, enrolment, lesson = found
             assert enrolment.id is not None
             progress = await uow.progress.get(enrolment.id, lesson.id)
-            assert progress is not None
-            progress.parts_read = max(progress.parts_read, part)
-            await uow.progress.save(progress)
+            assert progress is not None and progress.id is not None
+            await uow.progress.read_up_to(progress.id, part)
             await self._touch(uow, enrolment)
             await uow.commit()
         return Outcome.of(lesson_message(lesson, enrolment_id, index, part))
@@ -93,15 +96,16 @@ class LessonChat:
             _, enrolment, lesson = found
             assert enrolment.id is not None
             progress = await uow.progress.get(enrolment.id, lesson.id)
-            assert progress is not None
+            assert progress is not None and progress.id is not None
             now = self.clock.now()
-            first = progress.answer_index is None
-            if first:
-                progress.answer_index = option
-                progress.answered_at = now
-                progress.parts_read = lesson.parts
-                progress.task_shown_at = now
-                await uow.progress.save(progress)
+            first = await uow.progress.update(
+                progress.id,
+                only_if_unset="answer_index",
+                answer_index=option,
+                answered_at=now,
+                task_shown_at=now,
+            )
+            await uow.progress.read_up_to(progress.id, lesson.parts)
             await self._touch(uow, enrolment)
             await uow.commit()
         chosen = lesson.options[option]
@@ -131,11 +135,13 @@ class LessonChat:
                 return Outcome(toast=STALE)
             assert enrolment.id is not None
             progress = await uow.progress.get(enrolment.id, lesson.id)
-            assert progress is not None
-            if progress.checkin_answer is None:
-                progress.checkin_answer = key
-                progress.checkin_answered_at = self.clock.now()
-                await uow.progress.save(progress)
+            assert progress is not None and progress.id is not None
+            await uow.progress.update(
+                progress.id,
+                only_if_unset="checkin_answer",
+                checkin_answer=key,
+                checkin_answered_at=self.clock.now(),
+            )
             await self._touch(uow, enrolment)
             await uow.commit()
         choices = rows(Choice("btn.help", "help:counsellor")) if key == "not_easy" else ()
@@ -251,13 +257,17 @@ class LessonChat:
             _, enrolment = found
             if enrolment.status is EnrolmentStatus.COMPLETED:
                 return Outcome.of(Reply("lessons/completed"))
-            enrolment.status = EnrolmentStatus.PAUSED
-            enrolment.pause_reason = PauseReason.ASKED
+            assert enrolment.id is not None
             enrolment.paused_until = (
                 self.clock.now() + timedelta(days=int(days)) if int(days) else None
             )
-            enrolment.last_active_at = self.clock.now()
-            await uow.enrolments.save(enrolment)
+            await uow.enrolments.update(
+                enrolment.id,
+                status=EnrolmentStatus.PAUSED,
+                pause_reason=PauseReason.ASKED,
+                paused_until=enrolment.paused_until,
+                last_active_at=self.clock.now(),
+            )
             await uow.commit()
         return Outcome.of(
             Reply("lessons/paused", {"until": _local_date(enrolment)}, keyboard=Keyboard.HELP)
@@ -271,12 +281,16 @@ class LessonChat:
             _, enrolment = found
             if enrolment.status is not EnrolmentStatus.PAUSED:
                 return Outcome.of(Reply("lessons/not_paused", keyboard=Keyboard.HELP))
+            assert enrolment.id is not None
             now = self.clock.now()
-            enrolment.status = EnrolmentStatus.ACTIVE
-            enrolment.paused_until = enrolment.pause_reason = None
-            enrolment.last_active_at = now
-            enrolment.next_due_at = next_slot(now, enrolment.weekday, enrolment.hour, enrolment.tz)
-            await uow.enrolments.save(enrolment)
+            await uow.enrolments.update(
+                enrolment.id,
+                status=EnrolmentStatus.ACTIVE,
+                paused_until=None,
+                pause_reason=None,
+                last_active_at=now,
+                next_due_at=next_slot(now, enrolment.weekday, enrolment.hour, enrolment.tz),
+            )
             await uow.commit()
         return Outcome.of(
             Reply(

@@ -182,17 +182,20 @@ class Lessons:
                     last_active_at=now,
                 )
                 enrolment = await uow.enrolments.add(enrolment)
-            enrolment.weekday, enrolment.hour = day, hr
+            assert enrolment.id is not None
+            fields: dict[str, object] = {"weekday": day, "hour": hr, "last_active_at": now}
             if enrolment.status in (EnrolmentStatus.ACTIVE, EnrolmentStatus.PAUSED):
-                enrolment.status = EnrolmentStatus.ACTIVE
-                enrolment.paused_until = None
-                enrolment.pause_reason = None
+                fields.update(
+                    status=EnrolmentStatus.ACTIVE,
+                    paused_until=None,
+                    pause_reason=None,
+                    next_due_at=next_slot(now, day, hr, enrolment.tz),
+                )
             if first:
                 # The welcome lesson comes right away; the next one at the chosen time.
                 await self._queue_lesson(uow, enrolment, person, now, Priority.INTERACTIVE)
-            if enrolment.status is EnrolmentStatus.ACTIVE:
-                enrolment.next_due_at = next_slot(now, day, hr, enrolment.tz)
-            await uow.enrolments.save(enrolment)
+                fields["next_index"] = enrolment.next_index
+            await uow.enrolments.update(enrolment.id, **fields)
             await uow.commit()
         template = "lessons/enrolled" if first else "lessons/schedule_changed"
         choices = (
@@ -344,15 +347,16 @@ class Lessons:
         if enrolment is None or lesson is None or enrolment.id is None:
             return
         progress = await uow.progress.get(enrolment.id, lesson.id)
-        if progress is None or progress.delivered_at is not None:
-            return
         person = await uow.people.by_id(enrolment.person_id)
-        if person is None:
+        if progress is None or progress.id is None or person is None:
             return
-        progress.delivered_at = now
         due = checkin_time(now, lesson.checkin_after_days, enrolment.hour, enrolment.tz)
-        progress.checkin_due_at = self.policy.quiet.defer(due, enrolment.tz)
-        await uow.progress.save(progress)
+        checkin_due = self.policy.quiet.defer(due, enrolment.tz)
+        first = await uow.progress.update(
+            progress.id, only_if_unset="delivered_at", delivered_at=now, checkin_due_at=checkin_due
+        )
+        if not first:
+            return
         await uow.outbox.enqueue(
             [
                 NewMessage(
@@ -361,7 +365,7 @@ class Lessons:
                     kind="checkin",
                     priority=Priority.LESSON,
                     locale=person.locale,
-                    due_at=progress.checkin_due_at,
+                    due_at=checkin_due,
                     payload={"e": enrolment.id, "i": index},
                     person_id=person.id,
                 )
@@ -375,9 +379,10 @@ class Lessons:
         if enrolment is None or lesson is None or enrolment.id is None:
             return
         progress = await uow.progress.get(enrolment.id, lesson.id)
-        if progress is not None and progress.checkin_sent_at is None:
-            progress.checkin_sent_at = now
-            await uow.progress.save(progress)
+        if progress is not None and progress.id is not None:
+            await uow.progress.update(
+                progress.id, only_if_unset="checkin_sent_at", checkin_sent_at=now
+            )
 
     async def compose(
         self, uow: UnitOfWork, kind: str, payload: Mapping[str, object]
@@ -434,14 +439,16 @@ class Lessons:
                     if not verdict:
                         continue
                     if verdict == "pause":
-                        e.status = EnrolmentStatus.PAUSED
-                        e.pause_reason = PauseReason.SILENT
-                        e.paused_until = None
+                        await uow.enrolments.update(
+                            e.id,
+                            status=EnrolmentStatus.PAUSED,
+                            pause_reason=PauseReason.SILENT,
+                            paused_until=None,
+                        )
                         counts["paused"] += 1
                     else:
-                        e.nudged_at = now
+                        await uow.enrolments.update(e.id, nudged_at=now)
                         counts["nudged"] += 1
-                    await uow.enrolments.save(e)
                     kind = "auto_paused" if verdict == "pause" else "nudge"
                     messages.append(
                         NewMessage(
@@ -473,11 +480,14 @@ class Lessons:
                     e = item.enrolment
                     assert e.id is not None
                     after = e.id
-                    e.status = EnrolmentStatus.ACTIVE
-                    e.paused_until = e.pause_reason = None
-                    e.last_active_at = now
-                    e.next_due_at = next_slot(now, e.weekday, e.hour, e.tz)
-                    await uow.enrolments.save(e)
+                    await uow.enrolments.update(
+                        e.id,
+                        status=EnrolmentStatus.ACTIVE,
+                        paused_until=None,
+                        pause_reason=None,
+                        last_active_at=now,
+                        next_due_at=next_slot(now, e.weekday, e.hour, e.tz),
+                    )
                     resumed += 1
                 await uow.commit()
         return resumed

@@ -78,9 +78,13 @@ def test_lesson_translated_and_renders(catalog: Any, lesson: Lesson) -> None:
             for row in rendered.buttons:
                 for label, action, _ in row:
                     assert label.strip() and len(label) <= 40
+                    if locale == "zh_Hans":
+                        assert CJK.search(label) or label.startswith("▶"), label
                     assert len(action.encode()) <= 64  # Telegram's callback_data limit
         rendered = catalog.render(checkin_message(lesson, 999_999, 99), locale)
         assert len(rendered.buttons) == 3
+        if locale == "zh_Hans":
+            assert all(CJK.search(label) for row in rendered.buttons for label, _, _ in row)
         assert all(len(a.encode()) <= 64 for row in rendered.buttons for _, a, _ in row)
 
 

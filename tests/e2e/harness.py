@@ -13,6 +13,7 @@ from bot.config import load_settings
 from bot.db.uow import SqlUnitOfWorkFactory
 from bot.domain.people import Person
 from bot.sandbox import SandboxClient, SandboxServer
+from tests.support import OffsetClock
 
 TOKEN = "123456:TEST-TOKEN"
 BOT_ID = 123456
@@ -27,6 +28,7 @@ class World:
     admin: dict[str, Any]
     counsellor: dict[str, Any]
     outsider: dict[str, Any]
+    clock: OffsetClock
 
     @property
     def uow(self) -> SqlUnitOfWorkFactory:
@@ -95,11 +97,12 @@ async def running_world(db_url: str, **settings: Any) -> AsyncIterator[World]:
             admin_ids=str(admin["id"]),
             **settings,
         )
-        app = await build_app(config)
+        clock = OffsetClock()
+        app = await build_app(config, clock=clock)
         task = asyncio.create_task(run_polling(app, handle_signals=False))
         await asyncio.wait_for(app.ready.wait(), timeout=10)
         try:
-            yield World(sandbox, sb, app, group["id"], admin, counsellor, outsider)
+            yield World(sandbox, sb, app, group["id"], admin, counsellor, outsider, clock)
         finally:
             await app.dispatcher.stop_polling()
             with contextlib.suppress(asyncio.CancelledError):
