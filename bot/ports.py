@@ -155,6 +155,32 @@ class Advance:
     status: EnrolmentStatus
 
 
+@dataclass(frozen=True, slots=True)
+class FanOutGroup:
+    """Enrolments that share a programme, zone and slot share their send and next times."""
+
+    programme: str
+    timezone: str
+    weekday: int
+    hour: int
+
+
+class FanOutRepo(Protocol):
+    async def due_page(
+        self, now: datetime, after_id: int, limit: int
+    ) -> tuple[list[int], list[FanOutGroup]]: ...
+
+    async def queue_group(
+        self,
+        ids: Sequence[int],
+        group: FanOutGroup,
+        lessons: Sequence[tuple[str, int, int]],
+        send_at: datetime,
+        next_due_at: datetime,
+        now: datetime,
+    ) -> tuple[int, int]: ...
+
+
 class ProgressRepo(Protocol):
     async def add(self, progress: Progress) -> bool:
         """False if this lesson was already scheduled for this enrolment."""
@@ -204,6 +230,7 @@ class UnitOfWork(Protocol):
     enrolments: EnrolmentRepo
     progress: ProgressRepo
     outbox: OutboxRepo
+    fanout: FanOutRepo
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(

@@ -7,6 +7,7 @@ from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.db.fanout_repo import SqlFanOutRepo
 from bot.db.lessons_repo import SqlEnrolmentRepo, SqlProgressRepo
 from bot.db.outbox_repo import SqlOutboxRepo
 from bot.db.repos import (
@@ -21,6 +22,7 @@ from bot.ports import (
     ConsentRepo,
     EnrolmentRepo,
     FamilyRepo,
+    FanOutRepo,
     InvitationRepo,
     OutboxRepo,
     PersonRepo,
@@ -45,6 +47,7 @@ class SqlUnitOfWork:
         self.enrolments: EnrolmentRepo = SqlEnrolmentRepo(self.session)
         self.progress: ProgressRepo = SqlProgressRepo(self.session)
         self.outbox: OutboxRepo = SqlOutboxRepo(self.session)
+        self.fanout: FanOutRepo = SqlFanOutRepo(self.session)
         return self
 
     async def __aexit__(

@@ -82,7 +82,11 @@ class Delivery:
 
         async def one(item: OutboxItem) -> None:
             async with gate:
-                await self._deliver(item)
+                try:
+                    await self._deliver(item)
+                except Exception as exc:  # one poisoned row must not stall the whole queue
+                    log.exception("outbox %s could not be delivered", item.key)
+                    await self._give_up(item, f"internal error: {type(exc).__name__}")
 
         await asyncio.gather(*(one(item) for item in items))
         return len(items)
@@ -128,6 +132,12 @@ class Delivery:
         await self._wait_turn(item.chat_id)
         result = await self.transport.deliver(item.chat_id, item.thread_id, reply, item.locale)
         await self._record(item, result)
+
+    async def _give_up(self, item: OutboxItem, error: str) -> None:
+        async with self.uow() as uow:
+            await uow.outbox.give_up(item.id, OutboxStatus.FAILED, error)
+            await uow.commit()
+        self.stats.failed += 1
 
     async def _wait_turn(self, chat_id: int) -> None:
         # The limiter says how long to wait; there is no event to wait on instead.

@@ -33,7 +33,7 @@ from bot.domain.lessons import (
 from bot.domain.outbox import NewMessage, Priority
 from bot.domain.people import Person, Role
 from bot.domain.replies import Choice, Keyboard, Outcome, Reply, rows
-from bot.ports import Advance, Clock, UnitOfWork, UnitOfWorkFactory
+from bot.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from bot.services.common import Who
 
 STALE = "toast.stale"
@@ -266,76 +266,37 @@ class Lessons:
 
     # -- the weekly fan-out ----------------------------------------------------------------
 
-    async def queue_due(self, now: datetime | None = None, page: int = 1000) -> FanOut:
-        """Queue every lesson due at `now`, a page at a time (never everyone in memory).
+    async def queue_due(self, now: datetime | None = None, page: int = 5000) -> FanOut:
+        """Queue every lesson due at `now`, a page of enrolments at a time.
 
-        Each page is one transaction: a crash loses nothing and repeats nothing, since the
-        outbox key and the progress row are unique per enrolment and lesson. A guardian whose
-        slot was missed (the bot was down) gets the lesson once, and the next one a week on.
+        Each page is one transaction of a few set-based statements (nothing per guardian in
+        Python). A crash loses nothing and repeats nothing: the outbox key and the progress
+        row are unique per enrolment and lesson. A guardian whose slot was missed (the bot was
+        down) gets that lesson once, and the next one at the first slot after now.
         """
         now = now or self.clock.now()
         queued = completed = pages = 0
         after = 0
         while True:
             async with self.uow() as uow:
-                due = await uow.enrolments.due(now, after, page)
-                if not due:
+                ids, groups = await uow.fanout.due_page(now, after, page)
+                if not ids:
                     break
                 pages += 1
-                rows_out: list[NewMessage] = []
-                progress: list[Progress] = []
-                moves: list[Advance] = []
-                for item in due:
-                    e = item.enrolment
-                    assert e.id is not None
-                    after = e.id
-                    lesson = self.programmes[e.programme].at(e.next_index)
-                    if lesson is None:
-                        moves.append(Advance(e.id, e.next_index, None, EnrolmentStatus.COMPLETED))
-                        rows_out.append(
-                            NewMessage(
-                                key=f"completed:{e.id}",
-                                chat_id=item.telegram_id,
-                                kind="completed",
-                                priority=Priority.LESSON,
-                                locale=item.locale,
-                                due_at=self.policy.quiet.defer(now, e.tz),
-                                payload={"e": e.id},
-                                person_id=e.person_id,
-                            )
-                        )
-                        completed += 1
-                        continue
-                    scheduled = e.next_due_at or now
-                    progress.append(
-                        Progress(
-                            e.id, lesson.id, lesson.version, lesson.week, scheduled_for=scheduled
-                        )
+                after = ids[-1]
+                for group in groups:
+                    programme = self.programmes[group.programme]
+                    tz = ZoneInfo(group.timezone)
+                    q, c = await uow.fanout.queue_group(
+                        ids,
+                        group,
+                        [(lesson.id, lesson.version, lesson.week) for lesson in programme.lessons],
+                        self.policy.quiet.defer(now, tz),
+                        next_slot(now, group.weekday, group.hour, tz),
+                        now,
                     )
-                    rows_out.append(
-                        self._lesson_row(
-                            e.id,
-                            e.next_index,
-                            lesson,
-                            item.telegram_id,
-                            item.locale,
-                            e.person_id,
-                            now,
-                            e.tz,
-                        )
-                    )
-                    moves.append(
-                        Advance(
-                            e.id,
-                            e.next_index + 1,
-                            next_slot(now, e.weekday, e.hour, e.tz),
-                            EnrolmentStatus.ACTIVE,
-                        )
-                    )
-                    queued += 1
-                await uow.progress.add_many(progress)
-                await uow.outbox.enqueue(rows_out)
-                await uow.enrolments.advance_many(moves)
+                    queued += q
+                    completed += c
                 await uow.commit()
         return FanOut(queued, completed, pages)
 

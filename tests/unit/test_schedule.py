@@ -1,0 +1,158 @@
+"""Schedules across time zones, quiet hours, silence, and Telegram's rate limits."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.domain.lessons import QuietHours, SilencePolicy, checkin_time, next_slot
+from bot.domain.ratelimit import Limits, RateLimiter
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+NEW_YORK = ZoneInfo("America/New_York")
+KATHMANDU = ZoneInfo("Asia/Kathmandu")  # +05:45: odd offsets happen
+
+
+def utc(*args: int) -> datetime:
+    return datetime(*args, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("after", "weekday", "hour", "tz", "expected_local"),
+    [
+        # Sunday 19:00 Shanghai when it is Wednesday: the coming Sunday.
+        (utc(2026, 3, 4, 2), 6, 19, SHANGHAI, datetime(2026, 3, 8, 19, 0)),
+        # Exactly at the slot: strictly after, so next week.
+        (utc(2026, 3, 8, 11), 6, 19, SHANGHAI, datetime(2026, 3, 15, 19, 0)),
+        # One second before the slot: today.
+        (utc(2026, 3, 8, 10, 59, 59), 6, 19, SHANGHAI, datetime(2026, 3, 8, 19, 0)),
+        # Late Sunday in UTC is already Monday in Shanghai.
+        (utc(2026, 3, 8, 20), 0, 8, SHANGHAI, datetime(2026, 3, 9, 8, 0)),  # 04:00 Monday
+        (utc(2026, 3, 9, 1), 0, 8, SHANGHAI, datetime(2026, 3, 16, 8, 0)),  # 09:00 Monday
+        (utc(2026, 3, 8, 20), 1, 8, SHANGHAI, datetime(2026, 3, 10, 8, 0)),
+        # Across the US spring-forward (8 March 2026): still 19:00 on the wall clock.
+        (utc(2026, 3, 2, 12), 6, 19, NEW_YORK, datetime(2026, 3, 8, 19, 0)),
+        (utc(2026, 3, 9, 12), 6, 19, NEW_YORK, datetime(2026, 3, 15, 19, 0)),
+        (utc(2026, 3, 2, 12), 2, 12, KATHMANDU, datetime(2026, 3, 4, 12, 0)),
+    ],
+)
+def test_next_slot(
+    after: datetime, weekday: int, hour: int, tz: ZoneInfo, expected_local: datetime
+) -> None:
+    got = next_slot(after, weekday, hour, tz)
+    assert got.tzinfo is not None and got > after
+    assert got.astimezone(tz).replace(tzinfo=None) == expected_local
+
+
+def test_slots_a_week_apart_keep_the_wall_clock_across_dst() -> None:
+    before = next_slot(utc(2026, 3, 1), 6, 19, NEW_YORK)
+    after = next_slot(before, 6, 19, NEW_YORK)
+    assert after - before == timedelta(days=7) - timedelta(hours=1)  # an hour shorter
+    assert after.astimezone(NEW_YORK).hour == 19
+
+
+def test_checkin_time_is_days_later_at_the_same_hour() -> None:
+    delivered = utc(2026, 3, 8, 11, 3)  # 19:03 Sunday in Shanghai
+    due = checkin_time(delivered, 3, 19, SHANGHAI).astimezone(SHANGHAI)
+    assert (due.year, due.month, due.day, due.hour, due.minute) == (2026, 3, 11, 19, 0)
+
+
+@pytest.mark.parametrize(
+    ("local", "inside"),
+    [
+        (time(21, 29), False),
+        (time(21, 30), True),
+        (time(23, 59), True),
+        (time(0, 0), True),
+        (time(6, 59), True),
+        (time(7, 0), False),
+        (time(12, 0), False),
+    ],
+)
+def test_quiet_hours_wrap_midnight(local: time, inside: bool) -> None:
+    assert QuietHours.parse("21:30-07:00").contains(local) is inside
+
+
+def test_quiet_hours_defer_to_the_morning() -> None:
+    quiet = QuietHours.parse("21:30-07:00")
+    late = datetime(2026, 3, 8, 23, 0, tzinfo=SHANGHAI)
+    early = datetime(2026, 3, 9, 5, 0, tzinfo=SHANGHAI)
+    ok = datetime(2026, 3, 9, 19, 0, tzinfo=SHANGHAI)
+    assert quiet.defer(late, SHANGHAI).astimezone(SHANGHAI) == datetime(
+        2026, 3, 9, 7, 0, tzinfo=SHANGHAI
+    )
+    assert quiet.defer(early, SHANGHAI).astimezone(SHANGHAI) == datetime(
+        2026, 3, 9, 7, 0, tzinfo=SHANGHAI
+    )
+    assert quiet.defer(ok, SHANGHAI) == ok
+    daytime = QuietHours.parse("12:00-14:00")  # a nap-time rule that does not wrap
+    assert daytime.contains(time(13, 0)) and not daytime.contains(time(14, 0))
+
+
+def test_silence_nudges_once_then_pauses() -> None:
+    policy = SilencePolicy()
+    last = utc(2026, 3, 1)
+    assert policy.verdict(last, None, last + timedelta(days=13)) == ""
+    assert policy.verdict(last, None, last + timedelta(days=14)) == "nudge"
+    nudged = last + timedelta(days=14)
+    assert policy.verdict(last, nudged, last + timedelta(days=20)) == ""  # not twice
+    assert policy.verdict(last, nudged, last + timedelta(days=28)) == "pause"
+    # Activity after a nudge starts the count again: a new nudge only after two more weeks.
+    back = last + timedelta(days=15)
+    assert policy.verdict(back, nudged, back + timedelta(days=13)) == ""
+    assert policy.verdict(back, nudged, back + timedelta(days=14)) == "nudge"
+
+
+def test_global_budget() -> None:
+    limiter = RateLimiter(Limits(global_per_s=10), now=0.0)
+    sent = 0
+    t = 0.0
+    while t < 5.0:
+        chat = sent + 1  # a different chat each time: only the global budget binds
+        wait = limiter.delay(chat, t)
+        if wait == 0:
+            limiter.take(chat, t)
+            sent += 1
+        else:
+            t += wait
+    assert 50 <= sent <= 61  # 10/s for 5 s, plus the initial one-second burst
+
+
+def test_private_chat_one_per_second_after_a_short_burst() -> None:
+    limiter = RateLimiter(Limits(global_per_s=1000, private_per_s=1, private_burst=3), now=0.0)
+    for _ in range(3):
+        assert limiter.delay(42, 0.0) == 0
+        limiter.take(42, 0.0)
+    assert limiter.delay(42, 0.0) == pytest.approx(1.0)
+    assert limiter.delay(43, 0.0) == 0  # another chat is not held up
+
+
+def test_group_twenty_per_minute() -> None:
+    limiter = RateLimiter(Limits(global_per_s=1000, group_per_min=20), now=0.0)
+    t, sent = 0.0, 0
+    while t <= 60.0:
+        wait = limiter.delay(-100, t)
+        if wait == 0:
+            limiter.take(-100, t)
+            sent += 1
+        else:
+            t += wait
+    assert 20 <= sent <= 24  # 20 a minute plus a small first burst
+
+
+def test_429_pauses_everyone() -> None:
+    limiter = RateLimiter(Limits(), now=0.0)
+    limiter.pause(7.0, now=1.0)
+    assert limiter.delay(1, 2.0) == pytest.approx(6.0)
+    assert limiter.delay(-5, 2.0) == pytest.approx(6.0)
+    assert limiter.delay(1, 8.1) == 0
+
+
+def test_chat_buckets_are_bounded() -> None:
+    limiter = RateLimiter(Limits(global_per_s=1e9), now=0.0, max_chats=100)
+    for chat in range(10_000):
+        limiter.delay(chat, 0.0)
+        limiter.take(chat, 0.0)
+    assert len(limiter.chats) == 100
