@@ -140,7 +140,7 @@ async def build_app(
         TelegramTransport(bot, catalog),
         limiter,
         composers=dict.fromkeys(LESSON_KINDS, lessons.compose),
-        after_send={"lesson": lessons.on_lesson_sent, "checkin": lessons.on_checkin_sent},
+        after_batch=lessons.settle_sent,
         batch=max(10, int(settings.rate_global_per_s)),
         concurrency=settings.sender_concurrency,
     )
@@ -175,6 +175,7 @@ async def build_app(
             Job("lessons.queue_due", _after_queue(lessons, delivery), every_seconds=30),
             Job("lessons.silence", lessons.review_silence, every_seconds=3600),
             Job("lessons.resume", lessons.resume_due, every_seconds=600),
+            Job("lessons.settle", lessons.settle_pending, every_seconds=60),
         ]
     )
     return App(settings, engine, catalog, bot, dispatcher, services, uow, ticker, delivery, clock)

@@ -193,6 +193,10 @@ class ProgressRepo(Protocol):
         empty (first answer wins). False if nothing was written."""
         ...
 
+    async def sent_unsettled(self, limit: int) -> Sequence[tuple[Mapping[str, object], datetime]]:
+        """Lesson rows the outbox sent whose delivery is not yet recorded: (payload, sent_at)."""
+        ...
+
     async def read_up_to(self, progress_id: int, parts: int) -> None:
         """Raise parts_read to `parts` (never lower it)."""
         ...

@@ -182,7 +182,13 @@ class SqlFanOutRepo:
             outbox_from(
                 "lesson",
                 literal("lesson:") + e_id + literal(":") + lesson_id,
-                literal('{"e": ') + e_id + literal(', "i": ') + index + literal("}"),
+                literal('{"e": ')
+                + e_id
+                + literal(', "i": ')
+                + index
+                + literal(', "p": "')
+                + e.programme
+                + literal('"}'),
                 has_lesson,
             )
         )

@@ -6,13 +6,14 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import String, cast, func, literal, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import EnrolmentRow, LessonProgressRow, PersonRow
+from bot.db.models import EnrolmentRow, LessonProgressRow, OutboxRow, PersonRow
 from bot.db.outbox_repo import insert_ignoring_duplicates
 from bot.domain.lessons import DueEnrolment, Enrolment, EnrolmentStatus, PauseReason, Progress
+from bot.domain.outbox import OutboxStatus
 from bot.domain.people import PersonStatus
 from bot.ports import Advance
 
@@ -210,6 +211,17 @@ class SqlProgressRepo:
             stmt.values(**fields).execution_options(synchronize_session=False)
         )
         return bool(getattr(result, "rowcount", 0))
+
+    async def sent_unsettled(self, limit: int) -> Sequence[tuple[Mapping[str, object], datetime]]:
+        p, o = LessonProgressRow, OutboxRow
+        key = literal("lesson:") + cast(p.enrolment_id, String) + literal(":") + p.lesson_id
+        rows = await self.s.execute(
+            select(o.payload, o.sent_at)
+            .join(o, o.key == key)
+            .where(p.delivered_at.is_(None), o.status == OutboxStatus.SENT.value)
+            .limit(limit)
+        )
+        return [(payload, sent_at) for payload, sent_at in rows]
 
     async def read_up_to(self, progress_id: int, parts: int) -> None:
         await self.s.execute(

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 @dataclass(frozen=True, slots=True)
 class Limits:
     global_per_s: float = 30.0
+    global_burst_s: float = 0.05
     private_per_s: float = 1.0
     private_burst: float = 3.0
     group_per_min: float = 20.0
@@ -46,8 +47,11 @@ class RateLimiter:
 
     def __init__(self, limits: Limits, now: float, max_chats: int = 10_000) -> None:
         self.limits = limits
-        # A one-second burst at the full rate; more would risk a 429 on the first second.
-        self.global_bucket = _Bucket(limits.global_per_s, max(1.0, limits.global_per_s), now)
+        # Almost no burst: a limit enforced over any sliding second (as Telegram's seems to be)
+        # admits rate + burst per second, so a small burst keeps us under it.
+        self.global_bucket = _Bucket(
+            limits.global_per_s, max(1.0, limits.global_per_s * limits.global_burst_s), now
+        )
         self.chats: OrderedDict[int, _Bucket] = OrderedDict()
         self.max_chats = max_chats
         self.paused_until = 0.0

@@ -27,6 +27,7 @@ async def serve(args: argparse.Namespace) -> None:
         bots=args.bot or DEFAULT_BOTS,
         global_rate_per_s=args.global_rate,
         group_rate_per_min=args.group_rate,
+        open_private_chats=args.open_chats,
     )
     async with server:
         log.info("Bot API base: %s  (tokens: %s)", server.base_url, ", ".join(server.world.bots))
@@ -46,6 +47,11 @@ def main() -> None:
     )
     parser.add_argument(
         "--group-rate", type=int, default=None, help="messages per minute per group before 429"
+    )
+    parser.add_argument(
+        "--open-chats",
+        action="store_true",
+        help="treat every positive chat id as a user who started the bot (load tests)",
     )
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args()

@@ -65,10 +65,12 @@ class SandboxServer:
         callback_answer_timeout_s: float = 15.0,
         webhook_backoff_s: tuple[float, float] = (0.2, 10.0),
         webhook_timeout_s: float = 10.0,
+        open_private_chats: bool = False,
     ) -> None:
         self.host = host
         self.port = port
         self.world = World(bots)
+        self.world.open_private_chats = open_private_chats
         if not self.world.bots:
             raise ValueError("a sandbox needs at least one bot")
         self.faults = FaultInjector(fault_seed, global_rate_per_s, group_rate_per_min)

@@ -18,7 +18,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -26,12 +26,13 @@ from bot.domain.outbox import OutboxItem, OutboxStatus, SendOutcome, SendResult,
 from bot.domain.people import PersonStatus
 from bot.domain.ratelimit import RateLimiter
 from bot.domain.replies import Reply
-from bot.ports import Clock, Transport, UnitOfWork, UnitOfWorkFactory
+from bot.ports import Clock, Transport, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 
-Composer = Callable[[UnitOfWork, str, Mapping[str, object]], Awaitable[Reply | None]]
-AfterSend = Callable[[UnitOfWork, Mapping[str, object], datetime], Awaitable[None]]
+Composer = Callable[[UnitOfWorkFactory, str, Mapping[str, object]], Awaitable[Reply | None]]
+# Runs once per batch with the rows of its kinds that went out (bookkeeping off the hot path).
+AfterBatch = Callable[[Sequence[OutboxItem], datetime], Awaitable[None]]
 
 
 @dataclass
@@ -53,7 +54,7 @@ class Delivery:
         transport: Transport,
         limiter: RateLimiter,
         composers: Mapping[str, Composer],
-        after_send: Mapping[str, AfterSend] | None = None,
+        after_batch: AfterBatch | None = None,
         *,
         batch: int = 50,
         concurrency: int = 8,
@@ -64,7 +65,7 @@ class Delivery:
         self.transport = transport
         self.limiter = limiter
         self.composers = composers
-        self.after_send = after_send or {}
+        self.after_batch = after_batch
         self.batch = batch
         self.concurrency = concurrency
         self.monotonic = monotonic
@@ -79,16 +80,23 @@ class Delivery:
         if not items:
             return 0
         gate = asyncio.Semaphore(self.concurrency)
+        sent: list[OutboxItem] = []
 
         async def one(item: OutboxItem) -> None:
             async with gate:
                 try:
-                    await self._deliver(item)
+                    if await self._deliver(item):
+                        sent.append(item)
                 except Exception as exc:  # one poisoned row must not stall the whole queue
                     log.exception("outbox %s could not be delivered", item.key)
                     await self._give_up(item, f"internal error: {type(exc).__name__}")
 
         await asyncio.gather(*(one(item) for item in items))
+        if sent and self.after_batch is not None:
+            try:
+                await self.after_batch(sent, self.clock.now())
+            except Exception:  # bookkeeping is caught up later; the messages are out
+                log.exception("after-batch bookkeeping failed")
         return len(items)
 
     async def drain(self, now: datetime | None = None) -> int:
@@ -119,19 +127,20 @@ class Delivery:
         """Something urgent was queued: do not wait for the idle timeout."""
         self.wakeup.set()
 
-    async def _deliver(self, item: OutboxItem) -> None:
+    async def _deliver(self, item: OutboxItem) -> bool:
+        """True if Telegram accepted it."""
         composer = self.composers.get(item.kind)
-        async with self.uow() as uow:
-            reply = await composer(uow, item.kind, item.payload) if composer else None
+        reply = await composer(self.uow, item.kind, item.payload) if composer else None
         if reply is None:
             async with self.uow() as uow:
                 await uow.outbox.give_up(item.id, OutboxStatus.SENT, "nothing to say anymore")
                 await uow.commit()
             self.stats.skipped += 1
-            return
+            return False
         await self._wait_turn(item.chat_id)
         result = await self.transport.deliver(item.chat_id, item.thread_id, reply, item.locale)
         await self._record(item, result)
+        return result.outcome is SendOutcome.SENT
 
     async def _give_up(self, item: OutboxItem, error: str) -> None:
         async with self.uow() as uow:
@@ -152,9 +161,6 @@ class Delivery:
         async with self.uow() as uow:
             if outcome is SendOutcome.SENT:
                 await uow.outbox.mark_sent(item.id, now, result.message_id)
-                hook = self.after_send.get(item.kind)
-                if hook is not None:
-                    await hook(uow, item.payload, now)
                 self.stats.sent += 1
             elif outcome is SendOutcome.RETRY_AFTER:
                 self.limiter.pause(result.retry_after, self.monotonic())

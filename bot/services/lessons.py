@@ -13,7 +13,7 @@ Callback data (all validated against the database, never trusted):
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -30,7 +30,7 @@ from bot.domain.lessons import (
     checkin_time,
     next_slot,
 )
-from bot.domain.outbox import NewMessage, Priority
+from bot.domain.outbox import NewMessage, OutboxItem, Priority
 from bot.domain.people import Person, Role
 from bot.domain.replies import Choice, Keyboard, Outcome, Reply, rows
 from bot.ports import Clock, UnitOfWork, UnitOfWorkFactory
@@ -260,7 +260,7 @@ class Lessons:
             priority=priority,
             locale=locale,
             due_at=self.policy.quiet.defer(now, tz),
-            payload={"e": enrolment_id, "i": index},
+            payload={"e": enrolment_id, "i": index, "p": lesson.programme},
             person_id=person_id,
         )
 
@@ -300,10 +300,35 @@ class Lessons:
                 await uow.commit()
         return FanOut(queued, completed, pages)
 
-    async def on_lesson_sent(
+    async def settle_sent(self, items: Sequence[OutboxItem], now: datetime) -> None:
+        """After a batch went out: record delivery and book each lesson's check-in.
+
+        Runs once per batch, not per message, so sending stays cheap; and `settle_pending`
+        repeats it for anything a crash left unsettled (it is idempotent).
+        """
+        lessons = [i for i in items if i.kind == "lesson"]
+        checkins = [i for i in items if i.kind == "checkin"]
+        async with self.uow() as uow:
+            for item in lessons:
+                await self._settle_lesson(uow, item.payload, now)
+            for item in checkins:
+                await self._settle_checkin(uow, item.payload, now)
+            await uow.commit()
+
+    async def settle_pending(self, now: datetime | None = None) -> int:
+        """Catch up on lessons the outbox sent but nobody recorded (after a crash)."""
+        now = now or self.clock.now()
+        settled = 0
+        async with self.uow() as uow:
+            for payload, sent_at in await uow.progress.sent_unsettled(500):
+                await self._settle_lesson(uow, payload, sent_at or now)
+                settled += 1
+            await uow.commit()
+        return settled
+
+    async def _settle_lesson(
         self, uow: UnitOfWork, payload: Mapping[str, object], now: datetime
     ) -> None:
-        """The lesson reached the guardian: record it and plan the check-in."""
         enrolment, lesson, index = await self._lesson_of(uow, payload)
         if enrolment is None or lesson is None or enrolment.id is None:
             return
@@ -327,13 +352,13 @@ class Lessons:
                     priority=Priority.LESSON,
                     locale=person.locale,
                     due_at=checkin_due,
-                    payload={"e": enrolment.id, "i": index},
+                    payload={"e": enrolment.id, "i": index, "p": enrolment.programme},
                     person_id=person.id,
                 )
             ]
         )
 
-    async def on_checkin_sent(
+    async def _settle_checkin(
         self, uow: UnitOfWork, payload: Mapping[str, object], now: datetime
     ) -> None:
         enrolment, lesson, _ = await self._lesson_of(uow, payload)
@@ -346,26 +371,32 @@ class Lessons:
             )
 
     async def compose(
-        self, uow: UnitOfWork, kind: str, payload: Mapping[str, object]
+        self, uow_factory: UnitOfWorkFactory, kind: str, payload: Mapping[str, object]
     ) -> Reply | None:
-        """What an outbox row of ours says at the moment it is sent (None: no longer needed)."""
-        enrolment, lesson, index = await self._lesson_of(uow, payload)
-        if enrolment is None or enrolment.id is None:
-            return None
-        if kind == "lesson" and lesson is not None:
-            return lesson_message(lesson, enrolment.id, index, 0)
-        if kind == "checkin" and lesson is not None:
-            progress = await uow.progress.get(enrolment.id, lesson.id)
+        """What an outbox row of ours says when it is sent (None: no longer needed).
+
+        A lesson is composed from its payload alone: at broadcast rates every query counts.
+        """
+        e_id, index = payload.get("e"), payload.get("i", -1)
+        if kind == "lesson" and isinstance(e_id, int) and isinstance(index, int):
+            programme = self.programmes.get(str(payload.get("p", "")))
+            lesson = programme.at(index) if programme else None
+            return lesson_message(lesson, e_id, index, 0) if lesson else None
+        if kind == "checkin":
+            async with uow_factory() as uow:
+                enrolment, lesson, index = await self._lesson_of(uow, payload)
+                if enrolment is None or enrolment.id is None or lesson is None:
+                    return None
+                progress = await uow.progress.get(enrolment.id, lesson.id)
             if progress is not None and progress.checkin_answer is not None:
                 return None  # answered already (they reread and pressed ahead)
             return checkin_message(lesson, enrolment.id, index)
-        if kind == "nudge":
-            return Reply("lessons/nudge", keyboard=Keyboard.HELP)
-        if kind == "auto_paused":
-            return Reply("lessons/auto_paused", keyboard=Keyboard.HELP)
-        if kind == "completed":
-            return Reply("lessons/completed", keyboard=Keyboard.HELP)
-        return None
+        static = {
+            "nudge": "lessons/nudge",
+            "auto_paused": "lessons/auto_paused",
+            "completed": "lessons/completed",
+        }
+        return Reply(static[kind], keyboard=Keyboard.HELP) if kind in static else None
 
     async def _lesson_of(
         self, uow: UnitOfWork, payload: Mapping[str, object]

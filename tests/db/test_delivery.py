@@ -1,0 +1,221 @@
+"""The outbox sender against scripted Telegram answers (the transport is the only fake)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from bot.db.models import OutboxRow
+from bot.db.uow import SqlUnitOfWorkFactory
+from bot.domain.outbox import NewMessage, Priority, SendOutcome, SendResult
+from bot.domain.people import Person, PersonStatus, new_person_code
+from bot.domain.ratelimit import Limits, RateLimiter
+from bot.domain.replies import Reply
+from bot.ports import UnitOfWorkFactory
+from bot.services.delivery import Delivery
+from tests.support import FixedClock
+
+
+class ScriptedTransport:
+    """Answers per chat from a script (then "sent"), and remembers the order of sends."""
+
+    def __init__(self, script: Mapping[int, list[SendResult]] | None = None) -> None:
+        self.script = {k: list(v) for k, v in (script or {}).items()}
+        self.sent: list[int] = []
+        self.calls = 0
+
+    async def deliver(
+        self, chat_id: int, thread_id: int | None, reply: Reply, locale: str
+    ) -> SendResult:
+        self.calls += 1
+        queue = self.script.get(chat_id)
+        if queue:
+            return queue.pop(0)
+        self.sent.append(chat_id)
+        return SendResult(SendOutcome.SENT, message_id=self.calls)
+
+
+async def say(uow: UnitOfWorkFactory, kind: str, payload: Mapping[str, object]) -> Reply | None:
+    return Reply("errors/oops")
+
+
+class Ticking:
+    """A monotonic clock the limiter sleeps against; fast so tests stay quick."""
+
+    def __init__(self) -> None:
+        self.t = 0.0
+
+    def __call__(self) -> float:
+        self.t += 0.001
+        return self.t
+
+
+def sender(
+    uow: SqlUnitOfWorkFactory,
+    clock: FixedClock,
+    transport: ScriptedTransport,
+    limits: Limits | None = None,
+) -> Delivery:
+    return Delivery(
+        uow,
+        clock,
+        transport,
+        RateLimiter(limits or Limits(global_per_s=1e6, private_burst=1e6), 0.0),
+        composers={"t": say},
+        batch=20,
+        concurrency=4,
+    )
+
+
+async def queue(
+    uow: SqlUnitOfWorkFactory,
+    clock: FixedClock,
+    chat: int,
+    key: str,
+    priority: Priority = Priority.LESSON,
+) -> None:
+    async with uow() as u:
+        await u.outbox.enqueue([NewMessage(key, chat, "t", priority, "en", clock.now())])
+        await u.commit()
+
+
+async def statuses(uow: SqlUnitOfWorkFactory) -> dict[str, str]:
+    async with uow() as u:
+        return dict((await u.session.execute(select(OutboxRow.key, OutboxRow.status))).all())
+
+
+async def test_enqueue_is_idempotent_by_key(uow: SqlUnitOfWorkFactory, clock: FixedClock) -> None:
+    await queue(uow, clock, 1, "lesson:1:a")
+    await queue(uow, clock, 1, "lesson:1:a")
+    assert await statuses(uow) == {"lesson:1:a": "pending"}
+
+
+async def test_crisis_goes_before_a_lesson_broadcast(
+    uow: SqlUnitOfWorkFactory, clock: FixedClock
+) -> None:
+    for chat in range(100, 160):
+        await queue(uow, clock, chat, f"lesson:{chat}")
+    clock.advance(seconds=1)
+    await queue(uow, clock, 7, "relay:7", Priority.CRISIS)
+    transport = ScriptedTransport()
+    await sender(uow, clock, transport).drain(clock.now())
+    assert transport.sent[0] == 7 and len(transport.sent) == 61
+
+
+async def test_429_waits_and_retries_the_same_message(
+    uow: SqlUnitOfWorkFactory, clock: FixedClock
+) -> None:
+    await queue(uow, clock, 1, "k1")
+    transport = ScriptedTransport({1: [SendResult(SendOutcome.RETRY_AFTER, retry_after=5)]})
+    delivery = sender(uow, clock, transport)
+    await delivery.drain(clock.now())
+    assert await statuses(uow) == {"k1": "pending"}
+    assert delivery.limiter.paused_until > 0  # everyone pauses
+    await delivery.drain(clock.now() + timedelta(seconds=4))
+    assert transport.sent == []  # not before retry_after
+    await delivery.drain(clock.now() + timedelta(seconds=5))
+    assert transport.sent == [1] and await statuses(uow) == {"k1": "sent"}
+    assert delivery.stats.rate_limited == 1 and delivery.stats.failed == 0
+
+
+async def test_5xx_backs_off_then_succeeds(uow: SqlUnitOfWorkFactory, clock: FixedClock) -> None:
+    await queue(uow, clock, 1, "k1")
+    transport = ScriptedTransport({1: [SendResult(SendOutcome.TRANSIENT, error="502")] * 2})
+    delivery = sender(uow, clock, transport)
+    await delivery.drain(clock.now())
+    await delivery.drain(clock.now() + timedelta(seconds=1))
+    assert transport.calls == 1  # backing off
+    await delivery.drain(clock.now() + timedelta(seconds=2))
+    await delivery.drain(clock.now() + timedelta(seconds=6))
+    assert transport.sent == [1] and delivery.stats.retried == 2
+
+
+async def test_403_blocks_the_chat_and_marks_the_person(
+    uow: SqlUnitOfWorkFactory, clock: FixedClock
+) -> None:
+    async with uow() as u:
+        await u.people.add(Person(telegram_id=1, locale="en", code=new_person_code()))
+        await u.commit()
+    await queue(uow, clock, 1, "k1")
+    clock.advance(seconds=1)
+    await queue(uow, clock, 1, "k2")
+    await queue(uow, clock, 2, "other")
+    transport = ScriptedTransport({1: [SendResult(SendOutcome.FORBIDDEN, error="blocked")]})
+    await sender(uow, clock, transport).drain(clock.now())
+    assert await statuses(uow) == {"k1": "blocked", "k2": "blocked", "other": "sent"}
+    assert transport.calls == 2  # never retried
+    async with uow() as u:
+        person = await u.people.by_telegram_id(1)
+    assert person is not None and person.status is PersonStatus.INACTIVE
+
+
+async def test_400_fails_with_the_reason(uow: SqlUnitOfWorkFactory, clock: FixedClock) -> None:
+    await queue(uow, clock, 1, "k1")
+    transport = ScriptedTransport(
+        {1: [SendResult(SendOutcome.BAD_REQUEST, error="chat not found")]}
+    )
+    await sender(uow, clock, transport).drain(clock.now())
+    async with uow() as u:
+        row = await u.session.scalar(select(OutboxRow))
+        assert row is not None and (row.status, row.last_error) == ("failed", "chat not found")
+
+
+async def test_one_chat_one_message_at_a_time_in_order(
+    uow: SqlUnitOfWorkFactory, clock: FixedClock
+) -> None:
+    for n in range(5):
+        await queue(uow, clock, 1, f"m{n}")
+        clock.advance(seconds=1)
+    transport = ScriptedTransport()
+    delivery = sender(uow, clock, transport)
+    assert await delivery.run_once(clock.now()) == 1  # one per chat per claim
+    await delivery.drain(clock.now())
+    async with uow() as u:
+        order = list(await u.session.scalars(select(OutboxRow.key).order_by(OutboxRow.message_id)))
+    assert order == ["m0", "m1", "m2", "m3", "m4"]
+
+
+async def test_stale_in_flight_rows_are_requeued(
+    uow: SqlUnitOfWorkFactory, clock: FixedClock
+) -> None:
+    await queue(uow, clock, 1, "k1")
+    async with uow() as u:
+        (_claimed,) = await u.outbox.claim(clock.now(), 10)
+        await u.commit()
+    # The process died here. Another start puts it back.
+    async with uow() as u:
+        assert await u.outbox.requeue_stale(clock.now() + timedelta(seconds=1)) == 1
+        await u.commit()
+    transport = ScriptedTransport()
+    await sender(uow, clock, transport).drain(clock.now())
+    assert transport.sent == [1]
+
+
+async def test_a_composer_that_raises_fails_only_its_row(
+    uow: SqlUnitOfWorkFactory, clock: FixedClock
+) -> None:
+    async def broken(
+        uow: UnitOfWorkFactory, kind: str, payload: Mapping[str, object]
+    ) -> Reply | None:
+        raise KeyError("bad payload")
+
+    async with uow() as u:
+        await u.outbox.enqueue(
+            [
+                NewMessage("bad", 1, "x", Priority.LESSON, "en", clock.now()),
+                NewMessage("good", 2, "t", Priority.LESSON, "en", clock.now()),
+            ]
+        )
+        await u.commit()
+    transport = ScriptedTransport()
+    delivery = Delivery(
+        uow,
+        clock,
+        transport,
+        RateLimiter(Limits(global_per_s=1e6), 0.0),
+        composers={"t": say, "x": broken},
+    )
+    await delivery.drain(clock.now())
+    assert await statuses(uow) == {"bad": "failed", "good": "sent"}
