@@ -143,6 +143,7 @@ async def build_app(
         after_batch=lessons.settle_sent,
         batch=max(10, int(settings.rate_global_per_s)),
         concurrency=settings.sender_concurrency,
+        serialize_writes=engine.dialect.name == "sqlite",
     )
     services = Services(
         catalog=catalog,

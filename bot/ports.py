@@ -141,6 +141,12 @@ class EnrolmentRepo(Protocol):
     async def paused_until_before(
         self, now: datetime, after_id: int, limit: int
     ) -> Sequence[DueEnrolment]: ...
+    async def with_people(
+        self, enrolment_ids: Sequence[int]
+    ) -> Mapping[int, tuple[Enrolment, int, str]]:
+        """Enrolments by id, with their person's Telegram id and locale."""
+        ...
+
     async def counts(self) -> Mapping[str, int]: ...
     async def advance_many(self, moves: Sequence[Advance]) -> None: ...
 
@@ -195,6 +201,10 @@ class ProgressRepo(Protocol):
 
     async def sent_unsettled(self, limit: int) -> Sequence[tuple[Mapping[str, object], datetime]]:
         """Lesson rows the outbox sent whose delivery is not yet recorded: (payload, sent_at)."""
+        ...
+
+    async def mark_delivered(self, marks: Sequence[tuple[int, str, datetime, datetime]]) -> None:
+        """(enrolment id, lesson id, delivered at, check-in due) for rows not yet delivered."""
         ...
 
     async def read_up_to(self, progress_id: int, parts: int) -> None:

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, cast, func, literal, select, update
+from sqlalchemy import String, bindparam, cast, func, literal, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -150,6 +150,16 @@ class SqlEnrolmentRepo:
             .limit(limit)
         )
 
+    async def with_people(
+        self, enrolment_ids: Sequence[int]
+    ) -> Mapping[int, tuple[Enrolment, int, str]]:
+        rows = await self.s.execute(
+            select(EnrolmentRow, PersonRow.telegram_id, PersonRow.locale)
+            .join(PersonRow, PersonRow.id == EnrolmentRow.person_id)
+            .where(EnrolmentRow.id.in_(list(enrolment_ids)))
+        )
+        return {row[0].id: (_enrolment(row[0]), row[1], row[2]) for row in rows}
+
     async def counts(self) -> Mapping[str, int]:
         rows = await self.s.execute(
             select(EnrolmentRow.status, func.count()).group_by(EnrolmentRow.status)
@@ -222,6 +232,23 @@ class SqlProgressRepo:
             .limit(limit)
         )
         return [(payload, sent_at) for payload, sent_at in rows]
+
+    async def mark_delivered(self, marks: Sequence[tuple[int, str, datetime, datetime]]) -> None:
+        if not marks:
+            return
+        p = LessonProgressRow
+        # One executemany; rows already delivered are left as they are.
+        await self.s.execute(
+            update(p)
+            .where(
+                p.enrolment_id == bindparam("e_id"),
+                p.lesson_id == bindparam("l_id"),
+                p.delivered_at.is_(None),
+            )
+            .values(delivered_at=bindparam("at"), checkin_due_at=bindparam("due"))
+            .execution_options(synchronize_session=False),
+            [{"e_id": e, "l_id": lesson, "at": at, "due": due} for e, lesson, at, due in marks],
+        )
 
     async def read_up_to(self, progress_id: int, parts: int) -> None:
         await self.s.execute(

@@ -303,17 +303,54 @@ class Lessons:
     async def settle_sent(self, items: Sequence[OutboxItem], now: datetime) -> None:
         """After a batch went out: record delivery and book each lesson's check-in.
 
-        Runs once per batch, not per message, so sending stays cheap; and `settle_pending`
-        repeats it for anything a crash left unsettled (it is idempotent).
+        A few set-based statements per batch, not queries per message, so sending stays
+        fast; `settle_pending` repeats it for anything a crash left unsettled (idempotent).
         """
-        lessons = [i for i in items if i.kind == "lesson"]
-        checkins = [i for i in items if i.kind == "checkin"]
         async with self.uow() as uow:
-            for item in lessons:
-                await self._settle_lesson(uow, item.payload, now)
-            for item in checkins:
-                await self._settle_checkin(uow, item.payload, now)
+            await self._settle_lessons(uow, [i.payload for i in items if i.kind == "lesson"], now)
+            for item in items:
+                if item.kind == "checkin":
+                    await self._settle_checkin(uow, item.payload, now)
             await uow.commit()
+
+    async def _settle_lessons(
+        self, uow: UnitOfWork, payloads: Sequence[Mapping[str, object]], now: datetime
+    ) -> None:
+        wanted: set[tuple[int, int]] = set()
+        for p in payloads:
+            e_id, index = p.get("e"), p.get("i")
+            if isinstance(e_id, int) and isinstance(index, int):
+                wanted.add((e_id, index))
+        if not wanted:
+            return
+        enrolments = await uow.enrolments.with_people([e for e, _ in wanted])
+        marks: list[tuple[int, str, datetime, datetime]] = []
+        checkins: list[NewMessage] = []
+        for e_id, index in sorted(wanted):
+            found = enrolments.get(e_id)
+            if found is None:
+                continue
+            enrolment, telegram_id, locale = found
+            lesson = self.programmes[enrolment.programme].at(index)
+            if lesson is None:
+                continue
+            due = checkin_time(now, lesson.checkin_after_days, enrolment.hour, enrolment.tz)
+            checkin_due = self.policy.quiet.defer(due, enrolment.tz)
+            marks.append((e_id, lesson.id, now, checkin_due))
+            checkins.append(
+                NewMessage(
+                    key=f"checkin:{e_id}:{lesson.id}",
+                    chat_id=telegram_id,
+                    kind="checkin",
+                    priority=Priority.LESSON,
+                    locale=locale,
+                    due_at=checkin_due,
+                    payload={"e": e_id, "i": index, "p": enrolment.programme},
+                    person_id=enrolment.person_id,
+                )
+            )
+        await uow.progress.mark_delivered(marks)
+        await uow.outbox.enqueue(checkins)
 
     async def settle_pending(self, now: datetime | None = None) -> int:
         """Catch up on lessons the outbox sent but nobody recorded (after a crash)."""
@@ -321,42 +358,10 @@ class Lessons:
         settled = 0
         async with self.uow() as uow:
             for payload, sent_at in await uow.progress.sent_unsettled(500):
-                await self._settle_lesson(uow, payload, sent_at or now)
+                await self._settle_lessons(uow, [payload], sent_at or now)
                 settled += 1
             await uow.commit()
         return settled
-
-    async def _settle_lesson(
-        self, uow: UnitOfWork, payload: Mapping[str, object], now: datetime
-    ) -> None:
-        enrolment, lesson, index = await self._lesson_of(uow, payload)
-        if enrolment is None or lesson is None or enrolment.id is None:
-            return
-        progress = await uow.progress.get(enrolment.id, lesson.id)
-        person = await uow.people.by_id(enrolment.person_id)
-        if progress is None or progress.id is None or person is None:
-            return
-        due = checkin_time(now, lesson.checkin_after_days, enrolment.hour, enrolment.tz)
-        checkin_due = self.policy.quiet.defer(due, enrolment.tz)
-        first = await uow.progress.update(
-            progress.id, only_if_unset="delivered_at", delivered_at=now, checkin_due_at=checkin_due
-        )
-        if not first:
-            return
-        await uow.outbox.enqueue(
-            [
-                NewMessage(
-                    key=f"checkin:{enrolment.id}:{lesson.id}",
-                    chat_id=person.telegram_id,
-                    kind="checkin",
-                    priority=Priority.LESSON,
-                    locale=person.locale,
-                    due_at=checkin_due,
-                    payload={"e": enrolment.id, "i": index, "p": enrolment.programme},
-                    person_id=person.id,
-                )
-            ]
-        )
 
     async def _settle_checkin(
         self, uow: UnitOfWork, payload: Mapping[str, object], now: datetime
