@@ -19,7 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import aiohttp
@@ -59,14 +59,38 @@ async def seed(app, n: int, chunk: int = 20_000) -> None:  # type: ignore[no-unt
     for start in range(0, n, chunk):
         ids = range(start + 1, min(n, start + chunk) + 1)
         async with app.uow() as u:
-            await u.session.execute(insert(PersonRow), [
-                {"id": i, "telegram_id": 10_000_000 + i, "code": f"B-{i:07d}",
-                 "role": "guardian", "locale": "zh_Hans", "status": "active",
-                 "consent": "given"} for i in ids])
-            await u.session.execute(insert(EnrolmentRow), [
-                {"person_id": i, "programme": "guardian", "status": "active", "weekday": 6,
-                 "hour": 19, "timezone": "Asia/Shanghai", "next_index": 1, "next_due_at": DUE,
-                 "last_active_at": DUE} for i in ids])
+            await u.session.execute(
+                insert(PersonRow),
+                [
+                    {
+                        "id": i,
+                        "telegram_id": 10_000_000 + i,
+                        "code": f"B-{i:07d}",
+                        "role": "guardian",
+                        "locale": "zh_Hans",
+                        "status": "active",
+                        "consent": "given",
+                    }
+                    for i in ids
+                ],
+            )
+            await u.session.execute(
+                insert(EnrolmentRow),
+                [
+                    {
+                        "person_id": i,
+                        "programme": "guardian",
+                        "status": "active",
+                        "weekday": 6,
+                        "hour": 19,
+                        "timezone": "Asia/Shanghai",
+                        "next_index": 1,
+                        "next_due_at": DUE,
+                        "last_active_at": DUE,
+                    }
+                    for i in ids
+                ],
+            )
             await u.commit()
 
 
@@ -74,25 +98,46 @@ async def main(args: argparse.Namespace) -> dict[str, object]:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     sandbox = subprocess.Popen(  # noqa: ASYNC220 - started once, before any await matters
-        [sys.executable, "-m", "bot.sandbox", "--port", str(port), "--open-chats",
-         "--global-rate", str(args.limit), "--bot", f"{TOKEN},bench_bot,Bench"],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-m",
+            "bot.sandbox",
+            "--port",
+            str(port),
+            "--open-chats",
+            "--global-rate",
+            str(args.limit),
+            "--bot",
+            f"{TOKEN},bench_bot,Bench",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     tmp = tempfile.TemporaryDirectory()
     try:
         await wait_up(base)
         db = args.db or f"sqlite+aiosqlite:///{tmp.name}/bench.db"
         settings = load_settings(
-            None, bot_token=TOKEN, telegram_api_url=base, database_url=db,
-            rate_global_per_s=args.limit * args.headroom, rate_private_per_s=1.0,
-            sender_concurrency=args.concurrency, log_level="WARNING",
+            None,
+            bot_token=TOKEN,
+            telegram_api_url=base,
+            database_url=db,
+            rate_global_per_s=args.limit * args.headroom,
+            rate_private_per_s=1.0,
+            sender_concurrency=args.concurrency,
+            log_level="WARNING",
         )
 
-        class Frozen:
-            def now(self) -> datetime:
-                return DUE
+        started = time.monotonic()
 
-        app = await build_app(settings, clock=Frozen())
+        class FromDue:
+            """Real time, but starting at the moment the lessons fall due."""
+
+            def now(self) -> datetime:
+                return DUE + timedelta(seconds=time.monotonic() - started)
+
+        app = await build_app(settings, clock=FromDue())
         try:
             await seed(app, args.recipients)
             t0 = time.perf_counter()
@@ -100,7 +145,7 @@ async def main(args: argparse.Namespace) -> dict[str, object]:
             enqueue_s = time.perf_counter() - t0
             app.delivery.batch = max(50, int(args.limit))
             t1 = time.perf_counter()
-            await app.delivery.drain(DUE)
+            await app.delivery.drain()
             drain_s = time.perf_counter() - t1
             stats = app.delivery.stats
             async with app.uow() as u:
@@ -110,8 +155,9 @@ async def main(args: argparse.Namespace) -> dict[str, object]:
         async with aiohttp.ClientSession() as http:
             async with http.get(f"{base}/sandbox/stats") as resp:
                 sandbox_stats = await resp.json()
-            sample = random.Random(7).sample(range(1, args.recipients + 1),
-                                             min(200, args.recipients))
+            sample = random.Random(7).sample(
+                range(1, args.recipients + 1), min(200, args.recipients)
+            )
             per_chat = []
             for i in sample:
                 async with http.get(f"{base}/sandbox/chats/{10_000_000 + i}/messages") as resp:
@@ -159,8 +205,9 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--recipients", type=int, default=100_000)
     parser.add_argument("--limit", type=float, default=500.0, help="sandbox global messages/s")
-    parser.add_argument("--headroom", type=float, default=0.97,
-                        help="the bot's own rate as a share of the limit")
+    parser.add_argument(
+        "--headroom", type=float, default=0.97, help="the bot's own rate as a share of the limit"
+    )
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--db", default="", help="database URL (default: a temporary SQLite)")
     result = asyncio.run(main(parser.parse_args()))

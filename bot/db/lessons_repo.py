@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
+from typing import cast as cast_table
 
-from sqlalchemy import String, bindparam, cast, func, literal, select, update
+from sqlalchemy import String, Table, bindparam, cast, func, literal, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -236,17 +237,17 @@ class SqlProgressRepo:
     async def mark_delivered(self, marks: Sequence[tuple[int, str, datetime, datetime]]) -> None:
         if not marks:
             return
-        p = LessonProgressRow
-        # One executemany; rows already delivered are left as they are.
+        table = cast_table(Table, LessonProgressRow.__table__)
+        p = table.c
+        # One Core executemany; rows already delivered are left as they are.
         await self.s.execute(
-            update(p)
+            update(table)
             .where(
                 p.enrolment_id == bindparam("e_id"),
                 p.lesson_id == bindparam("l_id"),
                 p.delivered_at.is_(None),
             )
-            .values(delivered_at=bindparam("at"), checkin_due_at=bindparam("due"))
-            .execution_options(synchronize_session=False),
+            .values(delivered_at=bindparam("at"), checkin_due_at=bindparam("due")),
             [{"e_id": e, "l_id": lesson, "at": at, "due": due} for e, lesson, at, due in marks],
         )
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
+from typing import cast as cast_table
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -131,6 +132,23 @@ class SqlOutboxRepo:
             sent_at=now,
             message_id=message_id,
             last_error=None,
+        )
+
+    async def mark_sent_many(self, sent: Sequence[tuple[int, int | None]], now: datetime) -> None:
+        if not sent:
+            return
+        table = cast_table(Table, OutboxRow.__table__)
+        # Core, not ORM bulk-by-primary-key: one executemany with our own bind names.
+        await self.s.execute(
+            update(table)
+            .where(table.c.id == bindparam("row_id"))
+            .values(
+                status=OutboxStatus.SENT.value,
+                sent_at=now,
+                last_error=None,
+                message_id=bindparam("msg_id"),
+            ),
+            [{"row_id": row_id, "msg_id": msg_id} for row_id, msg_id in sent],
         )
 
     async def retry(self, item_id: int, due_at: datetime, error: str) -> None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 @dataclass(frozen=True, slots=True)
 class Limits:
     global_per_s: float = 30.0
-    global_burst_s: float = 0.05
+    global_burst_s: float = 0.02
     private_per_s: float = 1.0
     private_burst: float = 3.0
     group_per_min: float = 20.0

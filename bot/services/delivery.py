@@ -18,15 +18,17 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 
 from bot.domain.outbox import OutboxItem, OutboxStatus, SendOutcome, SendResult, backoff
 from bot.domain.people import PersonStatus
 from bot.domain.ratelimit import RateLimiter
 from bot.domain.replies import Reply
-from bot.ports import Clock, Transport, UnitOfWorkFactory
+from bot.ports import Clock, Transport, UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +62,7 @@ class Delivery:
         concurrency: int = 8,
         monotonic: Callable[[], float] = time.monotonic,
         serialize_writes: bool = False,
+        commit_window: float = 0.01,
     ) -> None:
         self.uow = uow
         self.clock = clock
@@ -72,6 +75,9 @@ class Delivery:
         self.monotonic = monotonic
         self.stats = DeliveryStats()
         self.wakeup = asyncio.Event()
+        self.commit_window = commit_window
+        self._results: list[tuple[OutboxItem, SendResult, asyncio.Future[None]]] = []
+        self._flusher: asyncio.Task[None] | None = None
         # SQLite has one writer: concurrent commits would wait in its busy handler, which
         # sleeps in steps of milliseconds. Taking turns here is far faster.
         self.write_turn: asyncio.Lock | contextlib.nullcontext[None] = (
@@ -83,34 +89,75 @@ class Delivery:
         async with self.uow() as uow:
             items = await uow.outbox.claim(now or self.clock.now(), self.batch)
             await uow.commit()
-        if not items:
-            return 0
         gate = asyncio.Semaphore(self.concurrency)
-        sent: list[OutboxItem] = []
 
-        async def one(item: OutboxItem) -> None:
+        async def one(item: OutboxItem) -> bool:
             async with gate:
-                try:
-                    if await self._deliver(item):
-                        sent.append(item)
-                except Exception as exc:  # one poisoned row must not stall the whole queue
-                    log.exception("outbox %s could not be delivered", item.key)
-                    await self._give_up(item, f"internal error: {type(exc).__name__}")
+                return await self._guarded(item)
 
-        await asyncio.gather(*(one(item) for item in items))
-        if sent and self.after_batch is not None:
-            try:
-                await self.after_batch(sent, self.clock.now())
-            except Exception:  # bookkeeping is caught up later; the messages are out
-                log.exception("after-batch bookkeeping failed")
+        results = await asyncio.gather(*(one(item) for item in items))
+        await self._settle([item for item, ok in zip(items, results, strict=True) if ok])
         return len(items)
+
+    async def pump(self, now: datetime | None = None) -> int:
+        """Keep up to `concurrency` messages in flight, claiming more as they finish, until
+        nothing is due. A steady stream, not batch after batch with a lull between."""
+        queue: deque[OutboxItem] = deque()
+        inflight: set[asyncio.Task[bool]] = set()
+        sent: list[OutboxItem] = []
+        total = 0
+        exhausted = False
+        last_claim = -1.0
+        while True:
+            short = len(queue) < self.concurrency
+            stale = self.monotonic() - last_claim > 0.05
+            if short and (not exhausted or (not queue and not inflight)) and stale:
+                async with self.uow() as uow:
+                    items = await uow.outbox.claim(now or self.clock.now(), self.batch)
+                    await uow.commit()
+                last_claim = self.monotonic()
+                queue.extend(items)
+                total += len(items)
+                exhausted = not items
+                if exhausted and not queue and not inflight:
+                    break
+            while queue and len(inflight) < self.concurrency:
+                item = queue.popleft()
+                task = asyncio.create_task(self._guarded(item))
+                task.add_done_callback(partial(_collect, sent, item))
+                inflight.add(task)
+            if len(sent) >= self.batch or (sent and not inflight):
+                await self._settle(sent[:])
+                sent.clear()
+            if inflight:
+                _, inflight = await asyncio.wait(inflight, return_when=asyncio.FIRST_COMPLETED)
+                if exhausted and not queue:
+                    exhausted = False  # a chat that just finished may have its next message
+            elif exhausted:
+                break
+        if sent:
+            await self._settle(sent)
+        return total
+
+    async def _guarded(self, item: OutboxItem) -> bool:
+        try:
+            return await self._deliver(item)
+        except Exception as exc:  # one poisoned row must not stall the whole queue
+            log.exception("outbox %s could not be delivered", item.key)
+            await self._give_up(item, f"internal error: {type(exc).__name__}")
+            return False
+
+    async def _settle(self, items: Sequence[OutboxItem]) -> None:
+        if not items or self.after_batch is None:
+            return
+        try:
+            await self.after_batch(items, self.clock.now())
+        except Exception:  # bookkeeping is caught up later; the messages are out
+            log.exception("after-batch bookkeeping failed")
 
     async def drain(self, now: datetime | None = None) -> int:
         """Send everything due at `now` (for `lessons run-due` and tests)."""
-        total = 0
-        while claimed := await self.run_once(now):
-            total += claimed
-        return total
+        return await self.pump(now)
 
     async def run_forever(self, stop: asyncio.Event, idle: float = 1.0) -> None:
         async with self.uow() as uow:
@@ -120,7 +167,7 @@ class Delivery:
             log.warning("requeued %s message(s) left in flight by an earlier process", requeued)
         while not stop.is_set():
             try:
-                claimed = await self.run_once()
+                claimed = await self.pump()
             except Exception:  # the database hiccuped: log, wait, keep the sender alive
                 log.exception("outbox round failed")
                 claimed = 0
@@ -161,15 +208,53 @@ class Delivery:
         self.limiter.take(chat_id, self.monotonic())
 
     async def _record(self, item: OutboxItem, result: SendResult) -> None:
+        """Queue the result for the next group commit and wait until it is durable.
+
+        Results are written together every `commit_window` seconds: one transaction for many
+        messages instead of one each. The price is the crash window: messages Telegram
+        accepted in the last window before a crash are sent again after it (at most one
+        window's worth, and each counted as a duplicate by the reliability tests).
+        """
+        self.stats.by_outcome[result.outcome.value] = (
+            self.stats.by_outcome.get(result.outcome.value, 0) + 1
+        )
+        if result.outcome is SendOutcome.RETRY_AFTER:
+            self.limiter.pause(result.retry_after, self.monotonic())
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._results.append((item, result, done))
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.create_task(self._flush_soon())
+        await done
+
+    async def _flush_soon(self) -> None:
+        await asyncio.sleep(self.commit_window)
+        batch, self._results = self._results, []
+        try:
+            async with self.write_turn, self.uow() as uow:
+                await self._apply(uow, batch)
+                await uow.commit()
+        except Exception as exc:  # noqa: BLE001 - nothing recorded: the rows stay 'sending'
+            # and are requeued after a restart; every waiter learns why.
+            for _, _, done in batch:
+                if not done.done():
+                    done.set_exception(exc)
+            return
+        for _, _, done in batch:
+            if not done.done():
+                done.set_result(None)
+
+    async def _apply(
+        self, uow: UnitOfWork, batch: Sequence[tuple[OutboxItem, SendResult, object]]
+    ) -> None:
         now = self.clock.now()
-        outcome = result.outcome
-        self.stats.by_outcome[outcome.value] = self.stats.by_outcome.get(outcome.value, 0) + 1
-        async with self.write_turn, self.uow() as uow:
+        sent = [(i.id, r.message_id) for i, r, _ in batch if r.outcome is SendOutcome.SENT]
+        await uow.outbox.mark_sent_many(sent, now)
+        self.stats.sent += len(sent)
+        for item, result, _ in batch:
+            outcome = result.outcome
             if outcome is SendOutcome.SENT:
-                await uow.outbox.mark_sent(item.id, now, result.message_id)
-                self.stats.sent += 1
-            elif outcome is SendOutcome.RETRY_AFTER:
-                self.limiter.pause(result.retry_after, self.monotonic())
+                continue
+            if outcome is SendOutcome.RETRY_AFTER:
                 await uow.outbox.retry(
                     item.id, now + timedelta(seconds=result.retry_after), result.error
                 )
@@ -190,4 +275,8 @@ class Delivery:
                 await uow.outbox.give_up(item.id, OutboxStatus.FAILED, result.error)
                 log.warning("outbox %s failed: %s", item.key, result.error)
                 self.stats.failed += 1
-            await uow.commit()
+
+
+def _collect(sent: list[OutboxItem], item: OutboxItem, task: asyncio.Task[bool]) -> None:
+    if not task.cancelled() and task.result():
+        sent.append(item)
