@@ -79,6 +79,7 @@ class App:
     uow: SqlUnitOfWorkFactory
     ticker: Ticker
     delivery: Delivery
+    transport: TelegramTransport
     clock: Clock = field(default_factory=SystemClock)
     # Set once the command menu is in place and polling is about to begin.
     ready: asyncio.Event = field(default_factory=asyncio.Event)
@@ -91,6 +92,7 @@ class App:
         if self.sender_task is not None:
             with contextlib.suppress(asyncio.CancelledError):
                 await asyncio.wait_for(self.sender_task, timeout=10)
+        await self.transport.close()
         await self.dispatcher.storage.close()
         await self.bot.session.close()
         await self.engine.dispose()
@@ -134,10 +136,11 @@ async def build_app(
         ),
         time.monotonic(),
     )
+    transport = TelegramTransport(bot, catalog)
     delivery = Delivery(
         uow,
         clock,
-        TelegramTransport(bot, catalog),
+        transport,
         limiter,
         composers=dict.fromkeys(LESSON_KINDS, lessons.compose),
         after_batch=lessons.settle_sent,
@@ -179,7 +182,19 @@ async def build_app(
             Job("lessons.settle", lessons.settle_pending, every_seconds=60),
         ]
     )
-    return App(settings, engine, catalog, bot, dispatcher, services, uow, ticker, delivery, clock)
+    return App(
+        settings,
+        engine,
+        catalog,
+        bot,
+        dispatcher,
+        services,
+        uow,
+        ticker,
+        delivery,
+        transport,
+        clock,
+    )
 
 
 def _after_queue(lessons: Lessons, delivery: Delivery) -> Callable[[datetime], Awaitable[object]]:

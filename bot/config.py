@@ -44,7 +44,7 @@ class Settings(BaseSettings):
     lesson_hour: int = Field(default=19, ge=0, le=23)
     quiet_hours: str = "21:30-07:00"
     # Telegram's limits (DOMAIN.md §6); lower them to be gentler, never raise past Telegram's.
-    rate_global_per_s: float = Field(default=25.0, gt=0, le=1000)
+    rate_global_per_s: float = Field(default=25.0, gt=0, le=10000)
     rate_private_per_s: float = Field(default=1.0, gt=0, le=30)
     rate_group_per_min: float = Field(default=20.0, gt=0, le=60)
     sender_concurrency: int = Field(default=8, ge=1, le=256)

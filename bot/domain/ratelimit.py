@@ -55,6 +55,7 @@ class RateLimiter:
         self.chats: OrderedDict[int, _Bucket] = OrderedDict()
         self.max_chats = max_chats
         self.paused_until = 0.0
+        self.next_slot = now
 
     def _chat(self, chat_id: int, now: float) -> _Bucket:
         bucket = self.chats.get(chat_id)
@@ -80,6 +81,18 @@ class RateLimiter:
     def take(self, chat_id: int, now: float) -> None:
         self.global_bucket.take()
         self._chat(chat_id, now).take()
+
+    def reserve(self, chat_id: int, now: float) -> float:
+        """Book the next global send slot for this chat; returns how long to wait for it.
+
+        Slots are spaced evenly at the global rate (a virtual schedule, as in GCRA), so a
+        sender that oversleeps a little does not push everyone after it back: the budget is
+        spent in full however many senders wait at once.
+        """
+        start = max(now, self.next_slot, self.paused_until)
+        self.next_slot = start + 1.0 / self.limits.global_per_s
+        self._chat(chat_id, now).take()
+        return start - now
 
     def chat_delay(self, chat_id: int, now: float) -> float:
         """The chat's own wait, ignoring the global budget (to pick another chat meanwhile)."""

@@ -202,10 +202,13 @@ class Delivery:
         self.stats.failed += 1
 
     async def _wait_turn(self, chat_id: int) -> None:
+        """Wait for this chat's own budget, then for a booked slot of the global one."""
         # The limiter says how long to wait; there is no event to wait on instead.
-        while (wait := self.limiter.delay(chat_id, self.monotonic())) > 0:  # noqa: ASYNC110
+        while (wait := self.limiter.chat_delay(chat_id, self.monotonic())) > 0:  # noqa: ASYNC110
             await asyncio.sleep(wait)
-        self.limiter.take(chat_id, self.monotonic())
+        wait = self.limiter.reserve(chat_id, self.monotonic())
+        if wait > 0:
+            await asyncio.sleep(wait)
 
     async def _record(self, item: OutboxItem, result: SendResult) -> None:
         """Queue the result for the next group commit and wait until it is durable.
