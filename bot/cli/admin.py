@@ -7,10 +7,10 @@ import logging
 
 from bot.catalog import load_catalog
 from bot.catalog.maintain import update_catalogs
+from bot.cli.database import migrated_uow
 from bot.config import Settings, load_settings
 from bot.db import migrate as migrations
-from bot.db.engine import make_engine, make_sessionmaker
-from bot.db.uow import SqlUnitOfWorkFactory
+from bot.db.engine import make_engine
 from bot.domain.clock import SystemClock
 from bot.domain.locale import LOCALES
 from bot.domain.people import Role, ServicePointKind
@@ -55,10 +55,7 @@ async def migrate(args: argparse.Namespace) -> int:
 
 async def invite(args: argparse.Namespace) -> int:
     settings = load_settings()
-    engine = make_engine(settings.database_url)
-    try:
-        await migrations.upgrade(engine)
-        uow = SqlUnitOfWorkFactory(make_sessionmaker(engine))
+    async with migrated_uow(settings) as uow:
         service = StaffInvites(
             uow,
             SystemClock(),
@@ -69,8 +66,6 @@ async def invite(args: argparse.Namespace) -> int:
         outcome = await service.from_cli(
             Role(args.role), args.service_point, max(1, args.uses), max(0, args.days)
         )
-    finally:
-        await engine.dispose()
     catalog = load_catalog(CONTENT_DIR, LOCALES, settings.default_locale.value)
     reply = outcome.replies[0]
     print(catalog.render(reply, settings.default_locale.value).text)
@@ -79,31 +74,25 @@ async def invite(args: argparse.Namespace) -> int:
 
 async def service_point(args: argparse.Namespace) -> int:
     settings = load_settings()
-    engine = make_engine(settings.database_url)
-    try:
-        await migrations.upgrade(engine)
-        uow = SqlUnitOfWorkFactory(make_sessionmaker(engine))
-        async with uow() as u:
-            if args.action == "add":
-                if await u.service_points.by_code(args.code):
-                    print(f"a service point with code {args.code} exists already")
-                    return 1
-                sp = await u.service_points.add(
-                    args.code,
-                    args.name,
-                    ServicePointKind(args.kind),
-                    args.region,
-                    args.director,
-                    args.staff_chat_id,
-                )
-                await u.commit()
-                print(f"added {sp.code}: {sp.name}")
-            else:
-                for sp in await u.service_points.all():
-                    chat = sp.staff_chat_id or "-"
-                    print(f"{sp.code}\t{sp.kind.value}\t{sp.name}\tstaff chat {chat}")
-    finally:
-        await engine.dispose()
+    async with migrated_uow(settings) as uow, uow() as u:
+        if args.action == "add":
+            if await u.service_points.by_code(args.code):
+                print(f"a service point with code {args.code} exists already")
+                return 1
+            sp = await u.service_points.add(
+                args.code,
+                args.name,
+                ServicePointKind(args.kind),
+                args.region,
+                args.director,
+                args.staff_chat_id,
+            )
+            await u.commit()
+            print(f"added {sp.code}: {sp.name}")
+        else:
+            for sp in await u.service_points.all():
+                chat = sp.staff_chat_id or "-"
+                print(f"{sp.code}\t{sp.kind.value}\t{sp.name}\tstaff chat {chat}")
     return 0
 
 

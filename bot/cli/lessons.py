@@ -6,10 +6,8 @@ import argparse
 from datetime import UTC, datetime
 
 from bot.app import build_app
+from bot.cli.database import migrated_uow
 from bot.config import load_settings
-from bot.db import migrate
-from bot.db.engine import make_engine, make_sessionmaker
-from bot.db.uow import SqlUnitOfWorkFactory
 
 
 class _At:
@@ -57,15 +55,9 @@ async def run_due(args: argparse.Namespace) -> int:
 
 async def status(args: argparse.Namespace) -> int:
     settings = load_settings()
-    engine = make_engine(settings.database_url)
-    try:
-        await migrate.upgrade(engine)
-        uow = SqlUnitOfWorkFactory(make_sessionmaker(engine))
-        async with uow() as u:
-            outbox = await u.outbox.counts()
-            enrolments = await u.enrolments.counts()
-    finally:
-        await engine.dispose()
+    async with migrated_uow(settings) as uow, uow() as u:
+        outbox = await u.outbox.counts()
+        enrolments = await u.enrolments.counts()
     queued = outbox.get("pending", 0) + outbox.get("sending", 0)
     print(
         f"outbox: queued {queued}, sent {outbox.get('sent', 0)}, "

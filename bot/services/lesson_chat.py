@@ -36,7 +36,8 @@ class LessonChat:
 
     async def _mine(
         self, uow: UnitOfWork, who: Who, enrolment_id: int, index: int
-    ) -> tuple[Person, Enrolment, Lesson] | None:
+    ) -> tuple[Person, Enrolment, Lesson, int] | None:
+        """The person's enrolment, the lesson and its progress row id, if all check out."""
         person = await uow.people.by_telegram_id(who.telegram_id)
         enrolment = await uow.enrolments.by_id(enrolment_id)
         if person is None or enrolment is None or enrolment.person_id != person.id:
@@ -45,9 +46,10 @@ class LessonChat:
         if lesson is None or enrolment.id is None:
             return None
         # Only lessons that were actually sent to this person can be opened.
-        if await uow.progress.get(enrolment.id, lesson.id) is None:
+        progress = await uow.progress.get(enrolment.id, lesson.id)
+        if progress is None or progress.id is None:
             return None
-        return person, enrolment, lesson
+        return person, enrolment, lesson, progress.id
 
     async def _touch(self, uow: UnitOfWork, enrolment: Enrolment) -> None:
         assert enrolment.id is not None
@@ -75,11 +77,8 @@ class LessonChat:
             found = await self._mine(uow, who, enrolment_id, index)
             if found is None or part > found[2].parts:
                 return Outcome(toast=STALE)
-            _, enrolment, lesson = found
-            assert enrolment.id is not None
-            progress = await uow.progress.get(enrolment.id, lesson.id)
-            assert progress is not None and progress.id is not None
-            await uow.progress.read_up_to(progress.id, part)
+            _, enrolment, lesson, progress_id = found
+            await uow.progress.read_up_to(progress_id, part)
             await self._touch(uow, enrolment)
             await uow.commit()
         return Outcome.of(lesson_message(lesson, enrolment_id, index, part))
@@ -93,19 +92,16 @@ class LessonChat:
             found = await self._mine(uow, who, enrolment_id, index)
             if found is None or option >= len(found[2].options):
                 return Outcome(toast=STALE)
-            _, enrolment, lesson = found
-            assert enrolment.id is not None
-            progress = await uow.progress.get(enrolment.id, lesson.id)
-            assert progress is not None and progress.id is not None
+            _, enrolment, lesson, progress_id = found
             now = self.clock.now()
             first = await uow.progress.update(
-                progress.id,
+                progress_id,
                 only_if_unset="answer_index",
                 answer_index=option,
                 answered_at=now,
                 task_shown_at=now,
             )
-            await uow.progress.read_up_to(progress.id, lesson.parts)
+            await uow.progress.read_up_to(progress_id, lesson.parts)
             await self._touch(uow, enrolment)
             await uow.commit()
         chosen = lesson.options[option]
@@ -129,15 +125,12 @@ class LessonChat:
             found = await self._mine(uow, who, enrolment_id, index)
             if found is None:
                 return Outcome(toast=STALE)
-            _, enrolment, lesson = found
+            _, enrolment, lesson, progress_id = found
             option = next((o for o in lesson.checkin_options if o.key == key), None)
             if option is None:
                 return Outcome(toast=STALE)
-            assert enrolment.id is not None
-            progress = await uow.progress.get(enrolment.id, lesson.id)
-            assert progress is not None and progress.id is not None
             await uow.progress.update(
-                progress.id,
+                progress_id,
                 only_if_unset="checkin_answer",
                 checkin_answer=key,
                 checkin_answered_at=self.clock.now(),
