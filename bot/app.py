@@ -36,13 +36,13 @@ from bot.services.delivery import Delivery
 from bot.services.family import Family
 from bot.services.lesson_chat import LessonChat
 from bot.services.lessons import LESSON_KINDS, LessonPolicy, Lessons
+from bot.services.notify import REPLY_KIND, OutboxSender, compose_reply
 from bot.services.onboarding import Onboarding, OnboardingPolicy
 from bot.services.safety import Safety
 from bot.services.staff_invites import StaffInvites
 from content import CONTENT_DIR
 from handlers import build_router
 from handlers.commands import set_default_commands
-from handlers.sender import TelegramSender
 from handlers.transport import TelegramTransport
 from scheduler import Job, Ticker
 
@@ -142,7 +142,7 @@ async def build_app(
         clock,
         transport,
         limiter,
-        composers=dict.fromkeys(LESSON_KINDS, lessons.compose),
+        composers={**dict.fromkeys(LESSON_KINDS, lessons.compose), REPLY_KIND: compose_reply},
         after_batch=lessons.settle_sent,
         batch=max(10, int(settings.rate_global_per_s)),
         concurrency=settings.sender_concurrency,
@@ -164,7 +164,7 @@ async def build_app(
         account=account,
         safety=Safety(load_hotlines(CONTENT_DIR)),
         staff_invites=StaffInvites(uow, clock, settings.invite_days, username, admin_ids),
-        sender=TelegramSender(bot, catalog, account),
+        sender=OutboxSender(uow, clock, delivery.nudge),
         staff_chat_ids=frozenset({settings.staff_chat_id} if settings.staff_chat_id else ()),
         help_labels=frozenset(catalog.text("btn.help", loc) for loc in LOCALES),
         staff_locale=settings.default_locale.value,

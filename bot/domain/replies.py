@@ -60,3 +60,44 @@ class Outcome:
 def rows(*items: Choice, width: int = 1) -> tuple[tuple[Choice, ...], ...]:
     """Lay choices out `width` to a row: big buttons for tired thumbs by default."""
     return tuple(tuple(items[i : i + width]) for i in range(0, len(items), width))
+
+
+def reply_to_data(reply: Reply) -> dict[str, Any]:
+    """A reply as plain JSON-able data, to wait in the outbox."""
+    return {
+        "template": reply.template,
+        "data": dict(reply.data),
+        "keyboard": reply.keyboard.value,
+        "choices": [
+            [
+                {
+                    "label": c.label,
+                    "action": c.action,
+                    "url": c.url,
+                    "label_data": dict(c.label_data),
+                }
+                for c in row
+            ]
+            for row in reply.choices
+        ],
+    }
+
+
+def reply_from_data(data: Mapping[str, Any]) -> Reply:
+    return Reply(
+        template=str(data["template"]),
+        data=dict(data.get("data") or {}),
+        keyboard=Keyboard(data.get("keyboard", Keyboard.KEEP.value)),
+        choices=tuple(
+            tuple(
+                Choice(
+                    c["label"],
+                    c.get("action", ""),
+                    c.get("url", ""),
+                    dict(c.get("label_data") or {}),
+                )
+                for c in row
+            )
+            for row in data.get("choices") or []
+        ),
+    )

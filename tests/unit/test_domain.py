@@ -121,3 +121,18 @@ def test_forgetting_keeps_only_id_and_language() -> None:
 def test_rows_lays_out_choices() -> None:
     a, b, c = (Choice(x, x) for x in "abc")
     assert rows(a, b, c, width=2) == ((a, b), (c,))
+
+
+def test_replies_survive_the_outbox_round_trip() -> None:
+    from bot.domain.replies import Keyboard, Reply, reply_from_data, reply_to_data
+
+    reply = Reply(
+        "onboarding/child_guardian_agreed",
+        {"n": 3, "name": "小明"},
+        choices=rows(
+            Choice("btn.raw", "x:1", label_data={"text": "Yes"}),
+            Choice("btn.help", url="https://example.org"),
+        ),
+        keyboard=Keyboard.HELP,
+    )
+    assert reply_from_data(reply_to_data(reply)) == reply
