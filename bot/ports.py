@@ -130,10 +130,6 @@ class EnrolmentRepo(Protocol):
         """Write only these fields: a handler and the weekly fan-out never undo each other."""
         ...
 
-    async def due(self, now: datetime, after_id: int, limit: int) -> Sequence[DueEnrolment]:
-        """Active enrolments of reachable people whose next lesson is due, by id (keyset)."""
-        ...
-
     async def silent(self, cutoff: datetime, after_id: int, limit: int) -> Sequence[DueEnrolment]:
         """Active enrolments with no activity since `cutoff`, by id (keyset)."""
         ...
@@ -188,10 +184,6 @@ class FanOutRepo(Protocol):
 
 
 class ProgressRepo(Protocol):
-    async def add(self, progress: Progress) -> bool:
-        """False if this lesson was already scheduled for this enrolment."""
-        ...
-
     async def add_many(self, items: Sequence[Progress]) -> int: ...
     async def get(self, enrolment_id: int, lesson_id: str) -> Progress | None: ...
     async def update(self, progress_id: int, only_if_unset: str = "", **fields: object) -> bool:
@@ -223,7 +215,6 @@ class OutboxRepo(Protocol):
         """Due pending rows, most urgent first, marked as being sent."""
         ...
 
-    async def mark_sent(self, item_id: int, now: datetime, message_id: int | None) -> None: ...
     async def mark_sent_many(
         self, sent: Sequence[tuple[int, int | None]], now: datetime
     ) -> None: ...

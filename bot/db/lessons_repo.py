@@ -8,7 +8,6 @@ from typing import Any
 from typing import cast as cast_table
 
 from sqlalchemy import String, Table, bindparam, cast, func, literal, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import EnrolmentRow, LessonProgressRow, OutboxRow, PersonRow
@@ -113,18 +112,6 @@ class SqlEnrolmentRepo:
         rows = await self.s.execute(query)
         return [DueEnrolment(_enrolment(row[0]), row[1], row[2]) for row in rows]
 
-    async def due(self, now: datetime, after_id: int, limit: int) -> Sequence[DueEnrolment]:
-        return await self._page(
-            self._with_person()
-            .where(
-                EnrolmentRow.status == EnrolmentStatus.ACTIVE.value,
-                EnrolmentRow.next_due_at <= now,
-                EnrolmentRow.id > after_id,
-            )
-            .order_by(EnrolmentRow.id)
-            .limit(limit)
-        )
-
     async def silent(self, cutoff: datetime, after_id: int, limit: int) -> Sequence[DueEnrolment]:
         return await self._page(
             self._with_person()
@@ -188,16 +175,6 @@ class SqlEnrolmentRepo:
 class SqlProgressRepo:
     def __init__(self, session: AsyncSession) -> None:
         self.s = session
-
-    async def add(self, progress: Progress) -> bool:
-        try:
-            async with self.s.begin_nested():
-                row = LessonProgressRow(**{f: getattr(progress, f) for f in _P_FIELDS})
-                self.s.add(row)
-        except IntegrityError:
-            return False
-        progress.id = row.id
-        return True
 
     async def add_many(self, items: Sequence[Progress]) -> int:
         rows = [{f: getattr(p, f) for f in _P_FIELDS} for p in items]

@@ -125,15 +125,6 @@ class SqlOutboxRepo:
         await self.s.flush()
         return items
 
-    async def mark_sent(self, item_id: int, now: datetime, message_id: int | None) -> None:
-        await self._set(
-            item_id,
-            status=OutboxStatus.SENT.value,
-            sent_at=now,
-            message_id=message_id,
-            last_error=None,
-        )
-
     async def mark_sent_many(self, sent: Sequence[tuple[int, int | None]], now: datetime) -> None:
         if not sent:
             return
