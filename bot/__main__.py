@@ -51,6 +51,20 @@ def _parser() -> argparse.ArgumentParser:
     due = lessons_sub.add_parser("run-due", help="queue and deliver everything due at an instant")
     due.add_argument("--at", default="", help="ISO-8601 instant (default: now; naive = UTC)")
     lessons_sub.add_parser("status", help="queued, sent, failed and blocked counts")
+    sub.add_parser(
+        "triage",
+        help="classify UTF-8 lines from stdin by risk; one JSON object per line on stdout",
+    )
+    staff = sub.add_parser("staff", help="register counsellors and supervisors")
+    staff_sub = staff.add_subparsers(dest="action", required=True)
+    staff_add = staff_sub.add_parser("add", help="add or update a staff member")
+    staff_add.add_argument("--telegram-id", type=int, required=True)
+    staff_add.add_argument("--role", choices=["counsellor", "supervisor"], required=True)
+    staff_add.add_argument("--name", required=True, help="shown to colleagues, never to children")
+    staff_add.add_argument("--service-point", default="", help="service point code")
+    staff_remove = staff_sub.add_parser("remove", help="retire a staff member")
+    staff_remove.add_argument("--telegram-id", type=int, required=True)
+    staff_sub.add_parser("list", help="staff, roles and who is on duty")
     i18n = sub.add_parser("i18n", help="translators: refresh catalogs from content")
     i18n.add_argument("action", choices=["update", "check"])
     return p
@@ -68,6 +82,10 @@ def _command(name: str) -> Command:
         "i18n": ("admin", "i18n"),
         "lessons run-due": ("lessons", "run_due"),
         "lessons status": ("lessons", "status"),
+        "triage": ("triage", "triage"),
+        "staff add": ("staff", "add"),
+        "staff remove": ("staff", "remove"),
+        "staff list": ("staff", "list_staff"),
     }[name]
     command: Command = getattr(importlib.import_module(f"bot.cli.{module}"), func)
     return command
@@ -91,7 +109,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     for noisy in ("alembic", "apscheduler", "aiogram.event"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.root.level))
     try:
-        name = f"{args.command} {args.action}" if args.command == "lessons" else args.command
+        name = args.command
+        if args.command in ("lessons", "staff"):
+            name = f"{args.command} {args.action}"
         return asyncio.run(_command(name)(args))
     except ConfigError as exc:
         print(f"Configuration error: {exc}", file=sys.stderr)

@@ -6,9 +6,9 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
@@ -19,21 +19,30 @@ from aiogram.fsm.storage.memory import MemoryStorage
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.catalog import ContentCatalog, load_catalog
+from bot.catalog.helpline import load_canned, load_directory
 from bot.catalog.hotlines import load_hotlines
 from bot.catalog.lessons import load_programmes
+from bot.catalog.triage import load_triager
 from bot.config import Settings
 from bot.db import migrate
 from bot.db.engine import make_engine, make_sessionmaker
 from bot.db.uow import SqlUnitOfWorkFactory
+from bot.domain.cases import DutyHours, Targets, Tier, parse_duty_hours
 from bot.domain.clock import SystemClock
 from bot.domain.lessons import QuietHours
 from bot.domain.locale import LOCALES
+from bot.domain.outbox import OutboxItem
 from bot.domain.ratelimit import Limits, RateLimiter
 from bot.ports import Clock
 from bot.services.account import Account
+from bot.services.board import KINDS as CASE_KINDS
+from bot.services.board import Board
 from bot.services.bundle import Services
+from bot.services.casework import Casework
 from bot.services.delivery import Delivery
+from bot.services.duty import Duty
 from bot.services.family import Family
+from bot.services.helpline import Helpline, HelplinePolicy
 from bot.services.lesson_chat import LessonChat
 from bot.services.lessons import LESSON_KINDS, LessonPolicy, Lessons
 from bot.services.notify import REPLY_KIND, OutboxSender, compose_reply
@@ -137,17 +146,73 @@ async def build_app(
         time.monotonic(),
     )
     transport = TelegramTransport(bot, catalog)
+    board = Board(settings.default_locale.value)
+
+    async def after_batch(items: Sequence[OutboxItem], now: datetime) -> None:
+        await board.after_sent(uow, items, now)
+        await lessons.settle_sent(items, now)
+
     delivery = Delivery(
         uow,
         clock,
         transport,
         limiter,
-        composers={**dict.fromkeys(LESSON_KINDS, lessons.compose), REPLY_KIND: compose_reply},
-        after_batch=lessons.settle_sent,
+        composers={
+            **dict.fromkeys(LESSON_KINDS, lessons.compose),
+            **dict.fromkeys(CASE_KINDS, board.compose),
+            REPLY_KIND: compose_reply,
+        },
+        after_batch=after_batch,
         batch=max(10, int(settings.rate_global_per_s)),
         concurrency=settings.sender_concurrency,
         serialize_writes=engine.dialect.name == "sqlite",
     )
+    start, end = parse_duty_hours(settings.duty_hours)
+    targets = Targets(
+        first_response={
+            Tier.RED: timedelta(minutes=settings.target_red_min),
+            Tier.ORANGE: timedelta(minutes=settings.target_orange_min),
+            Tier.YELLOW: timedelta(minutes=settings.target_yellow_min),
+            Tier.GREEN: timedelta(minutes=settings.target_green_min),
+        },
+        claimed_silence=timedelta(minutes=settings.claimed_silence_min),
+        max_claims=settings.max_claims,
+    )
+    hotlines = load_hotlines(CONTENT_DIR)
+    helpline = Helpline(
+        uow,
+        clock,
+        load_triager(CONTENT_DIR),
+        hotlines,
+        board,
+        HelplinePolicy(
+            targets=targets,
+            duty=DutyHours(
+                start=start,
+                end=end,
+                weekdays=frozenset(settings.duty_days),
+                holidays=frozenset(settings.holidays),
+                timezone=settings.timezone,
+            ),
+            staff_chat_id=settings.staff_chat_id,
+            default_locale=settings.default_locale,
+        ),
+        hold_kinds=LESSON_KINDS,
+        nudge=delivery.nudge,
+    )
+    staff_chats = frozenset({settings.staff_chat_id} if settings.staff_chat_id else ())
+    casework = Casework(
+        uow,
+        clock,
+        board,
+        targets,
+        load_directory(CONTENT_DIR),
+        load_canned(CONTENT_DIR),
+        lambda: staff_chats,
+        hold_kinds=LESSON_KINDS,
+        nudge=delivery.nudge,
+    )
+    duty = Duty(uow, clock, board, casework, nudge=delivery.nudge)
     services = Services(
         catalog=catalog,
         onboarding=Onboarding(
@@ -162,7 +227,7 @@ async def build_app(
         ),
         family=Family(uow, clock, settings.invite_days, username),
         account=account,
-        safety=Safety(load_hotlines(CONTENT_DIR)),
+        safety=Safety(hotlines),
         staff_invites=StaffInvites(uow, clock, settings.invite_days, username, admin_ids),
         sender=OutboxSender(uow, clock, delivery.nudge),
         staff_chat_ids=frozenset({settings.staff_chat_id} if settings.staff_chat_id else ()),
@@ -171,6 +236,9 @@ async def build_app(
         lessons=lessons,
         lesson_chat=LessonChat(lessons),
         nudge_sender=delivery.nudge,
+        helpline=helpline,
+        casework=casework,
+        duty=duty,
     )
     dispatcher = Dispatcher(storage=make_storage(settings), services=services)
     dispatcher.include_router(build_router())
@@ -180,6 +248,7 @@ async def build_app(
             Job("lessons.silence", lessons.review_silence, every_seconds=3600),
             Job("lessons.resume", lessons.resume_due, every_seconds=600),
             Job("lessons.settle", lessons.settle_pending, every_seconds=60),
+            Job("helpline.timers", duty.tick, every_seconds=15),
         ]
     )
     return App(

@@ -5,7 +5,7 @@ The variable names are a public contract (see `.env.example`); keep them.
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import date, time
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlsplit
@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.domain.cases import parse_duty_hours
 from bot.domain.locale import Locale
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./var/xinqiao.db"
@@ -48,6 +49,42 @@ class Settings(BaseSettings):
     rate_private_per_s: float = Field(default=1.0, gt=0, le=30)
     rate_group_per_min: float = Field(default=20.0, gt=0, le=60)
     sender_concurrency: int = Field(default=8, ge=1, le=256)
+    # Helpline: when counsellors work (local time), and how fast a case must be answered.
+    duty_hours: str = "08:00-22:00"
+    duty_days: Annotated[tuple[int, ...], NoDecode] = (0, 1, 2, 3, 4, 5, 6)
+    holidays: Annotated[tuple[date, ...], NoDecode] = ()
+    target_red_min: int = Field(default=5, ge=1, le=1440)
+    target_orange_min: int = Field(default=15, ge=1, le=1440)
+    target_yellow_min: int = Field(default=60, ge=1, le=10080)
+    target_green_min: int = Field(default=1440, ge=1, le=10080)
+    claimed_silence_min: int = Field(default=10, ge=1, le=1440)
+    max_claims: int = Field(default=3, ge=1, le=50)
+
+    @field_validator("duty_hours")
+    @classmethod
+    def _duty_hours(cls, v: str) -> str:
+        parse_duty_hours(v)
+        return v
+
+    @field_validator("duty_days", mode="before")
+    @classmethod
+    def _duty_days(cls, v: Any) -> Any:
+        if isinstance(v, str):
+            days = tuple(int(x) for x in v.replace(" ", "").split(",") if x)
+            if not days or not all(0 <= d <= 6 for d in days):
+                raise ValueError("expected weekdays 0-6 (0 = Monday), e.g. 0,1,2,3,4")
+            return days
+        return v
+
+    @field_validator("holidays", mode="before")
+    @classmethod
+    def _holidays(cls, v: Any) -> Any:
+        if isinstance(v, str):
+            try:
+                return tuple(date.fromisoformat(x) for x in v.replace(" ", "").split(",") if x)
+            except ValueError as exc:
+                raise ValueError("expected dates like 2026-10-01,2026-10-02") from exc
+        return v
 
     @field_validator("bot_token", mode="before")
     @classmethod

@@ -8,9 +8,18 @@ from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
 
+from bot.domain.cases import Case, CaseStatus, EventKind, ReferralStatus, Tier, Trigger
 from bot.domain.invitations import InvitationView
 from bot.domain.lessons import DueEnrolment, Enrolment, EnrolmentStatus, Progress
-from bot.domain.outbox import NewMessage, OutboxItem, OutboxStatus, SendResult
+from bot.domain.outbox import (
+    CopyOf,
+    NewMessage,
+    NewTopic,
+    OutboxItem,
+    OutboxStatus,
+    RenameTopic,
+    SendResult,
+)
 from bot.domain.people import ConsentDecision, Person, Relation, Role, ServicePointKind
 from bot.domain.replies import Reply
 
@@ -112,6 +121,17 @@ class ConsentRepo(Protocol):
 
 class StaffRepo(Protocol):
     async def by_telegram_id(self, telegram_id: int) -> StaffMember | None: ...
+    async def by_person_id(self, person_id: int) -> StaffMember | None: ...
+    async def active(self) -> Sequence[StaffMember]:
+        """Every active staff member, by pseudonym number."""
+        ...
+
+    async def set_duty(self, person_id: int, on_duty: bool) -> None: ...
+    async def retire(self, person_id: int) -> bool:
+        """No longer staff (kept for the history of their cases); False if they were not."""
+        ...
+
+    async def update(self, person_id: int, role: Role, display_name: str) -> None: ...
     async def add(
         self,
         person_id: int,
@@ -228,6 +248,137 @@ class OutboxRepo(Protocol):
     async def counts(self) -> Mapping[str, int]: ...
 
 
+@dataclass(frozen=True, slots=True)
+class CaseMessage:
+    at: datetime
+    direction: str  # in (from the person), out (counsellor to person), note (staff only)
+    author_id: int | None
+    body: str
+    media: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Referral:
+    id: int
+    case_id: int
+    resource_id: str
+    status: ReferralStatus
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class FollowUp:
+    id: int
+    case_id: int
+    assignee_id: int
+    due_at: datetime
+    note: str
+    reminded_at: datetime | None
+    done_at: datetime | None
+
+
+class CaseRepo(Protocol):
+    async def by_id(self, case_id: int) -> Case | None: ...
+    async def open_for(self, person_id: int) -> Case | None: ...
+    async def by_topic(self, staff_chat_id: int, topic_id: int) -> Case | None: ...
+    async def open(
+        self,
+        person_id: int,
+        staff_chat_id: int,
+        tier: Tier,
+        trigger: Trigger,
+        categories: Sequence[str],
+        evidence: Sequence[str],
+        now: datetime,
+    ) -> tuple[Case, bool]:
+        """The person's open case, opened now if there was none; True if it is new.
+        Two triggers at once still make one case (a unique index decides)."""
+        ...
+
+    async def update(self, case_id: int, **fields: object) -> None: ...
+    async def claim(
+        self, case_id: int, staff_id: int, now: datetime, max_claims: int
+    ) -> tuple[bool, Case | None]:
+        """Atomically: claim a waiting case, unless the claimer already holds `max_claims`.
+        (won, the case as it is now)."""
+        ...
+
+    async def next_waiting(self, staff_chat_id: int) -> Case | None:
+        """The top of this chat's queue: highest tier, then longest waiting."""
+        ...
+
+    async def queue(self, staff_chat_id: int) -> Sequence[Case]:
+        """Open cases in queue order: waiting first (tier, then age), then claimed."""
+        ...
+
+    async def all_open(self) -> Sequence[Case]: ...
+    async def held_by(self, staff_id: int) -> int: ...
+    async def set_status(self, case_id: int, expected: CaseStatus, **fields: object) -> bool:
+        """Change a case only if it is still in `expected` state (a stale button loses)."""
+        ...
+
+    async def log(
+        self,
+        case_id: int,
+        kind: EventKind,
+        now: datetime,
+        actor_id: int | None = None,
+        **data: object,
+    ) -> None: ...
+    async def events(
+        self, case_id: int
+    ) -> Sequence[tuple[datetime, EventKind, int | None, dict[str, object]]]: ...
+    async def add_message(self, case_id: int, message: CaseMessage) -> None: ...
+    async def messages(self, case_id: int) -> Sequence[CaseMessage]: ...
+    async def refer(self, case_id: int, resource_id: str, by: int, now: datetime) -> Referral: ...
+    async def referral(self, referral_id: int) -> Referral | None: ...
+    async def set_referral(
+        self, referral_id: int, status: ReferralStatus, now: datetime
+    ) -> None: ...
+    async def referrals(self, case_id: int) -> Sequence[Referral]: ...
+    async def add_follow_up(
+        self, case_id: int, assignee_id: int, due_at: datetime, note: str, by: int, now: datetime
+    ) -> FollowUp: ...
+    async def follow_ups_due(self, now: datetime) -> Sequence[FollowUp]:
+        """Due, not done, not yet reminded."""
+        ...
+
+    async def follow_ups_open(self) -> Sequence[FollowUp]: ...
+    async def follow_up(self, follow_up_id: int) -> FollowUp | None: ...
+    async def update_follow_up(self, follow_up_id: int, **fields: object) -> None: ...
+
+
+class HoldRepo(Protocol):
+    """Outbox rows that wait for something: a case's forum topic, or the end of a case."""
+
+    async def hold_chat(self, chat_id: int, kinds: Sequence[str]) -> int:
+        """Pending rows of these kinds to this chat wait (a counsellor owns the conversation)."""
+        ...
+
+    async def hold_keys(self, keys: Sequence[str]) -> int:
+        """Rows just queued wait (in the same transaction, so the sender never sees them)."""
+        ...
+
+    async def hold_during_cases(self, keys: Sequence[str]) -> int:
+        """Of these just-queued rows, those to a person with an open case wait for its end."""
+        ...
+
+    async def release_chat(self, chat_id: int, kinds: Sequence[str], now: datetime) -> int: ...
+    async def attach_topic(self, case_id: int, topic_id: int | None, now: datetime) -> int:
+        """Rows held for the case's topic go out into it (or, with None, into the chat)."""
+        ...
+
+    async def append(self, case_id: int, kind: str, line: str, limit: int) -> bool:
+        """Add a line to the case's newest unsent row of `kind`: bursts merge into one post
+        when the group's budget is tight. False if there is none (or it is full)."""
+        ...
+
+    async def sent(self, key: str) -> tuple[OutboxStatus, int | None] | None:
+        """A row's status and Telegram message id, by key."""
+        ...
+
+
 class UnitOfWork(Protocol):
     people: PersonRepo
     families: FamilyRepo
@@ -239,6 +390,8 @@ class UnitOfWork(Protocol):
     progress: ProgressRepo
     outbox: OutboxRepo
     fanout: FanOutRepo
+    cases: CaseRepo
+    holds: HoldRepo
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(
@@ -271,7 +424,11 @@ class Catalog(Protocol):
 
 class Transport(Protocol):
     async def deliver(
-        self, chat_id: int, thread_id: int | None, reply: Reply, locale: str
+        self,
+        chat_id: int,
+        thread_id: int | None,
+        reply: Reply | NewTopic | RenameTopic | CopyOf,
+        locale: str,
     ) -> SendResult:
         """Send one message and say how it went; never raises for Telegram's answers."""
         ...

@@ -3,7 +3,7 @@ counsellor button work in every state."""
 
 from aiogram import Router
 
-from handlers import account, errors, fallback, lessons, onboarding, safety, staff
+from handlers import account, errors, fallback, helpline, lessons, onboarding, safety, staff
 
 
 def build_router() -> Router:
@@ -11,6 +11,7 @@ def build_router() -> Router:
     root.include_routers(
         errors.build(),
         safety.build(),
+        helpline.build(),
         staff.build(),
         onboarding.build(),
         account.build(),

@@ -11,7 +11,7 @@ from aiogram.types import (
     ReplyKeyboardMarkup,
 )
 
-from bot.domain.replies import Keyboard, Outcome, Reply
+from bot.domain.replies import Choice, Keyboard, Outcome, Reply
 from bot.ports import Catalog, Sender
 
 Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | None
@@ -37,6 +37,14 @@ def markup_for(reply: Reply, catalog: Catalog, locale: str) -> tuple[str, Markup
             keyboard=[[help_button]], resize_keyboard=True, is_persistent=True
         )
     return rendered.text, None
+
+
+def keyboard_for(
+    choices: tuple[tuple[Choice, ...], ...], catalog: Catalog, locale: str
+) -> InlineKeyboardMarkup | None:
+    """Just the buttons, to change a message's keyboard in place."""
+    _, markup = markup_for(Reply("helpline/menu", choices=choices), catalog, locale)
+    return markup if isinstance(markup, InlineKeyboardMarkup) else None
 
 
 async def send_reply(

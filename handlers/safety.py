@@ -12,7 +12,15 @@ from handlers.render import deliver
 
 
 async def send_help(message: Message, bot: Bot, services: Services) -> None:
-    """Hotlines and what to do now."""
+    """`/help`: a counsellor is asked for, and the hotlines are there at once."""
+    assert message.from_user is not None
+    locale = await services.account.locale_of(who(message.from_user))
+    outcome = await services.helpline.request(who(message.from_user))
+    await deliver(bot, message.chat.id, outcome, services.catalog, locale)
+
+
+async def send_hotlines(message: Message, bot: Bot, services: Services) -> None:
+    """`/hotlines`: the numbers alone, without asking for anyone."""
     assert message.from_user is not None
     locale = await services.account.locale_of(who(message.from_user))
     await deliver(bot, message.chat.id, services.safety.help(), services.catalog, locale)
@@ -29,7 +37,7 @@ async def ask_counsellor(message: Message, bot: Bot, services: Services) -> None
     """The persistent "talk to a counsellor" button, in whichever language it was shown."""
     assert message.from_user is not None
     locale = await services.account.locale_of(who(message.from_user))
-    outcome = services.safety.counsellor_requested()
+    outcome = await services.helpline.request(who(message.from_user))
     await deliver(bot, message.chat.id, outcome, services.catalog, locale)
 
 
@@ -37,7 +45,7 @@ async def press_counsellor(query: CallbackQuery, bot: Bot, services: Services) -
     """An inline "talk to a counsellor" button (e.g. after a hard week's check-in)."""
     assert query.message is not None
     locale = await services.account.locale_of(who(query.from_user))
-    outcome = services.safety.counsellor_requested()
+    outcome = await services.helpline.request(who(query.from_user))
     await deliver(bot, query.message.chat.id, outcome, services.catalog, locale, callback=query)
 
 
@@ -46,6 +54,7 @@ def build() -> Router:
     router = Router(name=__name__)
     router.message.filter(F.chat.type == "private")
     router.message.register(send_help, Command("help", "sos"))
+    router.message.register(send_hotlines, Command("hotlines"))
     router.message.register(ask_counsellor, HelpButton())
     router.callback_query.register(press_counsellor, F.data == "help:counsellor")
     return router

@@ -1,17 +1,46 @@
-"""The staff supergroup. Only registered staff act; anyone else is ignored and logged."""
+"""The staff supergroup. Only registered staff act; anyone else is ignored and logged.
+
+Buttons answer with a toast and, for sub-menus, by changing the pressed card's keyboard in
+place: both are free of the group's 20-messages-a-minute budget. Posts go through the outbox.
+"""
 
 from __future__ import annotations
 
 import logging
 
 from aiogram import Bot, F, Router
+from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, CommandObject
-from aiogram.types import Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
+from bot.domain.replies import Reply
 from bot.services.bundle import Services
-from handlers.render import deliver
+from bot.services.casework import Casework, StaffResult
+from handlers.helpline import MEDIA
+from handlers.render import deliver, keyboard_for
 
 log = logging.getLogger(__name__)
+
+
+def _thread(message: Message) -> int | None:
+    return message.message_thread_id if message.is_topic_message else None
+
+
+def _ignored(message: Message, what: str) -> None:
+    log.warning(
+        "ignored %s from non-staff user %s in chat %s",
+        what,
+        message.from_user.id if message.from_user else None,
+        message.chat.id,
+    )
+
+
+async def _say(services: Services, message: Message, template: str) -> None:
+    if template in ("", "ignored"):
+        if template == "ignored":
+            _ignored(message, "a message")
+        return
+    await services.casework.post_general(message.chat.id, _thread(message), Reply(template))
 
 
 async def create_invite(
@@ -24,11 +53,7 @@ async def create_invite(
         message.from_user.id, message.chat.id, command.args or ""
     )
     if outcome is None:
-        log.warning(
-            "ignored /invite from non-staff user %s in chat %s",
-            message.from_user.id,
-            message.chat.id,
-        )
+        _ignored(message, "/invite")
         return
     await deliver(
         bot,
@@ -36,18 +61,219 @@ async def create_invite(
         outcome,
         services.catalog,
         services.staff_locale,
-        thread_id=message.message_thread_id if message.is_topic_message else None,
+        thread_id=_thread(message),
     )
 
 
+async def show_queue(message: Message, services: Services) -> None:
+    """`/queue`: open cases, most urgent first, then longest waiting."""
+    assert message.from_user is not None
+    if not await services.duty.show_queue(message.from_user.id, message.chat.id, _thread(message)):
+        _ignored(message, "/queue")
+
+
+async def take_next(message: Message, bot: Bot, services: Services) -> None:
+    """`/next`: claim the top of the queue."""
+    assert message.from_user is not None
+    result = await services.casework.take_next(message.from_user.id, message.chat.id)
+    if result.toast == "toast.case.not_staff":
+        _ignored(message, "/next")
+        return
+    await services.casework.post_general(
+        message.chat.id,
+        _thread(message),
+        Reply("helpline/staff_toast", {"text": _toast(services, result)}),
+    )
+
+
+async def go_on_duty(message: Message, services: Services) -> None:
+    """`/onduty` and `/offduty`."""
+    assert message.from_user is not None and message.text is not None
+    on = message.text.lstrip("/").lower().startswith("onduty")
+    if not await services.duty.set_duty(
+        message.from_user.id, message.chat.id, _thread(message), on
+    ):
+        _ignored(message, "/onduty")
+
+
+async def manage_staff(message: Message, command: CommandObject, services: Services) -> None:
+    """`/staff add|remove|list` (supervisors change, everyone on staff may list)."""
+    assert message.from_user is not None
+    replied = message.reply_to_message
+    replied_id = replied.from_user.id if replied is not None and replied.from_user else None
+    if not await services.duty.manage_staff(
+        message.from_user.id, message.chat.id, _thread(message), command.args or "", replied_id
+    ):
+        _ignored(message, "/staff")
+
+
+async def show_follow_ups(message: Message, services: Services) -> None:
+    """`/followups`: what is due or overdue."""
+    assert message.from_user is not None
+    if not await services.duty.show_follow_ups(
+        message.from_user.id, message.chat.id, _thread(message)
+    ):
+        _ignored(message, "/followups")
+
+
+async def show_canned(message: Message, services: Services) -> None:
+    """`/canned` in a case topic: the ready replies as buttons."""
+    assert message.from_user is not None
+    case = await services.casework.case_in_topic(message.chat.id, _thread(message))
+    if case is None:
+        await _say(services, message, "helpline/staff_in_topic_only")
+        return
+    result = await services.casework.menu_for(
+        message.from_user.id, message.chat.id, case.id, "canned"
+    )
+    if result.menu is None:
+        _ignored(message, "/canned")
+        return
+    await services.casework.post_general(
+        message.chat.id, _thread(message), Reply("helpline/staff_canned", choices=result.menu)
+    )
+
+
+async def set_tier(message: Message, command: CommandObject, services: Services) -> None:
+    """`/tier red|orange|yellow|green <reason>` in a case topic."""
+    assert message.from_user is not None
+    answer = await services.casework.tier_command(
+        message.from_user.id, message.chat.id, _thread(message), command.args or ""
+    )
+    await _say(services, message, answer)
+
+
+async def record_report(message: Message, command: CommandObject, services: Services) -> None:
+    """`/reported <authority>`: a mandatory report was made, on the record."""
+    assert message.from_user is not None
+    answer = await services.casework.reported(
+        message.from_user.id, message.chat.id, _thread(message), command.args or ""
+    )
+    await _say(services, message, answer)
+
+
+async def topic_text(message: Message, services: Services) -> None:
+    """A counsellor's line in a case topic: to the child, or a private note with `!`."""
+    assert message.from_user is not None and message.text is not None
+    thread = _thread(message)
+    if thread is None:
+        return  # the general thread is staff talk
+    answer = await services.casework.topic_text(
+        message.from_user.id, message.chat.id, thread, message.text
+    )
+    if answer is not None:
+        await _say(services, message, answer)
+
+
+async def topic_media(message: Message, services: Services) -> None:
+    """A photo or voice message from the counsellor, copied to the child."""
+    assert message.from_user is not None
+    thread = _thread(message)
+    if thread is None:
+        return
+    kind = next((k for k in MEDIA if getattr(message, k, None)), "other")
+    answer = await services.casework.topic_media(
+        message.from_user.id, message.chat.id, thread, message.message_id, kind
+    )
+    if answer is not None:
+        await _say(services, message, answer)
+
+
+def _toast(services: Services, result: StaffResult) -> str:
+    if not result.toast:
+        return ""
+    return services.catalog.text(result.toast, services.staff_locale, **result.toast_data)
+
+
+async def press_case(query: CallbackQuery, bot: Bot, services: Services) -> None:
+    """Every button on a case card and its sub-menus; each re-checked against the database."""
+    if query.message is None or query.data is None:
+        await query.answer()
+        return
+    chat_id = query.message.chat.id
+    who = query.from_user.id
+    parts = query.data.split(":")
+    cw = services.casework
+    result = StaffResult("toast.stale")
+    try:
+        result = await _dispatch(cw, who, chat_id, parts)
+    except (ValueError, IndexError):  # forged or mangled data: the same polite refusal
+        result = StaffResult("toast.stale")
+    if result.toast == "toast.case.not_staff":
+        log.warning(
+            "ignored button %r from non-staff user %s in chat %s", query.data, who, chat_id
+        )
+    await query.answer(_toast(services, result) or None, show_alert=result.alert)
+    if result.menu is not None:
+        markup = keyboard_for(result.menu, services.catalog, services.staff_locale)
+        try:
+            await bot.edit_message_reply_markup(
+                chat_id=chat_id,
+                message_id=query.message.message_id,
+                reply_markup=markup or InlineKeyboardMarkup(inline_keyboard=[]),
+            )
+        except TelegramAPIError:  # the card is too old to edit, or unchanged: nothing lost
+            log.info("could not change the keyboard of message %s", query.message.message_id)
+
+
+async def _dispatch(cw: Casework, who: int, chat: int, parts: list[str]) -> StaffResult:
+    head = parts[0]
+    if head == "canned":
+        return await cw.send_canned(who, chat, int(parts[1]), parts[2])
+    if head == "ref":
+        return await cw.referral_status(who, chat, int(parts[1]), parts[2])
+    if head == "fu":
+        return await cw.follow_up_done(who, chat, int(parts[2]))
+    action = parts[1]
+    if action == "next":
+        return await cw.take_next(who, chat)
+    case_id = int(parts[2])
+    simple = {
+        "claim": cw.claim,
+        "release": cw.release,
+        "reopen": cw.reopen,
+        "card": cw.card_menu,
+        "xfer": cw.transfer_menu,
+        "refer": cw.refer_menu,
+    }
+    if action in simple:
+        return await simple[action](who, chat, case_id)
+    if action in ("tier", "close", "fu", "canned"):
+        return await cw.menu_for(who, chat, case_id, action)
+    if action == "settier":
+        return await cw.set_tier(who, chat, case_id, parts[3])
+    if action == "closeas":
+        return await cw.close(who, chat, case_id, parts[3])
+    if action == "xferto":
+        return await cw.transfer(who, chat, case_id, int(parts[3]))
+    if action == "referto":
+        return await cw.refer(who, chat, case_id, parts[3])
+    if action == "fuin":
+        return await cw.follow_up(who, chat, case_id, int(parts[3]))
+    return StaffResult("toast.stale")
+
+
 async def ignore_group_chatter(message: Message) -> None:
-    """Staff talk among themselves here; nothing to do until a case topic exists."""
+    """Staff talk among themselves in the general thread; nothing to do."""
 
 
 def build() -> Router:
     """A fresh router: each dispatcher (tests, several instances) needs its own."""
     router = Router(name=__name__)
-    router.message.filter(F.chat.type.in_({"group", "supergroup"}))
+    groups = F.chat.type.in_({"group", "supergroup"})
+    router.message.filter(groups)
+    router.callback_query.filter(F.message.chat.type.in_({"group", "supergroup"}))
     router.message.register(create_invite, Command("invite"))
+    router.message.register(show_queue, Command("queue"))
+    router.message.register(take_next, Command("next"))
+    router.message.register(go_on_duty, Command("onduty", "offduty"))
+    router.message.register(manage_staff, Command("staff"))
+    router.message.register(show_follow_ups, Command("followups"))
+    router.message.register(show_canned, Command("canned"))
+    router.message.register(set_tier, Command("tier"))
+    router.message.register(record_report, Command("reported"))
+    router.message.register(topic_text, F.text)
+    router.message.register(topic_media, F.content_type.in_(set(MEDIA)))
     router.message.register(ignore_group_chatter)
+    router.callback_query.register(press_case, F.data.regexp(r"^(case|canned|ref|fu):"))
     return router

@@ -14,7 +14,7 @@ from typing import Any
 import aiohttp
 from aiogram import Bot
 
-from bot.domain.outbox import SendOutcome, SendResult
+from bot.domain.outbox import CopyOf, NewTopic, RenameTopic, SendOutcome, SendResult
 from bot.domain.replies import Reply
 from bot.ports import Catalog
 from handlers.render import markup_for
@@ -24,7 +24,8 @@ class TelegramTransport:
     def __init__(self, bot: Bot, catalog: Catalog, timeout: float = 30.0) -> None:
         self.bot = bot
         self.catalog = catalog
-        self.url = bot.session.api.api_url(token=bot.token, method="sendMessage")
+        self.api = bot.session.api
+        self.url = self._url("sendMessage")
         self.timeout = aiohttp.ClientTimeout(total=timeout)
         self._http: aiohttp.ClientSession | None = None
 
@@ -33,11 +34,35 @@ class TelegramTransport:
             await self._http.close()
             self._http = None
 
+    def _url(self, method: str) -> str:
+        return self.api.api_url(token=self.bot.token, method=method)
+
     async def deliver(
-        self, chat_id: int, thread_id: int | None, reply: Reply, locale: str
+        self,
+        chat_id: int,
+        thread_id: int | None,
+        reply: Reply | NewTopic | RenameTopic | CopyOf,
+        locale: str,
     ) -> SendResult:
+        if isinstance(reply, NewTopic):
+            body: dict[str, Any] = {"chat_id": chat_id, "name": reply.name[:128]}
+            return await self._post(self._url("createForumTopic"), body, "message_thread_id")
+        if isinstance(reply, RenameTopic):
+            if thread_id is None:
+                return SendResult(SendOutcome.BAD_REQUEST, error="no topic to rename")
+            body = {"chat_id": chat_id, "message_thread_id": thread_id, "name": reply.name[:128]}
+            return await self._post(self._url("editForumTopic"), body)
+        if isinstance(reply, CopyOf):
+            body = {
+                "chat_id": chat_id,
+                "from_chat_id": reply.from_chat_id,
+                "message_id": reply.message_id,
+            }
+            if thread_id is not None:
+                body["message_thread_id"] = thread_id
+            return await self._post(self._url("copyMessage"), body)
         text, markup = markup_for(reply, self.catalog, locale)
-        body: dict[str, Any] = {
+        body = {
             "chat_id": chat_id,
             "text": text,
             "parse_mode": "HTML",
@@ -47,20 +72,25 @@ class TelegramTransport:
             body["reply_markup"] = markup.model_dump(exclude_none=True)
         if thread_id is not None:
             body["message_thread_id"] = thread_id
+        return await self._post(self.url, body)
+
+    async def _post(
+        self, url: str, body: dict[str, Any], id_field: str = "message_id"
+    ) -> SendResult:
         if self._http is None:
             self._http = aiohttp.ClientSession(
                 timeout=self.timeout, connector=aiohttp.TCPConnector(limit=100)
             )
         try:
-            async with self._http.post(self.url, json=body) as resp:
+            async with self._http.post(url, json=body) as resp:
                 raw = await resp.read()
                 status = resp.status
         except (TimeoutError, aiohttp.ClientError, OSError) as exc:
             return SendResult(SendOutcome.TRANSIENT, error=type(exc).__name__)
-        return _result(status, raw)
+        return _result(status, raw, id_field)
 
 
-def _result(status: int, raw: bytes) -> SendResult:
+def _result(status: int, raw: bytes, id_field: str = "message_id") -> SendResult:
     try:
         data = json.loads(raw)
     except ValueError:  # an HTML error page from a proxy: Telegram itself is unwell
@@ -68,8 +98,9 @@ def _result(status: int, raw: bytes) -> SendResult:
     if not isinstance(data, dict):
         return SendResult(SendOutcome.TRANSIENT, error=f"HTTP {status}")
     if data.get("ok"):
-        result = data.get("result") or {}
-        return SendResult(SendOutcome.SENT, message_id=result.get("message_id"))
+        result = data.get("result")
+        found = result.get(id_field) if isinstance(result, dict) else None
+        return SendResult(SendOutcome.SENT, message_id=found)
     code = int(data.get("error_code") or status)
     error = str(data.get("description") or f"HTTP {status}")[:200]
     retry_after = (data.get("parameters") or {}).get("retry_after")

@@ -42,6 +42,8 @@ _YAML = "bot.catalog.extract:extract_yaml"
 METHOD_MAPS = {
     "messages": [
         ("lessons/**.yaml", "ignore"),
+        # Risk lexicons are matched, not shown: their phrases are data, never translated.
+        ("helpline/triage/**", "ignore"),
         ("templates/**.j2", "jinja2"),
         ("**.yaml", _YAML),
     ],

@@ -97,6 +97,8 @@ async def demo(args: argparse.Namespace) -> int:
             admin_ids=str(supervisor["id"]),
             default_locale=base.default_locale.value,
             timezone=base.timezone,
+            # The demo's counsellor is always on duty, whatever the hour you try it.
+            duty_hours="00:00-00:00",
         )
         app = await build_app(settings)
         await _seed(app, group["id"], counsellor["id"], supervisor["id"])

@@ -27,7 +27,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import EnrolmentRow, LessonProgressRow, OutboxRow, PersonRow
+from bot.db.models import CaseRow, EnrolmentRow, LessonProgressRow, OutboxRow, PersonRow
 from bot.domain.lessons import EnrolmentStatus
 from bot.domain.outbox import OutboxStatus, Priority
 from bot.domain.people import PersonStatus
@@ -165,7 +165,17 @@ class SqlFanOutRepo:
                         literal(kind),
                         self._json(payload),
                         p.locale,
-                        literal(OutboxStatus.PENDING.value),
+                        # While a counsellor owns the conversation the lesson waits (held) and
+                        # goes out when the case closes (DOMAIN.md §3).
+                        case(
+                            (
+                                select(CaseRow.id)
+                                .where(CaseRow.person_id == p.id, CaseRow.status != "closed")
+                                .exists(),
+                                literal(OutboxStatus.HELD.value),
+                            ),
+                            else_=literal(OutboxStatus.PENDING.value),
+                        ),
                         literal(0),
                         literal(send_at),
                         literal(now),

@@ -307,6 +307,12 @@ class SqlStaffRepo:
         person = await self.s.get(PersonRow, person_id)
         if person is None:
             raise LookupError("no such person")
+        row = await self.s.scalar(select(StaffRow).where(StaffRow.person_id == person_id))
+        if row is not None:  # registered before (perhaps retired): same row, same number
+            row.role, row.display_name, row.active = role.value, display_name, True
+            row.service_point_id = service_point_id
+            await self.s.flush()
+            return _staff(row, person.telegram_id)
         top = await self.s.scalar(select(func.max(StaffRow.pseudonym_no)))
         row = StaffRow(
             person_id=person_id,
@@ -319,3 +325,42 @@ class SqlStaffRepo:
         self.s.add(row)
         await self.s.flush()
         return _staff(row, person.telegram_id)
+
+    async def by_person_id(self, person_id: int) -> StaffMember | None:
+        row = await self.s.execute(
+            select(StaffRow, PersonRow.telegram_id)
+            .join(PersonRow, PersonRow.id == StaffRow.person_id)
+            .where(StaffRow.person_id == person_id, StaffRow.active.is_(True))
+        )
+        found = row.first()
+        return _staff(found[0], found[1]) if found else None
+
+    async def active(self) -> Sequence[StaffMember]:
+        rows = await self.s.execute(
+            select(StaffRow, PersonRow.telegram_id)
+            .join(PersonRow, PersonRow.id == StaffRow.person_id)
+            .where(StaffRow.active.is_(True))
+            .order_by(StaffRow.pseudonym_no)
+        )
+        return [_staff(r[0], r[1]) for r in rows]
+
+    async def set_duty(self, person_id: int, on_duty: bool) -> None:
+        await self.s.execute(
+            update(StaffRow).where(StaffRow.person_id == person_id).values(on_duty=on_duty)
+        )
+
+    async def retire(self, person_id: int) -> bool:
+        result = await self.s.execute(
+            update(StaffRow)
+            .where(StaffRow.person_id == person_id, StaffRow.active.is_(True))
+            .values(active=False, on_duty=False)
+        )
+        return bool(getattr(result, "rowcount", 0))
+
+    async def update(self, person_id: int, role: Role, display_name: str) -> None:
+        # A returning colleague keeps their number: children may remember "心理老师 7".
+        await self.s.execute(
+            update(StaffRow)
+            .where(StaffRow.person_id == person_id)
+            .values(role=role.value, display_name=display_name, active=True)
+        )

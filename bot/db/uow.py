@@ -7,7 +7,9 @@ from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.db.cases_repo import SqlCaseRepo
 from bot.db.fanout_repo import SqlFanOutRepo
+from bot.db.holds_repo import SqlHoldRepo
 from bot.db.lessons_repo import SqlEnrolmentRepo, SqlProgressRepo
 from bot.db.outbox_repo import SqlOutboxRepo
 from bot.db.repos import (
@@ -19,10 +21,12 @@ from bot.db.repos import (
     SqlStaffRepo,
 )
 from bot.ports import (
+    CaseRepo,
     ConsentRepo,
     EnrolmentRepo,
     FamilyRepo,
     FanOutRepo,
+    HoldRepo,
     InvitationRepo,
     OutboxRepo,
     PersonRepo,
@@ -48,6 +52,8 @@ class SqlUnitOfWork:
         self.progress: ProgressRepo = SqlProgressRepo(self.session)
         self.outbox: OutboxRepo = SqlOutboxRepo(self.session)
         self.fanout: FanOutRepo = SqlFanOutRepo(self.session)
+        self.cases: CaseRepo = SqlCaseRepo(self.session)
+        self.holds: HoldRepo = SqlHoldRepo(self.session)
         return self
 
     async def __aexit__(

@@ -75,3 +75,24 @@ class SendResult:
 def backoff(attempts: int, base: float = 2.0, cap: float = 600.0) -> timedelta:
     """Exponential back-off for transient failures: 2 s, 4 s, 8 s … at most 10 minutes."""
     return timedelta(seconds=min(cap, base ** max(1, attempts)))
+
+
+@dataclass(frozen=True, slots=True)
+class NewTopic:
+    """Open a forum topic; its message_thread_id comes back as the result's message_id."""
+
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class RenameTopic:
+    name: str
+    closed: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class CopyOf:
+    """Copy (never forward: no sender shown) a message from another chat."""
+
+    from_chat_id: int
+    message_id: int

@@ -2,11 +2,25 @@
 
 Three budgets at once: all messages (~30/s), one private chat (~1/s, short bursts tolerated),
 one group (20/min shared by all its topics). A 429 pauses everyone for `retry_after`.
+
+The global budget as the sender spends it (`global_wait`, `spend`, `landed`) keeps headroom
+inside the limit it is given, so the operator configures Telegram's own figure:
+
+- it paces at `global_headroom` of the limit, evenly spaced, and after a late turn catches up
+  at most `global_catch_up_s` worth at once;
+- and it never lets more than `global_per_s` messages into any window of one second (plus
+  `global_guard_s`), counted the way a server sees them. A server counts a message at some
+  moment between our request and its answer, so a message occupies the window from the moment
+  we send it until one second after its answer arrives (for as long as it is unanswered, it
+  counts). Then no server-side sliding second can ever hold more than the limit, however
+  unevenly the requests travel or the server stalls: if the server holds requests back, they
+  stay unanswered, and we wait.
 """
 
 from __future__ import annotations
 
-from collections import OrderedDict
+import math
+from collections import OrderedDict, deque
 from dataclasses import dataclass
 
 
@@ -17,6 +31,10 @@ class Limits:
     private_per_s: float = 1.0
     private_burst: float = 3.0
     group_per_min: float = 20.0
+    # How the sender spends the global budget (see the module's docstring).
+    global_headroom: float = 0.97
+    global_catch_up_s: float = 0.1
+    global_guard_s: float = 0.01
 
 
 class _Bucket:
@@ -41,6 +59,10 @@ class _Bucket:
 class RateLimiter:
     """Ask `delay(chat_id, now)`; at 0 call `take(chat_id, now)` and send.
 
+    The sender asks in two steps instead, so that many messages can wait for the global budget
+    in one queue: `chat_delay` / `take_chat` for the chat's own budget, then `global_wait` /
+    `spend` for the global one (with the headroom and sliding window described above).
+
     Chat buckets are kept for the most recent chats only, so a broadcast to 100 000 people does
     not keep 100 000 buckets: a bucket that would be full again is as good as a new one.
     """
@@ -56,6 +78,14 @@ class RateLimiter:
         self.max_chats = max_chats
         self.paused_until = 0.0
         self.next_slot = now
+        # The paced schedule (GCRA's theoretical time of the next message), the requests
+        # still unanswered, and when the answered ones of the last window arrived, oldest first.
+        self.interval = 1.0 / (limits.global_per_s * limits.global_headroom)
+        self.pace_at = now
+        self.window = 1.0 + limits.global_guard_s
+        self.cap = max(1, math.floor(limits.global_per_s))
+        self.unanswered = 0
+        self.answered: deque[float] = deque()
 
     def _chat(self, chat_id: int, now: float) -> _Bucket:
         bucket = self.chats.get(chat_id)
@@ -85,9 +115,10 @@ class RateLimiter:
     def reserve(self, chat_id: int, now: float) -> float:
         """Book the next global send slot for this chat; returns how long to wait for it.
 
-        Slots are spaced evenly at the global rate (a virtual schedule, as in GCRA), so a
-        sender that oversleeps a little does not push everyone after it back: the budget is
-        spent in full however many senders wait at once.
+        Exactly at `global_per_s`, with no headroom and no sliding window (the sender uses
+        `global_wait` / `spend`). Slots are spaced evenly at the global rate (a virtual
+        schedule, as in GCRA), so a sender that oversleeps a little does not push everyone
+        after it back: the budget is spent in full however many senders wait at once.
         """
         start = max(now, self.next_slot, self.paused_until)
         self.next_slot = start + 1.0 / self.limits.global_per_s
@@ -98,6 +129,41 @@ class RateLimiter:
         """The chat's own wait, ignoring the global budget (to pick another chat meanwhile)."""
         return self._chat(chat_id, now).wait(now)
 
+    def take_chat(self, chat_id: int, now: float) -> None:
+        """Spend one of the chat's own tokens (once `chat_delay` is 0)."""
+        self._chat(chat_id, now).take()
+
+    def global_wait(self, now: float) -> float:
+        """Seconds until the next message may go out under the global budget; 0 means now, and
+        `math.inf` that too many requests are unanswered: wait for an answer (`landed`).
+
+        Three rules at once: a 429 pause; the paced schedule; and the sliding window, in which
+        a message counts from `spend` until a window's length after it `landed`.
+        """
+        start = max(self.paused_until, self.pace_at - self.limits.global_catch_up_s)
+        answered = self.answered
+        edge = now - self.window
+        while answered and answered[0] <= edge:
+            answered.popleft()
+        over = self.unanswered + len(answered) + 1 - self.cap  # must leave the window first
+        if over > 0:
+            if over > len(answered):
+                return math.inf
+            start = max(start, answered[over - 1] + self.window)
+        return start - now if start > now else 0.0
+
+    def spend(self, now: float) -> None:
+        """A message goes out now (after `global_wait` said 0); call `landed` at its answer."""
+        self.pace_at = max(self.pace_at, now - self.limits.global_catch_up_s) + self.interval
+        self.unanswered += 1
+
+    def landed(self, now: float) -> None:
+        """The answer to a message sent with `spend` arrived (whatever it said), or the
+        request failed. `now` never goes back between calls."""
+        self.unanswered = max(0, self.unanswered - 1)
+        self.answered.append(now)
+
     def pause(self, retry_after: float, now: float) -> None:
-        """A 429: nobody sends until it has passed."""
+        """A 429: nobody sends until it has passed, and then at the paced rate, no burst."""
         self.paused_until = max(self.paused_until, now + retry_after)
+        self.pace_at = max(self.pace_at, self.paused_until + self.limits.global_catch_up_s)

@@ -7,7 +7,10 @@ from dataclasses import dataclass
 
 from bot.ports import Catalog, Sender
 from bot.services.account import Account
+from bot.services.casework import Casework
+from bot.services.duty import Duty
 from bot.services.family import Family
+from bot.services.helpline import Helpline
 from bot.services.lesson_chat import LessonChat
 from bot.services.lessons import Lessons
 from bot.services.onboarding import Onboarding
@@ -29,5 +32,8 @@ class Services:
     staff_locale: str
     lessons: Lessons
     lesson_chat: LessonChat
+    helpline: Helpline
+    casework: Casework
+    duty: Duty
     # Wakes the outbox sender when something was queued that should not wait for its next round.
     nudge_sender: Callable[[], None]

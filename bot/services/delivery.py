@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -24,7 +25,16 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
 
-from bot.domain.outbox import OutboxItem, OutboxStatus, SendOutcome, SendResult, backoff
+from bot.domain.outbox import (
+    CopyOf,
+    NewTopic,
+    OutboxItem,
+    OutboxStatus,
+    RenameTopic,
+    SendOutcome,
+    SendResult,
+    backoff,
+)
 from bot.domain.people import PersonStatus
 from bot.domain.ratelimit import RateLimiter
 from bot.domain.replies import Reply
@@ -32,7 +42,9 @@ from bot.ports import Clock, Transport, UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 
-Composer = Callable[[UnitOfWorkFactory, str, Mapping[str, object]], Awaitable[Reply | None]]
+# What a row says when its turn comes: a message, or a forum-topic or copy operation.
+Outgoing = Reply | NewTopic | RenameTopic | CopyOf
+Composer = Callable[[UnitOfWorkFactory, str, Mapping[str, object]], Awaitable[Outgoing | None]]
 # Runs once per batch with the rows of its kinds that went out (bookkeeping off the hot path).
 AfterBatch = Callable[[Sequence[OutboxItem], datetime], Awaitable[None]]
 
@@ -78,6 +90,9 @@ class Delivery:
         self.commit_window = commit_window
         self._results: list[tuple[OutboxItem, SendResult, asyncio.Future[None]]] = []
         self._flusher: asyncio.Task[None] | None = None
+        self._turns: deque[asyncio.Future[None]] = deque()
+        self._pacer: asyncio.Task[None] | None = None
+        self._answer = asyncio.Event()  # set whenever a request gets its answer
         # SQLite has one writer: concurrent commits would wait in its busy handler, which
         # sleeps in steps of milliseconds. Taking turns here is far faster.
         self.write_turn: asyncio.Lock | contextlib.nullcontext[None] = (
@@ -100,44 +115,89 @@ class Delivery:
         return len(items)
 
     async def pump(self, now: datetime | None = None) -> int:
-        """Keep up to `concurrency` messages in flight, claiming more as they finish, until
-        nothing is due. A steady stream, not batch after batch with a lull between."""
+        """Keep up to `concurrency` messages in flight until nothing is due: a steady stream,
+        not batch after batch with a lull between.
+
+        The next claim starts in the background while the queue still holds `prefetch` rows,
+        and the after-batch bookkeeping runs beside the sends, so neither stops new messages
+        from starting (at 500/s, a 100 ms pause is 50 messages not sent).
+        """
         queue: deque[OutboxItem] = deque()
         inflight: set[asyncio.Task[bool]] = set()
         sent: list[OutboxItem] = []
+        progress = asyncio.Event()
+        finished = 0  # sends that have ended, to tell whether a claim may have missed a chat
+        claiming: asyncio.Task[Sequence[OutboxItem]] | None = None
+        claimed_after = 0
+        settling: asyncio.Task[None] | None = None
         total = 0
         exhausted = False
         last_claim = -1.0
+        prefetch = max(self.concurrency, self.batch // 2)
+
+        def ended(item: OutboxItem, task: asyncio.Task[bool]) -> None:
+            nonlocal finished
+            inflight.discard(task)
+            finished += 1
+            if task.cancelled():
+                pass
+            elif (exc := task.exception()) is not None:  # even giving up failed: the row stays
+                log.error("outbox %s was left in flight", item.key, exc_info=exc)  # 'sending'
+            elif task.result():
+                sent.append(item)
+            progress.set()
+
+        def wake(_: object) -> None:
+            progress.set()
+
         while True:
-            short = len(queue) < self.concurrency
-            stale = self.monotonic() - last_claim > 0.05
-            if short and (not exhausted or (not queue and not inflight)) and stale:
-                async with self.uow() as uow:
-                    items = await uow.outbox.claim(now or self.clock.now(), self.batch)
-                    await uow.commit()
+            if claiming is not None and claiming.done():
+                items = claiming.result()
+                claiming = None
                 last_claim = self.monotonic()
                 queue.extend(items)
                 total += len(items)
-                exhausted = not items
+                # A chat whose message ended meanwhile may have its next one due by now.
+                exhausted = not items and finished == claimed_after
                 if exhausted and not queue and not inflight:
                     break
+            elif exhausted and finished != claimed_after:
+                exhausted = False  # a chat that just finished may have its next message
+            timeout: float | None = None
+            if claiming is None and len(queue) < prefetch and not (exhausted and inflight):
+                timeout = last_claim + 0.05 - self.monotonic()
+                if timeout <= 0:
+                    timeout = None
+                    claimed_after = finished
+                    claiming = asyncio.create_task(self._claim(now))
+                    claiming.add_done_callback(wake)
             while queue and len(inflight) < self.concurrency:
                 item = queue.popleft()
                 task = asyncio.create_task(self._guarded(item))
-                task.add_done_callback(partial(_collect, sent, item))
+                task.add_done_callback(partial(ended, item))
                 inflight.add(task)
-            if len(sent) >= self.batch or (sent and not inflight):
-                await self._settle(sent[:])
+            ready = len(sent) >= self.batch or (sent and not inflight)
+            if ready and (settling is None or settling.done()):
+                settling = asyncio.create_task(self._settle(sent[:]))
+                settling.add_done_callback(wake)
                 sent.clear()
-            if inflight:
-                _, inflight = await asyncio.wait(inflight, return_when=asyncio.FIRST_COMPLETED)
-                if exhausted and not queue:
-                    exhausted = False  # a chat that just finished may have its next message
-            elif exhausted:
-                break
-        if sent:
-            await self._settle(sent)
+            progress.clear()
+            if timeout is None:
+                await progress.wait()
+            else:
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(timeout):
+                        await progress.wait()
+        if settling is not None:
+            await settling
+        await self._settle(sent)
         return total
+
+    async def _claim(self, now: datetime | None) -> Sequence[OutboxItem]:
+        async with self.uow() as uow:
+            items = await uow.outbox.claim(now or self.clock.now(), self.batch)
+            await uow.commit()
+        return items
 
     async def _guarded(self, item: OutboxItem) -> bool:
         try:
@@ -191,7 +251,11 @@ class Delivery:
             self.stats.skipped += 1
             return False
         await self._wait_turn(item.chat_id)
-        result = await self.transport.deliver(item.chat_id, item.thread_id, reply, item.locale)
+        try:
+            result = await self.transport.deliver(item.chat_id, item.thread_id, reply, item.locale)
+        finally:
+            self.limiter.landed(self.monotonic())
+            self._answer.set()
         await self._record(item, result)
         return result.outcome is SendOutcome.SENT
 
@@ -202,13 +266,47 @@ class Delivery:
         self.stats.failed += 1
 
     async def _wait_turn(self, chat_id: int) -> None:
-        """Wait for this chat's own budget, then for a booked slot of the global one."""
+        """Wait for this chat's own budget, then for a turn of the global one."""
         # The limiter says how long to wait; there is no event to wait on instead.
         while (wait := self.limiter.chat_delay(chat_id, self.monotonic())) > 0:  # noqa: ASYNC110
             await asyncio.sleep(wait)
-        wait = self.limiter.reserve(chat_id, self.monotonic())
-        if wait > 0:
-            await asyncio.sleep(wait)
+        self.limiter.take_chat(chat_id, self.monotonic())
+        now = self.monotonic()
+        if not self._turns and self.limiter.global_wait(now) <= 0:
+            self.limiter.spend(now)
+            return
+        turn: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._turns.append(turn)
+        if self._pacer is None or self._pacer.done():
+            self._pacer = asyncio.create_task(self._pace())
+        try:
+            await turn
+        except asyncio.CancelledError:
+            if turn.done() and not turn.cancelled():  # given a turn, then cancelled: unsent
+                self.limiter.landed(self.monotonic())
+            raise
+
+    async def _pace(self) -> None:
+        """Hand out turns of the global budget, first come first served.
+
+        One timer for everyone waiting, and each turn is checked against the limiter at the
+        moment it is given: a 429 that arrives meanwhile, or a late wake-up, is seen then,
+        not when the turn was first asked for.
+        """
+        while self._turns:
+            now = self.monotonic()
+            wait = self.limiter.global_wait(now)
+            if wait == math.inf:  # too many requests unanswered: the next answer may free one
+                self._answer.clear()
+                await self._answer.wait()
+                continue
+            if wait > 0:
+                await asyncio.sleep(wait)
+                continue
+            turn = self._turns.popleft()
+            if not turn.done():  # its sender may have been cancelled
+                self.limiter.spend(now)
+                turn.set_result(None)
 
     async def _record(self, item: OutboxItem, result: SendResult) -> None:
         """Queue the result for the next group commit and wait until it is durable.
@@ -230,21 +328,24 @@ class Delivery:
         await done
 
     async def _flush_soon(self) -> None:
-        await asyncio.sleep(self.commit_window)
-        batch, self._results = self._results, []
-        try:
-            async with self.write_turn, self.uow() as uow:
-                await self._apply(uow, batch)
-                await uow.commit()
-        except Exception as exc:  # noqa: BLE001 - nothing recorded: the rows stay 'sending'
-            # and are requeued after a restart; every waiter learns why.
+        # Results that arrive while a commit is under way are not left behind: `_record` only
+        # starts a flusher when none is running, so this one goes round until none are left.
+        while self._results:
+            await asyncio.sleep(self.commit_window)
+            batch, self._results = self._results, []
+            try:
+                async with self.write_turn, self.uow() as uow:
+                    await self._apply(uow, batch)
+                    await uow.commit()
+            except Exception as exc:  # noqa: BLE001 - nothing recorded: the rows stay
+                # 'sending' and are requeued after a restart; every waiter learns why.
+                for _, _, done in batch:
+                    if not done.done():
+                        done.set_exception(exc)
+                continue
             for _, _, done in batch:
                 if not done.done():
-                    done.set_exception(exc)
-            return
-        for _, _, done in batch:
-            if not done.done():
-                done.set_result(None)
+                    done.set_result(None)
 
     async def _apply(
         self, uow: UnitOfWork, batch: Sequence[tuple[OutboxItem, SendResult, object]]
@@ -278,8 +379,3 @@ class Delivery:
                 await uow.outbox.give_up(item.id, OutboxStatus.FAILED, result.error)
                 log.warning("outbox %s failed: %s", item.key, result.error)
                 self.stats.failed += 1
-
-
-def _collect(sent: list[OutboxItem], item: OutboxItem, task: asyncio.Task[bool]) -> None:
-    if not task.cancelled() and task.result():
-        sent.append(item)

@@ -223,21 +223,19 @@ class Lessons:
         await uow.progress.add_many(
             [Progress(enrolment.id, lesson.id, lesson.version, lesson.week, scheduled_for=now)]
         )
-        await uow.outbox.enqueue(
-            [
-                self._lesson_row(
-                    enrolment.id,
-                    enrolment.next_index,
-                    lesson,
-                    person.telegram_id,
-                    person.locale,
-                    person.id,
-                    now,
-                    enrolment.tz,
-                    priority,
-                )
-            ]
+        row = self._lesson_row(
+            enrolment.id,
+            enrolment.next_index,
+            lesson,
+            person.telegram_id,
+            person.locale,
+            person.id,
+            now,
+            enrolment.tz,
+            priority,
         )
+        await uow.outbox.enqueue([row])
+        await uow.holds.hold_during_cases([row.key])
         enrolment.next_index += 1
         return True
 
@@ -351,6 +349,7 @@ class Lessons:
             )
         await uow.progress.mark_delivered(marks)
         await uow.outbox.enqueue(checkins)
+        await uow.holds.hold_during_cases([m.key for m in checkins])
 
     async def settle_pending(self, now: datetime | None = None) -> int:
         """Catch up on lessons the outbox sent but nobody recorded (after a crash)."""
@@ -460,6 +459,7 @@ class Lessons:
                         )
                     )
                 await uow.outbox.enqueue(messages)
+                await uow.holds.hold_during_cases([m.key for m in messages])
                 await uow.commit()
         return counts
 

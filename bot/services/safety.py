@@ -1,4 +1,4 @@
-"""Crisis help that needs no consent and no registration: always there, in any state."""
+"""The hotlines, for anyone, in any state: no consent and no registration needed."""
 
 from __future__ import annotations
 
@@ -20,7 +20,3 @@ class Safety:
 
     def help(self, region: str | None = None) -> Outcome:
         return self._with_hotlines("safety/help", region)
-
-    def counsellor_requested(self, region: str | None = None) -> Outcome:
-        """Until the helpline queue exists (issue 4), say so honestly and give the numbers."""
-        return self._with_hotlines("safety/counsellor_not_yet", region)

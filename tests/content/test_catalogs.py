@@ -57,7 +57,131 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     ],
     "account/fallback": [{"role": "child"}, {"role": "guardian"}],
     "safety/help": [_HOTLINE_DATA],
-    "safety/counsellor_not_yet": [_HOTLINE_DATA],
+    # The helpline: person side.
+    **{
+        f"helpline/{t}": [{**_HOTLINE_DATA, "minutes": 5, "opens": "2026-12-01T08:00"}]
+        for t in ("safety_now", "requested", "requested_unstaffed", "safe_no")
+    },
+    "helpline/safety_now": [
+        {**_HOTLINE_DATA, "minutes": 5, "staffed": staffed} for staffed in (True, False)
+    ],
+    "helpline/requested": [{**_HOTLINE_DATA, "minutes": 15, "again": a} for a in (True, False)],
+    "helpline/relay_out": [{"n": 7, "body": "你好 <&>"}, {"n": 7, "canned": "Are you safe?"}],
+    "helpline/relay_out_media": [{"n": 7}],
+    # The helpline: staff side (data as the services send it; user text is escaped).
+    "helpline/card": [
+        {
+            "code": "C-0001",
+            "tier": "red",
+            "icon": "🔴",
+            "trigger": trigger,
+            "categories": ["suicide"],
+            "evidence": ["自杀 <&>"],
+            "role": "child",
+            "age": "12-13",
+            "opened": "2026-11-29T10:00:00+00:00",
+            "target": 5,
+        }
+        for trigger in ("triage", "request", "screening")
+    ],
+    "helpline/relay_in": [{"lines": ["我有点害怕 <&>", "还在吗"]}],
+    "helpline/staff_raised": [
+        {"code": "C-0001", "tier": "red", "categories": ["suicide"], "evidence": ["跳楼"]}
+    ],
+    "helpline/staff_safe": [{"code": "C-0001", "safe": s} for s in (True, False)],
+    "helpline/staff_claimed": [{"code": "C-0001", "name": "李老师", "n": 3}],
+    "helpline/staff_released": [
+        {"code": "C-0001", "why": w} for w in ("silence", "by_counsellor")
+    ],
+    "helpline/staff_canned_sent": [{"label": "Greeting"}],
+    "helpline/staff_retiered": [
+        {"code": "C-0001", "tier": "orange", "reason": r, "name": "李老师"} for r in ("", "好转")
+    ],
+    "helpline/staff_transferred": [
+        {
+            "code": "C-0001",
+            "by": "李老师",
+            "to": "王老师",
+            "to_id": 5,
+            "tier": "red",
+            "categories": ["suicide"],
+            "notes": ["紧张"],
+            "last_in": ["害怕"],
+            "count": 4,
+        }
+    ],
+    "helpline/staff_closed": [{"code": "C-0001", "outcome": "supported", "name": "李老师"}],
+    "helpline/staff_reopened": [{"code": "C-0001", "name": "李老师"}],
+    "helpline/staff_referral": [
+        {
+            "code": "C-0001",
+            "resource": "12356 national psychological assistance line",
+            "phone": "12356",
+            "status": "suggested",
+            "name": "李老师",
+        }
+    ],
+    "helpline/staff_follow_up_set": [
+        {"code": "C-0001", "due": "2026-12-02", "name": "李老师", "note": n} for n in ("", "家访")
+    ],
+    "helpline/staff_follow_up_due": [
+        {"code": "C-0001", "note": "家访", "name": "李老师", "tg": 5}
+    ],
+    "helpline/staff_reported": [{"code": "C-0001", "authority": "城关派出所", "name": "李老师"}],
+    "helpline/staff_toast": [{"text": "已发送。"}],
+    "helpline/staff_duty": [
+        {"name": "李老师", "on": on, "count": c, "names": ["李老师"] * c}
+        for on in (True, False)
+        for c in (0, 1)
+    ],
+    "helpline/staff_queue": [
+        {"items": [], "waiting": 0},
+        {
+            "items": [
+                {
+                    "icon": "🔴",
+                    "code": "C-0001",
+                    "tier": "red",
+                    "status": "waiting",
+                    "minutes": 3,
+                    "who": "",
+                },
+                {
+                    "icon": "🟡",
+                    "code": "C-0002",
+                    "tier": "yellow",
+                    "status": "claimed",
+                    "minutes": 30,
+                    "who": "李老师",
+                },
+            ],
+            "waiting": 1,
+        },
+    ],
+    "helpline/staff_follow_ups": [
+        {"items": []},
+        {
+            "items": [
+                {
+                    "id": 1,
+                    "code": "C-0001",
+                    "due": "2026-12-01",
+                    "overdue": True,
+                    "who": "李老师",
+                    "note": "家访",
+                }
+            ]
+        },
+    ],
+    "helpline/staff_added": [{"name": "李老师", "role": "counsellor", "n": 3}],
+    "helpline/staff_removed": [{"ok": ok, "name": "李老师"} for ok in (True, False)],
+    "helpline/staff_list": [
+        {"members": []},
+        {"members": [{"name": "李老师", "role": "counsellor", "n": 3, "on_duty": True}]},
+    ],
+    "helpline/staff_overdue": [{"code": "C-0001", "tier": "red", "minutes": 6}],
+    "helpline/page_unstaffed": [{"code": "C-0001", "tier": "red"}],
+    "helpline/page_overdue": [{"code": "C-0001", "tier": "red", "minutes": 10}],
     "staff/invite_usage": [{"max_uses": 500}],
     "staff/unknown_service_point": [{"code": "X<1>"}],
     "staff/invite_link": [

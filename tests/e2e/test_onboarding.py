@@ -212,8 +212,8 @@ async def test_language_switch(world: World) -> None:
     assert (await world.person(uid)).locale == "en"  # type: ignore[union-attr]
     keyboard = await world.sb.reply_keyboard(uid)
     assert keyboard is not None and keyboard["keyboard"][0][0]["text"] == "💬 Talk to a counsellor"
-    helped = await world.say(uid, "/help")
-    assert "You are not alone" in helped["text"]
+    helped = await world.say(uid, "/help")  # asks for a counsellor, in the new language
+    assert "counsellor" in helped["text"] and "12356" in helped["text"]
     chat_menu = await world.sb.bot_commands(scope=f"chat:{uid}")
     assert any(c["description"].startswith("Get help") for c in chat_menu)
 

@@ -1,0 +1,120 @@
+"""Outbox rows that wait: for a case's forum topic to exist, or for a case to close.
+
+Case rows carry keys `case:<id>:...`, so everything that belongs to one case is found by prefix.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import CaseRow, OutboxRow
+from bot.domain.outbox import OutboxStatus
+
+PENDING = OutboxStatus.PENDING.value
+HELD = OutboxStatus.HELD.value
+
+
+def case_prefix(case_id: int) -> str:
+    return f"case:{case_id}:"
+
+
+class SqlHoldRepo:
+    def __init__(self, session: AsyncSession) -> None:
+        self.s = session
+
+    async def hold_chat(self, chat_id: int, kinds: Sequence[str]) -> int:
+        result = await self.s.execute(
+            update(OutboxRow)
+            .where(
+                OutboxRow.chat_id == chat_id,
+                OutboxRow.status == PENDING,
+                OutboxRow.kind.in_(kinds),
+            )
+            .values(status=HELD)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    async def hold_keys(self, keys: Sequence[str]) -> int:
+        if not keys:
+            return 0
+        result = await self.s.execute(
+            update(OutboxRow)
+            .where(OutboxRow.key.in_(keys), OutboxRow.status == PENDING)
+            .values(status=HELD)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    async def hold_during_cases(self, keys: Sequence[str]) -> int:
+        if not keys:
+            return 0
+        in_case = select(CaseRow.person_id).where(CaseRow.status != "closed")
+        result = await self.s.execute(
+            update(OutboxRow)
+            .where(
+                OutboxRow.key.in_(keys),
+                OutboxRow.status == PENDING,
+                OutboxRow.person_id.in_(in_case),
+            )
+            .values(status=HELD)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    async def release_chat(self, chat_id: int, kinds: Sequence[str], now: datetime) -> int:
+        result = await self.s.execute(
+            update(OutboxRow)
+            .where(
+                OutboxRow.chat_id == chat_id,
+                OutboxRow.status == HELD,
+                OutboxRow.kind.in_(kinds),
+            )
+            .values(status=PENDING, due_at=now)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    async def attach_topic(self, case_id: int, topic_id: int | None, now: datetime) -> int:
+        result = await self.s.execute(
+            update(OutboxRow)
+            .where(OutboxRow.key.startswith(case_prefix(case_id)), OutboxRow.status == HELD)
+            .values(status=PENDING, thread_id=topic_id, due_at=now)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    async def append(self, case_id: int, kind: str, line: str, limit: int) -> bool:
+        row = (
+            await self.s.execute(
+                select(OutboxRow.id, OutboxRow.status, OutboxRow.payload)
+                .where(
+                    OutboxRow.key.startswith(case_prefix(case_id)),
+                    OutboxRow.kind == kind,
+                    OutboxRow.status.in_((PENDING, HELD)),
+                )
+                .order_by(OutboxRow.id.desc())
+                .limit(1)
+            )
+        ).first()
+        if row is None:
+            return False
+        payload = dict(row.payload or {})
+        lines = [str(x) for x in payload.get("lines") or []]
+        if sum(len(x) for x in lines) + len(line) > limit:
+            return False
+        payload["lines"] = [*lines, line]
+        # Only while the sender has not claimed it: a row already in flight is left alone.
+        result = await self.s.execute(
+            update(OutboxRow)
+            .where(OutboxRow.id == row.id, OutboxRow.status == row.status)
+            .values(payload=payload)
+        )
+        return bool(getattr(result, "rowcount", 0))
+
+    async def sent(self, key: str) -> tuple[OutboxStatus, int | None] | None:
+        row = (
+            await self.s.execute(
+                select(OutboxRow.status, OutboxRow.message_id).where(OutboxRow.key == key)
+            )
+        ).first()
+        return (OutboxStatus(row.status), row.message_id) if row else None

@@ -1,0 +1,233 @@
+"""The staff chat as seen from the core: a case's topic, its card, and posts into it.
+
+Everything for the staff supergroup goes through the outbox, so the group's 20 messages a
+minute are shared fairly and nothing is lost (DOMAIN.md §6). A case's posts wait (held) until
+its forum topic exists; the topic's after-send hook lets them go, in order.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+
+from bot.domain.cases import Case, CaseStatus, topic_name
+from bot.domain.outbox import (
+    CopyOf,
+    NewMessage,
+    NewTopic,
+    OutboxItem,
+    OutboxStatus,
+    Priority,
+    RenameTopic,
+)
+from bot.domain.replies import Choice, Reply, reply_from_data, reply_to_data, rows
+from bot.ports import UnitOfWork, UnitOfWorkFactory
+
+TOPIC = "case_topic"  # createForumTopic for a new case
+POST = "case_post"  # a reply-shaped post in the case's topic (card, alerts, notices)
+RELAY_IN = "case_in"  # the person's words, merged when the budget is tight
+COPY = "case_copy"  # a photo, voice or sticker copied across
+RENAME = "case_rename"  # the topic's title follows the tier and the state
+RELAY_OUT = "case_out"  # a counsellor's words to the person, under the pseudonym
+KINDS = (TOPIC, POST, RELAY_IN, COPY, RENAME, RELAY_OUT)
+# Telegram's text limit is 4096; leave room for the header around merged lines.
+MERGE_LIMIT = 3500
+
+
+def _key(case_id: int, what: str) -> str:
+    return f"case:{case_id}:{what}"
+
+
+def topic_key(case_id: int) -> str:
+    return _key(case_id, "topic")
+
+
+def card_actions(case: Case) -> tuple[tuple[Choice, ...], ...]:
+    """The buttons under a case card; callback data stays far below 64 bytes."""
+    c = case.id
+    if case.status is CaseStatus.CLOSED:
+        return rows(Choice("btn.case.reopen", f"case:reopen:{c}"))
+    first = (
+        Choice("btn.case.claim", f"case:claim:{c}")
+        if case.status is CaseStatus.WAITING
+        else Choice("btn.case.release", f"case:release:{c}")
+    )
+    return (
+        (first, Choice("btn.case.next", "case:next")),
+        (Choice("btn.case.transfer", f"case:xfer:{c}"), Choice("btn.case.tier", f"case:tier:{c}")),
+        (Choice("btn.case.refer", f"case:refer:{c}"), Choice("btn.case.followup", f"case:fu:{c}")),
+        (
+            Choice("btn.case.canned", f"case:canned:{c}"),
+            Choice("btn.case.close", f"case:close:{c}"),
+        ),
+    )
+
+
+class Board:
+    def __init__(self, staff_locale: str) -> None:
+        self.locale = staff_locale
+
+    async def _queue(
+        self,
+        uow: UnitOfWork,
+        case: Case,
+        kind: str,
+        payload: Mapping[str, object],
+        now: datetime,
+        priority: Priority = Priority.STAFF_ALERT,
+        what: str = "",
+    ) -> str:
+        key = _key(case.id, what or f"{kind}:{uuid.uuid4().hex}")
+        await uow.outbox.enqueue(
+            [
+                NewMessage(
+                    key=key,
+                    chat_id=case.staff_chat_id,
+                    thread_id=case.topic_id,
+                    kind=kind,
+                    priority=priority,
+                    locale=self.locale,
+                    due_at=now,
+                    payload={"case_id": case.id, **payload},
+                )
+            ]
+        )
+        if case.topic_id is None and kind != TOPIC:
+            await uow.holds.hold_keys([key])
+        return key
+
+    async def say(
+        self,
+        uow: UnitOfWork,
+        chat_id: int,
+        thread_id: int | None,
+        reply: Reply,
+        now: datetime,
+        priority: Priority = Priority.INTERACTIVE,
+        key: str = "",
+    ) -> None:
+        """A post in a staff chat that belongs to no case (the queue, follow-ups, duty)."""
+        await uow.outbox.enqueue(
+            [
+                NewMessage(
+                    key=key or f"staff:{chat_id}:{uuid.uuid4().hex}",
+                    chat_id=chat_id,
+                    thread_id=thread_id,
+                    kind="reply",
+                    priority=priority,
+                    locale=self.locale,
+                    due_at=now,
+                    payload=reply_to_data(reply),
+                )
+            ]
+        )
+
+    async def open_topic(self, uow: UnitOfWork, case: Case, now: datetime) -> None:
+        await self._queue(uow, case, TOPIC, {}, now, what="topic")
+
+    async def post(
+        self,
+        uow: UnitOfWork,
+        case: Case,
+        reply: Reply,
+        now: datetime,
+        priority: Priority = Priority.STAFF_ALERT,
+    ) -> None:
+        await self._queue(uow, case, POST, {"reply": reply_to_data(reply)}, now, priority)
+
+    async def relay_in(self, uow: UnitOfWork, case: Case, line: str, now: datetime) -> None:
+        """The person's words into the topic; merged into an unsent post if there is one."""
+        if await uow.holds.append(case.id, RELAY_IN, line, MERGE_LIMIT):
+            return
+        await self._queue(uow, case, RELAY_IN, {"lines": [line]}, now, Priority.CRISIS)
+
+    async def copy_in(
+        self, uow: UnitOfWork, case: Case, from_chat: int, message_id: int, now: datetime
+    ) -> None:
+        payload = {"from_chat": from_chat, "message_id": message_id}
+        await self._queue(uow, case, COPY, payload, now, Priority.CRISIS)
+
+    async def rename(self, uow: UnitOfWork, case: Case, now: datetime) -> None:
+        if case.topic_id is not None:
+            await self._queue(uow, case, RENAME, {}, now)
+
+    async def to_person(
+        self,
+        uow: UnitOfWork,
+        case: Case,
+        telegram_id: int,
+        locale: str,
+        now: datetime,
+        reply: Reply | None = None,
+        copy: tuple[int, int] | None = None,
+    ) -> None:
+        """A counsellor's words or media to the person: first in line, never forwarded."""
+        payload: dict[str, object] = {"case_id": case.id}
+        if reply is not None:
+            payload["reply"] = reply_to_data(reply)
+        if copy is not None:
+            payload["from_chat"], payload["message_id"] = copy
+        await uow.outbox.enqueue(
+            [
+                NewMessage(
+                    key=_key(case.id, f"out:{uuid.uuid4().hex}"),
+                    chat_id=telegram_id,
+                    kind=RELAY_OUT,
+                    priority=Priority.CRISIS,
+                    locale=locale,
+                    due_at=now,
+                    payload=payload,
+                    person_id=case.person_id,
+                )
+            ]
+        )
+
+    async def compose(
+        self, uow_factory: UnitOfWorkFactory, kind: str, payload: Mapping[str, object]
+    ) -> Reply | NewTopic | RenameTopic | CopyOf | None:
+        """What a case row says when its turn comes (the outbox composer for KINDS)."""
+        try:
+            if kind in (TOPIC, RENAME):
+                async with uow_factory() as uow:
+                    case = await uow.cases.by_id(int(str(payload["case_id"])))
+                if case is None:
+                    return None
+                if kind == TOPIC:
+                    return NewTopic(topic_name(case))
+                return RenameTopic(topic_name(case), closed=case.status is CaseStatus.CLOSED)
+            if "from_chat" in payload:
+                return CopyOf(int(str(payload["from_chat"])), int(str(payload["message_id"])))
+            if kind == RELAY_IN:
+                lines = [str(x) for x in payload.get("lines") or []]  # type: ignore[attr-defined]
+                return Reply("helpline/relay_in", {"lines": lines})
+            data = payload.get("reply")
+            return reply_from_data(data) if isinstance(data, Mapping) else None
+        except (KeyError, TypeError, ValueError):
+            return None
+
+    async def after_sent(
+        self, uow_factory: UnitOfWorkFactory, items: Sequence[OutboxItem], now: datetime
+    ) -> None:
+        """A case's topic exists now: note its id and let the posts waiting for it go."""
+        for item in items:
+            if item.kind != TOPIC:
+                continue
+            case_id = int(str(item.payload.get("case_id", 0)))
+            async with uow_factory() as uow:
+                found = await uow.holds.sent(item.key)
+                if found is None or found[0] is not OutboxStatus.SENT or found[1] is None:
+                    continue
+                await uow.cases.update(case_id, topic_id=found[1])
+                await uow.holds.attach_topic(case_id, found[1], now)
+                await uow.commit()
+
+    async def rescue_topicless(self, uow: UnitOfWork, case: Case, now: datetime) -> bool:
+        """If the topic could not be made (not a forum, no rights), post in the chat itself:
+        a case card in the general thread beats a card nobody sees."""
+        found = await uow.holds.sent(topic_key(case.id))
+        if case.topic_id is not None or found is None:
+            return False
+        if found[0] in (OutboxStatus.FAILED, OutboxStatus.BLOCKED):
+            return await uow.holds.attach_topic(case.id, None, now) > 0
+        return False

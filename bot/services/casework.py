@@ -1,0 +1,856 @@
+"""The counsellor's side: claim, talk, note, re-tier, transfer, refer, follow up, close.
+
+Every action checks, against the database, that the actor is active staff, that the case
+belongs to the chat they act in, and that it is still in the state the button was made for
+(callback data can be forged, DOMAIN.md §6).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from bot.domain.cases import (
+    Case,
+    CaseStatus,
+    CloseOutcome,
+    EventKind,
+    ReferralStatus,
+    Targets,
+    Tier,
+)
+from bot.domain.outbox import Priority
+from bot.domain.people import Role
+from bot.domain.referrals import Canned, Directory
+from bot.domain.replies import Choice, Reply, rows
+from bot.ports import CaseMessage, Clock, StaffMember, UnitOfWork, UnitOfWorkFactory
+from bot.services.board import Board, card_actions
+
+FOLLOW_UP_DAYS = (1, 3, 7, 14)
+NOTE_PREFIXES = ("!", "！")
+
+
+@dataclass(frozen=True, slots=True)
+class StaffResult:
+    """A button's answer: a toast for the presser and, maybe, a new keyboard for the card."""
+
+    toast: str = ""
+    toast_data: dict[str, Any] = field(default_factory=dict)
+    alert: bool = False
+    menu: tuple[tuple[Choice, ...], ...] | None = None
+
+
+NOT_STAFF = StaffResult("toast.case.not_staff", alert=True)
+GONE = StaffResult("toast.case.gone", alert=True)
+
+
+def pseudonym_data(staff: StaffMember) -> dict[str, Any]:
+    return {"n": staff.pseudonym_no}
+
+
+class Casework:
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        board: Board,
+        targets: Targets,
+        directory: Directory,
+        canned: Sequence[Canned],
+        staff_chats: Callable[[], frozenset[int]],
+        hold_kinds: Sequence[str] = (),
+        nudge: Callable[[], None] = lambda: None,
+    ) -> None:
+        self.uow = uow
+        self.clock = clock
+        self.board = board
+        self.targets = targets
+        self.directory = directory
+        self.canned = {c.id: c for c in canned}
+        self.staff_chats = staff_chats
+        self.hold_kinds = tuple(hold_kinds)
+        self.nudge = nudge
+
+    # -- who may act ----------------------------------------------------------------------
+
+    async def staff(self, uow: UnitOfWork, telegram_id: int, chat_id: int) -> StaffMember | None:
+        """Active staff acting in a staff chat; anyone else is nobody here."""
+        if chat_id not in await self._chats(uow):
+            return None
+        return await uow.staff.by_telegram_id(telegram_id)
+
+    async def _chats(self, uow: UnitOfWork) -> frozenset[int]:
+        chats = set(self.staff_chats())
+        chats.update(sp.staff_chat_id for sp in await uow.service_points.all() if sp.staff_chat_id)
+        return frozenset(chats)
+
+    async def is_staff_chat(self, chat_id: int) -> bool:
+        async with self.uow() as uow:
+            return chat_id in await self._chats(uow)
+
+    async def _case(self, uow: UnitOfWork, case_id: int, chat_id: int) -> Case | None:
+        case = await uow.cases.by_id(case_id)
+        return case if case is not None and case.staff_chat_id == chat_id else None
+
+    # -- claims ---------------------------------------------------------------------------
+
+    async def claim(self, telegram_id: int, chat_id: int, case_id: int) -> StaffResult:
+        now = self.clock.now()
+        async with self.uow() as uow:
+            staff = await self.staff(uow, telegram_id, chat_id)
+            if staff is None:
+                return NOT_STAFF
+            case = await self._case(uow, case_id, chat_id)
+            if case is None:
+                return GONE
+            result = await self._claim(uow, staff, case, now)
+            await uow.commit()
+        self.nudge()
+        return result
+
+    async def _claim(
+        self, uow: UnitOfWork, staff: StaffMember, case: Case, now: datetime
+    ) -> StaffResult:
+        won, current = await uow.cases.claim(
+            case.id, staff.person_id, now, self.targets.max_claims
+        )
+        if not won:
+            if current is not None and current.status is CaseStatus.CLAIMED and current.claimed_by:
+                holder = await uow.staff.by_person_id(current.claimed_by)
+                if current.claimed_by == staff.person_id:
+                    return StaffResult("toast.case.yours")
+                return StaffResult(
+                    "toast.case.taken",
+                    {
+                        "name": holder.display_name if holder else "?",
+                        "n": holder.pseudonym_no if holder else 0,
+                    },
+                    alert=True,
+                )
+            if current is not None and current.status is CaseStatus.WAITING:
+                return StaffResult("toast.case.cap", {"max": self.targets.max_claims}, alert=True)
+            return GONE
+        await uow.cases.log(case.id, EventKind.CLAIMED, now, staff.person_id)
+        claimed = current or case
+        await self.board.post(
+            uow,
+            claimed,
+            Reply(
+                "helpline/staff_claimed",
+                {"code": case.code, "name": staff.display_name, "n": staff.pseudonym_no},
+                choices=card_actions(claimed),
+            ),
+            now,
+        )
+        return StaffResult("toast.case.claimed", {"code": case.code}, menu=card_actions(claimed))
+
+    async def take_next(self, telegram_id: int, chat_id: int) -> StaffResult:
+        now = self.clock.now()
+        async with self.uow() as uow:
+            staff = await self.staff(uow, telegram_id, chat_id)
+            if staff is None:
+                return NOT_STAFF
+            # Another counsellor may win the top case between look and claim: try the next.
+            for _ in range(5):
+                case = await uow.cases.next_waiting(chat_id)
+                if case is None:
+                    return StaffResult("toast.case.queue_empty")
+                result = await self._claim(uow, staff, case, now)
+                if result.toast != "toast.case.taken":
+                    await uow.commit()
+                    self.nudge()
+                    return result
+            return StaffResult("toast.case.try_again")
+
+    async def release(self, telegram_id: int, chat_id: int, case_id: int) -> StaffResult:
+        now = self.clock.now()
+        async with self.uow() as uow:
+            staff = await self.staff(uow, telegram_id, chat_id)
+            if staff is None:
+                return NOT_STAFF
+            case = await self._case(uow, case_id, chat_id)
+            if case is None or case.status is not CaseStatus.CLAIMED:
+                return GONE
+            if case.claimed_by != staff.person_id and staff.role is not Role.SUPERVISOR:
+                return StaffResult("toast.case.not_yours", alert=True)
+            await self._release(uow, case, now, staff.person_id, "by_counsellor")
+            await uow.commit()
+        self.nudge()
+        back = await self.card_menu(telegram_id, chat_id, case_id)
+        return replace(back, toast="toast.case.released")
+
+    async def _release(
+        self, uow: UnitOfWork, case: Case, now: datetime, actor: int | None, why: str
+    ) -> None:
+        await uow.cases.set_status(
+            case.id,
+            CaseStatus.CLAIMED,
+            status=CaseStatus.WAITING,
+            claimed_by=None,
+            claimed_at=None,
+        )
+        await uow.cases.log(case.id, EventKind.RELEASED, now, actor, why=why)
+        back = await uow.cases.by_id(case.id) or case
+        await self.board.post(
+            uow,
+            back,
+            Reply(
+                "helpline/staff_released",
+                {"code": case.code, "why": why},
+                choices=card_actions(back),
+            ),
+            now,
+        )
+
+    # -- talking --------------------------------------------------------------------------
+
+    async def topic_text(
+        self, telegram_id: int, chat_id: int, topic_id: int, text: str
+    ) -> str | None:
+        """A line a counsellor typed in a case topic. Returns a content key to answer with
+        in the topic, or None when all is well (relayed, or noted)."""
+        now = self.clock.now()
+        async with self.uow() as uow:
+            staff = await self.staff(uow, telegram_id, chat_id)
+            if staff is None:
+                return "ignored"
+            case = await uow.cases.by_topic(chat_id, topic_id)
+            if case is None:
+                return "ignored"
+            stripped = text.strip()
+            if stripped.startswith(NOTE_PREFIXES) or stripped.lower().startswith("/note"):
+                body = stripped.lstrip("!！").removeprefix("/note").strip()
+                await uow.cases.add_message(
+                    case.id, CaseMessage(now, "note", staff.person_id, body)
+                )
+                await uow.cases.log(case.id, EventKind.NOTE, now, staff.person_id)
+                await uow.commit()
+                return None
+            if stripped.startswith("/"):
+                return "helpline/staff_unknown_command"  # never relay a mistyped command
+            if case.status is not CaseStatus.CLAIMED or case.claimed_by != staff.person_id:
+                return "helpline/staff_claim_first"
+            person = await uow.people.by_id(case.person_id)
+            if person is None:
+                return "helpline/staff_person_gone"
+            await self.board.to_person(
+                uow,
+                case,
+                person.telegram_id,
+                person.locale,
+                now,
+                reply=Reply("helpline/relay_out", {**pseudonym_data(staff), "body": text}),
+            )
+            await self._spoke(uow, case, staff, text, now)
+            await uow.commit()
+        self.nudge()
+        return None
+
+    async def _spoke(
+        self,
+        uow: UnitOfWork,
+        case: Case,
+        staff: StaffMember,
+        text: str,
+        now: datetime,
+        media: str | None = None,
+    ) -> None:
+        await uow.cases.add_message(case.id, CaseMessage(now, "out", staff.person_id, text, media))
+        fields: dict[str, object] = {"last_staff_at": now}
+        if case.first_response_at is None:
+            fields["first_response_at"] = now
+        await uow.cases.update(case.id, **fields)
+
+    async def topic_media(
+        self, telegram_id: int, chat_id: int, topic_id: int, message_id: int, kind: str
+    ) -> str | None:
+        now = self.clock.now()
+        async with self.uow() as uow:
+            staff = await self.staff(uow, telegram_id, chat_id)
+            case = await uow.cases.by_topic(chat_id, topic_id) if staff else None
+            if staff is None or case is None:
+                return "ignored"
+            if case.status is not CaseStatus.CLAIMED or case.claimed_by != staff.person_id:
+                return "helpline/staff_claim_first"
+            person = await uow.people.by_id(case.person_id)
+            if person is None:
+                return "helpline/staff_person_gone"
+            await self.board.to_person(
+                uow,
+                case,
+                person.telegram_id,
+                person.locale,
+                now,
+                reply=Reply("helpline/relay_out_media", pseudonym_data(staff)),
+            )
+            await self.board.to_person(
+                uow, case, person.telegram_id, person.locale, now, copy=(chat_id, message_id)
+            )
+            await self._spoke(uow, case, staff, "", now, kind)
+            await uow.commit()
+        self.nudge()
+        return None
+
+    def canned_menu(self, case_id: int) -> tuple[tuple[Choice, ...], ...]:
+        items = [
+            Choice("btn.canned", f"canned:{case_id}:{c.id}", label_data={"label": c.label})
+            for c in self.canned.values()
+        ]
+        return (*rows(*items, width=2), (Choice("btn.case.back", f"case:card:{case_id}"),))
+
+    async def send_canned(
+        self, telegram_id: int, chat_id: int, case_id: int, canned_id: str
+    ) -> StaffResult:
+        canned = self.canned.get(canned_id)
+        now = self.clock.now()
+        async with self.uow() as uow:
+            staff = await self.staff(uow, telegram_id, chat_id)
+            if staff is None:
+                return NOT_STAFF
+            case = await self._case(uow, case_id, chat_id)
+            if case is None or canned is None or case.status is CaseStatus.CLOSED:
+                return GONE
+            if case.status is not CaseStatus.CLAIMED or case.claimed_by != staff.person_id:
+                return StaffResult("toast.case.claim_first", alert=True)
+            person = await uow.people.by_id(case.person_id)
+            if person is None:
+                return GONE
+            await self.board.to_person(
+                uow,
+                case,
+                person.telegram_id,
+                person.locale,
+                now,
+                reply=Reply(
+                    "helpline/relay_out", {**pseudonym_data(staff), "canned": canned.text}
+                ),
+            )
+            await self._spoke(uow, case, staff, f"[{canned.id}] {canned.text}", now)
+            await self.board.post(
+                uow, case, Reply("helpline/staff_canned_sent", {"label": canned.label}), now
+            )
+            await uow.commit()
+        self.nudge()
+        return StaffResult("toast.case.sent")
+
+    # -- tier, transfer -------------------------------------------------------------------
+
+    def tier_menu(self, case_id: int) -> tuple[tuple[Choice, ...], ...]:
+        return (
+            tuple(
+                Choice(f"btn.tier.{t.value}", f"case:settier:{case_id}:{t.value}") for t in Tier
+            ),
+            (Choice("btn.case.back", f"case:card:{case_id}"),),
+        )
+
+    async def set_tier(
+        self, telegram_id: int, chat_id: int, case_id: int, tier_value: str, reason: str = ""
+    ) -> StaffResult:
+        try:
+            tier = Tier(tier_value)
+        except ValueError:
+            return StaffResult("toast.case.bad_tier", alert=True)
+        now = self.clock.now()
+        async with self.uow() as uow:
+            staff = await self.staff(uow, telegram_id, chat_id)
+            if staff is None:
+                return NOT_STAFF
+            case = await self._case(uow, case_id, chat_id)
+            if case is None or case.status is CaseStatus.CLOSED:
+                return GONE
+            if case.tier is tier:
+                return StaffResult("toast.case.tier_same")
+            await uow.cases.update(case.id, tier=tier)
+            await uow.cases.log(
+                case.id,
+                EventKind.RETIERED,
+                now,
+                staff.person_id,
+                before=case.tier.value,
+                after=tier.value,
+                reason=reason[:300],
+            )
+            changed = await uow.cases.by_id(case.id) or case
+            await self.board.rename(uow, changed, now)
+            await self.board.post(
+                uow,
+                changed,
+                Reply(
+                    "helpline/staff_retiered",
+                    {
+                        "code": case.code,
+                        "tier": tier.value,
+                        "reason": reason,
+                        "name": staff.display_name,
+                    },
+                ),
+                now,
+            )
+            await uow.commit()
+        self.nudge()
+        return StaffResult("toast.case.retiered", {"tier": tier.value}, menu=card_actions(changed))
+
+    async def transfer_menu(self, telegram_id: int, chat_id: int, case_id: int) -> StaffResult:
+        async with self.uow() as uow:
+            staff = await self.staff(uow, telegram_id, chat_id)
+            if staff is None:
+                return NOT_STAFF
+            case = await self._case(uow, case_id, chat_id)
+            if case is None or case.status is CaseStatus.CLOSED:
+                return GONE
+            others = [s for s in await uow.staff.active() if s.person_id != case.claimed_by]
+        if not others:
+            return StaffResult("toast.case.nobody_to_transfer", alert=True)
+        choices = [
+            Choice(
+                "btn.staff_member",
+                f"case:xferto:{case_id}:{s.person_id}",
+                label_data={"name": s.display_name, "duty": "🟢" if s.on_duty else "⚪"},
+            )
+            for s in others[:12]
+        ]
+        return StaffResult(
+            menu=(*rows(*choices, width=2), (Choice("btn.case.back", f"case:card:{case_id}"),))
+        )
+
+    async def transfer(
+        self, telegram_id: int, chat_id: int, case_id: int, to_person: int
+    ) -> StaffResult:
+        now = self.clock.now()
+        async with self.uow() as uow:
+            staff = await self.staff(uow, telegram_id, chat_id)
+            if staff is None:
+                return NOT_STAFF
+            case = await self._case(uow, case_id, chat_id)
+            target = await uow.staff.by_person_id(to_person)
+            if case is None or target is None or case.status is CaseStatus.CLOSED:
+                return GONE
+            mine = case.claimed_by in (None, staff.person_id)
+            if not mine and staff.role is not Role.SUPERVISOR:
+                return StaffResult("toast.case.not_yours", alert=True)
+            await uow.cases.update(
+                case.id, status=CaseStatus.CLAIMED, claimed_by=target.person_id, claimed_at=now
+            )
+            await uow.cases.log(
+                case.id,
+                EventKind.TRANSFERRED,
+                now,
+                staff.person_id,
+                source=case.claimed_by,
+                target=target.person_id,
+            )
+            moved = await uow.cases.by_id(case.id) or case
+            summary = await self._summary(uow, moved)
+            await self.board.post(
+                uow,
+                moved,
+                Reply(
+                    "helpline/staff_transferred",
+                    {
+                        "code": case.code,
+                        "by": staff.display_name,
+                        "to": target.display_name,
+                        "to_id": target.telegram_id,
+                        **summary,
+                    },
+                    choices=card_actions(moved),
+                ),
+                now,
+            )
+            await uow.commit()
+        self.nudge()
+        return StaffResult(
+            "toast.case.transferred", {"name": target.display_name}, menu=card_actions(moved)
+        )
+
+    async def _summary(self, uow: UnitOfWork, case: Case) -> dict[str, Any]:
+        """What a colleague taking over needs first: tier, reason, the last words, notes."""
+        messages = list(await uow.cases.messages(case.id))
+        notes = [m.body for m in messages if m.direction == "note"][-3:]
+        last_in = [m.body for m in messages if m.direction == "in" and m.body][-3:]
+        return {
+            "tier": case.tier.value,
+            "categories": list(case.categories),
+            "notes": notes,
+            "last_in": last_in,
+            "count": len(messages),
+        }
+
+    # -- close, reopen --------------------------------------------------------------------
+
+    def close_menu(self, case_id: int) -> tuple[tuple[Choice, ...], ...]:
+        return (
+            *rows(
+                *(
+                    Choice(f"btn.outcome.{o.value}", f"case:closeas:{case_id}:{o.value}")
+                    for o in CloseOutcome
+                ),
+                width=2,
+            ),
+            (Choice("btn.case.back", f"case:card:{case_id}"),),
+        )
+
+    async def close(
+        self, telegram_id: int, chat_id: int, case_id: int, outcome_value: str
+    ) -> StaffResult:
+        try:
+            outcome = CloseOutcome(outcome_value)
+        except ValueError:
+            return GONE
+        now = self.clock.now()
+        async with self.uow() as uow:
+            staff = await self.staff(uow, telegram_id, chat_id)
+            if staff is None:
+                return NOT_STAFF
+            case = await self._case(uow, case_id, chat_id)
+            if case is None or case.status is CaseStatus.CLOSED:
+                return GONE
+            if (
+                case.claimed_by not in (None, staff.person_id)
+                and staff.role is not Role.SUPERVISOR
+            ):
+                return StaffResult("toast.case.not_yours", alert=True)
+            done = await uow.cases.set_status(
+                case.id, case.status, status=CaseStatus.CLOSED, closed_at=now, outcome=outcome
+            )
+            if not done:
+                return GONE
+            await uow.cases.log(
+                case.id, EventKind.CLOSED, now, staff.person_id, outcome=outcome.value
+            )
+            closed = await uow.cases.by_id(case.id) or case
+            person = await uow.people.by_id(case.person_id)
+            if person is not None and outcome is not CloseOutcome.NO_CONTACT:
+                await self.board.to_person(
+                    uow,
+                    closed,
+                    person.telegram_id,
+                    person.locale,
+                    now,
+                    reply=Reply("helpline/closed_for_person"),
+                )
+            if person is not None:
+                # Lessons and questionnaires that waited during the conversation resume.
+                await uow.holds.release_chat(person.telegram_id, self.hold_kinds, now)
+            await self.board.post(
+                uow,
+                closed,
+                Reply(
+                    "helpline/staff_closed",
+                    {"code": case.code, "outcome": outcome.value, "name": staff.display_name},
+                    choices=card_actions(closed),
+                ),
+                now,
+            )
+            await self.board.rename(uow, closed, now)
+            await uow.commit()
+        self.nudge()
+        return StaffResult("toast.case.closed", menu=card_actions(closed))
+
+    async def reopen(self, telegram_id: int, chat_id: int, case_id: int) -> StaffResult:
+        now = self.clock.now()
+        async with self.uow() as uow:
+            staff = await self.staff(uow, telegram_id, chat_id)
+            if staff is None:
+                return NOT_STAFF
+            case = await self._case(uow, case_id, chat_id)
+            if case is None or case.status is not CaseStatus.CLOSED:
+                return GONE
+            if await uow.cases.open_for(case.person_id) is not None:
+                return StaffResult("toast.case.has_open", alert=True)
+            await uow.cases.set_status(
+                case.id,
+                CaseStatus.CLOSED,
+                status=CaseStatus.CLAIMED,
+                claimed_by=staff.person_id,
+                claimed_at=now,
+                closed_at=None,
+                outcome=None,
+            )
+            await uow.cases.log(case.id, EventKind.REOPENED, now, staff.person_id)
+            again = await uow.cases.by_id(case.id) or case
+            person = await uow.people.by_id(case.person_id)
+            if person is not None:
+                await uow.holds.hold_chat(person.telegram_id, self.hold_kinds)
+            await self.board.rename(uow, again, now)
+            await self.board.post(
+                uow,
+                again,
+                Reply(
+                    "helpline/staff_reopened",
+                    {"code": case.code, "name": staff.display_name},
+                    choices=card_actions(again),
+                ),
+                now,
+            )
+            await uow.commit()
+        self.nudge()
+        return StaffResult("toast.case.reopened", menu=card_actions(again))
+
+    # -- referral, follow-up, report ------------------------------------------------------
+
+    async def refer_menu(self, telegram_id: int, chat_id: int, case_id: int) -> StaffResult:
+        async with self.uow() as uow:
+            if await self.staff(uow, telegram_id, chat_id) is None:
+                return NOT_STAFF
+            case = await self._case(uow, case_id, chat_id)
+            if case is None:
+                return GONE
+            person = await uow.people.by_id(case.person_id)
+            region = None
+            if person is not None and person.service_point_id is not None:
+                sp = await uow.service_points.by_id(person.service_point_id)
+                region = sp.region if sp else None
+        choices = [
+            Choice("btn.resource", f"case:referto:{case_id}:{r.id}", label_data={"name": r.name})
+            for r in self.directory.for_region(region)
+        ]
+        return StaffResult(
+            menu=(*rows(*choices), (Choice("btn.case.back", f"case:card:{case_id}"),))
+        )
+
+    async def refer(
+        self, telegram_id: int, chat_id: int, case_id: int, resource_id: str
+    ) -> StaffResult:
+        resource = self.directory.get(resource_id)
+        now = self.clock.now()
+        async with self.uow() as uow:
+            staff = await self.staff(uow, telegram_id, chat_id)
+            if staff is None:
+                return NOT_STAFF
+            case = await self._case(uow, case_id, chat_id)
+            if case is None or resource is None:
+                return GONE
+            referral = await uow.cases.refer(case.id, resource.id, staff.person_id, now)
+            await uow.cases.log(
+                case.id,
+                EventKind.REFERRED,
+                now,
+                staff.person_id,
+                resource=resource.id,
+                referral=referral.id,
+            )
+            await self.board.post(
+                uow,
+                case,
+                Reply(
+                    "helpline/staff_referral",
+                    {
+                        "code": case.code,
+                        "resource": resource.name,
+                        "phone": resource.phone,
+                        "status": referral.status.value,
+                        "name": staff.display_name,
+                    },
+                    choices=rows(
+                        *(
+                            Choice(f"btn.ref.{s.value}", f"ref:{referral.id}:{s.value}")
+                            for s in ReferralStatus
+                            if s is not ReferralStatus.SUGGESTED
+                        ),
+                        width=3,
+                    ),
+                ),
+                now,
+            )
+            await uow.commit()
+        self.nudge()
+        return StaffResult("toast.case.referred", menu=card_actions(case))
+
+    async def referral_status(
+        self, telegram_id: int, chat_id: int, referral_id: int, status_value: str
+    ) -> StaffResult:
+        try:
+            status = ReferralStatus(status_value)
+        except ValueError:
+            return GONE
+        now = self.clock.now()
+        async with self.uow() as uow:
+            staff = await self.staff(uow, telegram_id, chat_id)
+            if staff is None:
+                return NOT_STAFF
+            referral = await uow.cases.referral(referral_id)
+            case = await self._case(uow, referral.case_id, chat_id) if referral else None
+            if referral is None or case is None:
+                return GONE
+            await uow.cases.set_referral(referral.id, status, now)
+            await uow.cases.log(
+                case.id,
+                EventKind.REFERRAL_STATUS,
+                now,
+                staff.person_id,
+                referral=referral.id,
+                status=status.value,
+            )
+            await uow.commit()
+        return StaffResult("toast.case.referral_status", {"status": status.value})
+
+    def follow_up_menu(self, case_id: int) -> tuple[tuple[Choice, ...], ...]:
+        return (
+            tuple(
+                Choice("btn.fu.days", f"case:fuin:{case_id}:{d}", label_data={"days": d})
+                for d in FOLLOW_UP_DAYS
+            ),
+            (Choice("btn.case.back", f"case:card:{case_id}"),),
+        )
+
+    async def follow_up(
+        self, telegram_id: int, chat_id: int, case_id: int, days: int, note: str = ""
+    ) -> StaffResult:
+        if not 0 <= days <= 365:
+            return StaffResult("toast.case.bad_date", alert=True)
+        now = self.clock.now()
+        async with self.uow() as uow:
+            staff = await self.staff(uow, telegram_id, chat_id)
+            if staff is None:
+                return NOT_STAFF
+            case = await self._case(uow, case_id, chat_id)
+            if case is None:
+                return GONE
+            due = now + timedelta(days=days)
+            fu = await uow.cases.add_follow_up(
+                case.id, staff.person_id, due, note, staff.person_id, now
+            )
+            await uow.cases.log(
+                case.id,
+                EventKind.FOLLOW_UP,
+                now,
+                staff.person_id,
+                follow_up=fu.id,
+                due=due.isoformat(),
+            )
+            await self.board.post(
+                uow,
+                case,
+                Reply(
+                    "helpline/staff_follow_up_set",
+                    {
+                        "code": case.code,
+                        "due": due.date().isoformat(),
+                        "name": staff.display_name,
+                        "note": note,
+                    },
+                ),
+                now,
+            )
+            await uow.commit()
+        self.nudge()
+        return StaffResult("toast.case.follow_up_set", {"days": days}, menu=card_actions(case))
+
+    async def follow_up_done(self, telegram_id: int, chat_id: int, fu_id: int) -> StaffResult:
+        now = self.clock.now()
+        async with self.uow() as uow:
+            staff = await self.staff(uow, telegram_id, chat_id)
+            if staff is None:
+                return NOT_STAFF
+            fu = await uow.cases.follow_up(fu_id)
+            case = await self._case(uow, fu.case_id, chat_id) if fu else None
+            if fu is None or case is None or fu.done_at is not None:
+                return GONE
+            await uow.cases.update_follow_up(fu.id, done_at=now)
+            await uow.cases.log(
+                case.id, EventKind.FOLLOW_UP, now, staff.person_id, follow_up=fu.id, done=True
+            )
+            await uow.commit()
+        return StaffResult("toast.case.follow_up_done")
+
+    async def reported(
+        self, telegram_id: int, chat_id: int, topic_id: int | None, authority: str
+    ) -> str:
+        """A mandatory report was made: who, when, to whom, on the case's record."""
+        now = self.clock.now()
+        async with self.uow() as uow:
+            staff = await self.staff(uow, telegram_id, chat_id)
+            if staff is None:
+                return "ignored"
+            case = await uow.cases.by_topic(chat_id, topic_id) if topic_id else None
+            if case is None:
+                return "helpline/staff_in_topic_only"
+            if not authority.strip():
+                return "helpline/staff_reported_usage"
+            await uow.cases.log(
+                case.id,
+                EventKind.REPORTED,
+                now,
+                staff.person_id,
+                authority=authority.strip()[:200],
+                by=staff.display_name,
+            )
+            await self.board.post(
+                uow,
+                case,
+                Reply(
+                    "helpline/staff_reported",
+                    {
+                        "code": case.code,
+                        "authority": authority.strip()[:200],
+                        "name": staff.display_name,
+                    },
+                ),
+                now,
+            )
+            await uow.commit()
+        self.nudge()
+        return ""
+
+    async def tier_command(
+        self, telegram_id: int, chat_id: int, topic_id: int | None, args: str
+    ) -> str:
+        """`/tier red <reason>` in a case topic."""
+        words = args.split(maxsplit=1)
+        async with self.uow() as uow:
+            case = await uow.cases.by_topic(chat_id, topic_id) if topic_id else None
+        if case is None:
+            return "helpline/staff_in_topic_only"
+        if not words:
+            return "helpline/staff_tier_usage"
+        result = await self.set_tier(
+            telegram_id, chat_id, case.id, words[0].lower(), words[1] if len(words) > 1 else ""
+        )
+        if result is NOT_STAFF:
+            return "ignored"
+        return "helpline/staff_tier_usage" if result.toast == "toast.case.bad_tier" else ""
+
+    async def case_in_topic(self, chat_id: int, topic_id: int | None) -> Case | None:
+        if topic_id is None:
+            return None
+        async with self.uow() as uow:
+            return await uow.cases.by_topic(chat_id, topic_id)
+
+    async def card_menu(self, telegram_id: int, chat_id: int, case_id: int) -> StaffResult:
+        async with self.uow() as uow:
+            if await self.staff(uow, telegram_id, chat_id) is None:
+                return NOT_STAFF
+            case = await self._case(uow, case_id, chat_id)
+        if case is None:
+            return GONE
+        return StaffResult(menu=card_actions(case))
+
+    async def menu_for(
+        self, telegram_id: int, chat_id: int, case_id: int, which: str
+    ) -> StaffResult:
+        """Sub-menus that need only the case to exist: tier, close, follow-up, canned."""
+        async with self.uow() as uow:
+            if await self.staff(uow, telegram_id, chat_id) is None:
+                return NOT_STAFF
+            case = await self._case(uow, case_id, chat_id)
+        if case is None or case.status is CaseStatus.CLOSED:
+            return GONE
+        menus = {
+            "tier": self.tier_menu,
+            "close": self.close_menu,
+            "fu": self.follow_up_menu,
+            "canned": self.canned_menu,
+        }
+        return StaffResult(menu=menus[which](case_id))
+
+    async def post_general(self, chat_id: int, thread_id: int | None, reply: Reply) -> None:
+        """A command's answer in the staff chat, through the outbox like everything else."""
+        async with self.uow() as uow:
+            await self.board.say(
+                uow, chat_id, thread_id, reply, self.clock.now(), Priority.INTERACTIVE
+            )
+            await uow.commit()
+        self.nudge()

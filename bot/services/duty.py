@@ -1,0 +1,365 @@
+"""Who is on duty, the queue and follow-up lists, and the timers that act on their own.
+
+Timers (DOMAIN.md §3): a missed first-response target re-alerts the staff chat, twice the
+target pages supervisors directly, a claimed case whose counsellor went quiet returns to the
+queue, and a follow-up that falls due reminds its assignee in the staff chat.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.domain.cases import CaseStatus, EventKind, SlaStep, sla_step
+from bot.domain.outbox import NewMessage, Priority
+from bot.domain.people import Person, Role, new_person_code
+from bot.domain.replies import Choice, Reply, rows
+from bot.ports import Clock, StaffMember, UnitOfWork, UnitOfWorkFactory
+from bot.services.board import Board, card_actions
+from bot.services.casework import Casework
+
+
+@dataclass(frozen=True, slots=True)
+class StaffChange:
+    """`/staff add <role> <name>` replying to a colleague's message, or with their id."""
+
+    action: str
+    telegram_id: int | None = None
+    role: Role | None = None
+    name: str = ""
+
+    @staticmethod
+    def parse(args: str, replied_to: int | None) -> StaffChange | None:
+        words = args.split()
+        if not words:
+            return None
+        action = words[0].lower()
+        rest = words[1:]
+        if action == "list":
+            return StaffChange("list")
+        target = replied_to
+        if rest and rest[0].lstrip("-").isdigit():
+            target = int(rest[0])
+            rest = rest[1:]
+        if target is None:
+            return None
+        if action == "remove":
+            return StaffChange("remove", target)
+        if action != "add" or not rest:
+            return None
+        role = {
+            "counsellor": Role.COUNSELLOR,
+            "心理老师": Role.COUNSELLOR,
+            "supervisor": Role.SUPERVISOR,
+            "督导": Role.SUPERVISOR,
+        }.get(rest[0].lower())
+        name = " ".join(rest[1:]).strip()[:100]
+        if role is None or not name:
+            return None
+        return StaffChange("add", target, role, name)
+
+
+async def register_staff(
+    uow: UnitOfWork,
+    telegram_id: int,
+    role: Role,
+    name: str,
+    service_point_id: int | None,
+    locale: str,
+) -> StaffMember:
+    """Make (or update) a staff member, with the person row they need."""
+    person = await uow.people.by_telegram_id(telegram_id)
+    if person is None:
+        person = await uow.people.add(
+            Person(telegram_id=telegram_id, locale=locale, code=new_person_code("S"), role=role)
+        )
+    else:
+        person.role = role
+        await uow.people.save(person)
+    assert person.id is not None
+    return await uow.staff.add(person.id, role, name, service_point_id)
+
+
+class Duty:
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        board: Board,
+        casework: Casework,
+        nudge: Callable[[], None] = lambda: None,
+    ) -> None:
+        self.uow = uow
+        self.clock = clock
+        self.board = board
+        self.casework = casework
+        self.targets = casework.targets
+        self.nudge = nudge
+
+    async def _answer(
+        self, uow: UnitOfWork, chat_id: int, thread_id: int | None, reply: Reply
+    ) -> None:
+        await self.board.say(uow, chat_id, thread_id, reply, self.clock.now())
+        await uow.commit()
+        self.nudge()
+
+    async def set_duty(
+        self, telegram_id: int, chat_id: int, thread_id: int | None, on: bool
+    ) -> bool:
+        async with self.uow() as uow:
+            staff = await self.casework.staff(uow, telegram_id, chat_id)
+            if staff is None:
+                return False
+            await uow.staff.set_duty(staff.person_id, on)
+            on_duty = [
+                s
+                for s in await uow.staff.active()
+                if s.on_duty or (s.person_id == staff.person_id and on)
+            ]
+            if not on:
+                on_duty = [s for s in on_duty if s.person_id != staff.person_id]
+            await self._answer(
+                uow,
+                chat_id,
+                thread_id,
+                Reply(
+                    "helpline/staff_duty",
+                    {
+                        "name": staff.display_name,
+                        "on": on,
+                        "count": len(on_duty),
+                        "names": [s.display_name for s in on_duty],
+                    },
+                ),
+            )
+        return True
+
+    async def show_queue(self, telegram_id: int, chat_id: int, thread_id: int | None) -> bool:
+        now = self.clock.now()
+        async with self.uow() as uow:
+            if await self.casework.staff(uow, telegram_id, chat_id) is None:
+                return False
+            cases = await uow.cases.queue(chat_id)
+            names = {s.person_id: s.display_name for s in await uow.staff.active()}
+            items = [
+                {
+                    "icon": c.tier.icon,
+                    "code": c.code,
+                    "tier": c.tier.value,
+                    "status": c.status.value,
+                    "minutes": int(c.waiting(now).total_seconds() // 60),
+                    "who": names.get(c.claimed_by or 0, ""),
+                }
+                for c in cases
+            ]
+            waiting = sum(1 for c in cases if c.status is CaseStatus.WAITING)
+            choices = rows(Choice("btn.case.next", "case:next")) if waiting else ()
+            await self._answer(
+                uow,
+                chat_id,
+                thread_id,
+                Reply(
+                    "helpline/staff_queue", {"items": items, "waiting": waiting}, choices=choices
+                ),
+            )
+        return True
+
+    async def show_follow_ups(self, telegram_id: int, chat_id: int, thread_id: int | None) -> bool:
+        now = self.clock.now()
+        async with self.uow() as uow:
+            if await self.casework.staff(uow, telegram_id, chat_id) is None:
+                return False
+            names = {s.person_id: s.display_name for s in await uow.staff.active()}
+            items = []
+            for fu in await uow.cases.follow_ups_open():
+                case = await uow.cases.by_id(fu.case_id)
+                if case is None or case.staff_chat_id != chat_id:
+                    continue
+                items.append(
+                    {
+                        "id": fu.id,
+                        "code": case.code,
+                        "due": fu.due_at.date().isoformat(),
+                        "due_now": fu.due_at <= now,
+                        "overdue": fu.due_at < now,
+                        "who": names.get(fu.assignee_id, "?"),
+                        "note": fu.note,
+                    }
+                )
+            choices = rows(
+                *[
+                    Choice("btn.fu.done", f"fu:done:{i['id']}", label_data={"code": i["code"]})
+                    for i in items
+                    if i["due_now"]
+                ][:10],
+                width=2,
+            )
+            await self._answer(
+                uow,
+                chat_id,
+                thread_id,
+                Reply("helpline/staff_follow_ups", {"items": items}, choices=choices),
+            )
+        return True
+
+    async def manage_staff(
+        self,
+        telegram_id: int,
+        chat_id: int,
+        thread_id: int | None,
+        args: str,
+        replied_to: int | None,
+    ) -> bool:
+        """Supervisors add, remove and list staff; anyone else is ignored (and logged)."""
+        async with self.uow() as uow:
+            actor = await self.casework.staff(uow, telegram_id, chat_id)
+            if actor is None:
+                return False
+            change = StaffChange.parse(args, replied_to)
+            if (
+                change is not None
+                and change.action != "list"
+                and actor.role is not Role.SUPERVISOR
+            ):
+                await self._answer(
+                    uow, chat_id, thread_id, Reply("helpline/staff_supervisors_only")
+                )
+                return True
+            if change is None:
+                await self._answer(uow, chat_id, thread_id, Reply("helpline/staff_usage"))
+                return True
+            if change.action == "add" and change.telegram_id and change.role:
+                sp = await uow.service_points.by_staff_chat(chat_id)
+                member = await register_staff(
+                    uow,
+                    change.telegram_id,
+                    change.role,
+                    change.name,
+                    sp.id if sp else None,
+                    self.board.locale,
+                )
+                reply = Reply(
+                    "helpline/staff_added",
+                    {
+                        "name": member.display_name,
+                        "role": member.role.value,
+                        "n": member.pseudonym_no,
+                    },
+                )
+            elif change.action == "remove" and change.telegram_id:
+                target = await uow.staff.by_telegram_id(change.telegram_id)
+                ok = target is not None and await uow.staff.retire(target.person_id)
+                reply = Reply(
+                    "helpline/staff_removed",
+                    {"ok": ok, "name": target.display_name if target else ""},
+                )
+            else:
+                members = await uow.staff.active()
+                reply = Reply(
+                    "helpline/staff_list",
+                    {
+                        "members": [
+                            {
+                                "name": m.display_name,
+                                "role": m.role.value,
+                                "n": m.pseudonym_no,
+                                "on_duty": m.on_duty,
+                            }
+                            for m in members
+                        ]
+                    },
+                )
+            await self._answer(uow, chat_id, thread_id, reply)
+        return True
+
+    # -- timers ---------------------------------------------------------------------------
+
+    async def tick(self, now: datetime | None = None) -> dict[str, int]:
+        """Run every timer once; returns what it did (for logs and tests)."""
+        now = now or self.clock.now()
+        done = {"realert": 0, "supervisor": 0, "release": 0, "follow_up": 0, "rescued": 0}
+        async with self.uow() as uow:
+            for case in await uow.cases.all_open():
+                if case.topic_id is None and await self.board.rescue_topicless(uow, case, now):
+                    done["rescued"] += 1
+                step = sla_step(case, now, self.targets)
+                if step is SlaStep.RELEASE:
+                    await self.casework._release(uow, case, now, None, "silence")
+                    done["release"] += 1
+                elif step is SlaStep.REALERT:
+                    await uow.cases.update(case.id, alert_level=1)
+                    await uow.cases.log(case.id, EventKind.SLA_REALERT, now)
+                    minutes = int(case.waiting(now).total_seconds() // 60)
+                    await self.board.post(
+                        uow,
+                        case,
+                        Reply(
+                            "helpline/staff_overdue",
+                            {"code": case.code, "tier": case.tier.value, "minutes": minutes},
+                            choices=card_actions(case),
+                        ),
+                        now,
+                        Priority.STAFF_ALERT,
+                    )
+                    done["realert"] += 1
+                elif step is SlaStep.SUPERVISOR:
+                    await uow.cases.update(case.id, alert_level=2)
+                    await uow.cases.log(case.id, EventKind.SLA_SUPERVISOR, now)
+                    sups = [s for s in await uow.staff.active() if s.role is Role.SUPERVISOR]
+                    minutes = int(case.waiting(now).total_seconds() // 60)
+                    await uow.outbox.enqueue(
+                        [
+                            NewMessage(
+                                key=f"page:{case.id}:{s.person_id}:sla",
+                                chat_id=s.telegram_id,
+                                kind="reply",
+                                priority=Priority.STAFF_ALERT,
+                                locale=self.board.locale,
+                                due_at=now,
+                                payload={
+                                    "template": "helpline/page_overdue",
+                                    "data": {
+                                        "code": case.code,
+                                        "tier": case.tier.value,
+                                        "minutes": minutes,
+                                    },
+                                },
+                            )
+                            for s in sups
+                        ]
+                    )
+                    done["supervisor"] += 1
+            names = {s.person_id: s for s in await uow.staff.active()}
+            for fu in await uow.cases.follow_ups_due(now):
+                fu_case = await uow.cases.by_id(fu.case_id)
+                if fu_case is None:
+                    continue
+                await uow.cases.update_follow_up(fu.id, reminded_at=now)
+                assignee = names.get(fu.assignee_id)
+                await self.board.post(
+                    uow,
+                    fu_case,
+                    Reply(
+                        "helpline/staff_follow_up_due",
+                        {
+                            "code": fu_case.code,
+                            "note": fu.note,
+                            "name": assignee.display_name if assignee else "",
+                            "tg": assignee.telegram_id if assignee else 0,
+                        },
+                        choices=rows(
+                            Choice(
+                                "btn.fu.done",
+                                f"fu:done:{fu.id}",
+                                label_data={"code": fu_case.code},
+                            )
+                        ),
+                    ),
+                    now,
+                )
+                done["follow_up"] += 1
+            await uow.commit()
+        if any(done.values()):
+            self.nudge()
+        return done

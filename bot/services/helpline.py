@@ -1,0 +1,349 @@
+"""The person's side of the helpline: triage every message, answer at once, escalate.
+
+A child who writes something that shows danger gets a calm reply in the same update and a case
+in the counsellor queue; a person with an open case is heard by the counsellor, not the bot.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from bot.domain.cases import Case, CaseStatus, DutyHours, EventKind, Targets, Tier, Trigger
+from bot.domain.hotlines import HotlineBook
+from bot.domain.locale import Locale
+from bot.domain.outbox import Priority
+from bot.domain.people import Person, Role
+from bot.domain.replies import Choice, Keyboard, Outcome, Reply, rows
+from bot.domain.triage import Category, RiskLevel, Triage, Triager
+from bot.ports import CaseMessage, Clock, UnitOfWork, UnitOfWorkFactory
+from bot.services.board import Board
+from bot.services.common import Who, person_for
+
+# Categories whose disclosure at "high" is already the most urgent tier (the journey: a child
+# writing 我不想活了 is a red case).
+_RED_AT_HIGH = frozenset({Category.SUICIDE, Category.SEXUAL_ABUSE})
+
+
+def tier_for(triage: Triage) -> Tier | None:
+    """The case tier a message calls for; None when it does not open a case."""
+    if triage.level is RiskLevel.CRITICAL:
+        return Tier.RED
+    if triage.level is RiskLevel.HIGH:
+        return Tier.RED if _RED_AT_HIGH & set(triage.categories) else Tier.ORANGE
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class HelplinePolicy:
+    targets: Targets = field(default_factory=Targets)
+    duty: DutyHours = field(default_factory=DutyHours)
+    staff_chat_id: int | None = None
+    default_locale: Locale = Locale.ZH_HANS
+
+
+@dataclass(frozen=True, slots=True)
+class Heard:
+    """What the handler does with a message: answer it here, or let other routers have it."""
+
+    outcome: Outcome
+    handled: bool
+
+
+class Helpline:
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        triager: Triager,
+        hotlines: HotlineBook,
+        board: Board,
+        policy: HelplinePolicy,
+        hold_kinds: Sequence[str] = (),
+        nudge: Callable[[], None] = lambda: None,
+    ) -> None:
+        self.uow = uow
+        self.clock = clock
+        self.triager = triager
+        self.hotlines = hotlines
+        self.board = board
+        self.policy = policy
+        self.hold_kinds = tuple(hold_kinds)
+        self.nudge = nudge
+
+    # -- what the person sees -------------------------------------------------------------
+
+    def _hotline_data(self, region: str | None = None) -> dict[str, object]:
+        lines = self.hotlines.for_region(region)
+        return {
+            "emergency": [h for h in lines if h.emergency],
+            "lines": [h for h in lines if not h.emergency],
+        }
+
+    async def _staffed(self, uow: UnitOfWork, now: datetime) -> bool:
+        if not self.policy.duty.is_open(now) or self.policy.staff_chat_id is None:
+            return False
+        return any(s.on_duty for s in await uow.staff.active())
+
+    def _when_data(self, now: datetime, tier: Tier) -> dict[str, object]:
+        opening = self.policy.duty.next_opening(now)
+        minutes = int(self.policy.targets.target(tier).total_seconds() // 60)
+        return {"minutes": minutes, "opens": opening.isoformat(timespec="minutes")}
+
+    def _safety_reply(self, staffed: bool, now: datetime, tier: Tier) -> Reply:
+        return Reply(
+            "helpline/safety_now",
+            {**self._hotline_data(), **self._when_data(now, tier), "staffed": staffed},
+            choices=rows(
+                Choice("btn.safe.yes", "safe:yes"), Choice("btn.safe.no", "safe:no"), width=2
+            ),
+            keyboard=Keyboard.KEEP,
+        )
+
+    # -- cases ----------------------------------------------------------------------------
+
+    async def _escalate(
+        self,
+        uow: UnitOfWork,
+        person: Person,
+        tier: Tier,
+        trigger: Trigger,
+        triage: Triage | None,
+        text: str,
+        now: datetime,
+    ) -> tuple[Case, bool]:
+        """Open the person's case or raise the open one; the staff chat hears of it either way."""
+        assert person.id is not None
+        categories = [c.value for c in triage.categories] if triage else []
+        evidence = list(triage.matched) if triage else []
+        chat = await self._staff_chat_for(uow, person)
+        case, new = await uow.cases.open(person.id, chat, tier, trigger, categories, evidence, now)
+        staffed = await self._staffed(uow, now)
+        if new:
+            await uow.cases.log(
+                case.id,
+                EventKind.OPENED,
+                now,
+                None,
+                trigger=trigger.value,
+                tier=tier.value,
+                categories=categories,
+                staffed=staffed,
+            )
+            await uow.holds.hold_chat(person.telegram_id, self.hold_kinds)
+            await self.board.open_topic(uow, case, now)
+            # Crisis priority, queued before the person's words: the card leads the topic.
+            card = await self._card(uow, case, person, now)
+            await self.board.post(uow, case, card, now, Priority.CRISIS)
+            if not staffed:
+                await uow.cases.log(case.id, EventKind.OUT_OF_HOURS, now)
+                if tier is Tier.RED:
+                    await self._page_supervisors(uow, case, now, "helpline/page_unstaffed")
+        else:
+            raised = case.tier.raised_to(tier)
+            await uow.cases.log(
+                case.id,
+                EventKind.RAISED,
+                now,
+                None,
+                trigger=trigger.value,
+                tier=tier.value,
+                categories=categories,
+            )
+            if raised is not case.tier:
+                await uow.cases.update(case.id, tier=raised)
+                case = await uow.cases.by_id(case.id) or case
+                await self.board.rename(uow, case, now)
+                await self.board.post(
+                    uow,
+                    case,
+                    Reply(
+                        "helpline/staff_raised",
+                        {
+                            "code": case.code,
+                            "tier": raised.value,
+                            "categories": categories,
+                            "evidence": evidence,
+                        },
+                    ),
+                    now,
+                    Priority.CRISIS,
+                )
+        if text:
+            await self._record_in(uow, case, person, text, now)
+        return case, new
+
+    async def _staff_chat_for(self, uow: UnitOfWork, person: Person) -> int:
+        if person.service_point_id is not None:
+            sp = await uow.service_points.by_id(person.service_point_id)
+            if sp is not None and sp.staff_chat_id:
+                return sp.staff_chat_id
+        return self.policy.staff_chat_id or 0
+
+    async def _card(self, uow: UnitOfWork, case: Case, person: Person, now: datetime) -> Reply:
+        from bot.services.board import card_actions
+
+        return Reply(
+            "helpline/card",
+            {
+                "code": case.code,
+                "tier": case.tier.value,
+                "icon": case.tier.icon,
+                "trigger": case.trigger.value,
+                "categories": list(case.categories),
+                "evidence": list(case.evidence),
+                "role": person.role.value if person.role else "",
+                "age": person.age_band.value if person.age_band else "",
+                "opened": case.opened_at.isoformat(timespec="seconds"),
+                "target": int(self.policy.targets.target(case.tier).total_seconds() // 60),
+            },
+            choices=card_actions(case),
+        )
+
+    async def _page_supervisors(
+        self, uow: UnitOfWork, case: Case, now: datetime, template: str
+    ) -> None:
+        from bot.domain.outbox import NewMessage
+
+        sups = [s for s in await uow.staff.active() if s.role is Role.SUPERVISOR]
+        await uow.outbox.enqueue(
+            [
+                NewMessage(
+                    key=f"page:{case.id}:{s.person_id}:{template}:{case.alert_level}",
+                    chat_id=s.telegram_id,
+                    kind="reply",
+                    priority=Priority.STAFF_ALERT,
+                    locale=self.board.locale,
+                    due_at=now,
+                    payload={
+                        "template": template,
+                        "data": {"code": case.code, "tier": case.tier.value},
+                    },
+                )
+                for s in sups
+            ]
+        )
+
+    async def _record_in(
+        self, uow: UnitOfWork, case: Case, person: Person, text: str, now: datetime
+    ) -> None:
+        await uow.cases.add_message(case.id, CaseMessage(now, "in", person.id, text))
+        await uow.cases.update(case.id, last_person_at=now)
+        await self.board.relay_in(uow, case, text, now)
+
+    # -- entry points ---------------------------------------------------------------------
+
+    async def hear(self, who: Who, text: str) -> Heard:
+        """Every free-text message from a private chat passes here first."""
+        triage = self.triager.classify(text)
+        now = self.clock.now()
+        tier = tier_for(triage)
+        async with self.uow() as uow:
+            person = await uow.people.by_telegram_id(who.telegram_id)
+            if person is not None and person.role is not None and person.role.is_staff:
+                return Heard(Outcome(), handled=False)
+            case = await uow.cases.open_for(person.id) if person and person.id else None
+            if case is not None and person is not None:
+                # A counsellor owns the conversation: their words, not the bot's.
+                if tier is not None:
+                    await self._escalate(uow, person, tier, Trigger.TRIAGE, triage, text, now)
+                else:
+                    await self._record_in(uow, case, person, text, now)
+                await uow.commit()
+                self.nudge()
+                return Heard(Outcome(), handled=True)
+            if tier is None:
+                if triage.level is RiskLevel.MEDIUM:
+                    return Heard(
+                        Outcome.of(
+                            Reply(
+                                "helpline/check_in",
+                                choices=rows(
+                                    Choice("btn.checkin.talk", "help:counsellor"),
+                                    Choice("btn.checkin.later", "help:later"),
+                                ),
+                            )
+                        ),
+                        handled=True,
+                    )
+                return Heard(Outcome(), handled=False)
+            # Emergency escalation needs no fresh consent (DOMAIN.md §5): a first message can
+            # open a case, with only the Telegram id and language kept until consent.
+            person = person or await person_for(uow, who, self.policy.default_locale)
+            case, _ = await self._escalate(uow, person, tier, Trigger.TRIAGE, triage, text, now)
+            staffed = await self._staffed(uow, now)
+            await uow.commit()
+        self.nudge()
+        return Heard(Outcome.of(self._safety_reply(staffed, now, case.tier)), handled=True)
+
+    async def request(self, who: Who) -> Outcome:
+        """The person asked for a counsellor: a case (or the open one), and honest timing."""
+        now = self.clock.now()
+        async with self.uow() as uow:
+            person = await person_for(uow, who, self.policy.default_locale)
+            if person.role is not None and person.role.is_staff:
+                return Outcome.of(Reply("helpline/staff_asked"))
+            case, new = await self._escalate(
+                uow, person, Tier.YELLOW, Trigger.REQUEST, None, "", now
+            )
+            staffed = await self._staffed(uow, now)
+            await uow.commit()
+        self.nudge()
+        template = "helpline/requested" if staffed else "helpline/requested_unstaffed"
+        return Outcome.of(
+            Reply(
+                template,
+                {**self._hotline_data(), **self._when_data(now, case.tier), "again": not new},
+            )
+        )
+
+    async def media(self, who: Who, chat_id: int, message_id: int, kind: str) -> bool:
+        """A photo, voice or sticker: copied to the case's topic if there is an open case."""
+        now = self.clock.now()
+        async with self.uow() as uow:
+            person = await uow.people.by_telegram_id(who.telegram_id)
+            case = await uow.cases.open_for(person.id) if person and person.id else None
+            if case is None or person is None:
+                return False
+            await uow.cases.add_message(case.id, CaseMessage(now, "in", person.id, "", kind))
+            await uow.cases.update(case.id, last_person_at=now)
+            await self.board.copy_in(uow, case, chat_id, message_id, now)
+            await uow.commit()
+        self.nudge()
+        return True
+
+    async def safe_answer(self, who: Who, safe: bool) -> Outcome:
+        """The answer to "are you safe right now?": recorded, told to staff, and answered."""
+        now = self.clock.now()
+        async with self.uow() as uow:
+            person = await uow.people.by_telegram_id(who.telegram_id)
+            case = await uow.cases.open_for(person.id) if person and person.id else None
+            if case is not None and person is not None:
+                await uow.cases.log(case.id, EventKind.RAISED, now, None, safe_now=safe)
+                if not safe and case.tier is not Tier.RED:
+                    await uow.cases.update(case.id, tier=Tier.RED)
+                    case = await uow.cases.by_id(case.id) or case
+                    await self.board.rename(uow, case, now)
+                await self.board.post(
+                    uow,
+                    case,
+                    Reply("helpline/staff_safe", {"code": case.code, "safe": safe}),
+                    now,
+                    Priority.CRISIS,
+                )
+                await uow.commit()
+        self.nudge()
+        template = "helpline/safe_yes" if safe else "helpline/safe_no"
+        return Outcome.of(Reply(template, self._hotline_data()), toast="toast.thanks")
+
+    def check_in_later(self) -> Outcome:
+        return Outcome.of(Reply("helpline/check_in_later", self._hotline_data()))
+
+    async def open_case_of(self, telegram_id: int) -> Case | None:
+        async with self.uow() as uow:
+            person = await uow.people.by_telegram_id(telegram_id)
+            if person is None or person.id is None:
+                return None
+            case = await uow.cases.open_for(person.id)
+        return case if case is not None and case.status is not CaseStatus.CLOSED else None

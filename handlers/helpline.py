@@ -1,0 +1,65 @@
+"""The person's side of the helpline, right after safety: every private message is heard for
+risk first, and a person with an open case talks to their counsellor, not to the bot."""
+
+from __future__ import annotations
+
+from aiogram import Bot, F, Router
+from aiogram.dispatcher.event.bases import SkipHandler
+from aiogram.types import CallbackQuery, Message
+
+from bot.services.bundle import Services
+from handlers.common import who
+from handlers.render import deliver
+
+MEDIA = ("photo", "voice", "sticker", "video", "video_note", "audio", "document", "animation")
+
+
+async def hear_text(message: Message, bot: Bot, services: Services) -> None:
+    """Triage, relay to an open case, or let the other routers answer."""
+    assert message.from_user is not None and message.text is not None
+    heard = await services.helpline.hear(who(message.from_user), message.text)
+    if not heard.handled:
+        raise SkipHandler
+    if heard.outcome.replies:
+        locale = await services.account.locale_of(who(message.from_user))
+        await deliver(bot, message.chat.id, heard.outcome, services.catalog, locale)
+
+
+async def relay_media(message: Message, services: Services) -> None:
+    """A photo, voice or sticker reaches the counsellor when a case is open."""
+    assert message.from_user is not None
+    kind = next((k for k in MEDIA if getattr(message, k, None)), "other")
+    if not await services.helpline.media(
+        who(message.from_user), message.chat.id, message.message_id, kind
+    ):
+        raise SkipHandler
+    if message.caption:
+        await services.helpline.hear(who(message.from_user), message.caption)
+
+
+async def answer_safe(query: CallbackQuery, bot: Bot, services: Services) -> None:
+    """ "Are you safe right now?" — yes or no."""
+    assert query.message is not None
+    safe = query.data == "safe:yes"
+    outcome = await services.helpline.safe_answer(who(query.from_user), safe)
+    locale = await services.account.locale_of(who(query.from_user))
+    await deliver(bot, query.message.chat.id, outcome, services.catalog, locale, callback=query)
+
+
+async def not_now(query: CallbackQuery, bot: Bot, services: Services) -> None:
+    """The gentle check-in declined: that is fine, and the way back stays open."""
+    assert query.message is not None
+    locale = await services.account.locale_of(who(query.from_user))
+    outcome = services.helpline.check_in_later()
+    await deliver(bot, query.message.chat.id, outcome, services.catalog, locale, callback=query)
+
+
+def build() -> Router:
+    """A fresh router: each dispatcher (tests, several instances) needs its own."""
+    router = Router(name=__name__)
+    router.message.filter(F.chat.type == "private")
+    router.message.register(hear_text, F.text, ~F.text.startswith("/"))
+    router.message.register(relay_media, F.content_type.in_(set(MEDIA)))
+    router.callback_query.register(answer_safe, F.data.in_({"safe:yes", "safe:no"}))
+    router.callback_query.register(not_now, F.data == "help:later")
+    return router

@@ -1,0 +1,60 @@
+"""The referral directory and canned replies validate, fit in button data, and are translated."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bot.catalog import load_catalog
+from bot.catalog.helpline import HelplineContentError, load_canned, load_directory
+from content import CONTENT_DIR
+
+BIG_CASE = 9_999_999  # callback data must fit even for the ten-millionth case
+
+
+def test_directory_has_national_services_and_regions_fall_back() -> None:
+    directory = load_directory(CONTENT_DIR)
+    national = directory.for_region(None)
+    assert {"l12356", "police", "psyclinic"} <= {r.id for r in national}
+    county = directory.for_region("example-county")
+    assert county[0].id == "ex-clinic" and county[1:] == list(national)
+    assert directory.get("nope") is None
+
+
+def test_every_button_fits_telegram_callback_data() -> None:
+    ids = [r.id for r in load_directory(CONTENT_DIR).for_region("example-county")]
+    data = [f"case:referto:{BIG_CASE}:{i}" for i in ids]
+    data += [f"canned:{BIG_CASE}:{c.id}" for c in load_canned(CONTENT_DIR)]
+    assert max(len(d.encode()) for d in data) <= 64
+
+
+def test_canned_and_resources_are_translated() -> None:
+    catalog = load_catalog(CONTENT_DIR, ["zh_Hans", "en"], "zh_Hans")
+    for c in load_canned(CONTENT_DIR):
+        zh = catalog.translations["zh_Hans"].gettext(c.text)
+        assert zh != c.text and "诊断" not in zh
+    for r in load_directory(CONTENT_DIR).for_region(None):
+        assert catalog.translations["zh_Hans"].gettext(r.name) != r.name
+
+
+@pytest.mark.parametrize(
+    ("file", "old", "new", "message"),
+    [
+        ("referrals.yaml", "id: l12355", "id: l12356", "duplicate"),
+        ("referrals.yaml", "kind: hotline", "kind: spaceship", "unknown kind"),
+        ("referrals.yaml", "id: police", "id: Police Station", "bad id"),
+        ("canned.yaml", "id: safe", "id: greet", "bad or duplicate"),
+        ("canned.yaml", 'label: "Greeting"', 'label: ""', "label and text"),
+    ],
+)
+def test_loader_names_the_problem(
+    tmp_path: Path, file: str, old: str, new: str, message: str
+) -> None:
+    shutil.copytree(CONTENT_DIR / "helpline", tmp_path / "helpline")
+    path = tmp_path / "helpline" / file
+    path.write_text(path.read_text("utf-8").replace(old, new, 1), "utf-8")
+    loader = load_directory if file == "referrals.yaml" else load_canned
+    with pytest.raises(HelplineContentError, match=message):
+        loader(tmp_path)

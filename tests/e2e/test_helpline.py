@@ -1,0 +1,228 @@
+"""The helpline end to end: a child's message, the staff chat, claims, relay, close."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+
+from bot.domain.cases import CaseStatus, CloseOutcome, EventKind, Tier
+from bot.domain.people import Role
+from bot.services.duty import register_staff
+from tests.e2e.harness import World, running_world
+from tests.e2e.test_onboarding import buttons
+
+CRITICAL = "我今晚就想自杀，药已经准备好了"
+ROUND_THE_CLOCK = {"duty_hours": "00:00-00:00"}
+
+
+@pytest.fixture
+async def world(db_url: str) -> AsyncIterator[World]:
+    async with running_world(db_url, **ROUND_THE_CLOCK) as w:
+        yield w
+
+
+async def started(world: World, user: dict[str, Any]) -> None:
+    """A supervisor can be paged only after opening a private chat with the bot."""
+    await world.sb.send_text(user["id"], "/start")
+    await world.sb.wait_for(user["id"], lambda m: True)
+
+
+async def make_staff(
+    world: World, user: dict[str, Any], role: Role = Role.COUNSELLOR, on_duty: bool = True
+) -> int:
+    async with world.uow() as u:
+        member = await register_staff(u, user["id"], role, user["first_name"], None, "zh_Hans")
+        await u.staff.set_duty(member.person_id, on_duty)
+        await u.commit()
+    return member.pseudonym_no
+
+
+async def case_card(world: World, code: str = "C-0001") -> dict[str, Any]:
+    return await world.sb.wait_for(
+        world.staff_chat_id, lambda m: code in (m.get("text") or "") and bool(buttons(m)), 10
+    )
+
+
+async def open_case(world: World) -> tuple[int, dict[str, Any]]:
+    child = await world.user("小明")
+    await world.sb.send_text(child, CRITICAL)
+    await world.sb.wait_for(child, lambda m: True)  # the safety reply comes first
+    card = await case_card(world)
+    return child, card
+
+
+async def press_in_staff(
+    world: World, user: dict[str, Any], card: dict[str, Any], label: str
+) -> str:
+    qid = await world.sb.press_button(user["id"], world.staff_chat_id, label, card["message_id"])
+    answer = await world.sb.wait_callback_answer(qid)
+    return str(answer.get("text") or "")
+
+
+async def the_case(world: World) -> Any:
+    async with world.uow() as u:
+        return await u.cases.by_id(1)
+
+
+async def test_critical_message_gets_safety_reply_and_a_case_card_in_a_topic(world: World) -> None:
+    await make_staff(world, world.counsellor)
+    child = await world.user("小明")
+    await world.sb.send_text(child, CRITICAL)
+    reply = await world.sb.wait_for(child, lambda m: True)
+    # Discreet first line: it never repeats what the child disclosed.
+    assert reply["text"].startswith("谢谢你告诉我") and "自杀" not in reply["text"].split("\n")[0]
+    assert "110" in reply["text"] and "12356" in reply["text"]
+    assert buttons(reply) == ["我现在安全", "我现在不安全"]
+    card = await case_card(world)
+    topics = await world.sb.topics(world.staff_chat_id)
+    assert any("C-0001" in t["name"] and "🔴" in t["name"] for t in topics)
+    assert card.get("message_thread_id") == topics[-1]["message_thread_id"]
+    assert "✋" in " ".join(buttons(card))
+    case = await the_case(world)
+    assert case.tier is Tier.RED and case.status is CaseStatus.WAITING
+    assert "suicide" in case.categories
+
+
+async def test_two_counsellors_race_to_claim_and_exactly_one_wins(world: World) -> None:
+    other = await world.sb.create_user("Counsellor Wang", "zh-hans")
+    await world.sb.join(other["id"], world.staff_chat_id)
+    await make_staff(world, world.counsellor)
+    await make_staff(world, other)
+    _, card = await open_case(world)
+    data = next(
+        b["callback_data"]
+        for row in card["reply_markup"]["inline_keyboard"]
+        for b in row
+        if b["callback_data"].startswith("case:claim:")
+    )
+    q1, q2 = await asyncio.gather(
+        world.sb.press(world.counsellor["id"], world.staff_chat_id, card["message_id"], data),
+        world.sb.press(other["id"], world.staff_chat_id, card["message_id"], data),
+    )
+    a1, a2 = await asyncio.gather(
+        world.sb.wait_callback_answer(q1), world.sb.wait_callback_answer(q2)
+    )
+    texts = sorted([a1["text"], a2["text"]])
+    assert sum("已由" in t for t in texts) == 1, texts  # the loser is told who has it
+    assert sum("C-0001" in t and "由" not in t for t in texts) == 1, texts
+    async with world.uow() as u:
+        events = [e[1] for e in await u.cases.events(1)]
+    assert events.count(EventKind.CLAIMED) == 1
+
+
+async def test_relay_both_ways_under_a_pseudonym_and_notes_stay_private(world: World) -> None:
+    number = await make_staff(world, world.counsellor)
+    child, card = await open_case(world)
+    assert "C-0001" in await press_in_staff(world, world.counsellor, card, "✋")
+    thread = card["message_thread_id"]
+    await world.sb.send_text(
+        world.counsellor["id"], "你好，我在这里。", world.staff_chat_id, thread
+    )
+    got = await world.sb.wait_for_text(child, "你好，我在这里。")
+    assert got["text"].startswith(f"心理老师 {number}") and "Counsellor Li" not in got["text"]
+    await world.sb.send_text(world.counsellor["id"], "! 孩子很紧张", world.staff_chat_id, thread)
+    await world.sb.send_text(child, "我有点害怕")
+    relayed = await world.sb.wait_for_text(world.staff_chat_id, "我有点害怕", thread_id=thread)
+    assert relayed["message_thread_id"] == thread
+    texts = [m.get("text") or "" for m in await world.sb.messages(child)]
+    assert not any("孩子很紧张" in t for t in texts)
+    async with world.uow() as u:
+        messages = await u.cases.messages(1)
+        case = await u.cases.by_id(1)
+    assert [m.direction for m in messages].count("note") == 1
+    assert case is not None and case.first_response_at is not None
+
+
+async def test_transfer_then_close_with_outcome_tells_the_child(world: World) -> None:
+    other = await world.sb.create_user("Counsellor Wang", "zh-hans")
+    await world.sb.join(other["id"], world.staff_chat_id)
+    await make_staff(world, world.counsellor)
+    await make_staff(world, other)
+    child, card = await open_case(world)
+    await press_in_staff(world, world.counsellor, card, "✋")
+    await press_in_staff(world, world.counsellor, card, "转交")
+    await press_in_staff(world, world.counsellor, card, "Counsellor Wang")
+    await world.sb.wait_for_text(world.staff_chat_id, "转交给 Counsellor Wang")
+    case = await the_case(world)
+    async with world.uow() as u:
+        wang = await u.staff.by_telegram_id(other["id"])
+    assert wang is not None and case.claimed_by == wang.person_id
+    # The first counsellor may no longer close it; the new one may.
+    await press_in_staff(world, world.counsellor, card, "关闭")
+    refused = await press_in_staff(world, world.counsellor, card, "已支持")
+    assert "同事" in refused
+    await press_in_staff(world, other, card, "已支持")  # the outcome menu is still open
+    await world.sb.wait_for_text(child, "对话先到这里")
+    case = await the_case(world)
+    assert case.status is CaseStatus.CLOSED and case.outcome is CloseOutcome.SUPPORTED
+
+
+async def test_non_staff_cannot_claim_or_read(world: World) -> None:
+    await make_staff(world, world.counsellor)
+    child, card = await open_case(world)
+    toast = await press_in_staff(world, world.outsider, card, "✋")
+    assert "staff" in toast.lower() or "工作人员" in toast
+    await world.sb.send_text(
+        world.outsider["id"], "hello child", world.staff_chat_id, card["message_thread_id"]
+    )
+    await world.sb.send_text(world.outsider["id"], "/queue", world.staff_chat_id)
+    await asyncio.sleep(1.0)
+    assert not any("hello child" in (m.get("text") or "") for m in await world.sb.messages(child))
+    case = await the_case(world)
+    assert case.status is CaseStatus.WAITING
+
+
+async def test_referral_and_follow_up_reminder(world: World) -> None:
+    await make_staff(world, world.counsellor)
+    _, card = await open_case(world)
+    await press_in_staff(world, world.counsellor, card, "✋")
+    await press_in_staff(world, world.counsellor, card, "转介")
+    await press_in_staff(world, world.counsellor, card, "12356")
+    referral = await world.sb.wait_for_text(world.staff_chat_id, "转介")
+    assert "已接受" in buttons(referral)
+    await press_in_staff(world, world.counsellor, referral, "已接受")
+    await press_in_staff(world, world.counsellor, card, "随访")
+    await press_in_staff(world, world.counsellor, card, "3 天后")
+    async with world.uow() as u:
+        refs = await u.cases.referrals(1)
+        fus = await u.cases.follow_ups_open()
+    assert refs[0].status.value == "accepted" and len(fus) == 1
+    world.clock.advance(days=3, minutes=1)
+    done = await world.app.services.duty.tick()
+    assert done["follow_up"] == 1
+    # The staff group shares 20 messages a minute: this case has used its burst already.
+    await world.sb.wait_for_text(world.staff_chat_id, "需要随访", timeout=20)
+    assert (await world.app.services.duty.tick())["follow_up"] == 0  # reminded once
+
+
+async def test_sla_realert_then_supervisor_page(world: World) -> None:
+    await make_staff(world, world.counsellor)
+    await make_staff(world, world.admin, Role.SUPERVISOR, on_duty=False)
+    await started(world, world.admin)
+    await open_case(world)
+    duty = world.app.services.duty
+    assert (await duty.tick())["realert"] == 0
+    world.clock.advance(minutes=5, seconds=5)
+    assert (await duty.tick())["realert"] == 1
+    await world.sb.wait_for_text(world.staff_chat_id, "没有首次回复", timeout=20)
+    assert (await duty.tick())["realert"] == 0  # once
+    world.clock.advance(minutes=5)
+    assert (await duty.tick())["supervisor"] == 1
+    await world.sb.wait_for_text(world.admin["id"], "C-0001")
+
+
+async def test_out_of_hours_the_child_is_told_honestly_and_supervisors_paged(db_url: str) -> None:
+    async with running_world(db_url, **ROUND_THE_CLOCK) as world:
+        await make_staff(world, world.counsellor, on_duty=False)
+        await make_staff(world, world.admin, Role.SUPERVISOR, on_duty=False)
+        await started(world, world.admin)
+        child, _ = await open_case(world)
+        first = (await world.sb.bot_messages(child))[0]["text"]
+        assert "此刻没有心理老师值班" in first and "12356" in first
+        await world.sb.wait_for_text(world.admin["id"], "C-0001")
+        async with world.uow() as u:
+            kinds = [e[1] for e in await u.cases.events(1)]
+        assert EventKind.OUT_OF_HOURS in kinds

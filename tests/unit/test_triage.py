@@ -1,0 +1,294 @@
+"""Risk triage: normalisation, the rule mechanics on a tiny lexicon, and the real lexicon on
+the everyday phrases it must leave alone."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bot.catalog.triage import load_triager
+from bot.domain.triage import (
+    Booster,
+    Category,
+    Context,
+    Exclusion,
+    Lexicon,
+    LexiconError,
+    Negation,
+    RiskLevel,
+    Rule,
+    Terms,
+    Triage,
+    Triager,
+    normalise,
+)
+from content import CONTENT_DIR
+
+T2S = {"殺": "杀", "經": "经", "藥": "药"}
+
+
+@pytest.fixture(scope="module")
+def real() -> Triager:
+    return load_triager(CONTENT_DIR)
+
+
+# --- normalisation ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("我 想 死", "我想死"),  # spaces between characters
+        ("我　想　死", "我想死"),  # ideographic spaces
+        ("自.杀", "自杀"),
+        ("自-杀", "自杀"),
+        ("自*杀", "自杀"),
+        ("今-晚-就-自-杀", "今晚就自杀"),
+        ("我，想，死", "我想死"),  # one character per clause is disguise
+        ("我想死，你们别管我", "我想死,你们别管我"),  # a real clause keeps its comma
+        ("自\u200b杀", "自杀"),  # zero-width space
+        ("k\u200bil", "kil"),
+        ("自殺", "自杀"),  # Traditional
+        ("我已經吃了一瓶藥", "我已经吃了一瓶药"),
+        ("ｋｉｌｌ", "kil"),  # full-width letters, then squeezed
+        ("I WANT TO DIE", "i want to die"),
+        ("diiiie", "die"),
+        ("killlll myselfffff", "kil myself"),
+        ("k i l l myself", "kil myself"),  # spelled out
+        ("s.u.i.c.i.d.e", "suicide"),
+        ("don't", "dont"),
+        ("I’m", "im"),
+        ("zì shā", "zi sha"),  # tone marks
+        ("死死死死", "死死"),
+        ("哈哈哈哈哈", "哈哈"),
+        ("爸爸", "爸爸"),
+        ("💊\ufe0f", "💊"),  # variation selector
+        ("  a \t b  \n\n c ", "a b\nc"),
+    ],
+)
+def test_normalise_undoes_each_disguise(text: str, expected: str) -> None:
+    assert normalise(text, T2S) == expected
+
+
+def test_normalise_of_nothing_is_empty() -> None:
+    assert normalise("") == ""
+    assert normalise("\u200b\u200d \ufeff") == ""
+
+
+# --- mechanics on a tiny lexicon ---------------------------------------------------------------
+
+
+def _terms(*phrases: str, patterns: tuple[str, ...] = (), pinyin: tuple[str, ...] = ()) -> Terms:
+    return Terms(tuple(phrases), patterns, pinyin)
+
+
+TINY = Lexicon(
+    rules=(
+        Rule("ideation", Category.SUICIDE, RiskLevel.HIGH, _terms("想死", "want to die")),
+        Rule("mention", Category.SUICIDE, RiskLevel.MEDIUM, _terms("自杀")),
+        Rule("pinyin", Category.SUICIDE, RiskLevel.HIGH, _terms(pinyin=("bu xiang huo le",))),
+        Rule("hits", Category.ABUSE, RiskLevel.HIGH, _terms(patterns=(r"\bhits?\s+me\b",))),
+        Rule("sad", Category.ACUTE_DISTRESS, RiskLevel.LOW, _terms("难过", "sad")),
+    ),
+    boosters=(
+        Booster("time", "time", (Category.SUICIDE, Category.ABUSE), _terms("今晚", "tonight")),
+        Booster("means", "means", (Category.SUICIDE,), _terms("💊", "pills"), support_only=True),
+    ),
+    exclusions=(Exclusion("miss-you", _terms(patterns=("想死你了",))),),
+    contexts=(
+        Context("film", _terms("电影", "movie"), cap=RiskLevel.LOW, upto=RiskLevel.MEDIUM),
+        Context(
+            "laugh",
+            _terms("lol"),
+            cap=RiskLevel.MEDIUM,
+            upto=RiskLevel.HIGH,
+            categories=(Category.SUICIDE,),
+        ),
+    ),
+    negations=(Negation("neg", _terms("不", "never", patterns=(r"\bnot(\s+[a-z]+){0,2}",))),),
+    t2s=T2S,
+    version="tiny",
+)
+
+
+@pytest.fixture(scope="module")
+def tiny() -> Triager:
+    return Triager(TINY)
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        ("我想死", RiskLevel.HIGH),
+        ("我 想 死", RiskLevel.HIGH),
+        ("我今晚想死", RiskLevel.CRITICAL),  # a time booster raises high to critical
+        ("I want to die tonight", RiskLevel.CRITICAL),
+        ("我想死 💊", RiskLevel.HIGH),  # means alone never raises
+        ("💊💊💊", RiskLevel.NONE),
+        ("我想死你了", RiskLevel.NONE),  # the exclusion blanks the idiom
+        ("我想死你了，今晚见", RiskLevel.NONE),
+        ("我不想死", RiskLevel.MEDIUM),  # negated: one step down
+        ("I would never want to die tonight", RiskLevel.MEDIUM),  # and no booster
+        ("I'm not going to want to die", RiskLevel.MEDIUM),
+        ("电影里有人自杀了", RiskLevel.LOW),  # a frame caps a mention
+        ("电影看完我想死", RiskLevel.HIGH),  # but not a disclosure
+        ("I want to die lol", RiskLevel.MEDIUM),
+        ("I want to die tonight lol", RiskLevel.CRITICAL),  # never caps critical
+        ("he hits me lol", RiskLevel.HIGH),  # laughter caps suicide wording only
+        ("buxianghuole", RiskLevel.HIGH),
+        ("bu4 xiang3 huo2 le", RiskLevel.HIGH),
+        ("abu xiang huo le", RiskLevel.NONE),  # whole words only
+        ("有点难过", RiskLevel.LOW),
+        ("今晚吃什么", RiskLevel.NONE),
+        ("", RiskLevel.NONE),
+    ],
+)
+def test_levels_on_the_tiny_lexicon(tiny: Triager, text: str, level: RiskLevel) -> None:
+    assert tiny.classify(text).level is level, tiny.classify(text)
+
+
+def test_categories_and_evidence(tiny: Triager) -> None:
+    result = tiny.classify("他今晚又 hits me，我想死，好难过 💊")
+    assert result.level is RiskLevel.CRITICAL
+    # Most severe first; among equals, in lexicon order.
+    assert result.categories == (Category.SUICIDE, Category.ABUSE, Category.ACUTE_DISTRESS)
+    assert {"hits me", "想死", "今晚", "难过", "💊"} <= set(result.matched)
+    assert {"hits", "ideation", "time", "sad", "means"} <= set(result.rules)
+
+
+def test_json_shape(tiny: Triager) -> None:
+    data = tiny.classify("我今晚想死").to_json()
+    assert set(data) == {"level", "categories", "matched"}
+    assert data["level"] == "critical"
+    assert data["categories"] == ["suicide"]
+    assert data["matched"] == ["想死", "今晚"]
+    assert json.loads(json.dumps(data, ensure_ascii=False)) == data
+    assert Triage(RiskLevel.NONE).to_json() == {"level": "none", "categories": [], "matched": []}
+
+
+def test_levels_rank_and_compare() -> None:
+    ordered = [RiskLevel.NONE, RiskLevel.LOW, RiskLevel.MEDIUM, RiskLevel.HIGH, RiskLevel.CRITICAL]
+    assert [level.rank for level in ordered] == [0, 1, 2, 3, 4]
+    assert RiskLevel.HIGH.at_least(RiskLevel.MEDIUM)
+    assert not RiskLevel.LOW.at_least(RiskLevel.MEDIUM)
+    assert RiskLevel.highest([RiskLevel.LOW, RiskLevel.HIGH, RiskLevel.MEDIUM]) is RiskLevel.HIGH
+    assert RiskLevel.highest([]) is RiskLevel.NONE
+    assert RiskLevel.of_rank(9) is RiskLevel.CRITICAL
+
+
+@pytest.mark.parametrize(
+    ("terms", "problem"),
+    [
+        (_terms(patterns=("(unclosed",)), "(unclosed"),
+        (_terms(patterns=("Kill",)), "lower case"),
+        (_terms("   "), "empty"),
+        (_terms(pinyin=("zi-sha!",)), "syllables"),
+        (_terms(), "no phrases"),
+    ],
+)
+def test_a_broken_item_is_named(terms: Terms, problem: str) -> None:
+    lexicon = Lexicon(rules=(Rule("broken-rule", Category.SUICIDE, RiskLevel.HIGH, terms),))
+    with pytest.raises(LexiconError) as err:
+        Triager(lexicon)
+    assert err.value.item_id == "broken-rule"
+    assert problem in str(err.value)
+
+
+def test_patterns_are_squeezed_like_the_text(tiny: Triager) -> None:
+    lexicon = Lexicon(
+        rules=(Rule("pills", Category.SUICIDE, RiskLevel.HIGH, _terms(patterns=(r"\bpills\b",))),)
+    )
+    assert Triager(lexicon).classify("PILLLLS").level is RiskLevel.HIGH
+
+
+# --- the real lexicon --------------------------------------------------------------------------
+
+EVERYDAY = [
+    "笑死我了",
+    "累死了",
+    "热死了",
+    "我想死你了",
+    "气死我了",
+    "饿死了",
+    "烦死了",
+    "困死了",
+    "吓死我了",
+    "死机了",
+    "电脑又死机了",
+    "冷得要死",
+    "作业多到要死",
+    "想死你了奶奶",
+    "跳楼价大甩卖",
+    "杀毒软件",
+    "电影里主角死了",
+    "我在游戏里被杀了",
+    "我们在玩狼人杀",
+    "晚上打我电话吧",
+    "xiang si ni le",
+    "笑 死 我 了",
+    "熱死了",
+    "this homework is killing me",
+    "I'm dead lol",
+    "my phone died",
+    "she's killing it",
+    "I'm dying to see it",
+    "he died in the movie",
+    "this cake is to die for",
+    "I'm bored to death",
+    "I almost died laughing",
+    "killing time before class",
+    "🔪",
+    "💊💊💊",
+]
+
+
+@pytest.mark.parametrize("text", EVERYDAY)
+def test_everyday_hyperbole_is_not_flagged(real: Triager, text: str) -> None:
+    result = real.classify(text)
+    assert not result.level.at_least(RiskLevel.MEDIUM), result
+
+
+@pytest.mark.parametrize("text", ["新闻说那边发生了自杀式袭击", "suicide bombers in history"])
+def test_news_is_low_at_most(real: Triager, text: str) -> None:
+    assert not real.classify(text).level.at_least(RiskLevel.MEDIUM)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我不会自杀的",
+        "我没有想过自杀",
+        "我今晚不会自杀",
+        "I would never kill myself",
+        "I'm not going to kill myself tonight",
+        "I'm not suicidal",
+    ],
+)
+def test_negation_is_never_critical_but_still_checked(real: Triager, text: str) -> None:
+    result = real.classify(text)
+    assert result.level in (RiskLevel.MEDIUM, RiskLevel.HIGH), result
+
+
+@pytest.mark.parametrize(
+    ("text", "level", "category"),
+    [
+        ("我今晚就跳楼", RiskLevel.CRITICAL, Category.SUICIDE),
+        ("I have the pills ready", RiskLevel.CRITICAL, Category.SUICIDE),
+        ("he is hitting me right now", RiskLevel.CRITICAL, Category.ABUSE),
+        ("我已经吃了一瓶药", RiskLevel.CRITICAL, Category.SUICIDE),
+        ("我不想活了", RiskLevel.HIGH, Category.SUICIDE),
+        ("I cut myself", RiskLevel.HIGH, Category.SELF_HARM),
+        ("爸爸经常打我", RiskLevel.HIGH, Category.ABUSE),
+        ("he touched me where he shouldn't", RiskLevel.HIGH, Category.SEXUAL_ABUSE),
+        ("没人在乎我", RiskLevel.MEDIUM, Category.ACUTE_DISTRESS),
+        ("没人给我做饭好几天了", RiskLevel.MEDIUM, Category.NEGLECT),
+        ("有点难过", RiskLevel.LOW, Category.ACUTE_DISTRESS),
+    ],
+)
+def test_the_examples_of_the_issue(
+    real: Triager, text: str, level: RiskLevel, category: Category
+) -> None:
+    result = real.classify(text)
+    assert result.level is level, result
+    assert category in result.categories
