@@ -20,6 +20,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import math
 import statistics
 import subprocess
 import sys
@@ -143,12 +144,15 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     # Cases are numbered in the order the bot opened them, which is the order sent here
     # (one at a time, each answered before the next is sent).
     latencies = sorted((arrived[c] - sent[c]) * 1000 for c in sent if c in arrived)
-    q = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else latencies * 99
+
+    def rank(p: float) -> float:  # nearest rank: a real observation, never extrapolated
+        return latencies[max(0, math.ceil(p * len(latencies)) - 1)]
+
     return {
         "cases": len(sent),
         "groups": args.groups,
         "p50_ms": round(statistics.median(latencies), 1) if latencies else None,
-        "p99_ms": round(q[98], 1) if latencies else None,
+        "p99_ms": round(rank(0.99), 1) if latencies else None,
         "max_ms": round(latencies[-1], 1) if latencies else None,
         "broadcast": args.broadcast,
         "lost": len(sent) - len(latencies),

@@ -149,7 +149,8 @@ async def build_app(
     board = Board(settings.default_locale.value)
 
     async def after_batch(items: Sequence[OutboxItem], now: datetime) -> None:
-        await board.after_sent(uow, items, now)
+        if await board.after_sent(uow, items, now):
+            delivery.nudge()  # a case card waited for its topic: do not let it idle
         await lessons.settle_sent(items, now)
 
     delivery = Delivery(

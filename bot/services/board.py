@@ -208,8 +208,10 @@ class Board:
 
     async def after_sent(
         self, uow_factory: UnitOfWorkFactory, items: Sequence[OutboxItem], now: datetime
-    ) -> None:
-        """A case's topic exists now: note its id and let the posts waiting for it go."""
+    ) -> int:
+        """A case's topic exists now: note its id and let the posts waiting for it go.
+        Returns how many posts were let go (the sender should look again at once)."""
+        released = 0
         for item in items:
             if item.kind != TOPIC:
                 continue
@@ -219,8 +221,9 @@ class Board:
                 if found is None or found[0] is not OutboxStatus.SENT or found[1] is None:
                     continue
                 await uow.cases.update(case_id, topic_id=found[1])
-                await uow.holds.attach_topic(case_id, found[1], now)
+                released += await uow.holds.attach_topic(case_id, found[1], now)
                 await uow.commit()
+        return released
 
     async def rescue_topicless(self, uow: UnitOfWork, case: Case, now: datetime) -> bool:
         """If the topic could not be made (not a forum, no rights), post in the chat itself:

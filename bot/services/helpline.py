@@ -18,7 +18,7 @@ from bot.domain.people import Person, Role
 from bot.domain.replies import Choice, Keyboard, Outcome, Reply, rows
 from bot.domain.triage import Category, RiskLevel, Triage, Triager
 from bot.ports import CaseMessage, Clock, UnitOfWork, UnitOfWorkFactory
-from bot.services.board import Board
+from bot.services.board import Board, card_actions
 from bot.services.common import Who, person_for
 
 # Categories whose disclosure at "high" is already the most urgent tier (the journey: a child
@@ -134,7 +134,9 @@ class Helpline:
             await uow.holds.hold_chat(person.telegram_id, self.hold_kinds)
             await self.board.open_topic(uow, case, now)
             # Crisis priority, queued before the person's words: the card leads the topic.
-            card = await self._card(uow, case, person, now)
+            # The person's first words ride on the card: one post, not two, from the group's
+            # 20 a minute.
+            card = await self._card(uow, case, person, text)
             await self.board.post(uow, case, card, now, Priority.CRISIS)
             if not staffed:
                 await uow.cases.log(case.id, EventKind.OUT_OF_HOURS, now)
@@ -171,7 +173,7 @@ class Helpline:
                     Priority.CRISIS,
                 )
         if text:
-            await self._record_in(uow, case, person, text, now)
+            await self._record_in(uow, case, person, text, now, relay=not new)
         return case, new
 
     async def _staff_chat_for(self, uow: UnitOfWork, person: Person) -> int:
@@ -181,9 +183,7 @@ class Helpline:
                 return sp.staff_chat_id
         return self.policy.staff_chat_id or 0
 
-    async def _card(self, uow: UnitOfWork, case: Case, person: Person, now: datetime) -> Reply:
-        from bot.services.board import card_actions
-
+    async def _card(self, uow: UnitOfWork, case: Case, person: Person, first: str) -> Reply:
         return Reply(
             "helpline/card",
             {
@@ -197,6 +197,7 @@ class Helpline:
                 "age": person.age_band.value if person.age_band else "",
                 "opened": case.opened_at.isoformat(timespec="seconds"),
                 "target": int(self.policy.targets.target(case.tier).total_seconds() // 60),
+                "first": first,
             },
             choices=card_actions(case),
         )
@@ -226,11 +227,18 @@ class Helpline:
         )
 
     async def _record_in(
-        self, uow: UnitOfWork, case: Case, person: Person, text: str, now: datetime
+        self,
+        uow: UnitOfWork,
+        case: Case,
+        person: Person,
+        text: str,
+        now: datetime,
+        relay: bool = True,
     ) -> None:
         await uow.cases.add_message(case.id, CaseMessage(now, "in", person.id, text))
         await uow.cases.update(case.id, last_person_at=now)
-        await self.board.relay_in(uow, case, text, now)
+        if relay:
+            await self.board.relay_in(uow, case, text, now)
 
     # -- entry points ---------------------------------------------------------------------
 

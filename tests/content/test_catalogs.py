@@ -81,8 +81,10 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
             "age": "12-13",
             "opened": "2026-11-29T10:00:00+00:00",
             "target": 5,
+            "first": first,
         }
         for trigger in ("triage", "request", "screening")
+        for first in ("", "我今晚就想 <&>")
     ],
     "helpline/relay_in": [{"lines": ["我有点害怕 <&>", "还在吗"]}],
     "helpline/staff_raised": [
