@@ -268,7 +268,7 @@ def _phrase_regex(phrase: str, t2s: _T2S) -> str:
     norm = _normalise(phrase, t2s)
     if not norm:
         raise ValueError("is empty once normalised")
-    body = _WORD_GAP.join(re.escape(word) for word in norm.split(" "))
+    body = _WORD_GAP.join(_leet(re.escape(word)) for word in norm.split(" "))
     if _LATIN_EDGE.match(norm[0]):
         # The word edge is checked after the first letter, not before it: a regex that starts
         # with a literal lets the engine skip to candidate positions, one that starts with a
@@ -277,6 +277,20 @@ def _phrase_regex(phrase: str, t2s: _T2S) -> str:
     if _LATIN_EDGE.match(norm[-1]):
         body += "(?![a-z0-9])"
     return body
+
+
+# Letters children swap for look-alike digits and signs (k1ll, su1c1de, d!e, k!ll): read in
+# English phrases only, not in the text, where tone digits of pinyin (zi4sha1) must survive.
+_LEET = {"i": "[i1!|]", "o": "[o0]", "e": "[e3]", "a": "[a4@]", "s": "[s5$]", "l": "[l1|]"}
+
+
+def _leet(escaped_word: str) -> str:
+    if not escaped_word.isascii():
+        return escaped_word
+    # Only the letters inside the word: a phrase's first letter stays literal so the engine
+    # can still skip ahead to it (see the word-edge trick below).
+    head, tail = escaped_word[:1], escaped_word[1:]
+    return head + "".join(_LEET.get(c, c) for c in tail)
 
 
 def _pinyin_regex(phrase: str) -> str:

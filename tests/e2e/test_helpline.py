@@ -42,7 +42,7 @@ async def make_staff(
 
 async def case_card(world: World, code: str = "C-0001") -> dict[str, Any]:
     return await world.sb.wait_for(
-        world.staff_chat_id, lambda m: code in (m.get("text") or "") and bool(buttons(m)), 10
+        world.staff_chat_id, lambda m: code in (m.get("text") or "") and bool(buttons(m)), 20
     )
 
 
@@ -226,3 +226,102 @@ async def test_out_of_hours_the_child_is_told_honestly_and_supervisors_paged(db_
         async with world.uow() as u:
             kinds = [e[1] for e in await u.cases.events(1)]
         assert EventKind.OUT_OF_HOURS in kinds
+
+
+async def test_staff_commands_roster_queue_and_take_next(world: World) -> None:
+    await make_staff(world, world.admin, Role.SUPERVISOR)
+    chat = world.staff_chat_id
+    # A supervisor registers a colleague by replying to their message.
+    hello = await world.sb.send_text(world.counsellor["id"], "大家好", chat)
+    await world.sb.send_text(
+        world.admin["id"], "/staff add counsellor 李老师", chat, reply_to=hello["message_id"]
+    )
+    added = await world.sb.wait_for_text(chat, "李老师 现在是 counsellor")
+    assert "心理老师" in added["text"]
+    # A counsellor may not manage staff; a stranger is not answered at all.
+    await world.sb.send_text(world.counsellor["id"], "/staff add 999 supervisor X", chat)
+    await world.sb.wait_for_text(chat, "只有督导")
+    await world.sb.send_text(world.counsellor["id"], "/onduty", chat)
+    await world.sb.wait_for_text(chat, "李老师 开始值班")
+    yellow = await world.user("小红")
+    await world.sb.send_text(yellow, "/help")
+    await world.sb.wait_for(yellow, lambda m: True)
+    red = await world.user("小明")
+    await world.sb.send_text(red, CRITICAL)
+    await case_card(world, "C-0002")
+    await world.sb.send_text(world.counsellor["id"], "/queue", chat)
+    queue = await world.sb.wait_for_text(chat, "队列", timeout=20)
+    assert queue["text"].index("C-0002") < queue["text"].index("C-0001")  # red before yellow
+    await world.sb.send_text(world.counsellor["id"], "/next", chat)
+    await world.sb.wait_for_text(chat, "C-0002 归你了", timeout=20)
+    async with world.uow() as u:
+        red_case = await u.cases.by_id(2)
+        lee = await u.staff.by_telegram_id(world.counsellor["id"])
+    assert red_case is not None and lee is not None and red_case.claimed_by == lee.person_id
+    await world.sb.send_text(world.outsider["id"], "/staff list", chat)
+    await world.sb.send_text(world.outsider["id"], "/next", chat)
+    await asyncio.sleep(1.0)
+    texts = [m.get("text") or "" for m in await world.sb.bot_messages(chat)]
+    assert not any("工作人员" in t and "Someone" in t for t in texts)
+
+
+async def test_canned_reply_media_and_merged_bursts(world: World) -> None:
+    number = await make_staff(world, world.counsellor)
+    child, card = await open_case(world)
+    thread = card["message_thread_id"]
+    await press_in_staff(world, world.counsellor, card, "✋")
+    await press_in_staff(world, world.counsellor, card, "常用回复")
+    await press_in_staff(world, world.counsellor, card, "你安全吗")
+    canned = await world.sb.wait_for_text(child, "你现在安全吗")
+    assert canned["text"].startswith(f"心理老师 {number}")
+    # A photo from the child is copied into the topic; nothing is forwarded.
+    await world.sb.send_photo(child, caption="看")
+    copied = await world.sb.wait_for(
+        world.staff_chat_id, lambda m: "photo" in m, timeout=20, thread_id=thread
+    )
+    assert "forward_origin" not in copied
+    # The group's budget is spent: a burst from the child arrives merged, and whole.
+    for i in range(6):
+        await world.sb.send_text(child, f"第{i}句")
+    merged = await world.sb.wait_for_text(world.staff_chat_id, "第5句", timeout=30)
+    relays = [
+        m
+        for m in await world.sb.bot_messages(world.staff_chat_id, thread)
+        if "第" in (m.get("text") or "")
+    ]
+    assert len(relays) < 6 and all(
+        any(f"第{i}句" in m["text"] for m in relays) for i in range(6)
+    ), [m["text"] for m in relays]
+    assert merged["message_thread_id"] == thread
+
+
+async def test_lessons_wait_while_a_case_is_open(world: World) -> None:
+    from tests.e2e.test_lessons import enrol, lessons_received
+
+    await make_staff(world, world.counsellor)
+    uid = await world.user("李奶奶")
+    await enrol(world, uid)
+    await world.sb.wait_for(uid, lambda m: (m.get("text") or "").startswith("📖"))
+    await world.sb.send_text(uid, "孙子说他不想活了，今晚要跳楼")
+    card = await case_card(world)
+    before = len(await lessons_received(world, uid))
+    world.clock.advance(days=7)
+    await world.app.services.lessons.queue_due()
+    world.app.delivery.nudge()
+    await asyncio.sleep(2.0)
+    assert len(await lessons_received(world, uid)) == before  # held during the case
+    await press_in_staff(world, world.counsellor, card, "关闭")
+    await press_in_staff(world, world.counsellor, card, "已支持")
+    await world.sb.wait_for(uid, lambda m: (m.get("text") or "").startswith("📖"), timeout=20)
+    assert len(await lessons_received(world, uid)) == before + 1
+
+
+async def test_claimed_case_left_silent_returns_to_the_queue(world: World) -> None:
+    await make_staff(world, world.counsellor)
+    _, card = await open_case(world)
+    await press_in_staff(world, world.counsellor, card, "✋")
+    world.clock.advance(minutes=11)
+    assert (await world.app.services.duty.tick())["release"] == 1
+    case = await the_case(world)
+    assert case.status is CaseStatus.WAITING and case.claimed_by is None
+    await world.sb.wait_for_text(world.staff_chat_id, "已退回队列", timeout=20)

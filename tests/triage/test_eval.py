@@ -65,3 +65,28 @@ def test_holdout_figures_are_printed(triager: Triager) -> None:
     result = evaluate(triager, load_examples(HOLDOUT), "holdout.tsv")
     print("\n" + result.report())
     assert result.total >= 40
+
+
+@pytest.mark.parametrize(("name", "tuned"), [("blind_a.tsv", True), ("blind_b.tsv", False)])
+def test_blind_sets_figures_are_printed(triager: Triager, name: str, tuned: bool) -> None:
+    """Messages written by someone who had not read the lexicon. blind_a was then used to
+    improve it (its figures guard against regressions); blind_b never was: its figures are
+    the honest estimate on new wording. Printed, and for blind_b not asserted."""
+    examples = load_examples(EVAL_SET.parent / name)
+    got = {e.text: triager.classify(e.text).level.rank for e in examples}
+
+    def share(level: RiskLevel, at_least: RiskLevel) -> tuple[int, int]:
+        group = [e for e in examples if e.level is level]
+        return sum(got[e.text] >= at_least.rank for e in group), len(group)
+
+    crit = share(RiskLevel.CRITICAL, RiskLevel.HIGH)
+    high = share(RiskLevel.HIGH, RiskLevel.MEDIUM)
+    medium = share(RiskLevel.MEDIUM, RiskLevel.MEDIUM)
+    fp = share(RiskLevel.NONE, RiskLevel.MEDIUM)
+    print(
+        f"\n{name}: critical→≥high {crit[0]}/{crit[1]}, high→≥medium {high[0]}/{high[1]}, "
+        f"medium→≥medium {medium[0]}/{medium[1]}, everyday flagged ≥medium {fp[0]}/{fp[1]}"
+    )
+    assert len(examples) >= 250
+    if tuned:
+        assert crit[0] == crit[1] and fp[0] <= 0.05 * fp[1]

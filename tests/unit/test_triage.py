@@ -292,3 +292,66 @@ def test_the_examples_of_the_issue(
     result = real.classify(text)
     assert result.level is level, result
     assert category in result.categories
+
+
+# Indirect wording: a place or a means with a word that makes it final, euphemisms and
+# homophones, guardians writing about a child, sextortion. Written for these tests, not
+# taken from any evaluation file.
+@pytest.mark.parametrize(
+    ("text", "level", "category"),
+    [
+        ("我现在在楼顶上，你们以后不用找我了", RiskLevel.CRITICAL, Category.SUICIDE),
+        ("人在江边，这次是真的", RiskLevel.CRITICAL, Category.SUICIDE),
+        ("I'm at the bridge. sorry for everything", RiskLevel.CRITICAL, Category.SUICIDE),
+        ("我把老鼠药倒进水里了，等下就喝", RiskLevel.CRITICAL, Category.SUICIDE),
+        ("the noose is tied, tonight's the night", RiskLevel.CRITICAL, Category.SUICIDE),
+        ("我把我的猫送给了邻居，今晚就结束吧", RiskLevel.CRITICAL, Category.SUICIDE),
+        ("刚刚割得很深，血一直流，好晕", RiskLevel.CRITICAL, Category.SELF_HARM),
+        (
+            "my son says he took a load of pills and won't wake up",
+            RiskLevel.CRITICAL,
+            Category.SUICIDE,
+        ),
+        ("紫砂的想法又来了", RiskLevel.HIGH, Category.SUICIDE),
+        ("寄了，想zs", RiskLevel.HIGH, Category.SUICIDE),
+        ("要是我消失了，大家会不会轻松一点", RiskLevel.HIGH, Category.SUICIDE),
+        ("ctb thoughts again", RiskLevel.HIGH, Category.SUICIDE),
+        ("what's the most painless way to die", RiskLevel.HIGH, Category.SUICIDE),
+        ("大腿上全是我自己划的疤", RiskLevel.HIGH, Category.SELF_HARM),
+        ("继父晚上会偷偷进我房间", RiskLevel.HIGH, Category.SEXUAL_ABUSE),
+        ("有人冒充我在群里发消息", RiskLevel.MEDIUM, Category.ONLINE_THREAT),
+    ],
+)
+def test_indirect_wording_is_flagged(
+    real: Triager, text: str, level: RiskLevel, category: Category
+) -> None:
+    result = real.classify(text)
+    assert result.level is level, result
+    assert category in result.categories
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "今晚去河边放烟花，不回来吃饭了",
+        "站在桥上拍了好多照片，晚霞太美了",
+        "体育课跳远我跳了三米",
+        "把旧书都送给图书角了",
+        "紫砂壶是我爷爷的宝贝",
+        "人生第一次蹦极，从桥上跳下去的感觉太爽了",
+        "这首歌叫《跳楼机》",
+        "尴尬到想消失",
+        "最后跟你说一句，明天记得带伞",
+        "we're going to the bridge to watch fireworks tonight",
+        "standing on the bridge watching boats, this time of year is great",
+        "if you see this, like and subscribe",
+        "we had a picnic by the river, the dog jumped in",
+        "we did a suicide prevention assembly today",
+        "goodbye letters for my year 6 leavers book",
+    ],
+)
+def test_everyday_lines_near_the_indirect_wording_are_not_flagged(
+    real: Triager, text: str
+) -> None:
+    result = real.classify(text)
+    assert not result.level.at_least(RiskLevel.MEDIUM), result
