@@ -171,3 +171,45 @@ async def test_migrate_invite_and_service_point(tmp_path: Path) -> None:
     assert code == 1 and "NOPE" in out
     code, out, _ = await run_cli("migrate", "base", "--down", env=env, cwd=tmp_path)
     assert code == 0 and "base" in out
+
+
+async def test_staff_roster_from_the_command_line(tmp_path: Path) -> None:
+    env = env_for(tmp_path)
+    code, out, _ = await run_cli("staff", "list", env=env, cwd=tmp_path)
+    assert code == 0 and "no staff yet" in out
+    code, out, _ = await run_cli(
+        "staff",
+        "add",
+        "--telegram-id",
+        "777",
+        "--role",
+        "supervisor",
+        "--name",
+        "王督导",
+        env=env,
+        cwd=tmp_path,
+    )
+    assert code == 0 and "王督导: supervisor, pseudonym number 1" in out
+    code, out, _ = await run_cli(
+        "staff",
+        "add",
+        "--telegram-id",
+        "778",
+        "--role",
+        "counsellor",
+        "--name",
+        "李老师",
+        "--service-point",
+        "NOPE",
+        env=env,
+        cwd=tmp_path,
+    )
+    assert code == 1 and "no service point" in out
+    code, out, _ = await run_cli("staff", "list", env=env, cwd=tmp_path)
+    assert "777\tsupervisor\t#1\toff duty\t王督导" in out
+    code, out, _ = await run_cli("staff", "remove", "--telegram-id", "777", env=env, cwd=tmp_path)
+    assert code == 0 and "no longer staff" in out
+    code, out, _ = await run_cli("staff", "remove", "--telegram-id", "777", env=env, cwd=tmp_path)
+    assert code == 1
+    code, _, err = await run_cli("staff", "add", "--telegram-id", "1", env=env, cwd=tmp_path)
+    assert code == 2 and "--role" in err

@@ -325,3 +325,42 @@ async def test_claimed_case_left_silent_returns_to_the_queue(world: World) -> No
     case = await the_case(world)
     assert case.status is CaseStatus.WAITING and case.claimed_by is None
     await world.sb.wait_for_text(world.staff_chat_id, "已退回队列", timeout=20)
+
+
+async def test_medium_gets_a_gentle_check_in_and_safe_buttons_reach_staff(world: World) -> None:
+    await make_staff(world, world.counsellor)
+    uid = await world.user("小华")
+    checkin = await world.say(uid, "最近没人在乎我，我好孤单")
+    assert "心理老师" in checkin["text"] and len(buttons(checkin)) == 2
+    async with world.uow() as u:
+        assert await u.cases.by_id(1) is None  # a check-in, not a case
+    child, card = await open_case(world)
+    await world.press(child, "我现在不安全")
+    urgent = await world.sb.wait_for_text(child, "110")
+    assert "120" in urgent["text"]
+    await world.sb.wait_for_text(world.staff_chat_id, "现在不安全", timeout=20)
+
+
+async def test_mandatory_report_and_retier_are_on_the_record(world: World) -> None:
+    await make_staff(world, world.counsellor)
+    _, card = await open_case(world)
+    thread = card["message_thread_id"]
+    me = world.counsellor["id"]
+    await world.sb.send_text(me, "/reported 城关派出所", world.staff_chat_id, thread)
+    await world.sb.send_text(me, "/tier orange 已联系家人，暂时安全", world.staff_chat_id, thread)
+    await world.sb.send_text(me, "/tier purple", world.staff_chat_id, thread)
+    await world.sb.wait_for_text(world.staff_chat_id, "用法", timeout=30)
+    async with world.uow() as u:
+        events = await u.cases.events(1)
+        case = await u.cases.by_id(1)
+    reported = [d for _, k, _, d in events if k is EventKind.REPORTED]
+    assert reported and reported[0]["authority"] == "城关派出所"
+    retiered = [d for _, k, _, d in events if k is EventKind.RETIERED]
+    assert retiered[0]["reason"] == "已联系家人，暂时安全" and retiered[0]["before"] == "red"
+    assert case is not None and case.tier is Tier.ORANGE
+    for _ in range(300):  # the rename waits its turn in the group's budget
+        topics = await world.sb.topics(world.staff_chat_id)
+        if any("🟠 C-0001" in t["name"] for t in topics):
+            break
+        await asyncio.sleep(0.1)
+    assert any("🟠 C-0001 · orange" == t["name"] for t in topics), topics
