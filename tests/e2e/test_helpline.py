@@ -334,7 +334,7 @@ async def test_medium_gets_a_gentle_check_in_and_safe_buttons_reach_staff(world:
     assert "心理老师" in checkin["text"] and len(buttons(checkin)) == 2
     async with world.uow() as u:
         assert await u.cases.by_id(1) is None  # a check-in, not a case
-    child, card = await open_case(world)
+    child, _ = await open_case(world)
     await world.press(child, "我现在不安全")
     urgent = await world.sb.wait_for_text(child, "110")
     assert "120" in urgent["text"]
@@ -363,4 +363,4 @@ async def test_mandatory_report_and_retier_are_on_the_record(world: World) -> No
         if any("🟠 C-0001" in t["name"] for t in topics):
             break
         await asyncio.sleep(0.1)
-    assert any("🟠 C-0001 · orange" == t["name"] for t in topics), topics
+    assert any(t["name"] == "🟠 C-0001 · orange" for t in topics), topics
