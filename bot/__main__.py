@@ -55,6 +55,11 @@ def _parser() -> argparse.ArgumentParser:
         "triage",
         help="classify UTF-8 lines from stdin by risk; one JSON object per line on stdout",
     )
+    score = sub.add_parser(
+        "score", help="score a screening instrument from item answers; prints one JSON object"
+    )
+    score.add_argument("instrument", help="phq-a, gad-7, psc-17, who-5, asq or mood-kids")
+    score.add_argument("answers", nargs="*", help="item answers in order; '-' for a skipped item")
     staff = sub.add_parser("staff", help="register counsellors and supervisors")
     staff_sub = staff.add_subparsers(dest="action", required=True)
     staff_add = staff_sub.add_parser("add", help="add or update a staff member")
@@ -83,6 +88,7 @@ def _command(name: str) -> Command:
         "lessons run-due": ("lessons", "run_due"),
         "lessons status": ("lessons", "status"),
         "triage": ("triage", "triage"),
+        "score": ("screening", "score"),
         "staff add": ("staff", "add"),
         "staff remove": ("staff", "remove"),
         "staff list": ("staff", "list_staff"),

@@ -22,6 +22,7 @@ from bot.catalog import ContentCatalog, load_catalog
 from bot.catalog.helpline import load_canned, load_directory
 from bot.catalog.hotlines import load_hotlines
 from bot.catalog.lessons import load_programmes
+from bot.catalog.questionnaires import load_instruments
 from bot.catalog.triage import load_triager
 from bot.config import Settings
 from bot.db import migrate
@@ -39,6 +40,7 @@ from bot.services.board import KINDS as CASE_KINDS
 from bot.services.board import Board
 from bot.services.bundle import Services
 from bot.services.casework import Casework
+from bot.services.child_file import INVITE_KIND, ChildFile
 from bot.services.delivery import Delivery
 from bot.services.duty import Duty
 from bot.services.family import Family
@@ -48,6 +50,7 @@ from bot.services.lessons import LESSON_KINDS, LessonPolicy, Lessons
 from bot.services.notify import REPLY_KIND, OutboxSender, compose_reply
 from bot.services.onboarding import Onboarding, OnboardingPolicy
 from bot.services.safety import Safety
+from bot.services.screening import Screening
 from bot.services.staff_invites import StaffInvites
 from content import CONTENT_DIR
 from handlers import build_router
@@ -162,6 +165,7 @@ async def build_app(
             **dict.fromkeys(LESSON_KINDS, lessons.compose),
             **dict.fromkeys(CASE_KINDS, board.compose),
             REPLY_KIND: compose_reply,
+            INVITE_KIND: compose_reply,
         },
         after_batch=after_batch,
         batch=max(10, int(settings.rate_global_per_s)),
@@ -198,7 +202,7 @@ async def build_app(
             staff_chat_id=settings.staff_chat_id,
             default_locale=settings.default_locale,
         ),
-        hold_kinds=LESSON_KINDS,
+        hold_kinds=(*LESSON_KINDS, INVITE_KIND),
         nudge=delivery.nudge,
     )
     staff_chats = frozenset({settings.staff_chat_id} if settings.staff_chat_id else ())
@@ -210,10 +214,21 @@ async def build_app(
         load_directory(CONTENT_DIR),
         load_canned(CONTENT_DIR),
         lambda: staff_chats,
-        hold_kinds=LESSON_KINDS,
+        hold_kinds=(*LESSON_KINDS, INVITE_KIND),
         nudge=delivery.nudge,
     )
     duty = Duty(uow, clock, board, casework, nudge=delivery.nudge)
+    instruments = load_instruments(CONTENT_DIR)
+    child_file = ChildFile(
+        uow,
+        clock,
+        casework,
+        board,
+        instruments,
+        QuietHours.parse(settings.quiet_hours),
+        settings.timezone,
+        nudge=delivery.nudge,
+    )
     services = Services(
         catalog=catalog,
         onboarding=Onboarding(
@@ -240,6 +255,8 @@ async def build_app(
         helpline=helpline,
         casework=casework,
         duty=duty,
+        screening=Screening(uow, clock, instruments, helpline, nudge=delivery.nudge),
+        child_file=child_file,
     )
     dispatcher = Dispatcher(storage=make_storage(settings), services=services)
     dispatcher.include_router(build_router())
@@ -250,6 +267,7 @@ async def build_app(
             Job("lessons.resume", lessons.resume_due, every_seconds=600),
             Job("lessons.settle", lessons.settle_pending, every_seconds=60),
             Job("helpline.timers", duty.tick, every_seconds=15),
+            Job("screening.invitations", child_file.invite_due, every_seconds=300),
         ]
     )
     return App(

@@ -22,6 +22,7 @@ from bot.domain.outbox import (
 )
 from bot.domain.people import ConsentDecision, Person, Relation, Role, ServicePointKind
 from bot.domain.replies import Reply
+from bot.domain.screening import Result, Session, StoredResult
 
 
 class Clock(Protocol):
@@ -68,6 +69,7 @@ class NewInvitation:
 class PersonRepo(Protocol):
     async def by_telegram_id(self, telegram_id: int) -> Person | None: ...
     async def by_id(self, person_id: int) -> Person | None: ...
+    async def by_code(self, code: str) -> Person | None: ...
     async def add(self, person: Person) -> Person: ...
     async def save(self, person: Person) -> None: ...
 
@@ -313,6 +315,11 @@ class CaseRepo(Protocol):
         ...
 
     async def all_open(self) -> Sequence[Case]: ...
+    async def ids_for(self, person_id: int) -> Sequence[int]:
+        """Every case of this person, oldest first."""
+        ...
+
+    async def follow_ups_of(self, person_id: int) -> Sequence[FollowUp]: ...
     async def held_by(self, staff_id: int) -> int: ...
     async def set_status(self, case_id: int, expected: CaseStatus, **fields: object) -> bool:
         """Change a case only if it is still in `expected` state (a stale button loses)."""
@@ -379,6 +386,65 @@ class HoldRepo(Protocol):
         ...
 
 
+class ScreeningRepo(Protocol):
+    async def start(
+        self,
+        person_id: int,
+        subject_id: int,
+        instrument: str,
+        version: int,
+        now: datetime,
+        requested_by: int | None = None,
+    ) -> Session: ...
+    async def active_for(self, person_id: int) -> Session | None: ...
+    async def session(self, session_id: int) -> Session | None: ...
+    async def answer(
+        self,
+        session_id: int,
+        position: int,
+        answers: Mapping[int, int | None],
+        next_position: int,
+        now: datetime,
+    ) -> bool:
+        """Record the answers if the session is still at `position` (a double press or a
+        stale button from an older message changes nothing); False if it was not."""
+        ...
+
+    async def mark_safety(self, session_id: int) -> bool:
+        """Note that the safety path ran; False if it had already (it runs once)."""
+        ...
+
+    async def close(self, session_id: int, status: str, now: datetime) -> None: ...
+    async def record(
+        self,
+        subject_id: int,
+        respondent_id: int | None,
+        answers: Mapping[int, int | None],
+        result: Result,
+        now: datetime,
+    ) -> int: ...
+    async def results_for(self, subject_id: int) -> Sequence[StoredResult]: ...
+    async def last(self, subject_id: int, instrument: str) -> StoredResult | None: ...
+    async def log_access(
+        self, viewer_id: int | None, subject_id: int, what: str, now: datetime
+    ) -> None: ...
+    async def accesses(self, subject_id: int) -> Sequence[tuple[int | None, str, datetime]]: ...
+    async def plan(
+        self,
+        person_id: int,
+        instrument: str,
+        interval_days: int,
+        due: datetime,
+        by: int | None,
+        now: datetime,
+    ) -> None: ...
+    async def due_plans(self, now: datetime, limit: int) -> Sequence[tuple[int, int, str, int]]:
+        """(plan id, person id, instrument, interval days) due now."""
+        ...
+
+    async def advance_plan(self, plan_id: int, next_due: datetime | None) -> None: ...
+
+
 class UnitOfWork(Protocol):
     people: PersonRepo
     families: FamilyRepo
@@ -392,6 +458,7 @@ class UnitOfWork(Protocol):
     fanout: FanOutRepo
     cases: CaseRepo
     holds: HoldRepo
+    screening: ScreeningRepo
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(

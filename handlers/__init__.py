@@ -3,7 +3,17 @@ counsellor button work in every state."""
 
 from aiogram import Router
 
-from handlers import account, errors, fallback, helpline, lessons, onboarding, safety, staff
+from handlers import (
+    account,
+    errors,
+    fallback,
+    helpline,
+    lessons,
+    onboarding,
+    safety,
+    screening,
+    staff,
+)
 
 
 def build_router() -> Router:
@@ -16,6 +26,7 @@ def build_router() -> Router:
         onboarding.build(),
         account.build(),
         lessons.build(),
+        screening.build(),
         fallback.build(),
     )
     return root

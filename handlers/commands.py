@@ -17,6 +17,8 @@ log = logging.getLogger(__name__)
 PRIVATE_COMMANDS = (
     "start",
     "help",
+    "check",
+    "hotlines",
     "progress",
     "lessons",
     "schedule",

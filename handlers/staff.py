@@ -16,6 +16,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from bot.domain.replies import Reply
 from bot.services.bundle import Services
 from bot.services.casework import Casework, StaffResult
+from bot.services.child_file import ChildFile
 from handlers.helpline import MEDIA
 from handlers.render import deliver, keyboard_for
 
@@ -152,6 +153,26 @@ async def record_report(message: Message, command: CommandObject, services: Serv
     await _say(services, message, answer)
 
 
+async def show_file(message: Message, command: CommandObject, services: Services) -> None:
+    """`/file <case or person code>`: the child's file; the view is logged."""
+    assert message.from_user is not None
+    answer = await services.child_file.show(
+        message.from_user.id, message.chat.id, _thread(message), command.args or ""
+    )
+    if answer is not None:
+        await _say(services, message, answer)
+
+
+async def request_screening(message: Message, command: CommandObject, services: Services) -> None:
+    """`/screen <code> <instrument> [every N days]`."""
+    assert message.from_user is not None
+    answer = await services.child_file.request(
+        message.from_user.id, message.chat.id, _thread(message), command.args or ""
+    )
+    if answer is not None:
+        await _say(services, message, answer)
+
+
 async def topic_text(message: Message, services: Services) -> None:
     """A counsellor's line in a case topic: to the child, or a private note with `!`."""
     assert message.from_user is not None and message.text is not None
@@ -196,7 +217,7 @@ async def press_case(query: CallbackQuery, bot: Bot, services: Services) -> None
     cw = services.casework
     result = StaffResult("toast.stale")
     try:
-        result = await _dispatch(cw, who, chat_id, parts)
+        result = await _dispatch(cw, services.child_file, who, chat_id, parts)
     except (ValueError, IndexError):  # forged or mangled data: the same polite refusal
         result = StaffResult("toast.stale")
     if result.toast == "toast.case.not_staff":
@@ -216,8 +237,12 @@ async def press_case(query: CallbackQuery, bot: Bot, services: Services) -> None
             log.info("could not change the keyboard of message %s", query.message.message_id)
 
 
-async def _dispatch(cw: Casework, who: int, chat: int, parts: list[str]) -> StaffResult:
+async def _dispatch(
+    cw: Casework, files: ChildFile, who: int, chat: int, parts: list[str]
+) -> StaffResult:
     head = parts[0]
+    if head == "file":
+        return await files.tell_guardian(who, chat, int(parts[2]))
     if head == "canned":
         return await cw.send_canned(who, chat, int(parts[1]), parts[2])
     if head == "ref":
@@ -272,8 +297,10 @@ def build() -> Router:
     router.message.register(show_canned, Command("canned"))
     router.message.register(set_tier, Command("tier"))
     router.message.register(record_report, Command("reported"))
+    router.message.register(show_file, Command("file"))
+    router.message.register(request_screening, Command("screen"))
     router.message.register(topic_text, F.text)
     router.message.register(topic_media, F.content_type.in_(set(MEDIA)))
     router.message.register(ignore_group_chatter)
-    router.callback_query.register(press_case, F.data.regexp(r"^(case|canned|ref|fu):"))
+    router.callback_query.register(press_case, F.data.regexp(r"^(case|canned|ref|fu|file):"))
     return router

@@ -79,6 +79,10 @@ class FakePersonRepo:
         p = self.data.people.get(person_id)
         return copy.copy(p) if p else None
 
+    async def by_code(self, code: str) -> Person | None:
+        found = [p for p in self.data.people.values() if p.code == code.upper()]
+        return copy.copy(found[0]) if found else None
+
     async def add(self, person: Person) -> Person:
         if any(p.telegram_id == person.telegram_id for p in self.data.people.values()):
             raise ValueError("duplicate telegram id")

@@ -34,6 +34,7 @@ TRANSLATABLE_KEYS = frozenset(
         "messages",
         "options",
         "description",
+        "advice",
     }
 )
 

@@ -208,6 +208,21 @@ class SqlCaseRepo:
         rows = await self.s.scalars(select(CaseRow).where(CaseRow.status.in_(OPEN)))
         return [_case(r) for r in rows]
 
+    async def ids_for(self, person_id: int) -> Sequence[int]:
+        rows = await self.s.scalars(
+            select(CaseRow.id).where(CaseRow.person_id == person_id).order_by(CaseRow.id)
+        )
+        return list(rows)
+
+    async def follow_ups_of(self, person_id: int) -> Sequence[FollowUp]:
+        rows = await self.s.scalars(
+            select(FollowUpRow)
+            .join(CaseRow, CaseRow.id == FollowUpRow.case_id)
+            .where(CaseRow.person_id == person_id)
+            .order_by(FollowUpRow.due_at)
+        )
+        return [_follow_up(r) for r in rows]
+
     async def log(
         self,
         case_id: int,

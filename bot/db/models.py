@@ -359,3 +359,85 @@ class FollowUpRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class ScreeningSessionRow(Base):
+    """A questionnaire being answered: survives restarts, one item at a time."""
+
+    __tablename__ = "screening_sessions"
+    __table_args__ = (Index("ix_screening_sessions_person", "person_id", "status"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    subject_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    instrument: Mapped[str] = mapped_column(String(32))
+    version: Mapped[int] = mapped_column(Integer)
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(16))
+    safety_fired: Mapped[bool] = mapped_column(Boolean, default=False)
+    requested_by: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="SET NULL"), nullable=True
+    )
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ScreeningResultRow(Base):
+    """A finished screening in the child's file (个人档案): raw answers kept, so it can be
+    re-scored with other cut-offs; never called a diagnosis."""
+
+    __tablename__ = "screening_results"
+    __table_args__ = (Index("ix_screening_results_subject", "subject_id", "taken_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    subject_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    respondent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="SET NULL"), nullable=True
+    )
+    instrument: Mapped[str] = mapped_column(String(32))
+    version: Mapped[int] = mapped_column(Integer)
+    cutoff_version: Mapped[str] = mapped_column(String(32))
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON)
+    total: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    subscales: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    band: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    tier: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    flags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    taken_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ScreeningPlanRow(Base):
+    """Staff asked for a screening, once or every N days; the bot invites when it is due."""
+
+    __tablename__ = "screening_plans"
+    __table_args__ = (
+        UniqueConstraint("person_id", "instrument"),
+        Index("ix_screening_plans_due", "next_due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    instrument: Mapped[str] = mapped_column(String(32))
+    interval_days: Mapped[int] = mapped_column(Integer, default=0)  # 0: once
+    next_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    requested_by: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="SET NULL"), nullable=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class FileAccessRow(Base):
+    """Every view of a child's file: who, whose, when, what (未成年人网络保护条例)."""
+
+    __tablename__ = "file_access_log"
+    __table_args__ = (Index("ix_file_access_subject", "subject_id", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    viewer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="SET NULL"), nullable=True
+    )
+    subject_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    what: Mapped[str] = mapped_column(String(32))
+    via: Mapped[str] = mapped_column(String(16), default="staff_chat")

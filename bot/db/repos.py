@@ -76,6 +76,10 @@ class SqlPersonRepo:
         row = await self.s.get(PersonRow, person_id)
         return _person(row) if row else None
 
+    async def by_code(self, code: str) -> Person | None:
+        row = await self.s.scalar(select(PersonRow).where(PersonRow.code == code.upper()))
+        return _person(row) if row else None
+
     async def add(self, person: Person) -> Person:
         row = PersonRow(**{f: getattr(person, f) for f in _PERSON_FIELDS})
         self.s.add(row)

@@ -20,6 +20,7 @@ from bot.db.repos import (
     SqlServicePointRepo,
     SqlStaffRepo,
 )
+from bot.db.screening_repo import SqlScreeningRepo
 from bot.ports import (
     CaseRepo,
     ConsentRepo,
@@ -31,6 +32,7 @@ from bot.ports import (
     OutboxRepo,
     PersonRepo,
     ProgressRepo,
+    ScreeningRepo,
     ServicePointRepo,
     StaffRepo,
 )
@@ -54,6 +56,7 @@ class SqlUnitOfWork:
         self.fanout: FanOutRepo = SqlFanOutRepo(self.session)
         self.cases: CaseRepo = SqlCaseRepo(self.session)
         self.holds: HoldRepo = SqlHoldRepo(self.session)
+        self.screening: ScreeningRepo = SqlScreeningRepo(self.session)
         return self
 
     async def __aexit__(

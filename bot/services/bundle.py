@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from bot.ports import Catalog, Sender
 from bot.services.account import Account
 from bot.services.casework import Casework
+from bot.services.child_file import ChildFile
 from bot.services.duty import Duty
 from bot.services.family import Family
 from bot.services.helpline import Helpline
@@ -15,6 +16,7 @@ from bot.services.lesson_chat import LessonChat
 from bot.services.lessons import Lessons
 from bot.services.onboarding import Onboarding
 from bot.services.safety import Safety
+from bot.services.screening import Screening
 from bot.services.staff_invites import StaffInvites
 
 
@@ -35,5 +37,7 @@ class Services:
     helpline: Helpline
     casework: Casework
     duty: Duty
+    screening: Screening
+    child_file: ChildFile
     # Wakes the outbox sender when something was queued that should not wait for its next round.
     nudge_sender: Callable[[], None]

@@ -91,6 +91,12 @@ class Helpline:
         minutes = int(self.policy.targets.target(tier).total_seconds() // 60)
         return {"minutes": minutes, "opens": opening.isoformat(timespec="minutes")}
 
+    async def staffed_now(self, uow: UnitOfWork, now: datetime) -> bool:
+        return await self._staffed(uow, now)
+
+    def safety_reply(self, staffed: bool, now: datetime, tier: Tier) -> Reply:
+        return self._safety_reply(staffed, now, tier)
+
     def _safety_reply(self, staffed: bool, now: datetime, tier: Tier) -> Reply:
         return Reply(
             "helpline/safety_now",
@@ -113,10 +119,26 @@ class Helpline:
         text: str,
         now: datetime,
     ) -> tuple[Case, bool]:
-        """Open the person's case or raise the open one; the staff chat hears of it either way."""
-        assert person.id is not None
         categories = [c.value for c in triage.categories] if triage else []
         evidence = list(triage.matched) if triage else []
+        return await self.escalate(uow, person, tier, trigger, categories, evidence, text, now)
+
+    async def escalate(
+        self,
+        uow: UnitOfWork,
+        person: Person,
+        tier: Tier,
+        trigger: Trigger,
+        categories: Sequence[str],
+        evidence: Sequence[str],
+        text: str,
+        now: datetime,
+    ) -> tuple[Case, bool]:
+        """Open the person's case or raise the open one; the staff chat hears of it either way.
+        Runs inside the caller's unit of work: the case and what caused it commit together."""
+        assert person.id is not None
+        categories = list(categories)
+        evidence = list(evidence)
         chat = await self._staff_chat_for(uow, person)
         case, new = await uow.cases.open(person.id, chat, tier, trigger, categories, evidence, now)
         staffed = await self._staffed(uow, now)

@@ -12,6 +12,7 @@ from bot.catalog import load_catalog
 from bot.catalog.checks import catalog_problems
 from bot.catalog.hotlines import load_hotlines
 from bot.catalog.lessons import load_programmes
+from bot.catalog.questionnaires import load_instruments
 from bot.catalog.po import po_path, read_catalog
 from bot.domain.replies import Choice, Reply
 from content import CONTENT_DIR
@@ -28,6 +29,8 @@ _HOTLINE_DATA = {
     "emergency": [h for h in _hotlines if h.emergency],
     "lines": [h for h in _hotlines if not h.emergency],
 }
+
+_Q = load_instruments(CONTENT_DIR)["phq-a"]
 
 # Real lesson text, so templates made only of content show their translation too.
 _L = load_programmes(CONTENT_DIR)["guardian"].lessons[0]
@@ -184,6 +187,59 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     "helpline/staff_overdue": [{"code": "C-0001", "tier": "red", "minutes": 6}],
     "helpline/page_unstaffed": [{"code": "C-0001", "tier": "red"}],
     "helpline/page_overdue": [{"code": "C-0001", "tier": "red", "minutes": 10}],
+    # Self-checks, with real questionnaire text so the translation shows.
+    "screening/again": [{"days": 14}],
+    "screening/intro": [
+        {"name": _Q.name, "prompt": _Q.prompt, "validated": v, "count": 9} for v in (True, False)
+    ],
+    "screening/item": [{"n": 1, "total": 9, "text": _Q.items[0].text}],
+    "screening/summary": [
+        {"complete": True, "summary": b.summary, "advice": b.advice, "tier": b.tier.value}
+        for b in _Q.bands
+    ]
+    + [{"complete": False, "summary": "", "advice": "", "tier": ""}],
+    "screening/file": [
+        {
+            "code": "P-ABC234",
+            "role": "child",
+            "age": "12-13",
+            "trends": [
+                {
+                    "instrument": "phq-a",
+                    "points": [
+                        {"date": "2026-10-01", "total": 12, "icon": "🟠", "band": "moderate"},
+                        {"date": "2026-11-01", "total": None, "icon": "⚪", "band": ""},
+                    ],
+                }
+            ],
+            "cases": [
+                {
+                    "code": "C-0001",
+                    "icon": "🔴",
+                    "status": "closed",
+                    "outcome": "referred",
+                    "opened": "2026-10-02",
+                    "notes": 2,
+                    "referrals": ["psyclinic:attended"],
+                }
+            ],
+            "follow_ups": [{"due": "2026-12-01", "done": False}],
+            "views": 3,
+        },
+        {
+            "code": "P-ABC234",
+            "role": "",
+            "age": "",
+            "trends": [],
+            "cases": [],
+            "follow_ups": [],
+            "views": 1,
+        },
+    ],
+    "screening/screen_planned": [
+        {"code": "P-ABC234", "instrument": "phq-a", "every": e} for e in (0, 90)
+    ],
+    "screening/invitation": [{"name": _Q.name}],
     "staff/invite_usage": [{"max_uses": 500}],
     "staff/unknown_service_point": [{"code": "X<1>"}],
     "staff/invite_link": [

@@ -104,6 +104,8 @@ async def running_world(db_url: str, **settings: Any) -> AsyncIterator[World]:
         try:
             yield World(sandbox, sb, app, group["id"], admin, counsellor, outsider, clock)
         finally:
-            await app.dispatcher.stop_polling()
+            # A test may have stopped this app itself (to restart the bot mid-conversation).
+            with contextlib.suppress(RuntimeError):
+                await app.dispatcher.stop_polling()
             with contextlib.suppress(asyncio.CancelledError):
                 await asyncio.wait_for(task, timeout=15)

@@ -1,0 +1,324 @@
+"""Screening instruments and their scoring: totals, subscales, missing items, reverse items,
+severity bands and a colour tier (DOMAIN.md §4).
+
+Results are screening (筛查/测评), never a diagnosis. The instruments themselves are content
+(content/questionnaires/); this module only knows how any of them is scored, so a clinician can
+change a cut-off without touching Python, and an old result can be re-scored from its raw
+answers with the cut-offs of its time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from bot.domain.cases import Tier
+
+
+class Method(StrEnum):
+    SUM = "sum"
+    ASQ = "asq"  # yes/no items; any yes is positive, the acuity item makes it acute
+
+
+class Direction(StrEnum):
+    HIGHER_WORSE = "higher_worse"
+    HIGHER_BETTER = "higher_better"  # WHO-5: a high score is good wellbeing
+
+
+class Respondent(StrEnum):
+    SELF = "self"
+    GUARDIAN = "guardian"
+
+
+class Subject(StrEnum):
+    CHILD = "child"
+    GUARDIAN = "guardian"
+
+
+class InvalidAnswersError(ValueError):
+    """Answers that do not fit the form: an unknown item or a value it does not offer."""
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    value: int
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    id: int
+    text: str
+    options: tuple[Option, ...]
+    subscale: str | None = None
+    reverse: bool = False
+    # An answer above 0 starts the safety path at once, not at the end of the form.
+    safety: bool = False
+    # ASQ's acuity question: asked only when an earlier answer was yes.
+    only_if_any_yes: bool = False
+
+    @property
+    def values(self) -> frozenset[int]:
+        return frozenset(o.value for o in self.options)
+
+    @property
+    def top(self) -> int:
+        return max(o.value for o in self.options)
+
+
+@dataclass(frozen=True, slots=True)
+class Band:
+    min: int
+    max: int
+    band: str
+    tier: Tier
+    summary: str = ""
+    advice: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Subscale:
+    id: str
+    items: tuple[int, ...]
+    cutoff: int
+
+
+@dataclass(frozen=True, slots=True)
+class Instrument:
+    id: str
+    version: int
+    cutoff_version: str
+    validated: bool
+    name: str
+    respondent: Respondent
+    subject: Subject
+    ages: tuple[int, int]
+    recall_days: int
+    prompt: str
+    items: tuple[Item, ...]
+    method: Method = Method.SUM
+    multiplier: int = 1
+    max_missing: int = 0
+    direction: Direction = Direction.HIGHER_WORSE
+    bands: tuple[Band, ...] = ()
+    subscales: tuple[Subscale, ...] = ()
+
+    def item(self, item_id: int) -> Item | None:
+        return next((i for i in self.items if i.id == item_id), None)
+
+    def to_ask(self, answers: Mapping[int, int | None]) -> list[Item]:
+        """The items this person is asked, given what they answered so far."""
+        any_yes = any((answers.get(i.id) or 0) > 0 for i in self.items if not i.only_if_any_yes)
+        return [i for i in self.items if not i.only_if_any_yes or any_yes]
+
+    def safety_hit(self, item_id: int, value: int | None) -> bool:
+        item = self.item(item_id)
+        return item is not None and item.safety and (value or 0) > 0
+
+    def band_for(self, total: int) -> Band | None:
+        return next((b for b in self.bands if b.min <= total <= b.max), None)
+
+    @property
+    def score_range(self) -> tuple[int, int]:
+        counted = [i for i in self.items if not i.only_if_any_yes]
+        low = sum(min(o.value for o in i.options) for i in counted) * self.multiplier
+        return low, sum(i.top for i in counted) * self.multiplier
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    instrument: str
+    version: int
+    cutoff_version: str
+    total: int | None
+    subscales: Mapping[str, int | None] = field(default_factory=dict)
+    band: str | None = None
+    tier: Tier | None = None
+    flags: tuple[str, ...] = ()
+    missing: tuple[int, ...] = ()
+
+    @property
+    def complete(self) -> bool:
+        return self.total is not None
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "instrument": self.instrument,
+            "version": self.version,
+            "total": self.total,
+            "subscales": dict(self.subscales),
+            "band": self.band,
+            "tier": self.tier.value if self.tier else None,
+            "flags": list(self.flags),
+        }
+
+
+def _raise(tier: Tier | None, floor: Tier) -> Tier:
+    return floor if tier is None else tier.raised_to(floor)
+
+
+def check_answers(instrument: Instrument, answers: Mapping[int, int | None]) -> None:
+    for item_id, value in answers.items():
+        item = instrument.item(item_id)
+        if item is None:
+            raise InvalidAnswersError(f"{instrument.id} has no item {item_id}")
+        if value is not None and value not in item.values:
+            raise InvalidAnswersError(
+                f"{instrument.id} item {item_id}: {value} is not one of {sorted(item.values)}"
+            )
+
+
+def score(instrument: Instrument, answers: Mapping[int, int | None]) -> Result:
+    """Score raw answers (item id -> value, None or absent = skipped)."""
+    check_answers(instrument, answers)
+    if instrument.method is Method.ASQ:
+        return _score_asq(instrument, answers)
+    asked = [i for i in instrument.to_ask(answers) if not i.only_if_any_yes]
+    given = {i.id: answers[i.id] for i in asked if answers.get(i.id) is not None}
+    missing = tuple(i.id for i in asked if i.id not in given)
+    flags = [f"safety_item_{i.id}" for i in asked if instrument.safety_hit(i.id, given.get(i.id))]
+    tier: Tier | None = None
+    if flags:
+        tier = Tier.ORANGE  # a safety answer is never green, whatever the total
+    subscales: dict[str, int | None] = {}
+    for sub in instrument.subscales:
+        values = [_value(instrument, i, given) for i in sub.items]
+        known = [v for v in values if v is not None]
+        value = sum(known) if len(known) == len(values) else None
+        subscales[sub.id] = value
+        if value is not None and value >= sub.cutoff:
+            flags.append(f"{sub.id}_positive")
+            tier = _raise(tier, Tier.YELLOW)
+    if len(missing) > instrument.max_missing:
+        return _result(
+            instrument,
+            None,
+            subscales=subscales,
+            tier=tier,
+            flags=(*flags, "incomplete"),
+            missing=missing,
+        )
+    raw = sum(v for i in asked if (v := _value(instrument, i.id, given)) is not None)
+    if missing:  # prorated, as the published rules allow for a few skipped items
+        raw = round(raw * len(asked) / (len(asked) - len(missing)))
+        flags.append("prorated")
+    total = raw * instrument.multiplier
+    band = instrument.band_for(total)
+    if band is not None:
+        tier = _raise(tier, band.tier)
+    return _result(
+        instrument,
+        total,
+        subscales=subscales,
+        band=band.band if band else None,
+        tier=tier,
+        flags=tuple(flags),
+        missing=missing,
+    )
+
+
+def _result(instrument: Instrument, total: int | None, **fields: object) -> Result:
+    """A result stamped with the instrument and cut-off versions it was scored with."""
+    return Result(
+        instrument=instrument.id,
+        version=instrument.version,
+        cutoff_version=instrument.cutoff_version,
+        total=total,
+        **fields,  # type: ignore[arg-type]
+    )
+
+
+def _value(instrument: Instrument, item_id: int, given: Mapping[int, int | None]) -> int | None:
+    value = given.get(item_id)
+    item = instrument.item(item_id)
+    if value is None or item is None:
+        return None
+    return item.top - value if item.reverse else value
+
+
+def _score_asq(instrument: Instrument, answers: Mapping[int, int | None]) -> Result:
+    core = [i for i in instrument.items if not i.only_if_any_yes]
+    acuity = [i for i in instrument.items if i.only_if_any_yes]
+    missing = tuple(i.id for i in core if answers.get(i.id) is None)
+    any_yes = any((answers.get(i.id) or 0) > 0 for i in core)
+    acute = any((answers.get(i.id) or 0) > 0 for i in acuity)
+    flags: list[str] = []
+    if any_yes:
+        flags.append("asq_positive")
+    if acute:
+        flags.append("asq_acute")
+    if any_yes and any(answers.get(i.id) is None for i in acuity):
+        missing = (*missing, *(i.id for i in acuity))
+    # ASQ's bands are in order: negative, non-acute positive, acute positive.
+    band = instrument.bands[2 if acute else 1 if any_yes else 0]
+    if missing and not any_yes:
+        # Unanswered questions are not a "no": without a yes there is no result.
+        return _result(instrument, None, flags=(*flags, "incomplete"), missing=missing)
+    return _result(
+        instrument,
+        sum(answers.get(i.id) or 0 for i in core),
+        band=band.band,
+        tier=band.tier,
+        flags=tuple(flags) + (("incomplete",) if missing else ()),
+        missing=missing,
+    )
+
+
+def parse_scores(instrument: Instrument, values: Sequence[str]) -> dict[int, int | None]:
+    """Command-line answers in item order: numbers, or '-' for a skipped item."""
+    items = instrument.items
+    if len(values) > len(items):
+        raise InvalidAnswersError(
+            f"{instrument.id} has {len(items)} items, got {len(values)} answers"
+        )
+    out: dict[int, int | None] = {}
+    for item, raw in zip(items, values, strict=False):
+        if raw in ("-", "x", "_"):
+            out[item.id] = None
+            continue
+        try:
+            out[item.id] = int(raw)
+        except ValueError as exc:
+            raise InvalidAnswersError(f"item {item.id}: {raw!r} is not a number") from exc
+    return out
+
+
+class SessionStatus(StrEnum):
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+    ABANDONED = "abandoned"
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    """A questionnaire being answered, one item at a time, resumable after any pause."""
+
+    id: int
+    person_id: int  # who answers
+    subject_id: int  # whom it is about (the child, for PSC-17 answered by a guardian)
+    instrument: str
+    version: int
+    answers: Mapping[int, int | None]
+    position: int
+    status: SessionStatus
+    safety_fired: bool
+
+
+@dataclass(frozen=True, slots=True)
+class StoredResult:
+    """A result in the child's file, as it was scored then."""
+
+    id: int
+    subject_id: int
+    respondent_id: int | None
+    instrument: str
+    version: int
+    cutoff_version: str
+    answers: Mapping[int, int | None]
+    total: int | None
+    band: str | None
+    tier: Tier | None
+    flags: tuple[str, ...]
+    taken_at: datetime

@@ -1,0 +1,268 @@
+"""The child's file (个人档案) for staff, screening requests, and the re-screening timer.
+
+Every view is written to the access log before anything is shown (未成年人网络保护条例). A child's
+results never go to the guardian by themselves: the guardian may be part of the problem, so
+the counsellor decides, and "tell the guardian" sends an invitation to talk, not the results.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.domain.lessons import QuietHours
+from bot.domain.outbox import NewMessage, Priority
+from bot.domain.people import Person, Role
+from bot.domain.replies import Choice, Reply, reply_to_data, rows
+from bot.domain.screening import Instrument
+from bot.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from bot.services.board import Board
+from bot.services.casework import NOT_STAFF, Casework, StaffResult
+
+INVITE_KIND = "screening_invite"
+# School hours (local, Monday to Friday): no pushes to a child then (DOMAIN.md §5).
+SCHOOL = (time(8, 0), time(17, 0))
+
+
+def outside_school_and_quiet(
+    at: datetime, tz: ZoneInfo, quiet: QuietHours, child: bool
+) -> datetime:
+    """The first moment at or after `at` when a push is welcome."""
+    moment = quiet.defer(at, tz)
+    if not child:
+        return moment
+    for _ in range(8):
+        local = moment.astimezone(tz)
+        if local.weekday() < 5 and SCHOOL[0] <= local.time() < SCHOOL[1]:
+            moment = quiet.defer(
+                datetime.combine(local.date(), SCHOOL[1], tz).astimezone(at.tzinfo), tz
+            )
+            continue
+        break
+    return moment
+
+
+class ChildFile:
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        casework: Casework,
+        board: Board,
+        instruments: Mapping[str, Instrument],
+        quiet: QuietHours,
+        timezone: str,
+        nudge: Callable[[], None] = lambda: None,
+    ) -> None:
+        self.uow = uow
+        self.clock = clock
+        self.casework = casework
+        self.board = board
+        self.instruments = instruments
+        self.quiet = quiet
+        self.tz = ZoneInfo(timezone)
+        self.nudge = nudge
+
+    async def _subject(self, uow: UnitOfWork, ref: str) -> Person | None:
+        """A case code (C-0042) or a person code (P-ABC234)."""
+        ref = ref.strip().upper()
+        if ref.startswith("C-") and ref[2:].isdigit():
+            case = await uow.cases.by_id(int(ref[2:]))
+            return await uow.people.by_id(case.person_id) if case else None
+        return await uow.people.by_code(ref) if ref else None
+
+    async def show(
+        self, telegram_id: int, chat_id: int, thread_id: int | None, ref: str
+    ) -> str | None:
+        """`/file <code>`: the file, posted where it was asked for. Returns a template to
+        answer with instead (usage, not found), or "ignored" for non-staff."""
+        now = self.clock.now()
+        async with self.uow() as uow:
+            staff = await self.casework.staff(uow, telegram_id, chat_id)
+            if staff is None:
+                return "ignored"
+            if not ref.strip():
+                return "screening/file_usage"
+            subject = await self._subject(uow, ref)
+            if subject is None or subject.id is None:
+                return "screening/file_not_found"
+            await uow.screening.log_access(staff.person_id, subject.id, "file", now)
+            data = await self._file_data(uow, subject)
+            choices: tuple[tuple[Choice, ...], ...] = ()
+            if subject.role is Role.CHILD and await uow.families.guardians_of(subject.id):
+                choices = rows(Choice("btn.file.tell_guardian", f"file:tell:{subject.id}"))
+            await self.board.say(
+                uow,
+                chat_id,
+                thread_id,
+                Reply("screening/file", data, choices=choices),
+                now,
+            )
+            await uow.commit()
+        self.nudge()
+        return None
+
+    async def _file_data(self, uow: UnitOfWork, subject: Person) -> dict[str, Any]:
+        assert subject.id is not None
+        trends: dict[str, list[dict[str, Any]]] = {}
+        for r in await uow.screening.results_for(subject.id):
+            trends.setdefault(r.instrument, []).append(
+                {
+                    "date": r.taken_at.astimezone(self.tz).date().isoformat(),
+                    "total": r.total,
+                    "icon": r.tier.icon if r.tier else "⚪",
+                    "band": r.band or "",
+                }
+            )
+        cases = []
+        for case_id in await uow.cases.ids_for(subject.id):
+            case = await uow.cases.by_id(case_id)
+            if case is None:
+                continue
+            notes = sum(m.direction == "note" for m in await uow.cases.messages(case.id))
+            refs = [
+                r.resource_id + ":" + r.status.value for r in await uow.cases.referrals(case.id)
+            ]
+            cases.append(
+                {
+                    "code": case.code,
+                    "icon": case.tier.icon,
+                    "status": case.status.value,
+                    "outcome": case.outcome.value if case.outcome else "",
+                    "opened": case.opened_at.astimezone(self.tz).date().isoformat(),
+                    "notes": notes,
+                    "referrals": refs,
+                }
+            )
+        follow_ups = [
+            {"due": f.due_at.astimezone(self.tz).date().isoformat(), "done": f.done_at is not None}
+            for f in await uow.cases.follow_ups_of(subject.id)
+        ]
+        views = len(await uow.screening.accesses(subject.id))
+        return {
+            "code": subject.code,
+            "role": subject.role.value if subject.role else "",
+            "age": subject.age_band.value if subject.age_band else "",
+            "trends": [{"instrument": k, "points": v} for k, v in sorted(trends.items())],
+            "cases": cases,
+            "follow_ups": follow_ups,
+            "views": views,
+        }
+
+    async def tell_guardian(self, telegram_id: int, chat_id: int, subject_id: int) -> StaffResult:
+        """An invitation to the child's guardians to talk with a counsellor: never the results."""
+        now = self.clock.now()
+        async with self.uow() as uow:
+            staff = await self.casework.staff(uow, telegram_id, chat_id)
+            if staff is None:
+                return NOT_STAFF
+            guardians = await uow.families.guardians_of(subject_id)
+            if not guardians:
+                return StaffResult("toast.file.no_guardian", alert=True)
+            reply = Reply(
+                "screening/tell_guardian",
+                choices=rows(Choice("btn.checkin.talk", "help:counsellor")),
+            )
+            await uow.outbox.enqueue(
+                [
+                    NewMessage(
+                        key=f"tell:{subject_id}:{g.id}:{now.date().isoformat()}",
+                        chat_id=g.telegram_id,
+                        kind="reply",
+                        priority=Priority.NOTICE,
+                        locale=g.locale,
+                        due_at=self.quiet.defer(now, self.tz),
+                        payload=reply_to_data(reply),
+                        person_id=g.id,
+                    )
+                    for g in guardians
+                ]
+            )
+            await uow.screening.log_access(staff.person_id, subject_id, "told_guardian", now)
+            await uow.commit()
+        self.nudge()
+        return StaffResult("toast.file.guardian_told")
+
+    async def request(
+        self, telegram_id: int, chat_id: int, thread_id: int | None, args: str
+    ) -> str | None:
+        """`/screen <code> <instrument> [every N days]`."""
+        words = args.split()
+        now = self.clock.now()
+        async with self.uow() as uow:
+            staff = await self.casework.staff(uow, telegram_id, chat_id)
+            if staff is None:
+                return "ignored"
+            if len(words) < 2 or words[1] not in self.instruments:
+                return "screening/screen_usage"
+            interval = 0
+            if len(words) >= 3:
+                digits = "".join(c for c in words[-1] if c.isdigit())
+                if not digits or not 1 <= int(digits) <= 366:
+                    return "screening/screen_usage"
+                interval = int(digits)
+            person = await self._subject(uow, words[0])
+            if person is None or person.id is None:
+                return "screening/file_not_found"
+            await uow.screening.plan(person.id, words[1], interval, now, staff.person_id, now)
+            await self.board.say(
+                uow,
+                chat_id,
+                thread_id,
+                Reply(
+                    "screening/screen_planned",
+                    {"code": person.code, "instrument": words[1], "every": interval},
+                ),
+                now,
+            )
+            await uow.commit()
+        await self.invite_due()
+        return None
+
+    async def invite_due(self, now: datetime | None = None) -> int:
+        """Ticker job: invitations for plans that fall due, at a welcome hour."""
+        now = now or self.clock.now()
+        sent = 0
+        async with self.uow() as uow:
+            for plan_id, person_id, instrument_id, interval in await uow.screening.due_plans(
+                now, 200
+            ):
+                person = await uow.people.by_id(person_id)
+                instrument = self.instruments.get(instrument_id)
+                if person is None or instrument is None:
+                    await uow.screening.advance_plan(plan_id, None)
+                    continue
+                at = outside_school_and_quiet(now, self.tz, self.quiet, person.role is Role.CHILD)
+                reply = Reply(
+                    "screening/invitation",
+                    {"name": instrument.name},
+                    choices=rows(Choice("btn.screening.start", f"sc:start:{instrument.id}")),
+                )
+                await uow.outbox.enqueue(
+                    [
+                        NewMessage(
+                            key=f"{INVITE_KIND}:{plan_id}:{now.date().isoformat()}",
+                            chat_id=person.telegram_id,
+                            kind=INVITE_KIND,
+                            priority=Priority.NOTICE,
+                            locale=person.locale,
+                            due_at=at,
+                            payload=reply_to_data(reply),
+                            person_id=person.id,
+                        )
+                    ]
+                )
+                # No questionnaire lands in the middle of a counselling conversation.
+                await uow.holds.hold_during_cases(
+                    [f"{INVITE_KIND}:{plan_id}:{now.date().isoformat()}"]
+                )
+                await uow.screening.advance_plan(
+                    plan_id, now + timedelta(days=interval) if interval else None
+                )
+                sent += 1
+            await uow.commit()
+        if sent:
+            self.nudge()
+        return sent

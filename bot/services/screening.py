@@ -1,0 +1,372 @@
+"""Self-check questionnaires in chat: one item per message, resumable, safety first.
+
+A safety answer (PHQ-A item 9 above 0, any ASQ "yes") acts the moment it is given: the safety
+reply and a case in the counsellor queue, committed with the answer itself, so stopping the
+questionnaire afterwards undoes nothing. Results are screening (筛查/测评), never a diagnosis.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.domain.cases import Tier, Trigger
+from bot.domain.people import AgeBand, ConsentStatus, Person, Role
+from bot.domain.replies import Choice, Outcome, Reply, rows
+from bot.domain.screening import (
+    Instrument,
+    Item,
+    Respondent,
+    Session,
+    SessionStatus,
+    Subject,
+    score,
+)
+from bot.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from bot.services.common import Who
+from bot.services.helpline import Helpline
+
+STALE = "toast.stale"
+# The age a band stands for when checking an instrument's age range (its upper end).
+_AGE = {
+    AgeBand.A8_11: 11,
+    AgeBand.A12_13: 13,
+    AgeBand.A14_15: 15,
+    AgeBand.A16_17: 17,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """Where a session is: the item to show next, or None when it is done."""
+
+    item: Item | None
+    position: int
+
+
+def next_step(instrument: Instrument, answers: Mapping[int, int | None], position: int) -> Step:
+    asked = instrument.to_ask(answers)
+    return Step(asked[position] if position < len(asked) else None, position)
+
+
+class Screening:
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        instruments: Mapping[str, Instrument],
+        helpline: Helpline,
+        nudge: Callable[[], None] = lambda: None,
+    ) -> None:
+        self.uow = uow
+        self.clock = clock
+        self.instruments = instruments
+        self.helpline = helpline
+        self.nudge = nudge
+
+    # -- which forms a person may take ------------------------------------------------------
+
+    def offered_to(self, person: Person, menu: bool = True) -> list[Instrument]:
+        """The forms this person may take; the ASQ is not on the menu (it follows a safety
+        answer, or a counsellor asks for it) but may be started from those invitations."""
+        if person.role is Role.CHILD:
+            age = _AGE.get(person.age_band) if person.age_band else None
+            return [
+                i
+                for i in self.instruments.values()
+                if i.respondent is Respondent.SELF
+                and i.subject is Subject.CHILD
+                and (i.id != "asq" or not menu)
+                and (age is None or i.ages[0] <= age <= i.ages[1])
+            ]
+        if person.role is Role.GUARDIAN:
+            return [
+                i
+                for i in self.instruments.values()
+                if i.respondent is Respondent.GUARDIAN or i.subject is Subject.GUARDIAN
+            ]
+        return []
+
+    async def menu(self, who: Who) -> Outcome:
+        async with self.uow() as uow:
+            person = await uow.people.by_telegram_id(who.telegram_id)
+            if person is None or person.consent is not ConsentStatus.GIVEN:
+                return Outcome.of(Reply("screening/needs_consent"))
+            active = await uow.screening.active_for(person.id or 0)
+        forms = self.offered_to(person)
+        if not forms:
+            return Outcome.of(Reply("screening/none_for_you"))
+        choices = [
+            Choice("btn.screening.form", f"sc:start:{i.id}", label_data={"name": i.name})
+            for i in forms
+        ]
+        if active is not None:
+            choices.insert(0, Choice("btn.screening.resume", "sc:resume"))
+        return Outcome.of(Reply("screening/menu", choices=rows(*choices)))
+
+    # -- starting ---------------------------------------------------------------------------
+
+    async def start(
+        self, who: Who, instrument_id: str, confirmed: bool = False, child_id: int = 0
+    ) -> Outcome:
+        instrument = self.instruments.get(instrument_id)
+        now = self.clock.now()
+        async with self.uow() as uow:
+            person = await uow.people.by_telegram_id(who.telegram_id)
+            if person is None or person.id is None or person.consent is not ConsentStatus.GIVEN:
+                return Outcome.of(Reply("screening/needs_consent"))
+            if instrument is None or instrument not in self.offered_to(person, menu=False):
+                return Outcome(toast=STALE)
+            subject = person.id
+            if instrument.subject is Subject.CHILD and person.role is Role.GUARDIAN:
+                children = [c for c in await uow.families.children_of(person.id) if c.id]
+                if not children:
+                    return Outcome.of(Reply("screening/no_child_linked"))
+                chosen = next((c for c in children if c.id == child_id), None)
+                if chosen is None and len(children) > 1:
+                    return Outcome.of(
+                        Reply(
+                            "screening/which_child",
+                            choices=rows(
+                                *(
+                                    Choice(
+                                        "btn.screening.child",
+                                        f"sc:child:{instrument.id}:{c.id}",
+                                        label_data={"n": n},
+                                    )
+                                    for n, c in enumerate(children, start=1)
+                                )
+                            ),
+                        )
+                    )
+                subject = (chosen or children[0]).id or 0
+            last = await uow.screening.last(subject, instrument.id)
+            recent = last is not None and now - last.taken_at < timedelta(
+                days=instrument.recall_days
+            )
+            if recent and not confirmed:
+                return Outcome.of(
+                    Reply(
+                        "screening/again",
+                        {"days": instrument.recall_days},
+                        choices=rows(
+                            Choice("btn.screening.again", f"sc:again:{instrument.id}:{child_id}"),
+                            Choice("btn.screening.not_now", "sc:later"),
+                        ),
+                    )
+                )
+            session = await uow.screening.start(
+                person.id, subject, instrument.id, instrument.version, now
+            )
+            await uow.commit()
+        return Outcome.of(
+            Reply(
+                "screening/intro",
+                {
+                    "name": instrument.name,
+                    "prompt": instrument.prompt,
+                    "validated": instrument.validated,
+                    "count": len(instrument.to_ask({})),
+                },
+            ),
+            self._item_reply(instrument, session.id, {}, 0),
+        )
+
+    def _item_reply(
+        self,
+        instrument: Instrument,
+        session_id: int,
+        answers: Mapping[int, int | None],
+        position: int,
+    ) -> Reply:
+        step = next_step(instrument, answers, position)
+        assert step.item is not None
+        total = len(instrument.to_ask(answers))
+        item = step.item
+        choices = [
+            Choice(
+                "btn.screening.option",
+                f"sc:a:{session_id}:{position}:{o.value}",
+                label_data={"label": o.label},
+            )
+            for o in item.options
+        ]
+        nav = [Choice("btn.screening.skip", f"sc:s:{session_id}:{position}")]
+        if position > 0:
+            nav.insert(0, Choice("btn.screening.back", f"sc:b:{session_id}:{position}"))
+        return Reply(
+            "screening/item",
+            {"n": position + 1, "total": total, "text": item.text},
+            choices=(*rows(*choices), tuple(nav)),
+        )
+
+    async def resume(self, who: Who) -> Outcome:
+        async with self.uow() as uow:
+            person = await uow.people.by_telegram_id(who.telegram_id)
+            session = await uow.screening.active_for(person.id or 0) if person else None
+        if session is None:
+            return Outcome(toast="toast.screening.nothing_to_resume")
+        instrument = self.instruments.get(session.instrument)
+        if instrument is None or instrument.version != session.version:
+            return Outcome(toast=STALE)
+        return Outcome.of(
+            self._item_reply(instrument, session.id, session.answers, session.position)
+        )
+
+    # -- answering --------------------------------------------------------------------------
+
+    async def _mine(
+        self, uow: UnitOfWork, who: Who, session_id: int
+    ) -> tuple[Person, Session, Instrument] | None:
+        person = await uow.people.by_telegram_id(who.telegram_id)
+        session = await uow.screening.session(session_id)
+        if person is None or session is None or session.person_id != person.id:
+            return None
+        instrument = self.instruments.get(session.instrument)
+        if instrument is None or instrument.version != session.version:
+            return None
+        if session.status is not SessionStatus.IN_PROGRESS:
+            return None
+        return person, session, instrument
+
+    async def answer(self, who: Who, session_id: int, position: int, value: int | None) -> Outcome:
+        """An answer (or a skip, value None) to the item at `position`."""
+        now = self.clock.now()
+        replies: list[Reply] = []
+        async with self.uow() as uow:
+            found = await self._mine(uow, who, session_id)
+            if found is None:
+                return Outcome(toast=STALE)
+            person, session, instrument = found
+            step = next_step(instrument, session.answers, session.position)
+            if step.item is None or position != session.position:
+                return Outcome(toast=STALE)  # an older message's button, or a double press
+            if value is not None and value not in step.item.values:
+                return Outcome(toast=STALE)
+            answers = {**session.answers, step.item.id: value}
+            if not await uow.screening.answer(session.id, position, answers, position + 1, now):
+                return Outcome(toast=STALE)
+            fired = session.safety_fired
+            if instrument.safety_hit(step.item.id, value) and await uow.screening.mark_safety(
+                session.id
+            ):
+                replies.append(await self._safety(uow, person, instrument, step.item, value, now))
+                fired = True
+            following = next_step(instrument, answers, position + 1)
+            if following.item is None:
+                replies.extend(
+                    await self._finish(uow, person, session, instrument, answers, now, fired)
+                )
+            else:
+                replies.append(self._item_reply(instrument, session.id, answers, position + 1))
+            await uow.commit()
+        self.nudge()
+        return Outcome(replies=tuple(replies))
+
+    async def back(self, who: Who, session_id: int, position: int) -> Outcome:
+        now = self.clock.now()
+        async with self.uow() as uow:
+            found = await self._mine(uow, who, session_id)
+            if found is None or position != found[1].position or position == 0:
+                return Outcome(toast=STALE)
+            _, session, instrument = found
+            if not await uow.screening.answer(
+                session.id, position, session.answers, position - 1, now
+            ):
+                return Outcome(toast=STALE)
+            await uow.commit()
+        return Outcome.of(self._item_reply(instrument, session.id, session.answers, position - 1))
+
+    async def stop(self, who: Who, session_id: int) -> Outcome:
+        now = self.clock.now()
+        async with self.uow() as uow:
+            found = await self._mine(uow, who, session_id)
+            if found is None:
+                return Outcome(toast=STALE)
+            await uow.screening.close(session_id, SessionStatus.ABANDONED.value, now)
+            await uow.commit()
+        return Outcome.of(Reply("screening/stopped"))
+
+    async def _safety(
+        self,
+        uow: UnitOfWork,
+        person: Person,
+        instrument: Instrument,
+        item: Item,
+        value: int | None,
+        now: datetime,
+    ) -> Reply:
+        """The safety path, now: a case for the counsellors and the calm reply to the person."""
+        tier = Tier.RED
+        await self.helpline.escalate(
+            uow,
+            person,
+            tier,
+            Trigger.SCREENING,
+            ["suicide"],
+            [f"{instrument.id} item {item.id} = {value}"],
+            "",
+            now,
+        )
+        staffed = await self.helpline.staffed_now(uow, now)
+        return self.helpline.safety_reply(staffed, now, tier)
+
+    async def _finish(
+        self,
+        uow: UnitOfWork,
+        person: Person,
+        session: Session,
+        instrument: Instrument,
+        answers: Mapping[int, int | None],
+        now: datetime,
+        fired: bool,
+    ) -> list[Reply]:
+        result = score(instrument, answers)
+        await uow.screening.record(session.subject_id, person.id, answers, result, now)
+        await uow.screening.close(session.id, SessionStatus.COMPLETED.value, now)
+        band = instrument.band_for(result.total) if result.total is not None else None
+        if instrument.method.value == "asq" and result.band is not None:
+            band = next((b for b in instrument.bands if b.band == result.band), None)
+        replies = [
+            Reply(
+                "screening/summary",
+                {
+                    "complete": result.complete,
+                    "summary": band.summary if band else "",
+                    "advice": band.advice if band else "",
+                    "tier": result.tier.value if result.tier else "",
+                },
+            )
+        ]
+        if fired and instrument.id != "asq" and "asq" in self.instruments:
+            # A safety answer on a longer form is followed by the suicide-risk questions.
+            replies.append(
+                Reply(
+                    "screening/offer_asq",
+                    choices=rows(Choice("btn.screening.start", "sc:start:asq")),
+                )
+            )
+        tier = result.tier
+        if tier in (Tier.ORANGE, Tier.RED) and not fired:
+            # The case is with whoever answered: a guardian worried about a child talks to
+            # the counsellor themselves.
+            await self.helpline.escalate(
+                uow,
+                person,
+                tier,
+                Trigger.SCREENING,
+                [],
+                [f"{instrument.id}: {result.band}"],
+                "",
+                now,
+            )
+            replies.append(Reply("screening/case_opened"))
+        elif tier is Tier.YELLOW:
+            replies.append(
+                Reply(
+                    "screening/offer_counsellor",
+                    choices=rows(Choice("btn.checkin.talk", "help:counsellor")),
+                )
+            )
+        return replies

@@ -1,0 +1,65 @@
+"""Self-check questionnaires in a private chat: `/check`, then one item per message."""
+
+from __future__ import annotations
+
+from aiogram import Bot, F, Router
+from aiogram.filters import Command
+from aiogram.types import CallbackQuery, Message
+
+from bot.domain.replies import Outcome
+from bot.services.bundle import Services
+from handlers.common import who
+from handlers.render import deliver
+
+
+async def show_checks(message: Message, bot: Bot, services: Services) -> None:
+    """`/check`: the self-checks this person may take."""
+    assert message.from_user is not None
+    person = who(message.from_user)
+    outcome = await services.screening.menu(person)
+    locale = await services.account.locale_of(person)
+    await deliver(bot, message.chat.id, outcome, services.catalog, locale)
+
+
+def _ints(parts: list[str]) -> list[int] | None:
+    if not all(p.isdigit() and len(p) < 10 for p in parts):
+        return None
+    return [int(p) for p in parts]
+
+
+async def press_screening(query: CallbackQuery, bot: Bot, services: Services) -> None:
+    """Every questionnaire button; forged or stale data gets the polite stale toast."""
+    assert query.message is not None and query.data is not None
+    person = who(query.from_user)
+    parts = query.data.split(":")
+    sc = services.screening
+    outcome = Outcome(toast="toast.stale")
+    action, args = parts[1] if len(parts) > 1 else "", parts[2:]
+    if action == "start" and len(args) == 1:
+        outcome = await sc.start(person, args[0])
+    elif action in ("again", "child") and len(args) == 2 and (n := _ints(args[1:])):
+        outcome = await sc.start(person, args[0], confirmed=action == "again", child_id=n[0])
+    elif action == "resume":
+        outcome = await sc.resume(person)
+    elif action == "later":
+        outcome = Outcome(toast="toast.saved")
+    elif action in ("a", "s", "b", "stop") and (n := _ints(args)):
+        if action == "a" and len(n) == 3:
+            outcome = await sc.answer(person, n[0], n[1], n[2])
+        elif action == "s" and len(n) == 2:
+            outcome = await sc.answer(person, n[0], n[1], None)
+        elif action == "b" and len(n) == 2:
+            outcome = await sc.back(person, n[0], n[1])
+        elif action == "stop" and len(n) == 1:
+            outcome = await sc.stop(person, n[0])
+    locale = await services.account.locale_of(person)
+    await deliver(bot, query.message.chat.id, outcome, services.catalog, locale, callback=query)
+
+
+def build() -> Router:
+    """A fresh router: each dispatcher (tests, several instances) needs its own."""
+    router = Router(name=__name__)
+    router.message.filter(F.chat.type == "private")
+    router.message.register(show_checks, Command("check", "selfcheck"))
+    router.callback_query.register(press_screening, F.data.startswith("sc:"))
+    return router

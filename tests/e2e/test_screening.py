@@ -1,0 +1,174 @@
+"""Self-checks end to end: a guardian's PSC-17, a child's safety answers, resume after a
+restart, stale and forged buttons, and a counsellor reading the child's file."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import Any
+
+from bot.app import build_app, run_polling
+from bot.domain.cases import Trigger
+from bot.domain.people import (
+    AgeBand,
+    ConsentStatus,
+    Person,
+    PersonStatus,
+    Relation,
+    Role,
+    new_person_code,
+)
+from tests.e2e.harness import World
+from tests.e2e.test_helpline import case_card, make_staff
+from tests.e2e.test_onboarding import buttons
+
+
+async def registered(
+    world: World, name: str, role: Role, age: AgeBand | None = None
+) -> tuple[int, Person]:
+    uid = await world.user(name)
+    async with world.uow() as u:
+        person = await u.people.add(
+            Person(
+                telegram_id=uid,
+                locale="zh_Hans",
+                code=new_person_code(),
+                role=role,
+                status=PersonStatus.ACTIVE,
+                consent=ConsentStatus.GIVEN,
+                age_band=age,
+            )
+        )
+        await u.commit()
+    await world.sb.send_text(uid, "/start")  # opens the private chat
+    await world.sb.wait_for(uid, lambda m: True)
+    return uid, person
+
+
+async def answer(world: World, uid: int, item: dict[str, Any], choice: int) -> dict[str, Any]:
+    """Press the n-th answer button of an item message; the next message the bot sends."""
+    data = item["reply_markup"]["inline_keyboard"][choice][0]["callback_data"]
+    await world.sb.mark()
+    qid = await world.sb.press(uid, uid, item["message_id"], data)
+    message = await world.sb.wait_for(uid, lambda m: True)
+    await world.sb.wait_callback_answer(qid)
+    return message
+
+
+async def first_item(world: World, uid: int, form_label: str) -> dict[str, Any]:
+    await world.sb.send_text(uid, "/check")
+    await world.sb.wait_for(uid, lambda m: form_label in " ".join(buttons(m)))
+    await world.sb.mark()
+    await world.press(uid, form_label)
+    return await world.sb.wait_for(uid, lambda m: (m.get("text") or "").startswith("1/"))
+
+
+async def test_guardian_completes_psc_17_about_their_child(world: World) -> None:
+    gid, guardian = await registered(world, "李奶奶", Role.GUARDIAN)
+    _, child = await registered(world, "小明", Role.CHILD, AgeBand.A8_11)
+    async with world.uow() as u:
+        await u.families.link(guardian.id or 0, child.id or 0, Relation.GRANDPARENT)
+        await u.commit()
+    item = await first_item(world, gid, "PSC-17")
+    for n in range(17):
+        assert item["text"].startswith(f"{n + 1}/17"), item["text"]
+        item = await answer(world, gid, item, 2 if n < 8 else 0)  # "often" for 8 items
+    assert "筛查" in item["text"] and "诊断" not in item["text"]
+    async with world.uow() as u:
+        results = await u.screening.results_for(child.id or 0)
+    assert len(results) == 1 and results[0].total == 16 and results[0].respondent_id == guardian.id
+
+
+async def test_child_safety_answer_opens_a_case_before_the_form_ends(world: World) -> None:
+    await make_staff(world, world.counsellor)
+    uid, child = await registered(world, "小红", Role.CHILD, AgeBand.A14_15)
+    chat = world.staff_chat_id
+    await world.sb.send_text(world.counsellor["id"], f"/screen {child.code} asq", chat)
+    invite = await world.sb.wait_for(uid, lambda m: bool(buttons(m)), timeout=10)
+    await world.sb.mark()
+    await world.sb.press(
+        uid,
+        uid,
+        invite["message_id"],
+        invite["reply_markup"]["inline_keyboard"][0][0]["callback_data"],
+    )
+    item = await world.sb.wait_for(uid, lambda m: (m.get("text") or "").startswith("1/"))
+    # "Yes" to the first question: the safety reply and a case, while question 2 waits.
+    assert buttons(item)[0].startswith("有")  # the first answer is "yes"
+    nxt = await answer(world, uid, item, 0)
+    card = await case_card(world)
+    assert "asq" in card["text"]
+    texts = [m.get("text") or "" for m in await world.sb.bot_messages(uid)]
+    assert any("你现在安全吗" in t for t in texts)
+    assert any(t.startswith("2/") for t in texts) or nxt["text"].startswith("2/")
+    async with world.uow() as u:
+        case = await u.cases.by_id(1)
+        session = await u.screening.active_for(child.id or 0)
+    assert case is not None and case.trigger is Trigger.SCREENING
+    assert session is not None and session.safety_fired
+    # Stopping now does not undo the case.
+    async with world.uow() as u:
+        await u.screening.close(session.id, "abandoned", world.clock.now())
+        await u.commit()
+    async with world.uow() as u:
+        assert await u.cases.open_for(child.id or 0) is not None
+
+
+async def test_resume_after_restart_and_stale_or_forged_buttons(world: World) -> None:
+    uid, _ = await registered(world, "小刚", Role.CHILD, AgeBand.A12_13)
+    item1 = await first_item(world, uid, "PHQ-A")
+    item2 = await answer(world, uid, item1, 0)
+    assert item2["text"].startswith("2/")
+    # An old message's button, and a forged one, are refused politely.
+    data = item1["reply_markup"]["inline_keyboard"][1][0]["callback_data"]
+    stale = await world.sb.wait_callback_answer(
+        await world.sb.press(uid, uid, item1["message_id"], data)
+    )
+    assert "较早" in stale["text"] or "最新" in stale["text"]
+    forged = await world.sb.wait_callback_answer(
+        await world.sb.press(uid, uid, item2["message_id"], "sc:a:999:0:1")
+    )
+    assert forged["text"] == stale["text"]
+    # Restart the bot on the same database: the questionnaire is where it was.
+    await world.app.dispatcher.stop_polling()
+    await asyncio.sleep(0.5)
+    app = await build_app(world.app.settings, clock=world.clock)
+    task = asyncio.create_task(run_polling(app, handle_signals=False))
+    await asyncio.wait_for(app.ready.wait(), 10)
+    try:
+        await world.sb.send_text(uid, "/check")
+        menu = await world.sb.wait_for(uid, lambda m: "继续" in " ".join(buttons(m)))
+        await world.sb.mark()
+        await world.sb.press(
+            uid,
+            uid,
+            menu["message_id"],
+            menu["reply_markup"]["inline_keyboard"][0][0]["callback_data"],
+        )
+        again = await world.sb.wait_for(uid, lambda m: (m.get("text") or "").startswith("2/"))
+        assert again["text"] == item2["text"]
+    finally:
+        await app.dispatcher.stop_polling()
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.wait_for(task, 15)
+
+
+async def test_counsellor_opens_the_childs_file_and_the_view_is_logged(world: World) -> None:
+    await make_staff(world, world.counsellor)
+    uid, child = await registered(world, "小丽", Role.CHILD, AgeBand.A12_13)
+    item = await first_item(world, uid, "GAD-7")
+    for _ in range(7):
+        item = await answer(world, uid, item, 1)
+    chat = world.staff_chat_id
+    await world.sb.send_text(world.counsellor["id"], f"/file {child.code}", chat)
+    shown = await world.sb.wait_for_text(chat, child.code or "", timeout=20)
+    assert "gad-7" in shown["text"] and "7" in shown["text"]
+    async with world.uow() as u:
+        views = await u.screening.accesses(child.id or 0)
+        lee = await u.staff.by_telegram_id(world.counsellor["id"])
+    assert len(views) == 1 and lee is not None and views[0][0] == lee.person_id
+    # Someone outside staff cannot read it.
+    await world.sb.send_text(world.outsider["id"], f"/file {child.code}", chat)
+    await asyncio.sleep(1.0)
+    async with world.uow() as u:
+        assert len(await u.screening.accesses(child.id or 0)) == 1
