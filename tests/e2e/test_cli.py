@@ -213,3 +213,34 @@ async def test_staff_roster_from_the_command_line(tmp_path: Path) -> None:
     assert code == 1
     code, _, err = await run_cli("staff", "add", "--telegram-id", "1", env=env, cwd=tmp_path)
     assert code == 2 and "--role" in err
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["phq-a", "1", "1", "1", "1", "1", "0", "0", "0", "1"], {"total": 6, "tier": "orange"}),
+        (["gad-7", "3", "3", "3", "3", "3", "0", "0"], {"total": 15, "tier": "red"}),
+        (["psc-17", *["1"] * 15, "0", "0"], {"total": 15, "tier": "orange"}),
+        (["who-5", "2", "2", "2", "2", "2"], {"total": 40, "tier": "orange"}),
+        (["asq", "0", "1", "0", "0", "0"], {"total": 1, "tier": "orange"}),
+    ],
+)
+async def test_score_prints_one_json_object(
+    tmp_path: Path, args: list[str], expected: dict[str, object]
+) -> None:
+    import json
+
+    code, out, _ = await run_cli("score", *args, env=env_for(tmp_path), cwd=tmp_path)
+    assert code == 0
+    result = json.loads(out)
+    assert set(result) == {"instrument", "version", "total", "subscales", "band", "tier", "flags"}
+    assert result["instrument"] == args[0]
+    assert {k: result[k] for k in expected} == expected
+
+
+async def test_score_refuses_bad_input_with_one_line(tmp_path: Path) -> None:
+    env = env_for(tmp_path)
+    code, _, err = await run_cli("score", "sdq", "1", env=env, cwd=tmp_path)
+    assert code == 2 and "unknown instrument" in err
+    code, _, err = await run_cli("score", "gad-7", "9", env=env, cwd=tmp_path)
+    assert code == 2 and "invalid answers" in err and len(err.strip().splitlines()) == 1
