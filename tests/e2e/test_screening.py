@@ -172,3 +172,51 @@ async def test_counsellor_opens_the_childs_file_and_the_view_is_logged(world: Wo
     await asyncio.sleep(1.0)
     async with world.uow() as u:
         assert len(await u.screening.accesses(child.id or 0)) == 1
+
+
+async def test_back_skip_and_retake_within_the_recall_period_asks_first(world: World) -> None:
+    uid, child = await registered(world, "小军", Role.CHILD, AgeBand.A8_11)
+    item = await first_item(world, uid, "📋")  # the mood check is the only form at 8-11
+    total = int(item["text"].split("/")[1].split()[0])
+    second = await answer(world, uid, item, 0)
+    back = await press_label(world, uid, second, "上一题")
+    assert back["text"].startswith("1/")
+    item = back
+    for n in range(total):
+        label = "跳过" if n == 0 else None
+        item = (
+            await press_label(world, uid, item, label)
+            if label
+            else await answer(world, uid, item, 0)
+        )
+    async with world.uow() as u:
+        results = await u.screening.results_for(child.id or 0)
+    assert len(results) == 1 and results[0].answers[1] is None  # the skip is kept as a skip
+    await world.sb.send_text(uid, "/check")
+    menu = await world.sb.wait_for(uid, lambda m: bool(buttons(m)))
+    await world.sb.mark()
+    await world.sb.press(
+        uid,
+        uid,
+        menu["message_id"],
+        menu["reply_markup"]["inline_keyboard"][0][0]["callback_data"],
+    )
+    ask = await world.sb.wait_for(uid, lambda m: "天内" in (m.get("text") or ""))
+    await press_label(world, uid, ask, "再做一次")  # the intro, then item 1
+    await world.sb.wait_for(uid, lambda m: (m.get("text") or "").startswith("1/"))
+
+
+async def press_label(
+    world: World, uid: int, message: dict[str, Any], label: str
+) -> dict[str, Any]:
+    data = next(
+        b["callback_data"]
+        for row in message["reply_markup"]["inline_keyboard"]
+        for b in row
+        if label in b["text"]
+    )
+    await world.sb.mark()
+    qid = await world.sb.press(uid, uid, message["message_id"], data)
+    reply = await world.sb.wait_for(uid, lambda m: True)
+    await world.sb.wait_callback_answer(qid)
+    return reply
