@@ -94,13 +94,24 @@ class Helpline:
     async def staffed_now(self, uow: UnitOfWork, now: datetime) -> bool:
         return await self._staffed(uow, now)
 
-    def safety_reply(self, staffed: bool, now: datetime, tier: Tier) -> Reply:
-        return self._safety_reply(staffed, now, tier)
+    def safety_reply(
+        self, staffed: bool, now: datetime, tier: Tier, region: str | None = None
+    ) -> Reply:
+        return self._safety_reply(staffed, now, tier, region)
 
-    def _safety_reply(self, staffed: bool, now: datetime, tier: Tier) -> Reply:
+    async def region_of(self, uow: UnitOfWork, person: Person | None) -> str | None:
+        """Hotlines differ by province: the person's service point says where they are."""
+        if person is None or person.service_point_id is None:
+            return None
+        sp = await uow.service_points.by_id(person.service_point_id)
+        return sp.region if sp and sp.region else None
+
+    def _safety_reply(
+        self, staffed: bool, now: datetime, tier: Tier, region: str | None = None
+    ) -> Reply:
         return Reply(
             "helpline/safety_now",
-            {**self._hotline_data(), **self._when_data(now, tier), "staffed": staffed},
+            {**self._hotline_data(region), **self._when_data(now, tier), "staffed": staffed},
             choices=rows(
                 Choice("btn.safe.yes", "safe:yes"), Choice("btn.safe.no", "safe:no"), width=2
             ),
@@ -303,9 +314,11 @@ class Helpline:
             person = person or await person_for(uow, who, self.policy.default_locale)
             case, _ = await self._escalate(uow, person, tier, Trigger.TRIAGE, triage, text, now)
             staffed = await self._staffed(uow, now)
+            region = await self.region_of(uow, person)
             await uow.commit()
         self.nudge()
-        return Heard(Outcome.of(self._safety_reply(staffed, now, case.tier)), handled=True)
+        reply = self._safety_reply(staffed, now, case.tier, region)
+        return Heard(Outcome.of(reply), handled=True)
 
     async def request(self, who: Who) -> Outcome:
         """The person asked for a counsellor: a case (or the open one), and honest timing."""
@@ -318,15 +331,12 @@ class Helpline:
                 uow, person, Tier.YELLOW, Trigger.REQUEST, None, "", now
             )
             staffed = await self._staffed(uow, now)
+            region = await self.region_of(uow, person)
             await uow.commit()
         self.nudge()
         template = "helpline/requested" if staffed else "helpline/requested_unstaffed"
-        return Outcome.of(
-            Reply(
-                template,
-                {**self._hotline_data(), **self._when_data(now, case.tier), "again": not new},
-            )
-        )
+        data = {**self._hotline_data(region), **self._when_data(now, case.tier), "again": not new}
+        return Outcome.of(Reply(template, data))
 
     async def media(self, who: Who, chat_id: int, message_id: int, kind: str) -> bool:
         """A photo, voice or sticker: copied to the case's topic if there is an open case."""

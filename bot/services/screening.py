@@ -310,7 +310,8 @@ class Screening:
             now,
         )
         staffed = await self.helpline.staffed_now(uow, now)
-        return self.helpline.safety_reply(staffed, now, tier)
+        region = await self.helpline.region_of(uow, person)
+        return self.helpline.safety_reply(staffed, now, tier, region)
 
     async def _finish(
         self,

@@ -220,3 +220,25 @@ async def press_label(
     reply = await world.sb.wait_for(uid, lambda m: True)
     await world.sb.wait_callback_answer(qid)
     return reply
+
+
+async def test_phq_a_item_9_acts_before_the_summary(world: World) -> None:
+    await make_staff(world, world.counsellor)
+    uid, child = await registered(world, "小华", Role.CHILD, AgeBand.A14_15)
+    item = await first_item(world, uid, "PHQ-A")
+    for _ in range(8):
+        item = await answer(world, uid, item, 0)
+    assert item["text"].startswith("9/9")
+    await answer(world, uid, item, 1)  # "several days"
+    card = await case_card(world)
+    assert "phq-a item 9 = 1" in card["text"]
+    texts = [m.get("text") or "" for m in await world.sb.bot_messages(uid)]
+    safety = next(i for i, t in enumerate(texts) if "你现在安全吗" in t)
+    summary = next(i for i, t in enumerate(texts) if "谢谢你。" in t)
+    assert safety < summary  # the safety reply came first, then the end of the form
+    assert any("四个小问题" in t for t in texts[summary:])  # and the ASQ is offered
+    async with world.uow() as u:
+        result = (await u.screening.results_for(child.id or 0))[0]
+        events = await u.cases.events(1)
+    assert "safety_item_9" in result.flags
+    assert events[0][0] <= result.taken_at
