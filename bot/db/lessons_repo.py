@@ -205,6 +205,7 @@ class SqlProgressRepo:
         key = literal("lesson:") + cast(p.enrolment_id, String) + literal(":") + p.lesson_id
         rows = await self.s.execute(
             select(o.payload, o.sent_at)
+            .select_from(p)
             .join(o, o.key == key)
             .where(p.delivered_at.is_(None), o.status == OutboxStatus.SENT.value)
             .limit(limit)

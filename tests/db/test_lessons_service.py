@@ -252,3 +252,23 @@ async def test_forged_lesson_buttons_are_refused(
     async with uow() as u:
         progress = await u.progress.get(e.id, "guardian-noticing")
     assert progress is not None and progress.answer_index == 1
+
+
+async def test_a_lesson_sent_but_not_recorded_is_settled_later(
+    lessons: Lessons, uow: SqlUnitOfWorkFactory, clock: FixedClock
+) -> None:
+    """A crash between Telegram accepting a lesson and its bookkeeping: the settle job
+    records the delivery and books the check-in, once."""
+    await guardian(uow, 1)
+    await lessons.set_schedule(Who(1), "6", "19")
+    (row,) = await rows(uow)
+    async with uow() as u:
+        await u.outbox.mark_sent_many([(row.id, 77)], clock.now())  # sent, never settled
+        await u.commit()
+    assert await lessons.settle_pending() == 1
+    assert await lessons.settle_pending() == 0
+    e = await enrolment(uow, 1)
+    async with uow() as u:
+        progress = await u.progress.get(e.id, "guardian-noticing")
+    assert progress is not None and progress.delivered_at == clock.now()
+    assert [r.key for r in await rows(uow, "checkin")] == ["checkin:1:guardian-noticing"]
