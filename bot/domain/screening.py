@@ -104,6 +104,8 @@ class Instrument:
     direction: Direction = Direction.HIGHER_WORSE
     bands: tuple[Band, ...] = ()
     subscales: tuple[Subscale, ...] = ()
+    # A self-report a guardian may also take about themselves (GAD-7), with the same items.
+    guardian_self: bool = False
 
     def item(self, item_id: int) -> Item | None:
         return next((i for i in self.items if i.id == item_id), None)

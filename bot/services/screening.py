@@ -84,7 +84,9 @@ class Screening:
             return [
                 i
                 for i in self.instruments.values()
-                if i.respondent is Respondent.GUARDIAN or i.subject is Subject.GUARDIAN
+                if i.respondent is Respondent.GUARDIAN
+                or i.subject is Subject.GUARDIAN
+                or i.guardian_self
             ]
         return []
 
@@ -119,7 +121,8 @@ class Screening:
             if instrument is None or instrument not in self.offered_to(person, menu=False):
                 return Outcome(toast=STALE)
             subject = person.id
-            if instrument.subject is Subject.CHILD and person.role is Role.GUARDIAN:
+            about_child = instrument.subject is Subject.CHILD and not instrument.guardian_self
+            if about_child and person.role is Role.GUARDIAN:
                 children = [c for c in await uow.families.children_of(person.id) if c.id]
                 if not children:
                     return Outcome.of(Reply("screening/no_child_linked"))

@@ -187,3 +187,21 @@ def test_parse_scores_from_the_command_line() -> None:
 def test_mood_check_is_marked_as_not_validated() -> None:
     assert not FORMS["mood-kids"].validated
     assert all(f.validated for k, f in FORMS.items() if k != "mood-kids")
+
+
+def test_who_is_offered_which_form() -> None:
+    from bot.domain.people import AgeBand, Person, Role
+    from bot.services.screening import Screening
+    from tests.support import FixedClock
+
+    screening = Screening(None, FixedClock(), FORMS, None)  # type: ignore[arg-type]
+
+    def offered(role: Role, age: AgeBand | None = None, menu: bool = True) -> set[str]:
+        person = Person(telegram_id=1, locale="zh_Hans", code="P-X", role=role, age_band=age)
+        return {f.id for f in screening.offered_to(person, menu)}
+
+    assert offered(Role.GUARDIAN) == {"psc-17", "who-5", "gad-7"}
+    assert offered(Role.CHILD, AgeBand.A8_11) == {"mood-kids"}
+    assert offered(Role.CHILD, AgeBand.A14_15) == {"phq-a", "gad-7"}
+    assert "asq" in offered(Role.CHILD, AgeBand.A14_15, menu=False)  # by invitation only
+    assert offered(Role.COUNSELLOR) == set()
