@@ -30,6 +30,7 @@ from bot.domain.outbox import (
     NewTopic,
     OutboxItem,
     OutboxStatus,
+    Priority,
     RenameTopic,
     SendOutcome,
     SendResult,
@@ -87,6 +88,10 @@ class Delivery:
         self.monotonic = monotonic
         self.stats = DeliveryStats()
         self.wakeup = asyncio.Event()
+        # Set by nudge(): something urgent was queued while a pump may be busy with a
+        # broadcast; the pump claims at once and puts it ahead of the lessons it holds.
+        self._urgent = False
+        self._pumping: asyncio.Event | None = None
         self.commit_window = commit_window
         self._results: list[tuple[OutboxItem, SendResult, asyncio.Future[None]]] = []
         self._flusher: asyncio.Task[None] | None = None
@@ -134,6 +139,7 @@ class Delivery:
         exhausted = False
         last_claim = -1.0
         prefetch = max(self.concurrency, self.batch // 2)
+        self._pumping = progress
 
         def ended(item: OutboxItem, task: asyncio.Task[bool]) -> None:
             nonlocal finished
@@ -155,7 +161,9 @@ class Delivery:
                 items = claiming.result()
                 claiming = None
                 last_claim = self.monotonic()
-                queue.extend(items)
+                # Most urgent first, also ahead of what was claimed before (a claim made for a
+                # nudge may bring a crisis while lessons still wait in the queue).
+                queue = deque(sorted([*queue, *items], key=_urgency))
                 total += len(items)
                 # A chat whose message ended meanwhile may have its next one due by now.
                 exhausted = not items and finished == claimed_after
@@ -164,9 +172,14 @@ class Delivery:
             elif exhausted and finished != claimed_after:
                 exhausted = False  # a chat that just finished may have its next message
             timeout: float | None = None
-            if claiming is None and len(queue) < prefetch and not (exhausted and inflight):
-                timeout = last_claim + 0.05 - self.monotonic()
-                if timeout <= 0:
+            urgent = self._urgent
+            if claiming is None and (
+                urgent or (len(queue) < prefetch and not (exhausted and inflight))
+            ):
+                timeout = None if urgent else last_claim + 0.05 - self.monotonic()
+                if timeout is None or timeout <= 0:
+                    # Consumed only by a claim that starts after it was raised.
+                    self._urgent = False
                     timeout = None
                     claimed_after = finished
                     claiming = asyncio.create_task(self._claim(now))
@@ -176,7 +189,12 @@ class Delivery:
                 task = asyncio.create_task(self._guarded(item))
                 task.add_done_callback(partial(ended, item))
                 inflight.add(task)
-            ready = len(sent) >= self.batch or (sent and not inflight)
+            # A case's topic must be recorded before its card can follow: settle at once.
+            ready = (
+                len(sent) >= self.batch
+                or (sent and not inflight)
+                or any(i.priority <= Priority.STAFF_ALERT for i in sent)
+            )
             if ready and (settling is None or settling.done()):
                 settling = asyncio.create_task(self._settle(sent[:]))
                 settling.add_done_callback(wake)
@@ -188,13 +206,14 @@ class Delivery:
                 with contextlib.suppress(TimeoutError):
                     async with asyncio.timeout(timeout):
                         await progress.wait()
+        self._pumping = None
         if settling is not None:
             await settling
         await self._settle(sent)
         return total
 
     async def _claim(self, now: datetime | None) -> Sequence[OutboxItem]:
-        async with self.uow() as uow:
+        async with self.write_turn, self.uow() as uow:
             items = await uow.outbox.claim(now or self.clock.now(), self.batch)
             await uow.commit()
         return items
@@ -211,7 +230,8 @@ class Delivery:
         if not items or self.after_batch is None:
             return
         try:
-            await self.after_batch(items, self.clock.now())
+            async with self.write_turn:
+                await self.after_batch(items, self.clock.now())
         except Exception:  # bookkeeping is caught up later; the messages are out
             log.exception("after-batch bookkeeping failed")
 
@@ -237,8 +257,12 @@ class Delivery:
                     await asyncio.wait_for(self.wakeup.wait(), timeout=idle)
 
     def nudge(self) -> None:
-        """Something urgent was queued: do not wait for the idle timeout."""
+        """Something urgent was queued: do not wait for the idle timeout, nor behind the
+        lessons a running pump already holds (a broadcast never delays a crisis)."""
+        self._urgent = True
         self.wakeup.set()
+        if self._pumping is not None:
+            self._pumping.set()
 
     async def _deliver(self, item: OutboxItem) -> bool:
         """True if Telegram accepted it."""
@@ -379,3 +403,7 @@ class Delivery:
                 await uow.outbox.give_up(item.id, OutboxStatus.FAILED, result.error)
                 log.warning("outbox %s failed: %s", item.key, result.error)
                 self.stats.failed += 1
+
+
+def _urgency(item: OutboxItem) -> tuple[int, datetime, int]:
+    return (int(item.priority), item.due_at, item.id)
