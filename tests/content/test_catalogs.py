@@ -12,8 +12,8 @@ from bot.catalog import load_catalog
 from bot.catalog.checks import catalog_problems
 from bot.catalog.hotlines import load_hotlines
 from bot.catalog.lessons import load_programmes
-from bot.catalog.questionnaires import load_instruments
 from bot.catalog.po import po_path, read_catalog
+from bot.catalog.questionnaires import load_instruments
 from bot.domain.replies import Choice, Reply
 from content import CONTENT_DIR
 
