@@ -112,13 +112,8 @@ class Duty:
             if staff is None:
                 return False
             await uow.staff.set_duty(staff.person_id, on)
-            on_duty = [
-                s
-                for s in await uow.staff.active()
-                if s.on_duty or (s.person_id == staff.person_id and on)
-            ]
-            if not on:
-                on_duty = [s for s in on_duty if s.person_id != staff.person_id]
+            # Read back in the same transaction: the roster as it now stands.
+            on_duty = [s for s in await uow.staff.active() if s.on_duty]
             await self._answer(
                 uow,
                 chat_id,

@@ -249,7 +249,11 @@ async def test_staff_commands_roster_queue_and_take_next(world: World) -> None:
     await world.sb.send_text(world.counsellor["id"], "/staff add 999 supervisor X", chat)
     await world.sb.wait_for_text(chat, "只有督导")
     await world.sb.send_text(world.counsellor["id"], "/onduty", chat)
-    await world.sb.wait_for_text(chat, "李老师 开始值班")
+    duty = await world.sb.wait_for_text(chat, "李老师 开始值班")
+    assert "当前值班（2 人）" in duty["text"]  # the supervisor and now 李老师
+    await world.sb.send_text(world.admin["id"], "/offduty", chat)
+    off = await world.sb.wait_for_text(chat, "结束值班")
+    assert "当前值班（1 人）： 李老师" in off["text"]
     yellow = await world.user("小红")
     await world.sb.send_text(yellow, "/help")
     await world.sb.wait_for(yellow, lambda m: True)
