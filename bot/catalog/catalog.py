@@ -43,6 +43,9 @@ class ContentCatalog:
                 undefined=StrictUndefined,
                 extensions=["jinja2.ext.i18n"],
                 trim_blocks=False,
+                # Content is read at start-up; checking every template's file time on every
+                # message costs a stat() per send for nothing.
+                auto_reload=False,
                 lstrip_blocks=True,
             )
             env.install_gettext_translations(trans, newstyle=True)  # type: ignore[attr-defined]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 
 from bot.app import build_app, run_polling
 from bot.config import load_settings
@@ -12,5 +13,10 @@ async def run(args: argparse.Namespace) -> int:
     settings = load_settings()
     settings.require_token()
     app = await build_app(settings)
+    # Everything loaded so far (aiogram, catalogs, lexicons) lives as long as the process:
+    # out of the collector's sight, full collections stop costing hundreds of milliseconds
+    # in the middle of a broadcast (bench/broadcast.py measures it).
+    gc.collect()
+    gc.freeze()
     await run_polling(app)
     return 0

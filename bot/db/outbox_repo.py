@@ -33,20 +33,24 @@ async def insert_ignoring_duplicates(
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-def _item(row: OutboxRow) -> OutboxItem:
-    return OutboxItem(
-        id=row.id,
-        key=row.key,
-        chat_id=row.chat_id,
-        thread_id=row.thread_id,
-        person_id=row.person_id,
-        priority=Priority(row.priority),
-        kind=row.kind,
-        payload=row.payload,
-        locale=row.locale,
-        attempts=row.attempts,
-        due_at=row.due_at,
-    )
+def _table() -> Table:
+    return cast_table(Table, OutboxRow.__table__)
+
+
+# What a claim reads back: OutboxItem's fields, in its order.
+_ITEM_FIELDS = (
+    "id",
+    "key",
+    "chat_id",
+    "thread_id",
+    "person_id",
+    "priority",
+    "kind",
+    "payload",
+    "locale",
+    "attempts",
+    "due_at",
+)
 
 
 class SqlOutboxRepo:
@@ -79,56 +83,65 @@ class SqlOutboxRepo:
         )
 
     async def claim(self, now: datetime, limit: int) -> Sequence[OutboxItem]:
+        """Mark up to `limit` due rows 'sending' and return them, most urgent first.
+
+        Core statements, no ORM objects: at broadcast rates this runs every second or so.
+        """
+        table = _table()
+        c = table.c
+        order = (c.priority, c.due_at, c.id)
         # A chat with a message in flight waits: its messages go out one at a time, in order.
-        busy = select(OutboxRow.chat_id).where(OutboxRow.status == OutboxStatus.SENDING.value)
-        ids = list(
-            await self.s.scalars(
-                select(OutboxRow.id)
-                .where(
-                    OutboxRow.status == OutboxStatus.PENDING.value,
-                    OutboxRow.due_at <= now,
-                    OutboxRow.chat_id.not_in(busy),
-                )
-                .order_by(OutboxRow.priority, OutboxRow.due_at, OutboxRow.id)
-                .limit(limit)
-                # PostgreSQL: several senders never claim the same row; SQLite ignores this.
-                .with_for_update(skip_locked=True)
+        busy = select(c.chat_id).where(c.status == OutboxStatus.SENDING.value)
+        due = await self.s.execute(
+            select(c.id, c.chat_id)
+            .where(
+                c.status == OutboxStatus.PENDING.value,
+                c.due_at <= now,
+                c.chat_id.not_in(busy),
             )
+            .order_by(*order)
+            .limit(limit)
+            # PostgreSQL: several senders never claim the same row; SQLite ignores this.
+            .with_for_update(skip_locked=True)
         )
+        # One message per chat per claim keeps each chat's order without a per-chat lock.
+        ids: list[int] = []
+        seen: set[int] = set()
+        for row_id, chat_id in due:
+            if chat_id not in seen:
+                seen.add(chat_id)
+                ids.append(row_id)
         if not ids:
             return []
-        await self.s.execute(
-            update(OutboxRow)
-            .where(OutboxRow.id.in_(ids), OutboxRow.status == OutboxStatus.PENDING.value)
-            .values(
-                status=OutboxStatus.SENDING.value,
-                claimed_at=now,
-                attempts=OutboxRow.attempts + 1,
+        rows = await self.s.execute(
+            update(table)
+            .where(c.id.in_(ids), c.status == OutboxStatus.PENDING.value)
+            .values(status=OutboxStatus.SENDING.value, claimed_at=now, attempts=c.attempts + 1)
+            .returning(*(c[name] for name in _ITEM_FIELDS))
+        )
+        items = [
+            OutboxItem(
+                id=row.id,
+                key=row.key,
+                chat_id=row.chat_id,
+                thread_id=row.thread_id,
+                person_id=row.person_id,
+                priority=Priority(row.priority),
+                kind=row.kind,
+                payload=row.payload,
+                locale=row.locale,
+                attempts=row.attempts,
+                due_at=row.due_at,
             )
-            .execution_options(synchronize_session=False)
-        )
-        rows = await self.s.scalars(
-            select(OutboxRow)
-            .where(OutboxRow.id.in_(ids))
-            .order_by(OutboxRow.priority, OutboxRow.due_at, OutboxRow.id)
-        )
-        seen: set[int] = set()
-        items = []
-        for row in rows:
-            # One message per chat per claim keeps each chat's order without a per-chat lock.
-            if row.chat_id in seen:
-                row.status = OutboxStatus.PENDING.value
-                row.attempts -= 1
-                continue
-            seen.add(row.chat_id)
-            items.append(_item(row))
-        await self.s.flush()
+            for row in rows
+        ]
+        items.sort(key=lambda i: (i.priority, i.due_at, i.id))
         return items
 
     async def mark_sent_many(self, sent: Sequence[tuple[int, int | None]], now: datetime) -> None:
         if not sent:
             return
-        table = cast_table(Table, OutboxRow.__table__)
+        table = _table()
         # Core, not ORM bulk-by-primary-key: one executemany with our own bind names.
         await self.s.execute(
             update(table)

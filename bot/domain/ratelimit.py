@@ -32,8 +32,8 @@ class Limits:
     private_burst: float = 3.0
     group_per_min: float = 20.0
     # How the sender spends the global budget (see the module's docstring).
-    global_headroom: float = 0.97
-    global_catch_up_s: float = 0.1
+    global_headroom: float = 0.98
+    global_catch_up_s: float = 0.25
     global_guard_s: float = 0.01
 
 
@@ -81,7 +81,7 @@ class RateLimiter:
         # The paced schedule (GCRA's theoretical time of the next message), the requests
         # still unanswered, and when the answered ones of the last window arrived, oldest first.
         self.interval = 1.0 / (limits.global_per_s * limits.global_headroom)
-        self.pace_at = now
+        self.pace_at = now + limits.global_catch_up_s  # no credit to catch up at the start
         self.window = 1.0 + limits.global_guard_s
         self.cap = max(1, math.floor(limits.global_per_s))
         self.unanswered = 0
@@ -142,19 +142,23 @@ class RateLimiter:
         """
         start = max(self.paused_until, self.pace_at - self.limits.global_catch_up_s)
         answered = self.answered
-        edge = now - self.window
-        while answered and answered[0] <= edge:
+        while answered and answered[0] <= now - self.window:
             answered.popleft()
         over = self.unanswered + len(answered) + 1 - self.cap  # must leave the window first
         if over > 0:
             if over > len(answered):
                 return math.inf
-            start = max(start, answered[over - 1] + self.window)
+            frees = answered[over - 1] + self.window
+            if frees > start:
+                # Held back by the window, not late: go on at the paced rate from there,
+                # without catching up (that would be the same burst again a second later).
+                self.pace_at = max(self.pace_at, frees + self.limits.global_catch_up_s)
+                start = frees
         return start - now if start > now else 0.0
 
     def spend(self, now: float) -> None:
         """A message goes out now (after `global_wait` said 0); call `landed` at its answer."""
-        self.pace_at = max(self.pace_at, now - self.limits.global_catch_up_s) + self.interval
+        self.pace_at = max(self.pace_at, now) + self.interval
         self.unanswered += 1
 
     def landed(self, now: float) -> None:

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import timedelta
+import asyncio
+import time
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
 from bot.db.models import OutboxRow
 from bot.db.uow import SqlUnitOfWorkFactory
-from bot.domain.outbox import NewMessage, Priority, SendOutcome, SendResult
+from bot.domain.outbox import NewMessage, OutboxItem, Priority, SendOutcome, SendResult
 from bot.domain.people import Person, PersonStatus, new_person_code
 from bot.domain.ratelimit import Limits, RateLimiter
 from bot.domain.replies import Reply
-from bot.ports import UnitOfWorkFactory
+from bot.ports import UnitOfWork, UnitOfWorkFactory
 from bot.services.delivery import Delivery
 from tests.support import FixedClock
 
@@ -219,3 +221,129 @@ async def test_a_composer_that_raises_fails_only_its_row(
     )
     await delivery.drain(clock.now())
     assert await statuses(uow) == {"bad": "failed", "good": "sent"}
+
+
+class TimedTransport(ScriptedTransport):
+    """Also notes when each request went out and when its answer came back."""
+
+    def __init__(
+        self, script: Mapping[int, list[SendResult]] | None = None, latency: float = 0.0
+    ) -> None:
+        super().__init__(script)
+        self.latency = latency
+        self.times: list[tuple[int, float, float]] = []
+
+    async def deliver(
+        self, chat_id: int, thread_id: int | None, reply: Reply, locale: str
+    ) -> SendResult:
+        start = time.monotonic()
+        if self.latency:
+            await asyncio.sleep(self.latency)
+        result = await super().deliver(chat_id, thread_id, reply, locale)
+        self.times.append((chat_id, start, time.monotonic()))
+        return result
+
+
+async def test_a_429_stops_the_messages_already_waiting_for_their_turn(
+    uow: SqlUnitOfWorkFactory, clock: FixedClock
+) -> None:
+    for chat in range(1, 7):
+        await queue(uow, clock, chat, f"k{chat}")
+    transport = TimedTransport(
+        {1: [SendResult(SendOutcome.RETRY_AFTER, retry_after=0.5)]}, latency=0.12
+    )
+    delivery = sender(uow, clock, transport, Limits(global_per_s=20))
+    await delivery.drain(clock.now())
+    (_, _, answered), *others = sorted(transport.times, key=lambda t: t[0] != 1)
+    assert len(others) == 5
+    # Others were waiting for their turns when the 429 came back: none went out during the
+    # pause (those sent before it was known are fine).
+    assert not [s for _, s, _ in others if answered < s < answered + 0.5]
+    assert [s for _, s, _ in others if s > answered]  # and some did wait
+
+
+async def test_no_second_holds_more_than_the_limit_of_unanswered_or_recent_requests(
+    uow: SqlUnitOfWorkFactory, clock: FixedClock
+) -> None:
+    for chat in range(1, 41):
+        await queue(uow, clock, chat, f"k{chat}")
+    transport = TimedTransport(latency=0.05)
+    limits = Limits(global_per_s=25, global_headroom=1.0, global_catch_up_s=1.0)
+    delivery = Delivery(
+        uow,
+        clock,
+        transport,
+        RateLimiter(limits, time.monotonic()),
+        composers={"t": say},
+        batch=40,
+        concurrency=40,
+    )
+    await delivery.drain(clock.now())
+    assert len(transport.times) == 40
+    # Wherever in its request a server counted each message, no second could hold over 25.
+    for _, _, answered in transport.times:
+        window = [s for _, s, e in transport.times if s <= answered and e > answered - 1.0]
+        assert len(window) <= 25
+
+
+async def test_results_that_arrive_during_a_group_commit_are_committed_too(
+    uow: SqlUnitOfWorkFactory, clock: FixedClock
+) -> None:
+    committing = asyncio.Event()
+
+    class SlowCommits(Delivery):
+        async def _apply(
+            self, uow: UnitOfWork, batch: Sequence[tuple[OutboxItem, SendResult, object]]
+        ) -> None:
+            committing.set()
+            await asyncio.sleep(0.05)
+            await super()._apply(uow, batch)
+
+    class SecondWaits(ScriptedTransport):
+        async def deliver(
+            self, chat_id: int, thread_id: int | None, reply: Reply, locale: str
+        ) -> SendResult:
+            if chat_id == 2:
+                await committing.wait()  # answered while the first result is being committed
+            return await super().deliver(chat_id, thread_id, reply, locale)
+
+    await queue(uow, clock, 1, "first")
+    await queue(uow, clock, 2, "second")
+    delivery = SlowCommits(
+        uow,
+        clock,
+        SecondWaits(),
+        RateLimiter(Limits(global_per_s=1e6), 0.0),
+        composers={"t": say},
+    )
+    await asyncio.wait_for(delivery.drain(clock.now()), timeout=10)  # no result left behind
+    assert await statuses(uow) == {"first": "sent", "second": "sent"}
+
+
+async def test_bookkeeping_runs_beside_the_sends_not_between_them(
+    uow: SqlUnitOfWorkFactory, clock: FixedClock
+) -> None:
+    for chat in range(1, 61):
+        await queue(uow, clock, chat, f"k{chat}")
+    settled: list[tuple[int, float]] = []
+
+    async def slow_settle(items: Sequence[OutboxItem], now: datetime) -> None:
+        if not settled:
+            await asyncio.sleep(1.0)
+        settled.append((len(items), time.monotonic()))
+
+    transport = TimedTransport()
+    delivery = Delivery(
+        uow,
+        clock,
+        transport,
+        RateLimiter(Limits(global_per_s=1e6, private_burst=1e6), 0.0),
+        composers={"t": say},
+        after_batch=slow_settle,
+        batch=20,
+        concurrency=4,
+    )
+    await delivery.drain(clock.now())
+    assert sum(n for n, _ in settled) == 60
+    # Everything went out while the first batch's bookkeeping was still running.
+    assert max(end for _, _, end in transport.times) < settled[0][1]
