@@ -293,13 +293,13 @@ async def canned_media_and_merging(world: World) -> None:
     # A photo from the child is copied into the topic; nothing is forwarded.
     await world.sb.send_photo(child, caption="看")
     copied = await world.sb.wait_for(
-        world.staff_chat_id, lambda m: "photo" in m, timeout=20, thread_id=thread
+        world.staff_chat_id, lambda m: "photo" in m, timeout=40, thread_id=thread
     )
     assert "forward_origin" not in copied
     # The group's budget is spent: a burst from the child arrives merged, and whole.
     for i in range(6):
         await world.sb.send_text(child, f"第{i}句")
-    merged = await world.sb.wait_for_text(world.staff_chat_id, "第5句", timeout=30)
+    merged = await world.sb.wait_for_text(world.staff_chat_id, "第5句", timeout=60)
     relays = [
         m
         for m in await world.sb.bot_messages(world.staff_chat_id, thread)
