@@ -84,32 +84,46 @@ class SqlHoldRepo:
         return int(getattr(result, "rowcount", 0) or 0)
 
     async def append(self, case_id: int, kind: str, line: str, limit: int) -> bool:
+        found = await self.s.scalar(
+            select(OutboxRow.id)
+            .where(
+                OutboxRow.key.startswith(case_prefix(case_id)),
+                OutboxRow.kind == kind,
+                OutboxRow.status.in_((PENDING, HELD)),
+            )
+            .order_by(OutboxRow.id.desc())
+            .limit(1)
+        )
+        if found is None:
+            return False
+        # Take the row's write lock before reading it: two messages from the same child are
+        # handled at once, and a read-then-write without the lock loses one of them (SQLite
+        # starts its transaction only at the first write; PostgreSQL holds the row).
+        locked = await self.s.execute(
+            update(OutboxRow)
+            .where(OutboxRow.id == found, OutboxRow.status.in_((PENDING, HELD)))
+            .values(status=OutboxRow.status)
+        )
+        if not getattr(locked, "rowcount", 0):
+            return False  # the sender took it meanwhile
         row = (
             await self.s.execute(
-                select(OutboxRow.id, OutboxRow.status, OutboxRow.payload)
-                .where(
-                    OutboxRow.key.startswith(case_prefix(case_id)),
-                    OutboxRow.kind == kind,
-                    OutboxRow.status.in_((PENDING, HELD)),
-                )
-                .order_by(OutboxRow.id.desc())
-                .limit(1)
+                select(OutboxRow.payload, OutboxRow.status)
+                .where(OutboxRow.id == found)
+                .execution_options(populate_existing=True)
             )
         ).first()
-        if row is None:
+        if row is None or row.status not in (PENDING, HELD):
             return False
         payload = dict(row.payload or {})
         lines = [str(x) for x in payload.get("lines") or []]
         if sum(len(x) for x in lines) + len(line) > limit:
             return False
         payload["lines"] = [*lines, line]
-        # Only while the sender has not claimed it: a row already in flight is left alone.
-        result = await self.s.execute(
-            update(OutboxRow)
-            .where(OutboxRow.id == row.id, OutboxRow.status == row.status)
-            .values(payload=payload)
+        await self.s.execute(
+            update(OutboxRow).where(OutboxRow.id == found).values(payload=payload)
         )
-        return bool(getattr(result, "rowcount", 0))
+        return True
 
     async def sent(self, key: str) -> tuple[OutboxStatus, int | None] | None:
         row = (

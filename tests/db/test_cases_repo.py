@@ -123,3 +123,48 @@ async def test_posts_wait_for_the_topic_and_bursts_merge(
     async with uow() as u:
         status = await u.holds.sent("case:7:in:0")
     assert status == (OutboxStatus.SENT, 1)
+
+
+async def test_concurrent_messages_merge_without_losing_one(
+    uow: SqlUnitOfWorkFactory, clock: FixedClock
+) -> None:
+    """A child sends a burst; each message is handled in its own transaction at once."""
+    async with uow() as u:
+        await u.outbox.enqueue(
+            [
+                NewMessage(
+                    "case:9:in:first",
+                    CHAT,
+                    "case_in",
+                    Priority.CRISIS,
+                    "zh_Hans",
+                    clock.now(),
+                    {"case_id": 9, "lines": ["line 0"]},
+                )
+            ]
+        )
+        await u.commit()
+
+    async def send(i: int) -> None:
+        async with uow() as u:
+            if not await u.holds.append(9, "case_in", f"line {i}", limit=3500):
+                await u.outbox.enqueue(
+                    [
+                        NewMessage(
+                            f"case:9:in:{i}",
+                            CHAT,
+                            "case_in",
+                            Priority.CRISIS,
+                            "zh_Hans",
+                            clock.now(),
+                            {"case_id": 9, "lines": [f"line {i}"]},
+                        )
+                    ]
+                )
+            await u.commit()
+
+    await asyncio.gather(*(send(i) for i in range(1, 11)))
+    async with uow() as u:
+        items = await u.outbox.claim(clock.now(), 50)
+    lines = [line for item in items for line in item.payload["lines"]]
+    assert sorted(lines) == sorted(f"line {i}" for i in range(11))
