@@ -228,6 +228,7 @@ async def build_app(
         QuietHours.parse(settings.quiet_hours),
         settings.timezone,
         nudge=delivery.nudge,
+        school=parse_duty_hours(settings.school_hours),
     )
     services = Services(
         catalog=catalog,

@@ -44,6 +44,8 @@ class Settings(BaseSettings):
     lesson_weekday: int = Field(default=6, ge=0, le=6)
     lesson_hour: int = Field(default=19, ge=0, le=23)
     quiet_hours: str = "21:30-07:00"
+    # No pushes to children in school hours, Monday to Friday (equal ends: none).
+    school_hours: str = "08:00-17:00"
     # Telegram's limits (DOMAIN.md §6); lower them to be gentler, never raise past Telegram's.
     rate_global_per_s: float = Field(default=25.0, gt=0, le=10000)
     rate_private_per_s: float = Field(default=1.0, gt=0, le=30)
@@ -59,6 +61,12 @@ class Settings(BaseSettings):
     target_green_min: int = Field(default=1440, ge=1, le=10080)
     claimed_silence_min: int = Field(default=10, ge=1, le=1440)
     max_claims: int = Field(default=3, ge=1, le=50)
+
+    @field_validator("school_hours")
+    @classmethod
+    def _school_hours(cls, v: str) -> str:
+        parse_duty_hours(v)
+        return v
 
     @field_validator("duty_hours")
     @classmethod

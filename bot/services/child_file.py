@@ -27,17 +27,21 @@ SCHOOL = (time(8, 0), time(17, 0))
 
 
 def outside_school_and_quiet(
-    at: datetime, tz: ZoneInfo, quiet: QuietHours, child: bool
+    at: datetime,
+    tz: ZoneInfo,
+    quiet: QuietHours,
+    child: bool,
+    school: tuple[time, time] = SCHOOL,
 ) -> datetime:
-    """The first moment at or after `at` when a push is welcome."""
+    """The first moment at or after `at` when a push is welcome (equal school ends: none)."""
     moment = quiet.defer(at, tz)
-    if not child:
+    if not child or school[0] == school[1]:
         return moment
     for _ in range(8):
         local = moment.astimezone(tz)
-        if local.weekday() < 5 and SCHOOL[0] <= local.time() < SCHOOL[1]:
+        if local.weekday() < 5 and school[0] <= local.time() < school[1]:
             moment = quiet.defer(
-                datetime.combine(local.date(), SCHOOL[1], tz).astimezone(at.tzinfo), tz
+                datetime.combine(local.date(), school[1], tz).astimezone(at.tzinfo), tz
             )
             continue
         break
@@ -55,7 +59,9 @@ class ChildFile:
         quiet: QuietHours,
         timezone: str,
         nudge: Callable[[], None] = lambda: None,
+        school: tuple[time, time] = SCHOOL,
     ) -> None:
+        self.school = school
         self.uow = uow
         self.clock = clock
         self.casework = casework
@@ -234,7 +240,9 @@ class ChildFile:
                 if person is None or instrument is None:
                     await uow.screening.advance_plan(plan_id, None)
                     continue
-                at = outside_school_and_quiet(now, self.tz, self.quiet, person.role is Role.CHILD)
+                at = outside_school_and_quiet(
+                    now, self.tz, self.quiet, person.role is Role.CHILD, self.school
+                )
                 reply = Reply(
                     "screening/invitation",
                     {"name": instrument.name},

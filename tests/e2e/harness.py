@@ -88,6 +88,10 @@ async def running_world(db_url: str, **settings: Any) -> AsyncIterator[World]:
             is_forum=True,
             admin_ids=[admin["id"]],
         )
+        # Time-of-day independent: a run at 22:00 in Shanghai must not find every lesson and
+        # invitation deferred to the morning. Quiet and school hours are tested with fixed clocks.
+        settings.setdefault("quiet_hours", "00:00-00:00")
+        settings.setdefault("school_hours", "00:00-00:00")
         config = load_settings(
             None,
             bot_token=TOKEN,

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from bot.db.models import OutboxRow
 from bot.domain.lessons import EnrolmentStatus
 from bot.domain.people import PersonStatus
-from tests.e2e.harness import World
+from tests.e2e.harness import World, running_world
 from tests.e2e.test_onboarding import buttons, press_and_wait, start
 
 
@@ -177,8 +177,15 @@ async def test_blocked_guardian_is_marked_inactive_by_the_sender(world: World) -
     assert (await world.app.services.lessons.queue_due(world.clock.now())).queued == 0
 
 
-async def test_quiet_hours_hold_a_late_delivery(world: World) -> None:
+async def test_quiet_hours_hold_a_late_delivery(db_url: str) -> None:
+    async with running_world(db_url, quiet_hours="21:30-07:00") as world:
+        await quiet_hours_hold_a_late_delivery(world)
+
+
+async def quiet_hours_hold_a_late_delivery(world: World) -> None:
     """A fan-out running at 23:00 Shanghai (e.g. after an outage) waits until 07:00."""
+    noon = datetime(2030, 1, 6, 4, 0, tzinfo=UTC)  # enrol at midday, whatever the real hour
+    world.clock.advance(seconds=(noon - world.clock.now()).total_seconds())
     uid = await world.user("夜里")
     await enrol(world, uid)
     await world.sb.wait_for(uid, lambda m: (m.get("text") or "").startswith("📖"))
