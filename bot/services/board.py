@@ -21,6 +21,7 @@ from bot.domain.outbox import (
     Priority,
     RenameTopic,
 )
+from bot.domain.people import Role
 from bot.domain.replies import Choice, Reply, reply_from_data, reply_to_data, rows
 from bot.ports import UnitOfWork, UnitOfWorkFactory
 
@@ -120,6 +121,32 @@ class Board:
                     due_at=now,
                     payload=reply_to_data(reply),
                 )
+            ]
+        )
+
+    async def page_supervisors(
+        self,
+        uow: UnitOfWork,
+        case: Case,
+        template: str,
+        data: Mapping[str, object],
+        now: datetime,
+        tag: str,
+    ) -> None:
+        """A direct message to every supervisor about a case; `tag` keeps each page once."""
+        sups = [s for s in await uow.staff.active() if s.role is Role.SUPERVISOR]
+        await uow.outbox.enqueue(
+            [
+                NewMessage(
+                    key=f"page:{case.id}:{s.person_id}:{tag}",
+                    chat_id=s.telegram_id,
+                    kind="reply",
+                    priority=Priority.STAFF_ALERT,
+                    locale=self.locale,
+                    due_at=now,
+                    payload={"template": template, "data": {"code": case.code, **data}},
+                )
+                for s in sups
             ]
         )
 

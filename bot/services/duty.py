@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.domain.cases import CaseStatus, EventKind, SlaStep, sla_step
-from bot.domain.outbox import NewMessage, Priority
+from bot.domain.outbox import Priority
 from bot.domain.people import Person, Role, new_person_code
 from bot.domain.replies import Choice, Reply, rows
 from bot.ports import Clock, StaffMember, UnitOfWork, UnitOfWorkFactory
@@ -301,28 +301,14 @@ class Duty:
                 elif step is SlaStep.SUPERVISOR:
                     await uow.cases.update(case.id, alert_level=2)
                     await uow.cases.log(case.id, EventKind.SLA_SUPERVISOR, now)
-                    sups = [s for s in await uow.staff.active() if s.role is Role.SUPERVISOR]
                     minutes = int(case.waiting(now).total_seconds() // 60)
-                    await uow.outbox.enqueue(
-                        [
-                            NewMessage(
-                                key=f"page:{case.id}:{s.person_id}:sla",
-                                chat_id=s.telegram_id,
-                                kind="reply",
-                                priority=Priority.STAFF_ALERT,
-                                locale=self.board.locale,
-                                due_at=now,
-                                payload={
-                                    "template": "helpline/page_overdue",
-                                    "data": {
-                                        "code": case.code,
-                                        "tier": case.tier.value,
-                                        "minutes": minutes,
-                                    },
-                                },
-                            )
-                            for s in sups
-                        ]
+                    await self.board.page_supervisors(
+                        uow,
+                        case,
+                        "helpline/page_overdue",
+                        {"tier": case.tier.value, "minutes": minutes},
+                        now,
+                        "sla",
                     )
                     done["supervisor"] += 1
             names = {s.person_id: s for s in await uow.staff.active()}

@@ -14,7 +14,7 @@ from bot.domain.cases import Case, CaseStatus, DutyHours, EventKind, Targets, Ti
 from bot.domain.hotlines import HotlineBook
 from bot.domain.locale import Locale
 from bot.domain.outbox import Priority
-from bot.domain.people import Person, Role
+from bot.domain.people import Person
 from bot.domain.replies import Choice, Keyboard, Outcome, Reply, rows
 from bot.domain.triage import Category, RiskLevel, Triage, Triager
 from bot.ports import CaseMessage, Clock, UnitOfWork, UnitOfWorkFactory
@@ -174,7 +174,14 @@ class Helpline:
             if not staffed:
                 await uow.cases.log(case.id, EventKind.OUT_OF_HOURS, now)
                 if tier is Tier.RED:
-                    await self._page_supervisors(uow, case, now, "helpline/page_unstaffed")
+                    await self.board.page_supervisors(
+                        uow,
+                        case,
+                        "helpline/page_unstaffed",
+                        {"tier": case.tier.value},
+                        now,
+                        f"helpline/page_unstaffed:{case.alert_level}",
+                    )
         else:
             raised = case.tier.raised_to(tier)
             await uow.cases.log(
@@ -233,30 +240,6 @@ class Helpline:
                 "first": first,
             },
             choices=card_actions(case),
-        )
-
-    async def _page_supervisors(
-        self, uow: UnitOfWork, case: Case, now: datetime, template: str
-    ) -> None:
-        from bot.domain.outbox import NewMessage
-
-        sups = [s for s in await uow.staff.active() if s.role is Role.SUPERVISOR]
-        await uow.outbox.enqueue(
-            [
-                NewMessage(
-                    key=f"page:{case.id}:{s.person_id}:{template}:{case.alert_level}",
-                    chat_id=s.telegram_id,
-                    kind="reply",
-                    priority=Priority.STAFF_ALERT,
-                    locale=self.board.locale,
-                    due_at=now,
-                    payload={
-                        "template": template,
-                        "data": {"code": case.code, "tier": case.tier.value},
-                    },
-                )
-                for s in sups
-            ]
         )
 
     async def _record_in(
