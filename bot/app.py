@@ -55,6 +55,7 @@ from bot.services.staff_invites import StaffInvites
 from content import CONTENT_DIR
 from handlers import build_router
 from handlers.commands import set_default_commands
+from handlers.isolation import OrderedIsolation
 from handlers.transport import TelegramTransport
 from scheduler import Job, Ticker
 
@@ -78,6 +79,14 @@ def make_storage(settings: Settings) -> BaseStorage:
 
         return RedisStorage.from_url(settings.redis_url)
     return MemoryStorage()
+
+
+def make_isolation(settings: Settings) -> OrderedIsolation:
+    if settings.redis_url:
+        from aiogram.fsm.storage.redis import RedisEventIsolation
+
+        return OrderedIsolation(RedisEventIsolation.from_url(settings.redis_url))
+    return OrderedIsolation()
 
 
 @dataclass
@@ -259,7 +268,11 @@ async def build_app(
         screening=Screening(uow, clock, instruments, helpline, nudge=delivery.nudge),
         child_file=child_file,
     )
-    dispatcher = Dispatcher(storage=make_storage(settings), services=services)
+    dispatcher = Dispatcher(
+        storage=make_storage(settings),
+        events_isolation=make_isolation(settings),
+        services=services,
+    )
     dispatcher.include_router(build_router())
     ticker = Ticker(
         [

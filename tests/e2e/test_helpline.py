@@ -309,6 +309,11 @@ async def canned_media_and_merging(world: World) -> None:
         any(f"第{i}句" in m["text"] for m in relays) for i in range(6)
     ), [m["text"] for m in relays]
     assert merged["message_thread_id"] == thread
+    # ...and in the order the child wrote it (a reordered burst can change its meaning).
+    said = "\n".join(m["text"] for m in relays)
+    assert [said.index(f"第{i}句") for i in range(6)] == sorted(
+        said.index(f"第{i}句") for i in range(6)
+    ), said
 
 
 async def test_lessons_wait_while_a_case_is_open(world: World) -> None:
