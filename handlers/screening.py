@@ -37,6 +37,8 @@ async def press_screening(query: CallbackQuery, bot: Bot, services: Services) ->
     action, args = parts[1] if len(parts) > 1 else "", parts[2:]
     if action == "start" and len(args) == 1:
         outcome = await sc.start(person, args[0])
+    elif action == "addchild" and len(args) == 1:
+        outcome = await sc.add_child(person, args[0])
     elif action in ("again", "child") and len(args) == 2 and (n := _ints(args[1:])):
         outcome = await sc.start(person, args[0], confirmed=action == "again", child_id=n[0])
     elif action == "resume":

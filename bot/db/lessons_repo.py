@@ -105,7 +105,9 @@ class SqlEnrolmentRepo:
         return (
             select(EnrolmentRow, PersonRow.telegram_id, PersonRow.locale)
             .join(PersonRow, PersonRow.id == EnrolmentRow.person_id)
-            .where(PersonRow.status == PersonStatus.ACTIVE.value)
+            .where(
+                PersonRow.status == PersonStatus.ACTIVE.value, PersonRow.telegram_id.is_not(None)
+            )
         )
 
     async def _page(self, query: _Query) -> list[DueEnrolment]:
@@ -144,9 +146,9 @@ class SqlEnrolmentRepo:
         rows = await self.s.execute(
             select(EnrolmentRow, PersonRow.telegram_id, PersonRow.locale)
             .join(PersonRow, PersonRow.id == EnrolmentRow.person_id)
-            .where(EnrolmentRow.id.in_(list(enrolment_ids)))
+            .where(EnrolmentRow.id.in_(list(enrolment_ids)), PersonRow.telegram_id.is_not(None))
         )
-        return {row[0].id: (_enrolment(row[0]), row[1], row[2]) for row in rows}
+        return {row[0].id: (_enrolment(row[0]), row[1] or 0, row[2]) for row in rows}
 
     async def counts(self) -> Mapping[str, int]:
         rows = await self.s.execute(

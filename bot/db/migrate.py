@@ -45,5 +45,19 @@ async def _run(engine: AsyncEngine, verb: str, revision: str) -> None:
         cfg.attributes["connection"] = connection
         getattr(command, verb)(cfg, revision)
 
-    async with engine.begin() as conn:
-        await conn.run_sync(work)
+    sqlite = engine.dialect.name == "sqlite"
+    async with engine.connect() as conn:
+        if sqlite:
+            # SQLite alters a table by rebuilding it, and with foreign keys on, dropping the
+            # old `people` would cascade-delete every family, case and result that points at
+            # it. The pragma only takes effect outside a transaction, hence the commits.
+            await conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            await conn.commit()
+        try:
+            await conn.run_sync(work)
+            await conn.commit()
+        finally:
+            if sqlite:
+                await conn.rollback()
+                await conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+                await conn.commit()

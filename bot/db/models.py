@@ -75,7 +75,7 @@ class PersonRow(Base):
     __tablename__ = "people"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    telegram_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    telegram_id: Mapped[int | None] = mapped_column(BigInteger, unique=True, nullable=True)
     code: Mapped[str] = mapped_column(String(16), unique=True)
     role: Mapped[str | None] = mapped_column(String(16), nullable=True)
     locale: Mapped[str] = mapped_column(String(16))

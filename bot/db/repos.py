@@ -275,10 +275,11 @@ class SqlConsentRepo:
         await self.s.flush()
 
 
-def _staff(row: StaffRow, telegram_id: int) -> StaffMember:
+def _staff(row: StaffRow, telegram_id: int | None) -> StaffMember:
     return StaffMember(
         person_id=row.person_id,
-        telegram_id=telegram_id,
+        # Staff join from Telegram; only children on record (no phone) lack an id.
+        telegram_id=telegram_id or 0,
         role=Role(row.role),
         display_name=row.display_name,
         pseudonym_no=row.pseudonym_no,

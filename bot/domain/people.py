@@ -125,7 +125,7 @@ class Person:
     def __init__(
         self,
         *,
-        telegram_id: int,
+        telegram_id: int | None,
         locale: str,
         code: str,
         id: int | None = None,

@@ -233,7 +233,7 @@ class Casework:
             if case.status is not CaseStatus.CLAIMED or case.claimed_by != staff.person_id:
                 return "helpline/staff_claim_first"
             person = await uow.people.by_id(case.person_id)
-            if person is None:
+            if person is None or person.telegram_id is None:
                 return "helpline/staff_person_gone"
             await self.board.to_person(
                 uow,
@@ -275,7 +275,7 @@ class Casework:
             if case.status is not CaseStatus.CLAIMED or case.claimed_by != staff.person_id:
                 return "helpline/staff_claim_first"
             person = await uow.people.by_id(case.person_id)
-            if person is None:
+            if person is None or person.telegram_id is None:
                 return "helpline/staff_person_gone"
             await self.board.to_person(
                 uow,
@@ -315,7 +315,7 @@ class Casework:
             if case.status is not CaseStatus.CLAIMED or case.claimed_by != staff.person_id:
                 return StaffResult("toast.case.claim_first", alert=True)
             person = await uow.people.by_id(case.person_id)
-            if person is None:
+            if person is None or person.telegram_id is None:
                 return GONE
             await self.board.to_person(
                 uow,
@@ -522,18 +522,19 @@ class Casework:
             )
             closed = await uow.cases.by_id(case.id) or case
             person = await uow.people.by_id(case.person_id)
-            if person is not None and outcome is not CloseOutcome.NO_CONTACT:
+            chat = person.telegram_id if person is not None else None
+            if person is not None and chat is not None and outcome is not CloseOutcome.NO_CONTACT:
                 await self.board.to_person(
                     uow,
                     closed,
-                    person.telegram_id,
+                    chat,
                     person.locale,
                     now,
                     reply=Reply("helpline/closed_for_person"),
                 )
-            if person is not None:
+            if chat is not None:
                 # Lessons and questionnaires that waited during the conversation resume.
-                await uow.holds.release_chat(person.telegram_id, self.hold_kinds, now)
+                await uow.holds.release_chat(chat, self.hold_kinds, now)
             await self.board.post(
                 uow,
                 closed,
@@ -572,7 +573,7 @@ class Casework:
             await uow.cases.log(case.id, EventKind.REOPENED, now, staff.person_id)
             again = await uow.cases.by_id(case.id) or case
             person = await uow.people.by_id(case.person_id)
-            if person is not None:
+            if person is not None and person.telegram_id is not None:
                 await uow.holds.hold_chat(person.telegram_id, self.hold_kinds)
             await self.board.rename(uow, again, now)
             await self.board.post(

@@ -16,7 +16,7 @@ from bot.domain.lessons import QuietHours
 from bot.domain.outbox import NewMessage, Priority
 from bot.domain.people import Person, Role
 from bot.domain.replies import Choice, Reply, reply_to_data, rows
-from bot.domain.screening import Instrument
+from bot.domain.screening import Instrument, Respondent
 from bot.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from bot.services.board import Board
 from bot.services.casework import NOT_STAFF, Casework, StaffResult
@@ -164,7 +164,9 @@ class ChildFile:
             staff = await self.casework.staff(uow, telegram_id, chat_id)
             if staff is None:
                 return NOT_STAFF
-            guardians = await uow.families.guardians_of(subject_id)
+            guardians = [
+                g for g in await uow.families.guardians_of(subject_id) if g.telegram_id is not None
+            ]
             if not guardians:
                 return StaffResult("toast.file.no_guardian", alert=True)
             reply = Reply(
@@ -175,7 +177,7 @@ class ChildFile:
                 [
                     NewMessage(
                         key=f"tell:{subject_id}:{g.id}:{now.date().isoformat()}",
-                        chat_id=g.telegram_id,
+                        chat_id=g.telegram_id or 0,
                         kind="reply",
                         priority=Priority.NOTICE,
                         locale=g.locale,
@@ -212,6 +214,8 @@ class ChildFile:
             person = await self._subject(uow, words[0])
             if person is None or person.id is None:
                 return "screening/file_not_found"
+            if not await self._respondents(uow, person, self.instruments[words[1]]):
+                return "screening/screen_unreachable"
             await uow.screening.plan(person.id, words[1], interval, now, staff.person_id, now)
             await self.board.say(
                 uow,
@@ -226,6 +230,21 @@ class ChildFile:
             await uow.commit()
         await self.invite_due()
         return None
+
+    async def _respondents(
+        self, uow: UnitOfWork, person: Person, instrument: Instrument
+    ) -> list[tuple[Person, str]]:
+        """Who is asked, and the button they press: a form a guardian fills in about a child
+        goes to the child's guardians (the child may have no Telegram at all)."""
+        if person.role is Role.CHILD and instrument.respondent is Respondent.GUARDIAN:
+            return [
+                (g, f"sc:child:{instrument.id}:{person.id}")
+                for g in await uow.families.guardians_of(person.id or 0)
+                if g.telegram_id is not None
+            ]
+        if person.telegram_id is None:
+            return []
+        return [(person, f"sc:start:{instrument.id}")]
 
     async def invite_due(self, now: datetime | None = None) -> int:
         """Ticker job: invitations for plans that fall due, at a welcome hour."""
@@ -243,29 +262,32 @@ class ChildFile:
                 at = outside_school_and_quiet(
                     now, self.tz, self.quiet, person.role is Role.CHILD, self.school
                 )
-                reply = Reply(
-                    "screening/invitation",
-                    {"name": instrument.name},
-                    choices=rows(Choice("btn.screening.start", f"sc:start:{instrument.id}")),
-                )
-                await uow.outbox.enqueue(
-                    [
-                        NewMessage(
-                            key=f"{INVITE_KIND}:{plan_id}:{now.date().isoformat()}",
-                            chat_id=person.telegram_id,
-                            kind=INVITE_KIND,
-                            priority=Priority.NOTICE,
-                            locale=person.locale,
-                            due_at=at,
-                            payload=reply_to_data(reply),
-                            person_id=person.id,
-                        )
-                    ]
-                )
+                base = f"{INVITE_KIND}:{plan_id}:{now.date().isoformat()}"
+                keys = []
+                for to, button in await self._respondents(uow, person, instrument):
+                    key = base if to.id == person.id else f"{base}:{to.id}"
+                    reply = Reply(
+                        "screening/invitation",
+                        {"name": instrument.name},
+                        choices=rows(Choice("btn.screening.start", button)),
+                    )
+                    await uow.outbox.enqueue(
+                        [
+                            NewMessage(
+                                key=key,
+                                chat_id=to.telegram_id or 0,
+                                kind=INVITE_KIND,
+                                priority=Priority.NOTICE,
+                                locale=to.locale,
+                                due_at=at,
+                                payload=reply_to_data(reply),
+                                person_id=to.id,
+                            )
+                        ]
+                    )
+                    keys.append(key)
                 # No questionnaire lands in the middle of a counselling conversation.
-                await uow.holds.hold_during_cases(
-                    [f"{INVITE_KIND}:{plan_id}:{now.date().isoformat()}"]
-                )
+                await uow.holds.hold_during_cases(keys)
                 await uow.screening.advance_plan(
                     plan_id, now + timedelta(days=interval) if interval else None
                 )

@@ -69,6 +69,8 @@ async def settle_guardian_consent(
     template = (
         "onboarding/child_guardian_agreed" if agreed else "onboarding/child_guardian_declined"
     )
+    if child.telegram_id is None:
+        return ()
     return (Notice(child.telegram_id, child.locale, Reply(template, keyboard=Keyboard.HELP)),)
 
 

@@ -164,7 +164,8 @@ class Helpline:
                 categories=categories,
                 staffed=staffed,
             )
-            await uow.holds.hold_chat(person.telegram_id, self.hold_kinds)
+            if person.telegram_id is not None:
+                await uow.holds.hold_chat(person.telegram_id, self.hold_kinds)
             await self.board.open_topic(uow, case, now)
             # Crisis priority, queued before the person's words: the card leads the topic.
             # The person's first words ride on the card: one post, not two, from the group's

@@ -218,7 +218,7 @@ class Lessons:
         assert enrolment.id is not None
         programme = self.programmes[enrolment.programme]
         lesson = programme.at(enrolment.next_index)
-        if lesson is None:
+        if lesson is None or person.telegram_id is None:
             return False
         await uow.progress.add_many(
             [Progress(enrolment.id, lesson.id, lesson.version, lesson.week, scheduled_for=now)]

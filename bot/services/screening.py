@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.domain.cases import Tier, Trigger
-from bot.domain.people import AgeBand, ConsentStatus, Person, Role
+from bot.domain.people import AgeBand, ConsentStatus, Person, Role, new_person_code
 from bot.domain.replies import Choice, Outcome, Reply, rows
 from bot.domain.screening import (
     Instrument,
@@ -109,6 +109,47 @@ class Screening:
 
     # -- starting ---------------------------------------------------------------------------
 
+    async def add_child(self, who: Who, instrument_id: str) -> Outcome:
+        """A guardian answers about a child who has no Telegram (many 8-year-olds have no
+        phone): the child gets a record of their own, linked to this guardian, so the answers
+        land in the child's file and not the guardian's."""
+        instrument = self.instruments.get(instrument_id)
+        now = self.clock.now()
+        async with self.uow() as uow:
+            person = await uow.people.by_telegram_id(who.telegram_id)
+            if (
+                person is None
+                or person.id is None
+                or person.role is not Role.GUARDIAN
+                or person.consent is not ConsentStatus.GIVEN
+                or instrument is None
+                or instrument.respondent is not Respondent.GUARDIAN
+            ):
+                return Outcome(toast=STALE)
+            if await uow.families.children_of(person.id):
+                child = None  # pressed twice, or a child was linked meanwhile
+            else:
+                child = await uow.people.add(
+                    Person(
+                        telegram_id=None,
+                        locale=person.locale,
+                        code=new_person_code(),
+                        role=Role.CHILD,
+                        # The guardian's consent stands for a child on record (PIPL art. 31).
+                        consent=ConsentStatus.GIVEN,
+                        consent_at=now,
+                        child_age_band=person.child_age_band,
+                        service_point_id=person.service_point_id,
+                    )
+                )
+                await uow.families.link(person.id, child.id or 0, person.relation)
+                await uow.commit()
+        started = await self.start(who, instrument_id, child_id=(child.id or 0) if child else 0)
+        if child is None:
+            return started
+        added = Reply("screening/child_added", {"code": child.code})
+        return Outcome(replies=(added, *started.replies), toast=started.toast)
+
     async def start(
         self, who: Who, instrument_id: str, confirmed: bool = False, child_id: int = 0
     ) -> Outcome:
@@ -125,7 +166,14 @@ class Screening:
             if about_child and person.role is Role.GUARDIAN:
                 children = [c for c in await uow.families.children_of(person.id) if c.id]
                 if not children:
-                    return Outcome.of(Reply("screening/no_child_linked"))
+                    return Outcome.of(
+                        Reply(
+                            "screening/no_child_linked",
+                            choices=rows(
+                                Choice("btn.screening.add_child", f"sc:addchild:{instrument.id}")
+                            ),
+                        )
+                    )
                 chosen = next((c for c in children if c.id == child_id), None)
                 if chosen is None and len(children) > 1:
                     return Outcome.of(

@@ -240,6 +240,7 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         {"code": "P-ABC234", "instrument": "phq-a", "every": e} for e in (0, 90)
     ],
     "screening/invitation": [{"name": _Q.name}],
+    "screening/child_added": [{"code": "P-ABC234"}],
     "staff/invite_usage": [{"max_uses": 500}],
     "staff/unknown_service_point": [{"code": "X<1>"}],
     "staff/invite_link": [

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from bot.db import migrate
 from bot.db.engine import make_engine
 from bot.db.models import Base
 
+NOW = datetime(2026, 11, 29, tzinfo=UTC)
 TABLES = {"people", "families", "service_points", "invitations", "consents", "staff_members"}
 
 
@@ -44,5 +47,46 @@ async def test_models_match_migrations(db_url: str) -> None:
                 lambda c: compare_metadata(MigrationContext.configure(c), Base.metadata)
             )
         assert diff == []
+    finally:
+        await engine.dispose()
+
+
+async def test_rebuilding_people_keeps_what_points_at_them(db_url: str) -> None:
+    """0005 rebuilds `people` on SQLite; families and results must survive it."""
+    engine = make_engine(db_url)
+    try:
+        await migrate.upgrade(engine, "0004")
+        async with engine.begin() as conn:
+            for pid, tg, role in ((1, 501, "guardian"), (2, 502, "child")):
+                await conn.execute(
+                    text(
+                        "INSERT INTO people (id, telegram_id, code, role, locale, status,"
+                        " consent, created_at, updated_at) VALUES (:id, :tg, :code, :role,"
+                        " 'zh_Hans', 'active', 'given', :now, :now)"
+                    ),
+                    {"id": pid, "tg": tg, "code": f"P-{pid}", "role": role, "now": NOW},
+                )
+            await conn.execute(
+                text(
+                    "INSERT INTO families (guardian_id, child_id, created_at) VALUES (1, 2, :now)"
+                ),
+                {"now": NOW},
+            )
+        await migrate.upgrade(engine)
+        async with engine.begin() as conn:
+            assert await conn.scalar(text("SELECT count(*) FROM families")) == 1
+            await conn.execute(
+                text(
+                    "INSERT INTO people (id, telegram_id, code, role, locale, status, consent,"
+                    " created_at, updated_at) VALUES (3, NULL, 'C-3', 'child', 'zh_Hans',"
+                    " 'active', 'given', :now, :now), (4, NULL, 'C-4', 'child', 'zh_Hans',"
+                    " 'active', 'given', :now, :now)"
+                ),
+                {"now": NOW},
+            )
+        async with engine.connect() as conn:
+            # Foreign keys are enforced again after the migration.
+            fk = await conn.exec_driver_sql("PRAGMA foreign_keys") if "sqlite" in db_url else None
+            assert fk is None or fk.scalar() == 1
     finally:
         await engine.dispose()

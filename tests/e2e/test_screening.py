@@ -79,6 +79,54 @@ async def test_guardian_completes_psc_17_about_their_child(world: World) -> None
     assert len(results) == 1 and results[0].total == 16 and results[0].respondent_id == guardian.id
 
 
+async def test_guardian_answers_about_a_child_without_telegram(world: World) -> None:
+    """Most 8-year-olds have no phone: the guardian's answers go to a record of the child's
+    own, which staff can open and plan re-screening for (the invitation reaches the guardian)."""
+    await make_staff(world, world.counsellor)
+    gid, guardian = await registered(world, "王爷爷", Role.GUARDIAN)
+    await world.sb.send_text(gid, "/check")
+    await world.sb.wait_for(gid, lambda m: "PSC-17" in " ".join(buttons(m)))
+    await world.sb.mark()
+    await world.press(gid, "PSC-17")
+    offer = await world.sb.wait_for(gid, lambda m: bool(buttons(m)))
+    assert "不需要使用 Telegram" in offer["text"], offer["text"]
+    await world.sb.mark()
+    await world.press(gid, "替孩子回答")
+    item = await world.sb.wait_for(gid, lambda m: (m.get("text") or "").startswith("1/17"))
+    # Pressing the old button again makes no second child (it starts the form afresh).
+    await world.sb.mark()
+    await world.press(gid, "替孩子回答")
+    item = await world.sb.wait_for(gid, lambda m: (m.get("text") or "").startswith("1/17"))
+    for _ in range(17):
+        item = await answer(world, gid, item, 0)  # "never" throughout: green, no case
+    assert "筛查" in item["text"]
+    async with world.uow() as u:
+        children = await u.families.children_of(guardian.id or 0)
+        assert len(children) == 1
+        child = children[0]
+        assert child.telegram_id is None and child.role is Role.CHILD
+        results = await u.screening.results_for(child.id or 0)
+        assert [r.total for r in results] == [0]
+        assert await u.screening.results_for(guardian.id or 0) == []
+    chat = world.staff_chat_id
+    await world.sb.send_text(world.counsellor["id"], f"/file {child.code}", chat)
+    shown = await world.sb.wait_for_text(chat, child.code, timeout=10)
+    assert "psc-17" in shown["text"], shown["text"]
+    # A form the child would fill in cannot reach a child without Telegram: said, not lost.
+    await world.sb.send_text(world.counsellor["id"], f"/screen {child.code} phq-a", chat)
+    await world.sb.wait_for_text(chat, "无法请此人填写", timeout=10)
+    # The guardian's form reaches the guardian, with a button for this child.
+    await world.sb.mark()
+    await world.sb.send_text(world.counsellor["id"], f"/screen {child.code} psc-17 90", chat)
+    invite = await world.sb.wait_for(gid, lambda m: bool(buttons(m)), timeout=10)
+    data = invite["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+    assert data == f"sc:child:psc-17:{child.id}"
+    await world.sb.mark()
+    await world.sb.press(gid, gid, invite["message_id"], data)
+    again = await world.sb.wait_for(gid, lambda m: bool(buttons(m)))
+    assert "再做一次" in " ".join(buttons(again)) or again["text"].startswith("1/17")
+
+
 async def test_child_safety_answer_opens_a_case_before_the_form_ends(world: World) -> None:
     await make_staff(world, world.counsellor)
     uid, child = await registered(world, "小红", Role.CHILD, AgeBand.A14_15)
