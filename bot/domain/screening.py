@@ -22,6 +22,13 @@ class Method(StrEnum):
     ASQ = "asq"  # yes/no items; any yes is positive, the acuity item makes it acute
 
 
+class MissingAs(StrEnum):
+    """What a skipped item counts as, when few enough are skipped to score at all."""
+
+    PRORATE = "prorate"  # raw × items / answered: no published rule, so err upwards
+    ZERO = "zero"  # the PSC's own rule: "items left blank are simply ignored (score 0)"
+
+
 class Direction(StrEnum):
     HIGHER_WORSE = "higher_worse"
     HIGHER_BETTER = "higher_better"  # WHO-5: a high score is good wellbeing
@@ -101,6 +108,7 @@ class Instrument:
     method: Method = Method.SUM
     multiplier: int = 1
     max_missing: int = 0
+    missing_as: MissingAs = MissingAs.PRORATE
     direction: Direction = Direction.HIGHER_WORSE
     bands: tuple[Band, ...] = ()
     subscales: tuple[Subscale, ...] = ()
@@ -188,7 +196,10 @@ def score(instrument: Instrument, answers: Mapping[int, int | None]) -> Result:
     for sub in instrument.subscales:
         values = [_value(instrument, i, given) for i in sub.items]
         known = [v for v in values if v is not None]
-        value = sum(known) if len(known) == len(values) else None
+        scorable = len(known) == len(values) or (
+            instrument.missing_as is MissingAs.ZERO and len(missing) <= instrument.max_missing
+        )
+        value = sum(known) if scorable else None
         subscales[sub.id] = value
         if value is not None and value >= sub.cutoff:
             flags.append(f"{sub.id}_positive")
@@ -203,7 +214,9 @@ def score(instrument: Instrument, answers: Mapping[int, int | None]) -> Result:
             missing=missing,
         )
     raw = sum(v for i in asked if (v := _value(instrument, i.id, given)) is not None)
-    if missing:  # prorated, as the published rules allow for a few skipped items
+    if missing and instrument.missing_as is MissingAs.ZERO:
+        flags.append("missing_as_zero")
+    elif missing:
         raw = round(raw * len(asked) / (len(asked) - len(missing)))
         flags.append("prorated")
     total = raw * instrument.multiplier

@@ -153,6 +153,34 @@ def test_missing_items_make_an_incomplete_or_prorated_result() -> None:
         assert prorated.total == 2 * len(form.items) and "prorated" in prorated.flags
 
 
+def test_psc_17_counts_up_to_three_blanks_as_zero_and_four_as_invalid() -> None:
+    """MGH's rule: "Items that are left blank are simply ignored (i.e., score equals 0). If
+    four or more items are left blank, the questionnaire is considered invalid." """
+    form = FORMS["psc-17"]
+    subs = {s.id: s for s in form.subscales}
+    answers: dict[int, int | None] = {i.id: 1 for i in form.items}
+    blanks = list(subs["attention"].items[:3])
+    for item_id in blanks:
+        answers[item_id] = None
+    three = score(form, answers)
+    # 14 answered "sometimes" = 14: not prorated up to 17, so just under the cut-off.
+    assert three.complete and three.total == 14 and three.tier is Tier.YELLOW
+    assert "missing_as_zero" in three.flags and "prorated" not in three.flags
+    assert set(three.missing) == set(blanks)
+    # The subscale with the blanks is still scored, blanks as 0: 2 of 5 answered "sometimes".
+    assert three.subscales["attention"] == 2
+    assert three.subscales["internalising"] == 5  # at its cut-off: yellow, not green
+    # Exactly on the total cut-off with blanks: 15 from answered items is positive.
+    on_cut = dict(answers)
+    for item_id in subs["externalising"].items[:1]:
+        on_cut[item_id] = 2
+    assert score(form, on_cut).total == 15 and score(form, on_cut).tier is Tier.ORANGE
+    answers[subs["externalising"].items[0]] = None
+    four = score(form, answers)
+    assert not four.complete and four.tier is Tier.YELLOW and "incomplete" in four.flags
+    assert four.subscales["attention"] is None  # invalid form: no blank-as-zero subscales
+
+
 @pytest.mark.parametrize("form_id", sorted(FORMS))
 def test_every_form_scores_all_zeros_and_all_maximum(form_id: str) -> None:
     form = FORMS[form_id]
