@@ -388,6 +388,8 @@ class Screening:
                     "summary": band.summary if band else "",
                     "advice": band.advice if band else "",
                     "tier": result.tier.value if result.tier else "",
+                    # Guardians, often grandparents, are addressed with 您; children with 你.
+                    "formal": person.role is Role.GUARDIAN,
                 },
             )
         ]
@@ -413,7 +415,9 @@ class Screening:
                 "",
                 now,
             )
-            replies.append(Reply("screening/case_opened"))
+            replies.append(
+                Reply("screening/case_opened", {"formal": person.role is Role.GUARDIAN})
+            )
         elif tier is Tier.YELLOW:
             replies.append(
                 Reply(

@@ -194,10 +194,18 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     ],
     "screening/item": [{"n": 1, "total": 9, "text": _Q.items[0].text}],
     "screening/summary": [
-        {"complete": True, "summary": b.summary, "advice": b.advice, "tier": b.tier.value}
+        {
+            "complete": True,
+            "summary": b.summary,
+            "advice": b.advice,
+            "tier": b.tier.value,
+            "formal": f,
+        }
         for b in _Q.bands
+        for f in (False, True)
     ]
-    + [{"complete": False, "summary": "", "advice": "", "tier": ""}],
+    + [{"complete": False, "summary": "", "advice": "", "tier": "", "formal": f} for f in (0, 1)],
+    "screening/case_opened": [{"formal": False}, {"formal": True}],
     "screening/file": [
         {
             "code": "P-ABC234",

@@ -74,6 +74,7 @@ async def test_guardian_completes_psc_17_about_their_child(world: World) -> None
         assert item["text"].startswith(f"{n + 1}/17"), item["text"]
         item = await answer(world, gid, item, 2 if n < 8 else 0)  # "often" for 8 items
     assert "筛查" in item["text"] and "诊断" not in item["text"]
+    assert "谢谢您的回答" in item["text"]  # a grandparent is addressed with 您
     async with world.uow() as u:
         results = await u.screening.results_for(child.id or 0)
     assert len(results) == 1 and results[0].total == 16 and results[0].respondent_id == guardian.id
