@@ -61,6 +61,17 @@ class Settings(BaseSettings):
     target_green_min: int = Field(default=1440, ge=1, le=10080)
     claimed_silence_min: int = Field(default=10, ge=1, le=1440)
     max_claims: int = Field(default=3, ge=1, le=50)
+    # Webhook mode (polling when WEBHOOK_URL is unset). Telegram sends the secret in
+    # X-Telegram-Bot-Api-Secret-Token; without it matching, nothing is processed.
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    webhook_listen: str = "0.0.0.0:8080"
+    # Minors' data at rest: DATA_KEY encrypts sensitive text; DATA_KEYS_OLD (comma-separated)
+    # still decrypt while `python -m bot keys rotate` re-encrypts under the new key.
+    data_key: SecretStr | None = None
+    data_keys_old: SecretStr | None = None
+    # Conversation text is purged after this many days; tiers, referrals, follow-ups stay.
+    transcript_retention_days: int = Field(default=180, ge=1, le=3650)
 
     @field_validator("school_hours")
     @classmethod

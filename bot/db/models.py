@@ -441,3 +441,22 @@ class FileAccessRow(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime)
     what: Mapped[str] = mapped_column(String(32))
     via: Mapped[str] = mapped_column(String(16), default="staff_chat")
+
+
+class InboxRow(Base):
+    """Every update from Telegram, stored before it is acknowledged or handled: polling
+    confirms updates when it fetches the next batch, and a webhook answer confirms at once, so
+    an update held only in memory dies with the process. Unique by `update_id`, so a
+    re-delivered update is handled once."""
+
+    __tablename__ = "inbox"
+    __table_args__ = (Index("ix_inbox_status", "status", "update_id"),)
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(16), default="received")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # The raw update while it waits; emptied once handled (it holds the person's words).
+    payload: Mapped[str | None] = mapped_column(Text, nullable=True)
+    error: Mapped[str | None] = mapped_column(String(200), nullable=True)
