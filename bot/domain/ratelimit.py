@@ -27,7 +27,6 @@ from dataclasses import dataclass
 @dataclass(frozen=True, slots=True)
 class Limits:
     global_per_s: float = 30.0
-    global_burst_s: float = 0.02
     private_per_s: float = 1.0
     private_burst: float = 3.0
     group_per_min: float = 20.0
@@ -59,11 +58,10 @@ class _Bucket:
 
 
 class RateLimiter:
-    """Ask `delay(chat_id, now)`; at 0 call `take(chat_id, now)` and send.
-
-    The sender asks in two steps instead, so that many messages can wait for the global budget
-    in one queue: `chat_delay` / `take_chat` for the chat's own budget, then `global_wait` /
-    `spend` for the global one (with the headroom and sliding window described above).
+    """Two steps per message, so that many messages can wait for the global budget in one
+    queue: `chat_delay` / `take_chat` for the chat's own budget, then `global_wait` / `spend`
+    (and `landed` at the answer) for the global one, with the headroom and sliding window
+    described above.
 
     Chat buckets are kept for the most recent chats only, so a broadcast to 100 000 people does
     not keep 100 000 buckets: a bucket that would be full again is as good as a new one.
@@ -71,15 +69,9 @@ class RateLimiter:
 
     def __init__(self, limits: Limits, now: float, max_chats: int = 10_000) -> None:
         self.limits = limits
-        # Almost no burst: a limit enforced over any sliding second (as Telegram's seems to be)
-        # admits rate + burst per second, so a small burst keeps us under it.
-        self.global_bucket = _Bucket(
-            limits.global_per_s, max(1.0, limits.global_per_s * limits.global_burst_s), now
-        )
         self.chats: OrderedDict[int, _Bucket] = OrderedDict()
         self.max_chats = max_chats
         self.paused_until = 0.0
-        self.next_slot = now
         # The paced schedule (GCRA's theoretical time of the next message), the requests
         # still unanswered, and when the answered ones of the last window arrived, oldest first.
         self.interval = 1.0 / (limits.global_per_s * limits.global_headroom)
@@ -103,29 +95,6 @@ class RateLimiter:
         else:
             self.chats.move_to_end(chat_id)
         return bucket
-
-    def delay(self, chat_id: int, now: float) -> float:
-        """Seconds to wait before a message to this chat may go; 0 means now."""
-        if now < self.paused_until:
-            return self.paused_until - now
-        return max(self.global_bucket.wait(now), self._chat(chat_id, now).wait(now))
-
-    def take(self, chat_id: int, now: float) -> None:
-        self.global_bucket.take()
-        self._chat(chat_id, now).take()
-
-    def reserve(self, chat_id: int, now: float) -> float:
-        """Book the next global send slot for this chat; returns how long to wait for it.
-
-        Exactly at `global_per_s`, with no headroom and no sliding window (the sender uses
-        `global_wait` / `spend`). Slots are spaced evenly at the global rate (a virtual
-        schedule, as in GCRA), so a sender that oversleeps a little does not push everyone
-        after it back: the budget is spent in full however many senders wait at once.
-        """
-        start = max(now, self.next_slot, self.paused_until)
-        self.next_slot = start + 1.0 / self.limits.global_per_s
-        self._chat(chat_id, now).take()
-        return start - now
 
     def chat_delay(self, chat_id: int, now: float) -> float:
         """The chat's own wait, ignoring the global budget (to pick another chat meanwhile)."""

@@ -106,37 +106,22 @@ def test_silence_nudges_once_then_pauses() -> None:
     assert policy.verdict(back, nudged, back + timedelta(days=14)) == "nudge"
 
 
-def test_global_budget() -> None:
-    limiter = RateLimiter(Limits(global_per_s=10), now=0.0)
-    sent = 0
-    t = 0.0
-    while t < 5.0:
-        chat = sent + 1  # a different chat each time: only the global budget binds
-        wait = limiter.delay(chat, t)
-        if wait == 0:
-            limiter.take(chat, t)
-            sent += 1
-        else:
-            t += wait
-    assert 50 <= sent <= 52  # 10/s for 5 s, and next to no burst
-
-
 def test_private_chat_one_per_second_after_a_short_burst() -> None:
     limiter = RateLimiter(Limits(global_per_s=1000, private_per_s=1, private_burst=3), now=0.0)
     for _ in range(3):
-        assert limiter.delay(42, 0.0) == 0
-        limiter.take(42, 0.0)
-    assert limiter.delay(42, 0.0) == pytest.approx(1.0)
-    assert limiter.delay(43, 0.0) == 0  # another chat is not held up
+        assert limiter.chat_delay(42, 0.0) == 0
+        limiter.take_chat(42, 0.0)
+    assert limiter.chat_delay(42, 0.0) == pytest.approx(1.0)
+    assert limiter.chat_delay(43, 0.0) == 0  # another chat is not held up
 
 
 def test_group_twenty_per_minute() -> None:
     limiter = RateLimiter(Limits(global_per_s=1000, group_per_min=20), now=0.0)
     t, sent = 0.0, 0
     while t <= 60.0:
-        wait = limiter.delay(-100, t)
+        wait = limiter.chat_delay(-100, t)
         if wait == 0:
-            limiter.take(-100, t)
+            limiter.take_chat(-100, t)
             sent += 1
         else:
             t += wait
@@ -146,16 +131,15 @@ def test_group_twenty_per_minute() -> None:
 def test_429_pauses_everyone() -> None:
     limiter = RateLimiter(Limits(), now=0.0)
     limiter.pause(7.0, now=1.0)
-    assert limiter.delay(1, 2.0) == pytest.approx(6.0)
-    assert limiter.delay(-5, 2.0) == pytest.approx(6.0)
-    assert limiter.delay(1, 8.1) == 0
+    assert limiter.global_wait(2.0) == pytest.approx(6.0)
+    assert limiter.global_wait(8.1) == 0
 
 
 def test_chat_buckets_are_bounded() -> None:
     limiter = RateLimiter(Limits(global_per_s=1e9), now=0.0, max_chats=100)
     for chat in range(10_000):
-        limiter.delay(chat, 0.0)
-        limiter.take(chat, 0.0)
+        limiter.chat_delay(chat, 0.0)
+        limiter.take_chat(chat, 0.0)
     assert len(limiter.chats) == 100
 
 
