@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -141,12 +140,3 @@ def test_chat_buckets_are_bounded() -> None:
         limiter.chat_delay(chat, 0.0)
         limiter.take_chat(chat, 0.0)
     assert len(limiter.chats) == 100
-
-
-def test_reserved_slots_are_evenly_spaced_and_respect_pauses() -> None:
-    limiter = RateLimiter(Limits(global_per_s=100), now=0.0)
-    waits = [limiter.reserve(chat, 0.0) for chat in range(1, 51)]
-    assert waits[0] == 0 and waits[-1] == pytest.approx(0.49)
-    assert all(b - a == pytest.approx(0.01) for a, b in itertools.pairwise(waits))
-    limiter.pause(5.0, now=1.0)
-    assert limiter.reserve(99, 1.0) == pytest.approx(5.0)
