@@ -135,7 +135,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             while len(arrived.keys() & sent.keys()) < len(sent) and time.perf_counter() < deadline:  # noqa: ASYNC110
                 await asyncio.sleep(0.1)
             watcher.cancel()
-            await app.dispatcher.stop_polling()
+            app.stop()
             with contextlib.suppress(asyncio.CancelledError, TimeoutError):
                 await asyncio.wait_for(task, 30)
     finally:

@@ -13,6 +13,9 @@ from typing import Any
 from bot.config import ConfigError, load_settings
 
 Command = Callable[[argparse.Namespace], Coroutine[Any, Any, int]]
+# Held at WARNING whatever LOG_LEVEL says: migrations and the ticker are chatty, and aiosqlite
+# logs every statement with its parameters at DEBUG, which are people's words (DATA_KEY unset).
+QUIET_LOGGERS = ("alembic", "apscheduler", "aiogram.event", "aiosqlite")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -70,6 +73,21 @@ def _parser() -> argparse.ArgumentParser:
     staff_remove = staff_sub.add_parser("remove", help="retire a staff member")
     staff_remove.add_argument("--telegram-id", type=int, required=True)
     staff_sub.add_parser("list", help="staff, roles and who is on duty")
+    keys = sub.add_parser("keys", help="DATA_KEY: make one, see what it covers, rotate it")
+    keys_sub = keys.add_subparsers(dest="action", required=True)
+    keys_sub.add_parser("new", help="print a fresh key for DATA_KEY")
+    keys_sub.add_parser("status", help="how many values are under each key, how many plain")
+    rotate = keys_sub.add_parser("rotate", help="re-encrypt every value under DATA_KEY")
+    rotate.add_argument("--page", type=int, default=500, help="rows per transaction")
+    rotate.add_argument(
+        "--decrypt", action="store_true", help="DATA_KEY unset: write plain text back instead"
+    )
+    privacy = sub.add_parser("privacy", help="data retention")
+    privacy_sub = privacy.add_subparsers(dest="action", required=True)
+    purge = privacy_sub.add_parser(
+        "purge", help="empty conversation text of cases closed before the retention period"
+    )
+    purge.add_argument("--at", default="", help="ISO-8601 instant (default: now; naive = UTC)")
     i18n = sub.add_parser("i18n", help="translators: refresh catalogs from content")
     i18n.add_argument("action", choices=["update", "check"])
     return p
@@ -92,6 +110,10 @@ def _command(name: str) -> Command:
         "staff add": ("staff", "add"),
         "staff remove": ("staff", "remove"),
         "staff list": ("staff", "list_staff"),
+        "privacy purge": ("privacy", "purge"),
+        "keys new": ("keys", "new"),
+        "keys status": ("keys", "status"),
+        "keys rotate": ("keys", "rotate_command"),
     }[name]
     command: Command = getattr(importlib.import_module(f"bot.cli.{module}"), func)
     return command
@@ -112,11 +134,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     # Migrations and the ticker are chatty at INFO; what they do is summarised elsewhere.
-    for noisy in ("alembic", "apscheduler", "aiogram.event"):
+    for noisy in QUIET_LOGGERS:
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.root.level))
     try:
         name = args.command
-        if args.command in ("lessons", "staff"):
+        if args.command in ("lessons", "staff", "keys", "privacy"):
             name = f"{args.command} {args.action}"
         return asyncio.run(_command(name)(args))
     except ConfigError as exc:

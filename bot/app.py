@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import signal
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
@@ -16,6 +18,7 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.fsm.storage.base import BaseStorage
 from aiogram.fsm.storage.memory import MemoryStorage
+from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.catalog import ContentCatalog, load_catalog
@@ -26,6 +29,7 @@ from bot.catalog.questionnaires import load_instruments
 from bot.catalog.triage import load_triager
 from bot.config import Settings
 from bot.db import migrate
+from bot.db.crypto import Keyring, install
 from bot.db.engine import make_engine, make_sessionmaker
 from bot.db.uow import SqlUnitOfWorkFactory
 from bot.domain.cases import DutyHours, Targets, Tier, parse_duty_hours
@@ -49,13 +53,16 @@ from bot.services.lesson_chat import LessonChat
 from bot.services.lessons import LESSON_KINDS, LessonPolicy, Lessons
 from bot.services.notify import REPLY_KIND, OutboxSender, compose_reply
 from bot.services.onboarding import Onboarding, OnboardingPolicy
+from bot.services.privacy import Privacy, Retention
 from bot.services.safety import Safety
 from bot.services.screening import Screening
 from bot.services.staff_invites import StaffInvites
 from content import CONTENT_DIR
 from handlers import build_router
 from handlers.commands import set_default_commands
+from handlers.inbox import Inbox
 from handlers.isolation import OrderedIsolation
+from handlers.retry import RetryRequests
 from handlers.transport import TelegramTransport
 from scheduler import Job, Ticker
 
@@ -101,11 +108,18 @@ class App:
     ticker: Ticker
     delivery: Delivery
     transport: TelegramTransport
+    inbox: Inbox
     clock: Clock = field(default_factory=SystemClock)
     # Set once the command menu is in place and polling is about to begin.
     ready: asyncio.Event = field(default_factory=asyncio.Event)
     stopping: asyncio.Event = field(default_factory=asyncio.Event)
     sender_task: asyncio.Task[None] | None = None
+    inbox_task: asyncio.Task[None] | None = None
+
+    def stop(self) -> None:
+        """Ask everything to finish: polling or the webhook, handling, sending."""
+        self.stopping.set()
+        self.inbox.wake.set()
 
     async def close(self) -> None:
         self.ticker.stop()
@@ -128,6 +142,7 @@ async def build_app(
 ) -> App:
     """Wire everything. Upgrades the database first, so `run` needs no separate migrate step."""
     clock = clock or SystemClock()
+    install(Keyring.from_settings(settings))  # people's words encrypted at rest
     engine = make_engine(settings.database_url)
     if upgrade_db:
         await migrate.upgrade(engine)
@@ -156,6 +171,10 @@ async def build_app(
             group_per_min=settings.rate_group_per_min,
         ),
         time.monotonic(),
+    )
+    # Replies sent straight from handlers retry too, and a 429 they meet pauses the outbox.
+    bot.session.middleware(
+        RetryRequests(on_retry_after=lambda s: limiter.pause(s, time.monotonic()))
     )
     transport = TelegramTransport(bot, catalog)
     board = Board(settings.default_locale.value)
@@ -267,6 +286,9 @@ async def build_app(
         duty=duty,
         screening=Screening(uow, clock, instruments, helpline, nudge=delivery.nudge),
         child_file=child_file,
+        privacy=Privacy(
+            uow, clock, board, casework, catalog, settings.timezone, nudge=delivery.nudge
+        ),
     )
     dispatcher = Dispatcher(
         storage=make_storage(settings),
@@ -274,14 +296,21 @@ async def build_app(
         services=services,
     )
     dispatcher.include_router(build_router())
+    inbox = Inbox(uow, clock, dispatcher, bot)
     ticker = Ticker(
         [
+            Job("inbox.prune", inbox.prune, every_seconds=3600),
             Job("lessons.queue_due", _after_queue(lessons, delivery), every_seconds=30),
             Job("lessons.silence", lessons.review_silence, every_seconds=3600),
             Job("lessons.resume", lessons.resume_due, every_seconds=600),
             Job("lessons.settle", lessons.settle_pending, every_seconds=60),
             Job("helpline.timers", duty.tick, every_seconds=15),
             Job("screening.invitations", child_file.invite_due, every_seconds=300),
+            Job(
+                "privacy.retention",
+                Retention(uow, settings.transcript_retention_days).purge,
+                every_seconds=3600,
+            ),
         ]
     )
     return App(
@@ -295,6 +324,7 @@ async def build_app(
         ticker,
         delivery,
         transport,
+        inbox,
         clock,
     )
 
@@ -310,17 +340,72 @@ def _after_queue(lessons: Lessons, delivery: Delivery) -> Callable[[datetime], A
 
 
 async def run_polling(app: App, *, handle_signals: bool = True) -> None:
-    """Long polling until stopped. Commands are set first so the menu is right from the start."""
+    """Long polling until stopped, every update stored before it is confirmed (handlers/inbox).
+    Commands are set first so the menu is right from the start."""
+    await app.bot.delete_webhook(drop_pending_updates=False)  # polling and a webhook exclude
+    await _start(app, handle_signals)
+    try:
+        await app.inbox.poll(app.stopping, app.dispatcher.resolve_used_update_types())
+    finally:
+        await _finish(app)
+
+
+async def run_webhook(app: App, *, handle_signals: bool = True) -> None:
+    """Webhook mode: Telegram posts each update to WEBHOOK_URL with WEBHOOK_SECRET in a header;
+    it is stored before the answer, so an answered update is never lost (handlers/inbox)."""
+    settings = app.settings
+    secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else ""
+    if not settings.webhook_url or len(secret) < 16:
+        raise ValueError("webhook mode needs WEBHOOK_URL and a WEBHOOK_SECRET of 16+ characters")
+    host, _, port = settings.webhook_listen.rpartition(":")
+    path = urlsplit(settings.webhook_url).path or "/"
+
+    async def update(request: web.Request) -> web.Response:
+        return await app.inbox.webhook(request, secret)
+
+    async def healthz(_: web.Request) -> web.Response:
+        return web.Response(text="ok")
+
+    web_app = web.Application(client_max_size=1 << 20)
+    web_app.router.add_post(path, update)
+    web_app.router.add_get("/healthz", healthz)
+    runner = web.AppRunner(web_app, access_log=None)  # access logs would name chats
+    await runner.setup()
+    await web.TCPSite(runner, host or "0.0.0.0", int(port)).start()  # noqa: S104
+    try:
+        await app.bot.set_webhook(
+            settings.webhook_url,
+            secret_token=secret,
+            allowed_updates=app.dispatcher.resolve_used_update_types(),
+            drop_pending_updates=False,
+        )
+        await _start(app, handle_signals)
+        await app.stopping.wait()
+    finally:
+        # Stop taking updates first (Telegram keeps them and retries), then finish the rest.
+        await runner.cleanup()
+        await _finish(app)
+
+
+async def _start(app: App, handle_signals: bool) -> None:
     await set_default_commands(app.bot, app.catalog, LOCALES, app.settings.default_locale.value)
+    await app.inbox.recover()
     app.ticker.start()
     app.sender_task = asyncio.create_task(app.delivery.run_forever(app.stopping))
+    app.inbox_task = asyncio.create_task(app.inbox.run(app.stopping))
+    if handle_signals:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, app.stop)
     app.ready.set()
-    try:
-        await app.dispatcher.start_polling(
-            app.bot,
-            handle_signals=handle_signals,
-            allowed_updates=app.dispatcher.resolve_used_update_types(),
-            close_bot_session=False,
-        )
-    finally:
-        await app.close()
+
+
+async def _finish(app: App) -> None:
+    """Graceful: updates in hand are finished (up to a limit) before the database closes."""
+    app.stop()
+    if app.inbox_task is not None:
+        try:
+            await asyncio.wait_for(app.inbox_task, timeout=15)
+        except TimeoutError:
+            log.warning("updates still in hand at shutdown are handled at the next start")
+    await app.close()

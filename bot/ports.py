@@ -445,6 +445,91 @@ class ScreeningRepo(Protocol):
     async def advance_plan(self, plan_id: int, next_due: datetime | None) -> None: ...
 
 
+class InboxRepo(Protocol):
+    """Updates from Telegram, stored before anything else happens to them."""
+
+    async def store(self, updates: Sequence[tuple[int, str]], now: datetime) -> int:
+        """Keep (update_id, raw JSON) pairs not seen before; returns how many were new."""
+        ...
+
+    async def claim(self, limit: int) -> Sequence[tuple[int, str, int]]:
+        """The oldest received updates (id, raw JSON, attempts so far including this one), in
+        update_id order, marked as being handled."""
+        ...
+
+    async def done(self, update_ids: Sequence[int], now: datetime) -> None:
+        """Handled: forget the raw update (it holds the person's words), keep the id."""
+        ...
+
+    async def failed(self, update_id: int, error: str, give_up: bool) -> None:
+        """Handling raised: back to received for another try, or failed for good."""
+        ...
+
+    async def requeue_in_flight(self) -> int:
+        """At start-up: what a dead process was handling is handled again."""
+        ...
+
+    async def prune(self, before: datetime) -> int:
+        """Forget handled ids older than Telegram's re-delivery horizon."""
+        ...
+
+    async def counts(self) -> Mapping[str, int]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ConsentEntry:
+    """One line of the consent log, as the person who decided made it."""
+
+    subject_id: int
+    decision: str
+    notice_version: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class AccessEntry:
+    """One view of a file: when, what, how, and who as far as a supervisor may see them."""
+
+    at: datetime
+    what: str
+    via: str
+    viewer_id: int | None
+    viewer_role: Role | None  # None: no longer on record
+    viewer_no: int | None  # the staff pseudonym number, if the viewer is (or was) staff
+
+
+@dataclass(frozen=True, slots=True)
+class Purged:
+    cases: int = 0
+    messages: int = 0
+    outbox: int = 0
+
+
+class PrivacyRepo(Protocol):
+    """Data rights (export, erasure), retention and the file access log (DOMAIN.md §5)."""
+
+    async def enrolments_of(self, person_id: int) -> Sequence[Enrolment]: ...
+    async def consents_by(self, person_id: int) -> Sequence[ConsentEntry]: ...
+    async def log_view(
+        self, viewer_id: int | None, subject_id: int, what: str, via: str, now: datetime
+    ) -> None: ...
+    async def access_log(self, subject_id: int, limit: int) -> tuple[int, Sequence[AccessEntry]]:
+        """(how many views in all, the newest `limit` of them, newest first)."""
+        ...
+
+    async def erase(self, person_ids: Sequence[int]) -> Mapping[str, int]:
+        """Delete these people, everything that hangs off them, and everything queued to or
+        about them; how many rows went, per table (counts only, nothing personal)."""
+        ...
+
+    async def purge_transcripts(
+        self, closed_before: datetime, kinds: Sequence[str], limit: int
+    ) -> Purged:
+        """Empty the conversation text of up to `limit` cases closed before then, and the
+        payloads of their outbox rows of these kinds; the structured record stays."""
+        ...
+
+
 class UnitOfWork(Protocol):
     people: PersonRepo
     families: FamilyRepo
@@ -459,6 +544,8 @@ class UnitOfWork(Protocol):
     cases: CaseRepo
     holds: HoldRepo
     screening: ScreeningRepo
+    privacy: PrivacyRepo
+    inbox: InboxRepo
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(

@@ -10,6 +10,7 @@ from handlers import (
     helpline,
     lessons,
     onboarding,
+    privacy,
     safety,
     screening,
     staff,
@@ -22,6 +23,7 @@ def build_router() -> Router:
         errors.build(),
         safety.build(),
         helpline.build(),
+        privacy.build(),  # before staff: its router takes every group message
         staff.build(),
         onboarding.build(),
         account.build(),

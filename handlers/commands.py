@@ -26,6 +26,8 @@ PRIVATE_COMMANDS = (
     "resume",
     "language",
     "privacy",
+    "mydata",
+    "delete",
     "invite",
     "stop",
 )

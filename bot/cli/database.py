@@ -7,12 +7,14 @@ from contextlib import asynccontextmanager
 
 from bot.config import Settings
 from bot.db import migrate
+from bot.db.crypto import Keyring, install
 from bot.db.engine import make_engine, make_sessionmaker
 from bot.db.uow import SqlUnitOfWorkFactory
 
 
 @asynccontextmanager
 async def migrated_uow(settings: Settings) -> AsyncIterator[SqlUnitOfWorkFactory]:
+    install(Keyring.from_settings(settings))
     engine = make_engine(settings.database_url)
     try:
         await migrate.upgrade(engine)

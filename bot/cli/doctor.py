@@ -20,6 +20,7 @@ from bot.catalog import load_catalog
 from bot.catalog.checks import catalog_problems
 from bot.config import ConfigError, Settings, load_settings
 from bot.db import migrate
+from bot.db.crypto import Keyring
 from bot.db.engine import make_engine
 from bot.domain.locale import LOCALES
 from content import CONTENT_DIR
@@ -108,6 +109,24 @@ async def _check_database(settings: Settings, report: Report) -> None:
         await engine.dispose()
 
 
+def _check_encryption(settings: Settings, report: Report) -> None:
+    try:
+        keyring = Keyring.from_settings(settings)
+    except ConfigError as exc:
+        report.line(BAD, str(exc))
+        return
+    if not keyring.enabled:
+        report.line(
+            WARN,
+            "DATA_KEY is not set: messages and notes are stored unencrypted "
+            "(`python -m bot keys new` makes a key)",
+        )
+        return
+    old = len(keyring.keys) - 1
+    also = f"; {old} old key(s) still decrypt" if old else ""
+    report.line(OK, f"messages and notes encrypted at rest under key {keyring.current_id}{also}")
+
+
 async def _check_redis(settings: Settings, report: Report) -> None:
     if not settings.redis_url:
         return
@@ -149,6 +168,7 @@ async def doctor(args: argparse.Namespace) -> int:
     report.line(OK, "configuration read")
     await _check_api(settings, report)
     await _check_database(settings, report)
+    _check_encryption(settings, report)
     await _check_redis(settings, report)
     _check_locales(settings, report)
     print("all good" if not report.failures else f"{report.failures} problem(s) to fix")

@@ -1,11 +1,11 @@
-"""`run`: the bot on long polling."""
+"""`run`: the bot, on long polling or (with WEBHOOK_URL set) on a webhook."""
 
 from __future__ import annotations
 
 import argparse
 import gc
 
-from bot.app import build_app, run_polling
+from bot.app import build_app, run_polling, run_webhook
 from bot.config import load_settings
 
 
@@ -18,5 +18,8 @@ async def run(args: argparse.Namespace) -> int:
     # in the middle of a broadcast (bench/broadcast.py measures it).
     gc.collect()
     gc.freeze()
-    await run_polling(app)
+    if settings.webhook_url:
+        await run_webhook(app)
+    else:
+        await run_polling(app)
     return 0

@@ -16,7 +16,6 @@ from sqlalchemy import (
     MetaData,
     SmallInteger,
     String,
-    Text,
     UniqueConstraint,
     text,
 )
@@ -24,6 +23,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
+from bot.db.crypto import SecretJSON, SecretText
 from bot.domain.clock import as_utc, utcnow
 
 # Stable constraint names let Alembic's batch mode rebuild SQLite tables and drop them again.
@@ -245,7 +245,8 @@ class OutboxRow(Base):
     )
     priority: Mapped[int] = mapped_column(SmallInteger)
     kind: Mapped[str] = mapped_column(String(32))
-    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # Encrypted: relayed messages and case cards carry people's words.
+    payload: Mapped[dict[str, Any]] = mapped_column(SecretJSON)
     locale: Mapped[str] = mapped_column(String(16))
     status: Mapped[str] = mapped_column(String(16), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
@@ -283,7 +284,8 @@ class CaseRow(Base):
     status: Mapped[str] = mapped_column(String(8))
     trigger: Mapped[str] = mapped_column(String(16))
     categories: Mapped[str] = mapped_column(String(200), default="")
-    evidence: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Encrypted: the phrases triage matched are the person's own words.
+    evidence: Mapped[list[str]] = mapped_column(SecretJSON, default=list)
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
     claimed_by: Mapped[int | None] = mapped_column(
         ForeignKey("people.id", ondelete="SET NULL"), nullable=True, index=True
@@ -309,7 +311,8 @@ class CaseEventRow(Base):
     actor_id: Mapped[int | None] = mapped_column(
         ForeignKey("people.id", ondelete="SET NULL"), nullable=True
     )
-    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Encrypted: a reason for a tier change or a report is a counsellor's free text.
+    data: Mapped[dict[str, Any]] = mapped_column(SecretJSON, default=dict)
 
 
 class CaseMessageRow(Base):
@@ -324,7 +327,7 @@ class CaseMessageRow(Base):
     author_id: Mapped[int | None] = mapped_column(
         ForeignKey("people.id", ondelete="SET NULL"), nullable=True
     )
-    body: Mapped[str] = mapped_column(Text, default="")
+    body: Mapped[str] = mapped_column(SecretText, default="")
     media: Mapped[str | None] = mapped_column(String(16), nullable=True)
 
 
@@ -352,7 +355,7 @@ class FollowUpRow(Base):
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
     assignee_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    note: Mapped[str] = mapped_column(String(500), default="")
+    note: Mapped[str] = mapped_column(SecretText, default="")
     created_by: Mapped[int | None] = mapped_column(
         ForeignKey("people.id", ondelete="SET NULL"), nullable=True
     )
@@ -458,5 +461,5 @@ class InboxRow(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     # The raw update while it waits; emptied once handled (it holds the person's words).
-    payload: Mapped[str | None] = mapped_column(Text, nullable=True)
+    payload: Mapped[str | None] = mapped_column(SecretText, nullable=True)
     error: Mapped[str | None] = mapped_column(String(200), nullable=True)

@@ -10,8 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.db.cases_repo import SqlCaseRepo
 from bot.db.fanout_repo import SqlFanOutRepo
 from bot.db.holds_repo import SqlHoldRepo
+from bot.db.inbox_repo import SqlInboxRepo
 from bot.db.lessons_repo import SqlEnrolmentRepo, SqlProgressRepo
 from bot.db.outbox_repo import SqlOutboxRepo
+from bot.db.privacy_repo import SqlPrivacyRepo
 from bot.db.repos import (
     SqlConsentRepo,
     SqlFamilyRepo,
@@ -28,9 +30,11 @@ from bot.ports import (
     FamilyRepo,
     FanOutRepo,
     HoldRepo,
+    InboxRepo,
     InvitationRepo,
     OutboxRepo,
     PersonRepo,
+    PrivacyRepo,
     ProgressRepo,
     ScreeningRepo,
     ServicePointRepo,
@@ -57,6 +61,8 @@ class SqlUnitOfWork:
         self.cases: CaseRepo = SqlCaseRepo(self.session)
         self.holds: HoldRepo = SqlHoldRepo(self.session)
         self.screening: ScreeningRepo = SqlScreeningRepo(self.session)
+        self.privacy: PrivacyRepo = SqlPrivacyRepo(self.session)
+        self.inbox: InboxRepo = SqlInboxRepo(self.session)
         return self
 
     async def __aexit__(

@@ -146,6 +146,8 @@ class FaultInjector:
         )
         self.rate_limited: defaultdict[str, int] = defaultdict(int)
         self.sent: defaultdict[str, int] = defaultdict(int)
+        self.early: defaultdict[str, int] = defaultdict(int)
+        self._paused: dict[tuple[int, int | None], float] = {}
 
     def configure(self, payload: dict[str, Any]) -> None:
         rules = [FaultRule.from_dict(item) for item in payload.get("rules", [])]
@@ -170,8 +172,16 @@ class FaultInjector:
         self.injected.clear()
         self.rate_limited.clear()
         self.sent.clear()
+        self.early.clear()
+        self._paused.clear()
 
     def pick(self, method: str, chat_id: int | None, bot_id: int) -> FaultRule | None:
+        now = time.monotonic()
+        # A client that honours a 429 sends nothing more to that chat (or, for a call
+        # without a chat, at all) until retry_after has passed: count the ones that do.
+        scope = (bot_id, chat_id)
+        if method in SEND_METHODS and now < self._paused.get(scope, 0.0):
+            self.early[method] += 1
         for rule in self.rules:
             if not rule.matches(method, chat_id, bot_id):
                 continue
@@ -180,6 +190,8 @@ class FaultInjector:
             if rule.rate >= 1.0 or self.random.random() < rule.rate:
                 rule.injected += 1
                 self.injected[method][rule.kind] += 1
+                if rule.kind == "429":
+                    self._paused[scope] = now + rule.retry_after
                 return rule
         return None
 
@@ -228,5 +240,6 @@ class FaultInjector:
                 "injected": {method: dict(kinds) for method, kinds in self.injected.items()},
                 "rate_limited": dict(self.rate_limited),
                 "sent": dict(self.sent),
+                "early_after_429": dict(self.early),
             },
         }

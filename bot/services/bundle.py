@@ -15,6 +15,7 @@ from bot.services.helpline import Helpline
 from bot.services.lesson_chat import LessonChat
 from bot.services.lessons import Lessons
 from bot.services.onboarding import Onboarding
+from bot.services.privacy import Privacy
 from bot.services.safety import Safety
 from bot.services.screening import Screening
 from bot.services.staff_invites import StaffInvites
@@ -39,5 +40,6 @@ class Services:
     duty: Duty
     screening: Screening
     child_file: ChildFile
+    privacy: Privacy
     # Wakes the outbox sender when something was queued that should not wait for its next round.
     nudge_sender: Callable[[], None]

@@ -291,6 +291,39 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         for st, pu in (("active", ""), ("paused", "2026-12-01"), ("paused", ""), ("completed", ""))
     ],
     "lessons/paused": [{"until": "2026-12-24"}, {"until": ""}],
+    # Data rights and the access log.
+    "privacy/mydata": [{"role": r, "children": n} for r in ("guardian", "child") for n in (0, 2)],
+    "privacy/nothing_kept": [{"anything": a} for a in (True, False)],
+    "privacy/ask_delete": [
+        {"role": r, "children": c, "kept": k}
+        for r in ("guardian", "child", "")
+        for c, k in ((0, 0), (1, 2))
+    ],
+    "privacy/delete_refused": [
+        {"role": r, "whose": w} for r in ("guardian", "child") for w in ("self", "child")
+    ],
+    "privacy/delete_cancelled": [{"role": r} for r in ("guardian", "child")],
+    "privacy/deleted": [{"role": r} for r in ("guardian", "child", "")],
+    "privacy/page_delete_waiting": [{"code": "C-0001"}],
+    "privacy/accesslog": [
+        {"code": "P-ABC234", "total": 0, "items": []},
+        {
+            "code": "P-ABC234",
+            "total": 9,
+            "items": [
+                {"at": "2026-11-29 10:00", "who": w, "n": n, "role": r, "what": what}
+                for w, n, r, what in (
+                    ("staff", 1, "supervisor", "access_log"),
+                    ("staff", 3, "counsellor", "file"),
+                    ("staff", 3, "counsellor", "told_guardian"),
+                    ("guardian", 0, "guardian", "mydata"),
+                    ("self", 0, "child", "mydata"),
+                    ("gone", 0, "", "file"),
+                    ("other", 0, "", "other <&>"),
+                )
+            ],
+        },
+    ],
 }
 _TAG = re.compile(r"</?([a-z-]+)[^>]*>")
 ALLOWED_TAGS = {"b", "i", "u", "s", "a", "code", "pre", "blockquote", "tg-spoiler"}

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
-from bot.app import App, build_app, run_polling
+from bot.app import App, build_app, run_polling, run_webhook
 from bot.config import load_settings
 from bot.db.uow import SqlUnitOfWorkFactory
 from bot.domain.people import Person
@@ -73,8 +74,21 @@ class World:
         return int(feed["last_seq"])
 
 
+WEBHOOK_SECRET = "sandbox-webhook-secret-0123456789"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
 @contextlib.asynccontextmanager
-async def running_world(db_url: str, **settings: Any) -> AsyncIterator[World]:
+async def running_world(
+    db_url: str, *, webhook: bool = False, **settings: Any
+) -> AsyncIterator[World]:
+    """A sandbox, its users and staff group, and the bot on polling or (webhook=True) on a
+    webhook the sandbox posts to with the secret token."""
     async with (
         SandboxServer(bots=[(TOKEN, "xinqiao_test_bot", "心桥 Xinqiao")]) as sandbox,
         SandboxClient(sandbox.base_url) as sb,
@@ -92,6 +106,13 @@ async def running_world(db_url: str, **settings: Any) -> AsyncIterator[World]:
         # invitation deferred to the morning. Quiet and school hours are tested with fixed clocks.
         settings.setdefault("quiet_hours", "00:00-00:00")
         settings.setdefault("school_hours", "00:00-00:00")
+        if webhook:
+            port = free_port()
+            settings.update(
+                webhook_url=f"http://127.0.0.1:{port}/tg/updates",
+                webhook_secret=WEBHOOK_SECRET,
+                webhook_listen=f"127.0.0.1:{port}",
+            )
         config = load_settings(
             None,
             bot_token=TOKEN,
@@ -103,13 +124,13 @@ async def running_world(db_url: str, **settings: Any) -> AsyncIterator[World]:
         )
         clock = OffsetClock()
         app = await build_app(config, clock=clock)
-        task = asyncio.create_task(run_polling(app, handle_signals=False))
+        run = run_webhook if webhook else run_polling
+        task = asyncio.create_task(run(app, handle_signals=False))
         await asyncio.wait_for(app.ready.wait(), timeout=10)
         try:
             yield World(sandbox, sb, app, group["id"], admin, counsellor, outsider, clock)
         finally:
             # A test may have stopped this app itself (to restart the bot mid-conversation).
-            with contextlib.suppress(RuntimeError):
-                await app.dispatcher.stop_polling()
+            app.stop()
             with contextlib.suppress(asyncio.CancelledError):
                 await asyncio.wait_for(task, timeout=15)

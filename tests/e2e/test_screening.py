@@ -179,7 +179,7 @@ async def test_resume_after_restart_and_stale_or_forged_buttons(world: World) ->
     )
     assert forged["text"] == stale["text"]
     # Restart the bot on the same database: the questionnaire is where it was.
-    await world.app.dispatcher.stop_polling()
+    world.app.stop()
     await asyncio.sleep(0.5)
     app = await build_app(world.app.settings, clock=world.clock)
     task = asyncio.create_task(run_polling(app, handle_signals=False))
@@ -197,7 +197,7 @@ async def test_resume_after_restart_and_stale_or_forged_buttons(world: World) ->
         again = await world.sb.wait_for(uid, lambda m: (m.get("text") or "").startswith("2/"))
         assert again["text"] == item2["text"]
     finally:
-        await app.dispatcher.stop_polling()
+        app.stop()
         with contextlib.suppress(asyncio.CancelledError):
             await asyncio.wait_for(task, 15)
 

@@ -168,3 +168,16 @@ async def test_bad_fault_config_is_rejected(sb: SandboxClient) -> None:
         await sb.set_faults([{"kind": "418"}])
     with pytest.raises(SandboxError, match="rate must be between"):
         await sb.set_faults([{"kind": "500", "rate": 2}])
+
+
+async def test_sends_inside_a_429_pause_are_counted(
+    raw: RawApi, sb: SandboxClient, family: dict[str, Any]
+) -> None:
+    """The sandbox notices a client that ignores retry_after (per chat)."""
+    chat, other = family["guardian"]["id"], family["child"]["id"]
+    await sb.add_fault("429", "sendMessage", chat_id=chat, retry_after=30, times=1)
+    assert (await raw.call("sendMessage", chat_id=chat, text="a"))[0] == 429
+    assert (await raw.call("sendMessage", chat_id=chat, text="b"))[0] == 200  # too early
+    assert (await raw.call("sendMessage", chat_id=other, text="c"))[0] == 200  # another chat
+    counters = (await sb.faults())["counters"]
+    assert counters["early_after_429"] == {"sendMessage": 1}

@@ -1,0 +1,97 @@
+"""The inbox: each update from Telegram, stored before it is acknowledged or handled."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import InboxRow
+from bot.db.outbox_repo import insert_ignoring_duplicates
+
+RECEIVED = "received"
+HANDLING = "handling"
+DONE = "done"
+FAILED = "failed"
+
+
+class SqlInboxRepo:
+    def __init__(self, session: AsyncSession) -> None:
+        self.s = session
+
+    async def store(self, updates: Sequence[tuple[int, str]], now: datetime) -> int:
+        rows = [
+            {
+                "update_id": update_id,
+                "received_at": now,
+                "status": RECEIVED,
+                "attempts": 0,
+                "payload": raw,
+            }
+            for update_id, raw in updates
+        ]
+        return await insert_ignoring_duplicates(self.s, InboxRow.__table__, rows, "update_id")
+
+    async def claim(self, limit: int) -> Sequence[tuple[int, str, int]]:
+        # SKIP LOCKED lets several instances take turns on PostgreSQL; SQLite has one writer.
+        oldest = (
+            select(InboxRow.update_id)
+            .where(InboxRow.status == RECEIVED)
+            .order_by(InboxRow.update_id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        rows = await self.s.execute(
+            update(InboxRow)
+            .where(InboxRow.update_id.in_(oldest.scalar_subquery()))
+            .values(status=HANDLING, attempts=InboxRow.attempts + 1)
+            .returning(InboxRow.update_id, InboxRow.payload, InboxRow.attempts)
+            .execution_options(synchronize_session=False)
+        )
+        return sorted((int(r[0]), str(r[1] or ""), int(r[2])) for r in rows)
+
+    async def done(self, update_ids: Sequence[int], now: datetime) -> None:
+        if not update_ids:
+            return
+        await self.s.execute(
+            update(InboxRow)
+            .where(InboxRow.update_id.in_(list(update_ids)))
+            .values(status=DONE, handled_at=now, payload=None, error=None)
+            .execution_options(synchronize_session=False)
+        )
+
+    async def failed(self, update_id: int, error: str, give_up: bool) -> None:
+        values: dict[str, object] = {"status": FAILED if give_up else RECEIVED, "error": error}
+        if give_up:
+            values["payload"] = None  # nothing more will read the person's words
+        await self.s.execute(
+            update(InboxRow)
+            .where(InboxRow.update_id == update_id)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+
+    async def requeue_in_flight(self) -> int:
+        result = await self.s.execute(
+            update(InboxRow)
+            .where(InboxRow.status == HANDLING)
+            .values(status=RECEIVED)
+            .execution_options(synchronize_session=False)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    async def prune(self, before: datetime) -> int:
+        result = await self.s.execute(
+            delete(InboxRow).where(
+                InboxRow.status.in_((DONE, FAILED)), InboxRow.received_at < before
+            )
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    async def counts(self) -> Mapping[str, int]:
+        rows = await self.s.execute(
+            select(InboxRow.status, func.count()).group_by(InboxRow.status)
+        )
+        return {str(status): int(n) for status, n in rows}

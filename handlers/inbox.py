@@ -1,0 +1,273 @@
+"""No update is lost: each one is stored before Telegram is told we have it, then handled from
+the store.
+
+Long polling confirms a batch of updates when it asks for the next one, and a webhook confirms
+an update as soon as it is answered. aiogram's own polling asks for the next batch while the
+last is still being handled, so a process killed then loses those updates, and with them a
+child's message. Here the batch is committed to the `inbox` table first; only then is the next
+batch asked for (or the webhook answered). Handling reads from the table, in update order, and
+marks each update done; at start-up whatever was received but not finished is handled again.
+Telegram re-delivers updates it thinks were missed, and the table is unique by `update_id`, so
+a re-delivered update is stored and handled once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+import json
+import logging
+from collections.abc import Coroutine, Sequence
+from datetime import timedelta
+from typing import Any
+
+from aiogram import Bot, Dispatcher
+from aiogram.exceptions import TelegramAPIError, TelegramRetryAfter
+from aiogram.types import Update
+from aiohttp import web
+
+from bot.ports import Clock, UnitOfWorkFactory
+
+log = logging.getLogger(__name__)
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 (a header name)
+# Telegram keeps an unconfirmed update for 24 hours; ids older than that cannot come back.
+KEEP_HANDLED = timedelta(days=2)
+
+
+class Inbox:
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        dispatcher: Dispatcher,
+        bot: Bot,
+        *,
+        concurrency: int = 64,
+        batch: int = 100,
+        max_attempts: int = 3,
+        commit_window: float = 0.02,
+        poll_timeout: int = 10,
+    ) -> None:
+        self.uow = uow
+        self.clock = clock
+        self.dispatcher = dispatcher
+        self.bot = bot
+        self.concurrency = concurrency
+        self.batch = batch
+        self.max_attempts = max_attempts
+        self.commit_window = commit_window
+        self.poll_timeout = poll_timeout
+        self.wake = asyncio.Event()
+        self.handled = 0
+        self._done: list[int] = []
+        self._flusher: asyncio.Task[None] | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    # -- receiving ----------------------------------------------------------------------------
+
+    async def receive(self, updates: Sequence[tuple[int, str]]) -> int:
+        """Store raw updates (id, JSON); returns how many were new. Raises if the database
+        cannot take them: the caller must then not confirm them to Telegram."""
+        if not updates:
+            return 0
+        async with self.uow() as uow:
+            new = await uow.inbox.store(updates, self.clock.now())
+            await uow.commit()
+        self.wake.set()
+        return new
+
+    async def poll(self, stop: asyncio.Event, allowed_updates: Sequence[str]) -> None:
+        """Long polling; the offset moves past a batch only once the batch is stored."""
+        offset: int | None = None
+        backoff = 1.0
+        while not stop.is_set():
+            try:
+                updates = await _until(
+                    stop,
+                    self.bot.get_updates(
+                        offset=offset,
+                        timeout=self.poll_timeout,
+                        allowed_updates=list(allowed_updates),
+                        request_timeout=self.poll_timeout + 10,
+                    ),
+                )
+                if updates is None:
+                    return
+                raws = [(u.update_id, _raw(u)) for u in updates]
+                await self.receive(raws)
+            except TelegramRetryAfter as exc:
+                await _sleep(stop, exc.retry_after)
+                continue
+            except (TelegramAPIError, OSError, TimeoutError) as exc:
+                # Telegram, the network or the database is down: nothing was confirmed, so
+                # the same updates come again once it is back.
+                log.warning("polling failed (%s); retrying in %.0f s", type(exc).__name__, backoff)
+                await _sleep(stop, backoff)
+                backoff = min(backoff * 2, 30.0)
+                continue
+            except Exception:  # the database refused the batch: do not confirm it
+                log.exception("could not store updates; retrying in %.0f s", backoff)
+                await _sleep(stop, backoff)
+                backoff = min(backoff * 2, 30.0)
+                continue
+            backoff = 1.0
+            if updates:
+                offset = updates[-1].update_id + 1
+
+    async def webhook(self, request: web.Request, secret: str) -> web.Response:
+        """One update posted by Telegram. The secret is compared in constant time; a wrong or
+        missing one is refused before anything is read or stored."""
+        given = request.headers.get(SECRET_HEADER, "")
+        if not secret or not hmac.compare_digest(given.encode(), secret.encode()):
+            return web.Response(status=401, text="unauthorized")
+        try:
+            raw = await request.text()
+            update_id = int(json.loads(raw)["update_id"])
+        except (ValueError, KeyError, TypeError):
+            return web.Response(status=400, text="not an update")
+        try:
+            await self.receive([(update_id, raw)])
+        except Exception:  # Telegram retries a non-2xx answer: the update is not lost
+            log.exception("could not store update %s", update_id)
+            return web.Response(status=500, text="try again")
+        return web.Response(text="ok")
+
+    # -- handling -----------------------------------------------------------------------------
+
+    async def recover(self) -> int:
+        """What a dead process was handling goes back to the queue (call once at start)."""
+        async with self.uow() as uow:
+            n = await uow.inbox.requeue_in_flight()
+            await uow.commit()
+        if n:
+            log.warning("%d updates were being handled when the bot stopped; handling again", n)
+        return n
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Handle stored updates until `stop`, then finish the ones in hand."""
+        gate = asyncio.Semaphore(self.concurrency)
+        try:
+            while not stop.is_set():
+                async with self.uow() as uow:
+                    claimed = await uow.inbox.claim(self.batch)
+                    await uow.commit()
+                if not claimed:
+                    self.wake.clear()
+                    with contextlib.suppress(TimeoutError):
+                        async with asyncio.timeout(1.0):
+                            await _first(stop, self.wake)
+                    continue
+                for update_id, raw, attempts in claimed:
+                    # Tasks start in update order, and each person's updates take their
+                    # turns in that order (OrderedIsolation), so a burst keeps its order.
+                    await gate.acquire()
+                    task = asyncio.create_task(self._handle(update_id, raw, attempts))
+                    self._tasks.add(task)
+                    task.add_done_callback(self._tasks.discard)
+                    task.add_done_callback(lambda _: gate.release())
+        finally:
+            if self._tasks:
+                await asyncio.gather(*self._tasks, return_exceptions=True)
+            await self._flush()
+
+    async def drain(self) -> int:
+        """Handle everything stored now, and wait for it (tests, and `run` at start-up)."""
+        before = self.handled
+        stop = asyncio.Event()
+        runner = asyncio.create_task(self.run(stop))
+        while True:
+            async with self.uow() as uow:
+                counts = await uow.inbox.counts()
+            if not counts.get("received") and not self._tasks:
+                break
+            await asyncio.sleep(0.02)
+        stop.set()
+        self.wake.set()
+        await runner
+        return self.handled - before
+
+    async def _handle(self, update_id: int, raw: str, attempts: int) -> None:
+        try:
+            update = Update.model_validate(json.loads(raw), context={"bot": self.bot})
+            await self.dispatcher.feed_update(self.bot, update)
+        except Exception as exc:  # the errors router handles most; this is what it let by
+            give_up = attempts >= self.max_attempts
+            log.exception(
+                "update %s failed (attempt %d%s)", update_id, attempts, ", giving up" * give_up
+            )
+            try:
+                async with self.uow() as uow:
+                    await uow.inbox.failed(update_id, type(exc).__name__, give_up)
+                    await uow.commit()
+            except Exception:  # left as 'handling': the next start handles it again
+                log.exception("could not record the failure of update %s", update_id)
+            return
+        self.handled += 1
+        self._done.append(update_id)
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.create_task(self._flush_soon())
+
+    async def _flush_soon(self) -> None:
+        # Many updates marked done in one transaction: one commit per update would halve
+        # what SQLite can take in.
+        await asyncio.sleep(self.commit_window)
+        await self._flush()
+
+    async def _flush(self) -> None:
+        done, self._done = self._done, []
+        if not done:
+            return
+        try:
+            async with self.uow() as uow:
+                await uow.inbox.done(done, self.clock.now())
+                await uow.commit()
+        except Exception:  # they stay 'handling' and are handled again after a restart
+            log.exception("could not mark %d updates handled", len(done))
+
+    async def prune(self, now: object = None) -> int:
+        """Ticker job: forget handled update ids Telegram can no longer re-deliver."""
+        async with self.uow() as uow:
+            n = await uow.inbox.prune(self.clock.now() - KEEP_HANDLED)
+            await uow.commit()
+        return n
+
+
+def _raw(update: Update) -> str:
+    # Only what Telegram sent: the defaults aiogram fills in are not JSON (Default sentinels).
+    return update.model_dump_json(exclude_unset=True)
+
+
+async def _until(
+    stop: asyncio.Event, work: Coroutine[Any, Any, list[Update]]
+) -> list[Update] | None:
+    """Await `work` unless `stop` is set first (then cancel it and return None). Cancelling a
+    getUpdates confirms nothing: Telegram sends the same updates to the next call."""
+    task = asyncio.ensure_future(work)
+    stopper = asyncio.create_task(stop.wait())
+    try:
+        await asyncio.wait({task, stopper}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stopper.cancel()
+    if task.done():
+        return task.result()
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError, Exception):
+        await task
+    return None
+
+
+async def _sleep(stop: asyncio.Event, seconds: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(seconds):
+            await stop.wait()
+
+
+async def _first(*events: asyncio.Event) -> None:
+    waiters = [asyncio.create_task(e.wait()) for e in events]
+    try:
+        await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for w in waiters:
+            w.cancel()

@@ -1,0 +1,78 @@
+"""A reply from a handler survives a flaky Telegram: 429s, 5xx and network errors are retried.
+
+The outbox sender has its own retries; replies sent straight from a handler (the answer to a
+button, the safety reply) had none, so one 502 left a person without their answer. Here each
+API call is retried a few times with backoff, and a 429 is waited out for exactly the time
+Telegram asked (and the outbox is told to pause too, so the bot as a whole backs off).
+A network error may hide a message Telegram did accept: a person may then get an answer
+twice, which beats not at all. getUpdates is left alone: polling has its own loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram import Bot
+from aiogram.client.session.middlewares.base import (
+    BaseRequestMiddleware,
+    NextRequestMiddlewareType,
+)
+from aiogram.exceptions import (
+    ClientDecodeError,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
+from aiogram.methods import GetUpdates, TelegramMethod
+from aiogram.methods.base import TelegramType
+
+log = logging.getLogger(__name__)
+
+
+class RetryRequests(BaseRequestMiddleware):
+    def __init__(
+        self,
+        attempts: int = 5,
+        first_delay: float = 0.5,
+        max_delay: float = 8.0,
+        on_retry_after: Callable[[float], None] | None = None,
+        sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+    ) -> None:
+        self.attempts = attempts
+        self.first_delay = first_delay
+        self.max_delay = max_delay
+        self.on_retry_after = on_retry_after
+        self.sleep = sleep
+
+    async def __call__(
+        self,
+        make_request: NextRequestMiddlewareType[TelegramType],
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+    ) -> Any:
+        if method.__api_method__ == GetUpdates.__api_method__:
+            return await make_request(bot, method)
+        delay = self.first_delay
+        for attempt in range(1, self.attempts + 1):
+            try:
+                return await make_request(bot, method)
+            except TelegramRetryAfter as exc:
+                if attempt == self.attempts:
+                    raise
+                if self.on_retry_after is not None:
+                    self.on_retry_after(float(exc.retry_after))
+                log.info("%s: 429, waiting %s s", type(method).__name__, exc.retry_after)
+                await self.sleep(exc.retry_after)
+            # A 502 from Telegram's front end is nginx's HTML page: aiogram cannot decode it.
+            except (TelegramServerError, TelegramNetworkError, ClientDecodeError) as exc:
+                if attempt == self.attempts:
+                    raise
+                log.info(
+                    "%s: %s, retrying in %.1f s", type(method).__name__, type(exc).__name__, delay
+                )
+                await self.sleep(delay)
+                delay = min(delay * 2, self.max_delay)
+        raise AssertionError("unreachable")  # the loop returns or raises

@@ -1,0 +1,86 @@
+"""A flaky Telegram: one call in five fails (429, 500, 502, a timeout, a dropped connection),
+and one person has blocked the bot. The bot keeps answering everyone, escalates every crisis,
+sends nothing into a 429's pause, and never retries a 403."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from typing import Any
+
+from sqlalchemy import select
+
+from bot.db.models import CaseRow, PersonRow
+from tests.e2e.harness import running_world
+from tests.e2e.test_helpline import ROOMY, make_staff
+from tests.reliability import CRISIS, injected
+
+THOROUGH = os.environ.get("XINQIAO_THOROUGH") == "1"
+SECONDS = 60 if THOROUGH else 15
+KINDS: list[dict[str, Any]] = [
+    {"kind": "429", "retry_after": 1},
+    {"kind": "500"},
+    {"kind": "502"},
+    {"kind": "timeout", "delay": 1.5},
+    {"kind": "drop"},
+]
+
+
+def answered(messages: list[dict[str, Any]]) -> int:
+    return sum(1 for m in messages if "12356" in str(m.get("text") or ""))
+
+
+async def test_one_call_in_five_failing_loses_nothing(db_url: str) -> None:
+    async with running_world(db_url, **ROOMY) as world:
+        await make_staff(world, world.counsellor)
+        people = [await world.user(f"用户{n}") for n in range(5)]
+        children = [await world.user(f"孩子{n}") for n in range(3)]
+        blocked = await world.user("拉黑了")
+        for uid in [*people, blocked]:
+            await world.say(uid, "/hotlines")  # each chat exists before the faults begin
+        rules = [{**k, "method": "*", "rate": 0.2 / len(KINDS)} for k in KINDS]
+        rules.insert(0, {"kind": "403", "method": "sendMessage", "chat_id": blocked})
+        await world.sb.set_faults(rules, seed=11)
+
+        asked = dict.fromkeys(people, 1)
+        blocked_asked = 0
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+        tick = 0
+        while loop.time() - start < SECONDS:
+            for uid in people:
+                await world.sb.send_text(uid, "/hotlines")
+                asked[uid] += 1
+            if tick % 3 == 0:
+                await world.sb.send_text(blocked, "/hotlines")
+                blocked_asked += 1
+            if tick < len(children):
+                await world.sb.send_text(children[tick], CRISIS)
+            tick += 1
+            await asyncio.sleep(1.0)
+
+        # Everyone is answered (retries may still be under way when the minute ends).
+        deadline = loop.time() + 60
+        while loop.time() < deadline:
+            short = [u for u in people if answered(await world.sb.bot_messages(u)) < asked[u]]
+            async with world.uow() as u:
+                cases = len((await u.session.execute(select(CaseRow.id))).all())  # type: ignore[attr-defined]
+            if not short and cases >= len(children):
+                break
+            await asyncio.sleep(1.0)
+        assert short == [], {
+            u: (asked[u], answered(await world.sb.bot_messages(u))) for u in short
+        }
+        assert cases == len(children)
+        snapshot = await world.sb.faults()
+        counters = snapshot["counters"]
+        assert injected(snapshot) >= len(people) * SECONDS * 0.05  # the faults really fired
+        assert counters.get("early_after_429", {}) == {}, counters  # retry_after respected
+        # A 403 is final: the blocked chat was tried once per message, never again.
+        forbidden = sum(r["injected"] for r in snapshot["rules"] if r["kind"] == "403")
+        assert 1 <= forbidden <= blocked_asked
+        async with world.uow() as u:
+            status = await u.session.scalar(  # type: ignore[attr-defined]
+                select(PersonRow.status).where(PersonRow.telegram_id == blocked)
+            )
+        assert status in (None, "inactive")
