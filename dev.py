@@ -3,6 +3,7 @@
 
     python3 dev.py demo    # install what is needed into .venv, then start the demo
     python3 dev.py test    # install what is needed into .venv, then run every check and test
+    python3 dev.py test --thorough   # the same, with the long crash and fault runs
 
 The virtual environment is rebuilt only when pyproject.toml changes.
 """
@@ -64,8 +65,12 @@ def main(argv: list[str]) -> int:
             return run(["python", "-m", "bot", "demo", *argv[1:]])
         except KeyboardInterrupt:
             return 0
+    args = argv[1:]
+    if "--thorough" in args:  # read by tests/e2e/test_crash.py and test_faults.py
+        args.remove("--thorough")
+        os.environ["XINQIAO_THOROUGH"] = "1"
     failed = [" ".join(c) for c in CHECKS if run(c) != 0]
-    code = run(["python", "-m", "pytest", *argv[1:]])
+    code = run(["python", "-m", "pytest", *args])
     if failed:
         print("failed checks: " + "; ".join(failed), file=sys.stderr)
         return 1

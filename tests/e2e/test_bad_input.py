@@ -140,9 +140,11 @@ async def test_someone_elses_button_is_refused(world: World) -> None:
 async def test_a_failing_handler_apologises_and_the_bot_carries_on(world: World) -> None:
     uid = await world.user("出错了")
     other = await world.user("别人")
-    await world.sb.add_fault("500", "sendMessage", chat_id=uid, times=1)
+    # A reply is tried five times (handlers/retry.py): one 500 is only a retry, five in a row
+    # make the handler fail.
+    await world.sb.add_fault("500", "sendMessage", chat_id=uid, times=5)
     await world.sb.send_text(uid, "/help")
-    sorry = await world.sb.wait_for_text(uid, "出了点问题")
+    sorry = await world.sb.wait_for_text(uid, "出了点问题", timeout=20)
     assert "/help" in sorry["text"]
     assert "12356" in (await world.say(uid, "/help"))["text"]
     assert "12356" in (await world.say(other, "/help"))["text"]

@@ -1,0 +1,82 @@
+"""Replies from handlers: what is retried, how long a 429 is waited out, what is final."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from aiogram.exceptions import (
+    ClientDecodeError,
+    TelegramForbiddenError,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
+from aiogram.methods import GetUpdates, SendMessage
+
+from handlers.retry import RetryRequests
+
+SEND = SendMessage(chat_id=1, text="hi")
+
+
+class Script:
+    """make_request that raises the scripted errors in turn, then answers."""
+
+    def __init__(self, *errors: Exception) -> None:
+        self.errors = list(errors)
+        self.calls = 0
+
+    async def __call__(self, bot: Any, method: Any) -> str:
+        self.calls += 1
+        if self.errors:
+            raise self.errors.pop(0)
+        return "sent"
+
+
+def retry_after(seconds: int) -> TelegramRetryAfter:
+    return TelegramRetryAfter(method=SEND, message="Too Many Requests", retry_after=seconds)
+
+
+async def run(script: Script, method: Any = SEND) -> tuple[Any, list[float], list[float]]:
+    slept: list[float] = []
+    paused: list[float] = []
+
+    async def sleep(s: float) -> None:
+        slept.append(s)
+
+    middleware = RetryRequests(on_retry_after=paused.append, sleep=sleep)
+    result = await middleware(script, None, method)  # type: ignore[arg-type]
+    return result, slept, paused
+
+
+async def test_a_429_is_waited_out_for_exactly_retry_after_and_pauses_the_outbox() -> None:
+    result, slept, paused = await run(Script(retry_after(7)))
+    assert result == "sent" and slept == [7] and paused == [7.0]
+
+
+async def test_server_network_and_undecodable_errors_back_off_then_succeed() -> None:
+    script = Script(
+        TelegramServerError(method=SEND, message="Bad Gateway"),
+        TelegramNetworkError(method=SEND, message="dropped"),
+        ClientDecodeError("nginx page", ValueError("html"), "<html>"),
+    )
+    result, slept, _ = await run(script)
+    assert result == "sent" and script.calls == 4 and slept == [0.5, 1.0, 2.0]
+
+
+async def test_gives_up_after_five_attempts() -> None:
+    script = Script(*(TelegramServerError(method=SEND, message="down") for _ in range(6)))
+    with pytest.raises(TelegramServerError):
+        await run(script)
+    assert script.calls == 5
+
+
+async def test_a_403_is_final_and_polling_is_left_alone() -> None:
+    blocked = Script(TelegramForbiddenError(method=SEND, message="blocked"))
+    with pytest.raises(TelegramForbiddenError):
+        await run(blocked)
+    assert blocked.calls == 1
+    polling = Script(TelegramServerError(method=SEND, message="down"))
+    with pytest.raises(TelegramServerError):
+        await run(polling, GetUpdates())
+    assert polling.calls == 1
