@@ -22,14 +22,17 @@ from bot.domain.cases import (
     Tier,
 )
 from bot.domain.outbox import Priority
-from bot.domain.people import Role
+from bot.domain.people import Person, Role
 from bot.domain.referrals import Canned, Directory
 from bot.domain.replies import Choice, Reply, rows
 from bot.ports import CaseMessage, Clock, StaffMember, UnitOfWork, UnitOfWorkFactory
-from bot.services.board import Board, card_actions
+from bot.services.board import Board, card_actions, pieces
 
 FOLLOW_UP_DAYS = (1, 3, 7, 14)
 NOTE_PREFIXES = ("!", "！")
+
+
+CLAIM_FIRST = "helpline/staff_claim_first"
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,23 +233,35 @@ class Casework:
                 return None
             if stripped.startswith("/"):
                 return "helpline/staff_unknown_command"  # never relay a mistyped command
-            if case.status is not CaseStatus.CLAIMED or case.claimed_by != staff.person_id:
-                return "helpline/staff_claim_first"
-            person = await uow.people.by_id(case.person_id)
-            if person is None or person.telegram_id is None:
-                return "helpline/staff_person_gone"
-            await self.board.to_person(
-                uow,
-                case,
-                person.telegram_id,
-                person.locale,
-                now,
-                reply=Reply("helpline/relay_out", {**pseudonym_data(staff), "body": text}),
-            )
+            to = await self._speaking_to(uow, case, staff)
+            if isinstance(to, str):
+                return to
+            person, chat = to
+            for piece in pieces(text):  # the pseudonym in front must not push it past 4096
+                await self.board.to_person(
+                    uow,
+                    case,
+                    chat,
+                    person.locale,
+                    now,
+                    reply=Reply("helpline/relay_out", {**pseudonym_data(staff), "body": piece}),
+                )
             await self._spoke(uow, case, staff, text, now)
             await uow.commit()
         self.nudge()
         return None
+
+    async def _speaking_to(
+        self, uow: UnitOfWork, case: Case, staff: StaffMember
+    ) -> tuple[Person, int] | str:
+        """The person on the other end and their chat, if this counsellor may speak to them
+        now; else the template that says why (claim first, or the person is gone)."""
+        if case.status is not CaseStatus.CLAIMED or case.claimed_by != staff.person_id:
+            return CLAIM_FIRST
+        person = await uow.people.by_id(case.person_id)
+        if person is None or person.telegram_id is None:
+            return "helpline/staff_person_gone"
+        return person, person.telegram_id
 
     async def _spoke(
         self,
@@ -272,21 +287,20 @@ class Casework:
             case = await uow.cases.by_topic(chat_id, topic_id) if staff else None
             if staff is None or case is None:
                 return "ignored"
-            if case.status is not CaseStatus.CLAIMED or case.claimed_by != staff.person_id:
-                return "helpline/staff_claim_first"
-            person = await uow.people.by_id(case.person_id)
-            if person is None or person.telegram_id is None:
-                return "helpline/staff_person_gone"
+            to = await self._speaking_to(uow, case, staff)
+            if isinstance(to, str):
+                return to
+            person, chat = to
             await self.board.to_person(
                 uow,
                 case,
-                person.telegram_id,
+                chat,
                 person.locale,
                 now,
                 reply=Reply("helpline/relay_out_media", pseudonym_data(staff)),
             )
             await self.board.to_person(
-                uow, case, person.telegram_id, person.locale, now, copy=(chat_id, message_id)
+                uow, case, chat, person.locale, now, copy=(chat_id, message_id)
             )
             await self._spoke(uow, case, staff, "", now, kind)
             await uow.commit()
@@ -312,15 +326,16 @@ class Casework:
             case = await self._case(uow, case_id, chat_id)
             if case is None or canned is None or case.status is CaseStatus.CLOSED:
                 return GONE
-            if case.status is not CaseStatus.CLAIMED or case.claimed_by != staff.person_id:
+            to = await self._speaking_to(uow, case, staff)
+            if to == CLAIM_FIRST:
                 return StaffResult("toast.case.claim_first", alert=True)
-            person = await uow.people.by_id(case.person_id)
-            if person is None or person.telegram_id is None:
+            if isinstance(to, str):
                 return GONE
+            person, chat = to
             await self.board.to_person(
                 uow,
                 case,
-                person.telegram_id,
+                chat,
                 person.locale,
                 now,
                 reply=Reply(
@@ -382,7 +397,9 @@ class Casework:
                     {
                         "code": case.code,
                         "tier": tier.value,
-                        "reason": reason,
+                        # As on the record: a reason of 4000 characters would make the post
+                        # too long for Telegram, and the re-tier would go unannounced.
+                        "reason": reason[:300],
                         "name": staff.display_name,
                     },
                 ),
@@ -802,6 +819,10 @@ class Casework:
         """`/tier red <reason>` in a case topic."""
         words = args.split(maxsplit=1)
         async with self.uow() as uow:
+            # Staff first: anyone else, in any group, gets no answer at all (not even "use it
+            # in a case topic", which tells a stranger what this chat is).
+            if await self.staff(uow, telegram_id, chat_id) is None:
+                return "ignored"
             case = await uow.cases.by_topic(chat_id, topic_id) if topic_id else None
         if case is None:
             return "helpline/staff_in_topic_only"
@@ -813,6 +834,11 @@ class Casework:
         if result is NOT_STAFF:
             return "ignored"
         return "helpline/staff_tier_usage" if result.toast == "toast.case.bad_tier" else ""
+
+    async def is_staff(self, telegram_id: int, chat_id: int) -> bool:
+        """Active staff acting in a staff chat (for commands that answer before any case)."""
+        async with self.uow() as uow:
+            return await self.staff(uow, telegram_id, chat_id) is not None
 
     async def case_in_topic(self, chat_id: int, topic_id: int | None) -> Case | None:
         if topic_id is None:
