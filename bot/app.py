@@ -64,7 +64,7 @@ from handlers.inbox import Inbox
 from handlers.isolation import OrderedIsolation
 from handlers.retry import RetryRequests
 from handlers.transport import TelegramTransport
-from scheduler import Job, Ticker
+from scheduler import Job, Ticker, leadership_for
 
 log = logging.getLogger(__name__)
 
@@ -122,7 +122,7 @@ class App:
         self.inbox.wake.set()
 
     async def close(self) -> None:
-        self.ticker.stop()
+        await self.ticker.close()  # stop ticking and hand leadership to a standby at once
         self.stopping.set()
         if self.sender_task is not None:
             with contextlib.suppress(asyncio.CancelledError):
@@ -311,7 +311,9 @@ async def build_app(
                 Retention(uow, settings.transcript_retention_days).purge,
                 every_seconds=3600,
             ),
-        ]
+        ],
+        # With several instances only one runs the jobs (an advisory or file lock).
+        leadership_for(engine),
     )
     return App(
         settings,

@@ -2,20 +2,29 @@
 
 APScheduler 3's job stores cannot be shared between processes, so no schedule lives here: each
 job asks the database what is due. A job that raises is logged and tried again on the next tick.
+
+With several instances only the leader's jobs run (scheduler/leader.py); the others skip their
+ticks and check every few seconds whether they should take over. A tick skipped as a standby is
+made up as soon as the instance takes over, so an hourly job does not wait another hour.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
+from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.domain.clock import utcnow
+from scheduler.leader import AlwaysLead, Leadership
 
 log = logging.getLogger(__name__)
+
+LEADERSHIP_JOB = "ticker.leadership"
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,18 +35,44 @@ class Job:
 
 
 class Ticker:
-    def __init__(self, jobs: list[Job]) -> None:
+    def __init__(self, jobs: list[Job], leadership: Leadership | None = None) -> None:
         self.jobs = jobs
+        self.leadership: Leadership = leadership or AlwaysLead()
         self.scheduler = AsyncIOScheduler(timezone="UTC")
         self.last_tick: dict[str, datetime] = {}
+        self.skipped: set[str] = set()  # jobs that came due while this instance stood by
+
+    @property
+    def leading(self) -> bool:
+        """Whether this instance runs the jobs now (for health checks and metrics)."""
+        return self.leadership.leading
 
     async def _tick(self, job: Job) -> None:
+        if not self.leadership.leading:
+            self.skipped.add(job.name)
+            return
         now = utcnow()
         try:
             await job.run(now)
         except Exception:  # one failing job must not stop the others or the next tick
             log.exception("job %s failed", job.name)
         self.last_tick[job.name] = now
+
+    async def check_leadership(self) -> bool:
+        """Take over if the leader is gone (or confirm still leading); run skipped jobs now."""
+        was = self.leadership.leading
+        try:
+            leading = await self.leadership.check()
+        except Exception:  # a broken check must not stop the ticker; it is tried again
+            log.exception("ticker leadership check failed")
+            return self.leadership.leading
+        if leading and not was and self.scheduler.running:
+            skipped, self.skipped = self.skipped, set()
+            now = datetime.now(UTC)
+            for name in skipped:
+                with contextlib.suppress(JobLookupError):
+                    self.scheduler.modify_job(name, next_run_time=now)
+        return leading
 
     def start(self) -> None:
         for job in self.jobs:
@@ -51,8 +86,24 @@ class Ticker:
                 coalesce=True,
                 misfire_grace_time=None,
             )
+        if not isinstance(self.leadership, AlwaysLead):
+            self.scheduler.add_job(
+                self.check_leadership,
+                "interval",
+                seconds=self.leadership.every_seconds,
+                id=LEADERSHIP_JOB,
+                next_run_time=datetime.now(UTC),  # know at once whether to lead
+                max_instances=1,
+                coalesce=True,
+                misfire_grace_time=None,
+            )
         self.scheduler.start()
 
     def stop(self) -> None:
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
+
+    async def close(self) -> None:
+        """Stop ticking and hand leadership to a standby at once, before the engine closes."""
+        self.stop()
+        await self.leadership.release()
