@@ -62,6 +62,7 @@ from handlers import build_router
 from handlers.commands import set_default_commands
 from handlers.inbox import Inbox
 from handlers.isolation import OrderedIsolation
+from handlers.metrics import exposition
 from handlers.retry import RetryRequests
 from handlers.transport import TelegramTransport
 from scheduler import Job, Ticker, leadership_for
@@ -366,11 +367,34 @@ async def run_webhook(app: App, *, handle_signals: bool = True) -> None:
         return await app.inbox.webhook(request, secret)
 
     async def healthz(_: web.Request) -> web.Response:
-        return web.Response(text="ok")
+        return web.Response(text="ok")  # the process answers
+
+    async def readyz(_: web.Request) -> web.Response:
+        # Ready once started and the database answers: a load balancer sends updates here.
+        if not app.ready.is_set() or app.stopping.is_set():
+            return web.Response(status=503, text="not ready")
+        try:
+            async with app.uow() as u:
+                await u.inbox.counts()
+        except Exception:  # noqa: BLE001 - any failure means "not ready", said plainly
+            return web.Response(status=503, text="database unavailable")
+        return web.Response(text="ready")
+
+    async def metrics(_: web.Request) -> web.Response:
+        page = await exposition(
+            app.uow,
+            app.inbox.metrics,
+            app.delivery.stats.by_outcome,
+            app.ticker.leading,
+            app.clock.now(),
+        )
+        return web.Response(text=page, content_type="text/plain", charset="utf-8")
 
     web_app = web.Application(client_max_size=1 << 20)
     web_app.router.add_post(path, update)
     web_app.router.add_get("/healthz", healthz)
+    web_app.router.add_get("/readyz", readyz)
+    web_app.router.add_get("/metrics", metrics)
     runner = web.AppRunner(web_app, access_log=None)  # access logs would name chats
     await runner.setup()
     await web.TCPSite(runner, host or "0.0.0.0", int(port)).start()  # noqa: S104

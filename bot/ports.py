@@ -248,6 +248,9 @@ class OutboxRepo(Protocol):
 
     async def requeue_stale(self, claimed_before: datetime) -> int: ...
     async def counts(self) -> Mapping[str, int]: ...
+    async def pending_by_priority(self) -> Mapping[int, int]:
+        """Rows waiting to be sent (pending or held), by priority: the outbox's depth."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)

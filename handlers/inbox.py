@@ -18,6 +18,7 @@ import contextlib
 import hmac
 import json
 import logging
+import time
 from collections.abc import Coroutine, Sequence
 from datetime import timedelta
 from typing import Any
@@ -28,6 +29,7 @@ from aiogram.types import Update
 from aiohttp import web
 
 from bot.ports import Clock, UnitOfWorkFactory
+from handlers.metrics import HandlerMetrics
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +63,7 @@ class Inbox:
         self.poll_timeout = poll_timeout
         self.wake = asyncio.Event()
         self.handled = 0
+        self.metrics = HandlerMetrics()
         self._done: list[int] = []
         self._flusher: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[None]] = set()
@@ -189,10 +192,12 @@ class Inbox:
         return self.handled - before
 
     async def _handle(self, update_id: int, raw: str, attempts: int) -> None:
+        started = time.perf_counter()
         try:
             update = Update.model_validate(json.loads(raw), context={"bot": self.bot})
             await self.dispatcher.feed_update(self.bot, update)
         except Exception as exc:  # the errors router handles most; this is what it let by
+            self.metrics.observe(time.perf_counter() - started, ok=False)
             give_up = attempts >= self.max_attempts
             log.exception(
                 "update %s failed (attempt %d%s)", update_id, attempts, ", giving up" * give_up
@@ -204,6 +209,7 @@ class Inbox:
             except Exception:  # left as 'handling': the next start handles it again
                 log.exception("could not record the failure of update %s", update_id)
             return
+        self.metrics.observe(time.perf_counter() - started, ok=True)
         self.handled += 1
         self._done.append(update_id)
         if self._flusher is None or self._flusher.done():

@@ -194,6 +194,15 @@ class SqlOutboxRepo:
         )
         return {status: int(n) for status, n in rows}
 
+    async def pending_by_priority(self) -> Mapping[int, int]:
+        waiting = (OutboxStatus.PENDING.value, OutboxStatus.HELD.value)
+        rows = await self.s.execute(
+            select(OutboxRow.priority, func.count())
+            .where(OutboxRow.status.in_(waiting))
+            .group_by(OutboxRow.priority)
+        )
+        return {int(priority): int(n) for priority, n in rows}
+
     async def _set(self, item_id: int, **values: Any) -> None:
         await self.s.execute(
             update(OutboxRow)

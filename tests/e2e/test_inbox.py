@@ -34,6 +34,16 @@ def text_update(update_id: int, user_id: int, text: str) -> dict[str, Any]:
     }
 
 
+def parse_metrics(page: str) -> dict[str, float]:
+    """Prometheus text format: every sample line is `name{labels} value`."""
+    figures: dict[str, float] = {}
+    for line in page.splitlines():
+        if line and not line.startswith("#"):
+            name, value = line.rsplit(" ", 1)
+            figures[name] = float(value)
+    return figures
+
+
 async def inbox_rows(world: World) -> dict[int, str]:
     async with world.app.uow() as u:
         rows = await u.session.execute(select(InboxRow.update_id, InboxRow.status))  # type: ignore[attr-defined]
@@ -150,6 +160,21 @@ async def test_webhook_needs_the_secret_and_loses_nothing(db_url: str) -> None:
             async with http.post(url, data=hotlines, headers=good) as response:
                 assert response.status == 200
             await world.sb.wait_for(uid, lambda m: "12356" in (m.get("text") or ""))
-            health = url.rsplit("/", 2)[0] + "/healthz"
-            async with http.get(health) as response:
+            root = url.rsplit("/", 2)[0]
+            async with http.get(root + "/healthz") as response:
                 assert response.status == 200
+            async with http.get(root + "/readyz") as response:
+                assert response.status == 200
+            async with http.get(root + "/metrics") as response:
+                assert response.status == 200
+                page = await response.text()
+        figures = parse_metrics(page)
+        assert figures['xinqiao_updates_handled_total{result="ok"}'] >= 3
+        assert figures["xinqiao_scheduler_leading"] == 1
+        assert sum(v for k, v in figures.items() if k.startswith("xinqiao_cases_waiting")) == 1
+        assert figures["xinqiao_oldest_waiting_case_seconds"] >= 0
+        assert figures['xinqiao_handler_seconds_bucket{le="+Inf"}'] == figures[
+            "xinqiao_handler_seconds_count"
+        ]
+        assert any(k.startswith("xinqiao_sends_total") for k in figures)  # the card was sent
+        assert "小丽" not in page and CRISIS not in page  # counts, never anyone's words
