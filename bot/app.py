@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import signal
 import time
@@ -126,8 +125,12 @@ class App:
         await self.ticker.close()  # stop ticking and hand leadership to a standby at once
         self.stopping.set()
         if self.sender_task is not None:
-            with contextlib.suppress(asyncio.CancelledError):
+            try:
                 await asyncio.wait_for(self.sender_task, timeout=10)
+            except TimeoutError:  # a backlog (a busy staff chat): the rest waits in the outbox
+                log.warning("the sender was still busy at shutdown; unsent rows stay queued")
+            except asyncio.CancelledError:
+                pass
         await self.transport.close()
         await self.dispatcher.storage.close()
         await self.bot.session.close()

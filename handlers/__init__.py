@@ -5,6 +5,7 @@ from aiogram import Router
 
 from handlers import (
     account,
+    common,
     errors,
     fallback,
     helpline,
@@ -19,6 +20,7 @@ from handlers import (
 
 def build_router() -> Router:
     root = Router(name="xinqiao")
+    root.message.outer_middleware(common.replace_nul)  # before any handler sees the text
     root.include_routers(
         errors.build(),
         safety.build(),

@@ -40,10 +40,15 @@ async def handle_error(event: ErrorEvent, bot: Bot, services: Services) -> bool:
         type(event.exception).__name__,
         exc_info=event.exception,
     )
+    if event.update.callback_query is not None:
+        # Stop the button's spinner, in a group (the staff chat) too. On its own: the handler
+        # may have answered it already, and that refusal must not cost the apology.
+        try:
+            await event.update.callback_query.answer()
+        except (TelegramAPIError, OSError) as exc:
+            log.info("could not answer a failed button: %s", type(exc).__name__)
     if chat_id is not None and chat_id > 0 and user_id is not None:
         try:
-            if event.update.callback_query is not None:
-                await event.update.callback_query.answer()
             locale = await services.account.locale_of_id(user_id)
             await send_reply(bot, chat_id, Reply("errors/oops"), services.catalog, locale)
         except (TelegramAPIError, OSError) as exc:

@@ -217,9 +217,13 @@ class Inbox:
 
     async def _flush_soon(self) -> None:
         # Many updates marked done in one transaction: one commit per update would halve
-        # what SQLite can take in.
-        await asyncio.sleep(self.commit_window)
-        await self._flush()
+        # what SQLite can take in. Updates that finish while a flush is under way find this
+        # task still running and start none of their own: loop until none are left.
+        while True:
+            await asyncio.sleep(self.commit_window)
+            await self._flush()
+            if not self._done:
+                return
 
     async def _flush(self) -> None:
         done, self._done = self._done, []

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import logging
+
 from aiogram import Bot
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import (
     CallbackQuery,
     InlineKeyboardButton,
@@ -13,6 +16,8 @@ from aiogram.types import (
 
 from bot.domain.replies import Choice, Keyboard, Outcome, Reply
 from bot.ports import Catalog, Sender
+
+log = logging.getLogger(__name__)
 
 Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | None
 
@@ -80,7 +85,12 @@ async def deliver(
     """Answer the button (always, so the client stops spinning), then say each reply."""
     if callback is not None:
         toast = catalog.text(outcome.toast, locale) if outcome.toast else None
-        await callback.answer(toast, show_alert=False)
+        try:
+            await callback.answer(toast, show_alert=False)
+        except TelegramBadRequest as exc:
+            # Too late (Telegram waits about 15 s; a backlog can take longer): the toast is
+            # lost, but the replies below (the next question, say) must not be.
+            log.info("could not answer a button: %s", exc.message)
     for reply in outcome.replies:
         await send_reply(bot, chat_id, reply, catalog, locale, thread_id)
     if sender is not None:

@@ -22,7 +22,8 @@ async def show_checks(message: Message, bot: Bot, services: Services) -> None:
 
 
 def _ints(parts: list[str]) -> list[int] | None:
-    if not all(p.isdigit() and len(p) < 10 for p in parts):
+    # isdecimal, not isdigit: a forged "²" passes isdigit() and then int() raises on it.
+    if not all(p.isdecimal() and len(p) < 10 for p in parts):
         return None
     return [int(p) for p in parts]
 

@@ -17,6 +17,7 @@ from bot.domain.replies import Reply
 from bot.services.bundle import Services
 from bot.services.casework import Casework, StaffResult
 from bot.services.child_file import ChildFile
+from bot.services.common import parse_int
 from handlers.helpline import MEDIA
 from handlers.render import deliver, keyboard_for
 
@@ -49,6 +50,11 @@ async def create_invite(
 ) -> None:
     """`/invite guardian|child [uses] [days]`: a deep link tied to the service point."""
     if message.from_user is None:
+        return
+    if not await services.casework.is_staff_chat(message.chat.id):
+        # Staff may sit in other groups too: a service point's link posted there would be
+        # handed to whoever is in it.
+        log.warning("ignored /invite in chat %s, which is not a staff chat", message.chat.id)
         return
     outcome = await services.staff_invites.from_staff_chat(
         message.from_user.id, message.chat.id, command.args or ""
@@ -120,6 +126,9 @@ async def show_follow_ups(message: Message, services: Services) -> None:
 async def show_canned(message: Message, services: Services) -> None:
     """`/canned` in a case topic: the ready replies as buttons."""
     assert message.from_user is not None
+    if not await services.casework.is_staff(message.from_user.id, message.chat.id):
+        _ignored(message, "/canned")  # not even "use it in a case topic" to a stranger
+        return
     case = await services.casework.case_in_topic(message.chat.id, _thread(message))
     if case is None:
         await _say(services, message, "helpline/staff_in_topic_only")
@@ -224,7 +233,10 @@ async def press_case(query: CallbackQuery, bot: Bot, services: Services) -> None
         log.warning(
             "ignored button %r from non-staff user %s in chat %s", query.data, who, chat_id
         )
-    await query.answer(_toast(services, result) or None, show_alert=result.alert)
+    try:
+        await query.answer(_toast(services, result) or None, show_alert=result.alert)
+    except TelegramAPIError as exc:  # too late to answer: the action stands, the card follows
+        log.info("could not answer a case button: %s", type(exc).__name__)
     if result.menu is not None:
         markup = keyboard_for(result.menu, services.catalog, services.staff_locale)
         try:
@@ -237,22 +249,31 @@ async def press_case(query: CallbackQuery, bot: Bot, services: Services) -> None
             log.info("could not change the keyboard of message %s", query.message.message_id)
 
 
+def _id(text: str) -> int:
+    """A number from callback data; ValueError (the polite refusal) when it cannot be one.
+    Not int(): that takes "99999999999999999999", and the database driver then raises."""
+    value = parse_int(text)
+    if value is None:
+        raise ValueError(text)
+    return value
+
+
 async def _dispatch(
     cw: Casework, files: ChildFile, who: int, chat: int, parts: list[str]
 ) -> StaffResult:
     head = parts[0]
     if head == "file":
-        return await files.tell_guardian(who, chat, int(parts[2]))
+        return await files.tell_guardian(who, chat, _id(parts[2]))
     if head == "canned":
-        return await cw.send_canned(who, chat, int(parts[1]), parts[2])
+        return await cw.send_canned(who, chat, _id(parts[1]), parts[2])
     if head == "ref":
-        return await cw.referral_status(who, chat, int(parts[1]), parts[2])
+        return await cw.referral_status(who, chat, _id(parts[1]), parts[2])
     if head == "fu":
-        return await cw.follow_up_done(who, chat, int(parts[2]))
+        return await cw.follow_up_done(who, chat, _id(parts[2]))
     action = parts[1]
     if action == "next":
         return await cw.take_next(who, chat)
-    case_id = int(parts[2])
+    case_id = _id(parts[2])
     simple = {
         "claim": cw.claim,
         "release": cw.release,
@@ -270,11 +291,11 @@ async def _dispatch(
     if action == "closeas":
         return await cw.close(who, chat, case_id, parts[3])
     if action == "xferto":
-        return await cw.transfer(who, chat, case_id, int(parts[3]))
+        return await cw.transfer(who, chat, case_id, _id(parts[3]))
     if action == "referto":
         return await cw.refer(who, chat, case_id, parts[3])
     if action == "fuin":
-        return await cw.follow_up(who, chat, case_id, int(parts[3]))
+        return await cw.follow_up(who, chat, case_id, _id(parts[3]))
     return StaffResult("toast.stale")
 
 

@@ -36,6 +36,13 @@ KINDS = (TOPIC, POST, RELAY_IN, COPY, RENAME, RELAY_OUT)
 MERGE_LIMIT = 3500
 
 
+def pieces(text: str, size: int = MERGE_LIMIT) -> list[str]:
+    """Text cut to fit a message beside its header: a person may send the full 4096
+    characters, and with "💬 " or a counsellor's pseudonym in front Telegram would refuse
+    the whole message (400), losing every word of it."""
+    return [text[i : i + size] for i in range(0, len(text), size)] or [text]
+
+
 def _key(case_id: int, what: str) -> str:
     return f"case:{case_id}:{what}"
 
@@ -165,9 +172,10 @@ class Board:
 
     async def relay_in(self, uow: UnitOfWork, case: Case, line: str, now: datetime) -> None:
         """The person's words into the topic; merged into an unsent post if there is one."""
-        if await uow.holds.append(case.id, RELAY_IN, line, MERGE_LIMIT):
-            return
-        await self._queue(uow, case, RELAY_IN, {"lines": [line]}, now, Priority.CRISIS)
+        for piece in pieces(line):
+            if await uow.holds.append(case.id, RELAY_IN, piece, MERGE_LIMIT):
+                continue
+            await self._queue(uow, case, RELAY_IN, {"lines": [piece]}, now, Priority.CRISIS)
 
     async def copy_in(
         self, uow: UnitOfWork, case: Case, from_chat: int, message_id: int, now: datetime

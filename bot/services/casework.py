@@ -447,6 +447,14 @@ class Casework:
             mine = case.claimed_by in (None, staff.person_id)
             if not mine and staff.role is not Role.SUPERVISOR:
                 return StaffResult("toast.case.not_yours", alert=True)
+            if (
+                target.person_id == staff.person_id
+                and case.claimed_by != staff.person_id
+                and await uow.cases.held_by(staff.person_id) >= self.targets.max_claims
+            ):
+                # The menu never offers yourself, but callback data can be forged: "transfer
+                # to me" must not take a case past the cap on claims.
+                return StaffResult("toast.case.cap", {"max": self.targets.max_claims}, alert=True)
             await uow.cases.update(
                 case.id, status=CaseStatus.CLAIMED, claimed_by=target.person_id, claimed_at=now
             )
@@ -578,6 +586,9 @@ class Casework:
                 return GONE
             if await uow.cases.open_for(case.person_id) is not None:
                 return StaffResult("toast.case.has_open", alert=True)
+            if await uow.cases.held_by(staff.person_id) >= self.targets.max_claims:
+                # Reopening makes the case the presser's: the cap on claims holds here too.
+                return StaffResult("toast.case.cap", {"max": self.targets.max_claims}, alert=True)
             await uow.cases.set_status(
                 case.id,
                 CaseStatus.CLOSED,

@@ -20,6 +20,7 @@ from bot.domain.screening import Instrument, Respondent
 from bot.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from bot.services.board import Board
 from bot.services.casework import NOT_STAFF, Casework, StaffResult
+from bot.services.common import parse_int
 
 INVITE_KIND = "screening_invite"
 # School hours (local, Monday to Friday): no pushes to a child then (DOMAIN.md §5).
@@ -75,7 +76,10 @@ class ChildFile:
         """A case code (C-0042) or a person code (P-ABC234)."""
         ref = ref.strip().upper()
         if ref.startswith("C-") and ref[2:].isdigit():
-            case = await uow.cases.by_id(int(ref[2:]))
+            # "C-²" or a number past any case id names no case (int() or the database
+            # driver would raise on it).
+            case_id = parse_int(ref[2:])
+            case = await uow.cases.by_id(case_id) if case_id is not None else None
             return await uow.people.by_id(case.person_id) if case else None
         return await uow.people.by_code(ref) if ref else None
 
@@ -207,10 +211,12 @@ class ChildFile:
                 return "screening/screen_usage"
             interval = 0
             if len(words) >= 3:
-                digits = "".join(c for c in words[-1] if c.isdigit())
-                if not digits or not 1 <= int(digits) <= 366:
+                # Decimal digits only: int() raises on "²", which str.isdigit() accepts.
+                digits = "".join(c for c in words[-1] if c.isdecimal())
+                days = parse_int(digits, 366, 1)
+                if days is None:
                     return "screening/screen_usage"
-                interval = int(digits)
+                interval = days
             person = await self._subject(uow, words[0])
             if person is None or person.id is None:
                 return "screening/file_not_found"

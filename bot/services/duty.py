@@ -18,6 +18,7 @@ from bot.domain.replies import Choice, Reply, rows
 from bot.ports import Clock, StaffMember, UnitOfWork, UnitOfWorkFactory
 from bot.services.board import Board, card_actions
 from bot.services.casework import Casework
+from bot.services.common import parse_int
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,8 +40,11 @@ class StaffChange:
         if action == "list":
             return StaffChange("list")
         target = replied_to
-        if rest and rest[0].lstrip("-").isdigit():
-            target = int(rest[0])
+        # Only a number that can be a Telegram id (they fit in 52 bits) is taken for one:
+        # int() raises on "²", which str.isdigit() lets through.
+        typed = parse_int(rest[0], 2**53, -(2**53)) if rest else None
+        if typed is not None:
+            target = typed
             rest = rest[1:]
         if target is None:
             return None

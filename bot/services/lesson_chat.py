@@ -21,7 +21,8 @@ from bot.services.lessons import (
 
 
 def _ints(*values: str) -> tuple[int, ...] | None:
-    if not all(v.isdigit() and len(v) < 10 for v in values):
+    # isdecimal, not isdigit: a forged "²" passes isdigit() and then int() raises on it.
+    if not all(v.isdecimal() and len(v) < 10 for v in values):
         return None
     return tuple(int(v) for v in values)
 
@@ -241,7 +242,7 @@ class LessonChat:
         )
 
     async def pause(self, who: Who, days: str) -> Outcome:
-        if not days.isdigit() or int(days) not in PAUSE_CHOICES:
+        if not days.isdecimal() or int(days) not in PAUSE_CHOICES:  # int() raises on "²"
             return Outcome(toast=STALE)
         async with self.uow() as uow:
             found = await self._enrolment(uow, who)

@@ -149,7 +149,7 @@ class Lessons:
         )
 
     async def choose_day(self, who: Who, value: str) -> Outcome:
-        if not value.isdigit() or int(value) not in WEEKDAYS:
+        if not value.isdecimal() or int(value) not in WEEKDAYS:  # int() raises on "²"
             return Outcome(toast=STALE)
         async with self.uow() as uow:
             person = await uow.people.by_telegram_id(who.telegram_id)
@@ -159,7 +159,7 @@ class Lessons:
 
     async def set_schedule(self, who: Who, weekday: str, hour: str) -> Outcome:
         """Enrol (and send the first lesson at once), or move an existing enrolment."""
-        if not (weekday.isdigit() and hour.isdigit()):
+        if not (weekday.isdecimal() and hour.isdecimal()):  # int() raises on "²"
             return Outcome(toast=STALE)
         day, hr = int(weekday), int(hour)
         if day not in WEEKDAYS or hr not in self.policy.hours:

@@ -24,7 +24,7 @@ from bot.domain.screening import StoredResult
 from bot.ports import Catalog, Clock, Purged, UnitOfWork, UnitOfWorkFactory
 from bot.services.board import POST, RELAY_IN, RELAY_OUT, Board
 from bot.services.casework import Casework
-from bot.services.common import Who
+from bot.services.common import Who, parse_int
 
 log = logging.getLogger(__name__)
 
@@ -332,8 +332,8 @@ class Privacy:
                 len(parts) != 4
                 or parts[1] != "del"
                 or parts[2] != person.code
-                or not parts[3].isdigit()
-                or not 0 <= _stamp(now) - int(parts[3]) <= BUTTON_MINUTES
+                or (stamp := parse_int(parts[3], maximum=2**62)) is None
+                or not 0 <= _stamp(now) - stamp <= BUTTON_MINUTES
                 or await self._is_staff(uow, person)
             ):
                 return Outcome(toast=STALE), False
@@ -360,8 +360,8 @@ class Privacy:
     async def _subject(self, uow: UnitOfWork, ref: str) -> Person | None:
         """A case code (C-0042) or a person code (P-ABC234)."""
         ref = ref.strip().upper()
-        if ref.startswith("C-") and ref[2:].isdigit():
-            case = await uow.cases.by_id(int(ref[2:]))
+        if ref.startswith("C-") and (case_id := parse_int(ref[2:])) is not None:
+            case = await uow.cases.by_id(case_id)
             return await uow.people.by_id(case.person_id) if case else None
         return await uow.people.by_code(ref) if ref else None
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from bot.domain.people import Person, PersonStatus, Role, new_person_code
 from bot.domain.replies import Outcome, Reply
 from bot.ports import Clock, ServicePoint, StaffMember, UnitOfWork, UnitOfWorkFactory
+from bot.services.common import parse_int
 from bot.services.family import make_invitation
 
 MAX_USES = 500
@@ -33,11 +34,13 @@ class InviteRequest:
             "儿童": Role.CHILD,
             "孩子": Role.CHILD,
         }.get(words[0].lower())
-        numbers = words[1:3]
-        if role is None or not all(n.isdigit() for n in numbers):
+        # parse_int, not str.isdigit(): int() raises on "²", which isdigit() accepts.
+        given = words[1:3]
+        numbers = [n for n in map(parse_int, given) if n is not None]
+        if role is None or len(numbers) != len(given):
             return None
-        uses = int(numbers[0]) if numbers else 1
-        days = int(numbers[1]) if len(numbers) > 1 else 0
+        uses = numbers[0] if numbers else 1
+        days = numbers[1] if len(numbers) > 1 else 0
         if not (1 <= uses <= MAX_USES and 0 <= days <= MAX_DAYS):
             return None
         return InviteRequest(role, uses, days)

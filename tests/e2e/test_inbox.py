@@ -173,8 +173,9 @@ async def test_webhook_needs_the_secret_and_loses_nothing(db_url: str) -> None:
         assert figures["xinqiao_scheduler_leading"] == 1
         assert sum(v for k, v in figures.items() if k.startswith("xinqiao_cases_waiting")) == 1
         assert figures["xinqiao_oldest_waiting_case_seconds"] >= 0
-        assert figures['xinqiao_handler_seconds_bucket{le="+Inf"}'] == figures[
-            "xinqiao_handler_seconds_count"
-        ]
+        assert (
+            figures['xinqiao_handler_seconds_bucket{le="+Inf"}']
+            == figures["xinqiao_handler_seconds_count"]
+        )
         assert any(k.startswith("xinqiao_sends_total") for k in figures)  # the card was sent
         assert "小丽" not in page and CRISIS not in page  # counts, never anyone's words
