@@ -20,7 +20,7 @@ from bot.domain.screening import Instrument, Respondent
 from bot.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from bot.services.board import Board
 from bot.services.casework import NOT_STAFF, Casework, StaffResult
-from bot.services.common import parse_int
+from bot.services.common import parse_int, person_by_ref
 
 INVITE_KIND = "screening_invite"
 # School hours (local, Monday to Friday): no pushes to a child then (DOMAIN.md §5).
@@ -73,15 +73,7 @@ class ChildFile:
         self.nudge = nudge
 
     async def _subject(self, uow: UnitOfWork, ref: str) -> Person | None:
-        """A case code (C-0042) or a person code (P-ABC234)."""
-        ref = ref.strip().upper()
-        if ref.startswith("C-") and ref[2:].isdigit():
-            # "C-²" or a number past any case id names no case (int() or the database
-            # driver would raise on it).
-            case_id = parse_int(ref[2:])
-            case = await uow.cases.by_id(case_id) if case_id is not None else None
-            return await uow.people.by_id(case.person_id) if case else None
-        return await uow.people.by_code(ref) if ref else None
+        return await person_by_ref(uow, ref)
 
     async def show(
         self, telegram_id: int, chat_id: int, thread_id: int | None, ref: str

@@ -81,3 +81,14 @@ async def person_for(uow: UnitOfWork, who: Who, default_locale: Locale) -> Perso
     return await uow.people.add(
         Person(telegram_id=who.telegram_id, locale=locale.value, code=new_person_code())
     )
+
+
+async def person_by_ref(uow: UnitOfWork, ref: str) -> Person | None:
+    """Whom staff mean by a case code (C-0042) or a person code (P-ABC234). "C-²" or a number
+    past any case id names nobody (int() or the database driver would raise on it)."""
+    ref = ref.strip().upper()
+    if ref.startswith("C-"):
+        case_id = parse_int(ref[2:])
+        case = await uow.cases.by_id(case_id) if case_id is not None else None
+        return await uow.people.by_id(case.person_id) if case else None
+    return await uow.people.by_code(ref) if ref else None

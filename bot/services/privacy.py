@@ -24,7 +24,7 @@ from bot.domain.screening import StoredResult
 from bot.ports import Catalog, Clock, Purged, UnitOfWork, UnitOfWorkFactory
 from bot.services.board import POST, RELAY_IN, RELAY_OUT, Board
 from bot.services.casework import Casework
-from bot.services.common import Who, parse_int
+from bot.services.common import Who, parse_int, person_by_ref
 
 log = logging.getLogger(__name__)
 
@@ -358,12 +358,7 @@ class Privacy:
     # -- /accesslog -----------------------------------------------------------------------
 
     async def _subject(self, uow: UnitOfWork, ref: str) -> Person | None:
-        """A case code (C-0042) or a person code (P-ABC234)."""
-        ref = ref.strip().upper()
-        if ref.startswith("C-") and (case_id := parse_int(ref[2:])) is not None:
-            case = await uow.cases.by_id(case_id)
-            return await uow.people.by_id(case.person_id) if case else None
-        return await uow.people.by_code(ref) if ref else None
+        return await person_by_ref(uow, ref)
 
     async def access_log(
         self, telegram_id: int, chat_id: int, thread_id: int | None, ref: str
