@@ -447,17 +447,27 @@ class Casework:
             mine = case.claimed_by in (None, staff.person_id)
             if not mine and staff.role is not Role.SUPERVISOR:
                 return StaffResult("toast.case.not_yours", alert=True)
+            cap = self.targets.max_claims
             if (
-                target.person_id == staff.person_id
-                and case.claimed_by != staff.person_id
-                and await uow.cases.held_by(staff.person_id) >= self.targets.max_claims
+                target.person_id != case.claimed_by
+                and await uow.cases.held_by(target.person_id) >= cap
             ):
-                # The menu never offers yourself, but callback data can be forged: "transfer
-                # to me" must not take a case past the cap on claims.
-                return StaffResult("toast.case.cap", {"max": self.targets.max_claims}, alert=True)
-            await uow.cases.update(
-                case.id, status=CaseStatus.CLAIMED, claimed_by=target.person_id, claimed_at=now
-            )
+                # Nobody is handed more cases than the cap allows, by a colleague or by
+                # forging "transfer to me" (the menu never offers yourself).
+                if target.person_id == staff.person_id:
+                    return StaffResult("toast.case.cap", {"max": cap}, alert=True)
+                return StaffResult(
+                    "toast.case.target_cap", {"name": target.display_name, "max": cap}, alert=True
+                )
+            # Conditional: a waiting case claimed by someone else meanwhile is not taken away.
+            if not await uow.cases.set_status(
+                case.id,
+                case.status,
+                status=CaseStatus.CLAIMED,
+                claimed_by=target.person_id,
+                claimed_at=now,
+            ):
+                return StaffResult("toast.case.try_again", alert=True)
             await uow.cases.log(
                 case.id,
                 EventKind.TRANSFERRED,

@@ -335,6 +335,18 @@ async def claim_rules(world: World, caplog: pytest.LogCaptureFixture) -> None:
     async with world.uow() as u:
         case2 = await u.cases.by_id(c2)
     assert case2 is not None and case2.claimed_by == li.person_id
+    # ...but never onto a colleague already at the cap.
+    card3 = next(
+        m
+        for m in await world.sb.bot_messages(chat)
+        if "C-0003" in (m.get("text") or "") and m.get("reply_markup")
+    )
+    await quiet(world)
+    before = await snapshot(world)
+    full = toast_text(world, "toast.case.target_cap", name="Counsellor Li", max=1)
+    onto_li = f"case:xferto:3:{li.person_id}"
+    assert await press(world, world.admin["id"], chat, card3["message_id"], onto_li) == full
+    await unchanged_by(world, before)
     await check_invariants(world)
     assert not failures(caplog), "\n".join(failures(caplog))
 
