@@ -25,6 +25,19 @@ async def hear_text(message: Message, bot: Bot, services: Services) -> None:
         await deliver(bot, message.chat.id, heard.outcome, services.catalog, locale)
 
 
+async def hear_edit(message: Message, bot: Bot, services: Services) -> None:
+    """An edited message is heard again: a child may go back and add what they could not say
+    at first. What needs action gets it (safety reply, case, or the counsellor sees the new
+    wording, marked ✏️); an edit that needs nothing gets no second answer."""
+    assert message.from_user is not None and message.text is not None
+    if message.text.startswith("/"):
+        return
+    heard = await services.helpline.hear(who(message.from_user), f"✏️ {message.text}")
+    if heard.handled and heard.outcome.replies:
+        locale = await services.account.locale_of(who(message.from_user))
+        await deliver(bot, message.chat.id, heard.outcome, services.catalog, locale)
+
+
 async def relay_media(message: Message, services: Services) -> None:
     """A photo, voice or sticker reaches the counsellor when a case is open."""
     assert message.from_user is not None
@@ -60,6 +73,8 @@ def build() -> Router:
     router.message.filter(F.chat.type == "private")
     router.message.register(hear_text, F.text, ~F.text.startswith("/"))
     router.message.register(relay_media, F.content_type.in_(set(MEDIA)))
+    router.edited_message.filter(F.chat.type == "private")
+    router.edited_message.register(hear_edit, F.text)
     router.callback_query.register(answer_safe, F.data.in_({"safe:yes", "safe:no"}))
     router.callback_query.register(not_now, F.data == "help:later")
     return router

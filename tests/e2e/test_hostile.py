@@ -815,10 +815,32 @@ async def test_longest_and_nul_messages_cross_the_relay_whole(
     await check_invariants(world)
 
 
+async def test_a_message_edited_into_a_crisis_is_heard(world: World) -> None:
+    """A child goes back and adds what they could not say at first: the edit is triaged like
+    a new message (safety reply, case); an edit that needs nothing gets no second answer."""
+    scene = await build_scene(world)
+    sb = world.sb
+    mine = [m for m in await sb.messages(scene.kid) if not m["from"]["is_bot"]]
+    await settle(world)
+    answers = len(await sb.bot_messages(scene.kid))
+    await sb.edit_text(scene.kid, mine[-1]["message_id"], "你好呀")
+    await settle(world)
+    assert len(await sb.bot_messages(scene.kid)) == answers  # nothing to say to that
+    await sb.mark()
+    await sb.edit_text(scene.kid, mine[-1]["message_id"], CRITICAL)
+    safety = await sb.wait_for(scene.kid, lambda m: "110" in (m.get("text") or ""), 10)
+    assert "12356" in safety["text"]
+    async with world.uow() as u:
+        kid = await u.people.by_telegram_id(scene.kid)
+        assert kid is not None and kid.id is not None
+        case = await u.cases.open_for(kid.id)
+    assert case is not None and case.tier.value == "red"
+
+
 async def test_edits_strange_groups_and_service_messages_change_nothing(
     world: World, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """Edited messages, a group the bot was never set up for (forum and plain), and service
+    """An edited staff note, a group the bot was never set up for (forum and plain), and service
     messages (members joining and leaving, a pin, a topic made by a person): silence where
     silence is right, no errors, and not one row changed."""
     scene = await build_scene(world)
@@ -829,11 +851,7 @@ async def test_edits_strange_groups_and_service_messages_change_nothing(
     await settle(world)
     await outbox_idle(world)
     before = await snapshot(world)
-    # Edits: a child's old message turned into a crisis, a counsellor's note turned into a
-    # line for the child. Telegram sends edits only to bots that ask for edited_message,
-    # and this bot does not: nothing may change (see the report on edits).
-    mine = [m for m in await sb.messages(scene.kid) if not m["from"]["is_bot"]]
-    await sb.edit_text(scene.kid, mine[-1]["message_id"], CRITICAL)
+    # A counsellor's note edited into something else: staff edits are not relayed.
     await sb.edit_text(world.counsellor["id"], note["message_id"], "改过了", world.staff_chat_id)
     # Groups nobody registered: everything a staff chat would answer, and a crisis.
     strange = [
