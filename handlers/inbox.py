@@ -153,9 +153,14 @@ class Inbox:
         gate = asyncio.Semaphore(self.concurrency)
         try:
             while not stop.is_set():
-                async with self.uow() as uow:
-                    claimed = await uow.inbox.claim(self.batch)
-                    await uow.commit()
+                try:
+                    async with self.uow() as uow:
+                        claimed = await uow.inbox.claim(self.batch)
+                        await uow.commit()
+                except Exception:  # the database is away: the updates wait in it, retry
+                    log.exception("could not take stored updates; retrying in 1 s")
+                    await _sleep(stop, 1.0)
+                    continue
                 if not claimed:
                     self.wake.clear()
                     with contextlib.suppress(TimeoutError):
@@ -174,22 +179,6 @@ class Inbox:
             if self._tasks:
                 await asyncio.gather(*self._tasks, return_exceptions=True)
             await self._flush()
-
-    async def drain(self) -> int:
-        """Handle everything stored now, and wait for it (tests, and `run` at start-up)."""
-        before = self.handled
-        stop = asyncio.Event()
-        runner = asyncio.create_task(self.run(stop))
-        while True:
-            async with self.uow() as uow:
-                counts = await uow.inbox.counts()
-            if not counts.get("received") and not self._tasks:
-                break
-            await asyncio.sleep(0.02)
-        stop.set()
-        self.wake.set()
-        await runner
-        return self.handled - before
 
     async def _handle(self, update_id: int, raw: str, attempts: int) -> None:
         started = time.perf_counter()

@@ -9,9 +9,11 @@ import time
 from typing import Any
 
 import aiohttp
+import pytest
 from sqlalchemy import select, update
 
 from bot.app import build_app, run_polling
+from bot.db.inbox_repo import SqlInboxRepo
 from bot.db.models import InboxRow
 from tests.e2e.harness import WEBHOOK_SECRET, World, running_world
 from tests.e2e.test_helpline import ROOMY, case_card, make_staff
@@ -179,3 +181,25 @@ async def test_webhook_needs_the_secret_and_loses_nothing(db_url: str) -> None:
         )
         assert any(k.startswith("xinqiao_sends_total") for k in figures)  # the card was sent
         assert "小丽" not in page and CRISIS not in page  # counts, never anyone's words
+
+
+async def test_a_database_hiccup_while_taking_updates_does_not_stop_handling(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    uid = await world.user("小云")
+    await world.say(uid, "/hotlines")
+    real = SqlInboxRepo.claim
+    failed = 0
+
+    async def flaky(self: SqlInboxRepo, limit: int) -> Any:
+        nonlocal failed
+        if failed == 0:
+            failed += 1
+            raise RuntimeError("database is locked")
+        return await real(self, limit)
+
+    monkeypatch.setattr(SqlInboxRepo, "claim", flaky)
+    await world.sb.mark()
+    await world.sb.send_text(uid, "/hotlines")
+    await world.sb.wait_for(uid, lambda m: "12356" in (m.get("text") or ""), timeout=10)
+    assert failed == 1
