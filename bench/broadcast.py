@@ -59,6 +59,20 @@ async def wait_up(url: str) -> None:
     raise RuntimeError("sandbox did not start")
 
 
+def start_sandbox(bot: str, *options: str) -> tuple[subprocess.Popen[bytes], str]:
+    """The sandbox in a process of its own (so the figures are the bot's alone), with private
+    chats open to the bot; returns the process and its base URL (wait_up before use)."""
+    port = free_port()
+    command = [sys.executable, "-m", "bot.sandbox", "--port", str(port), "--open-chats"]
+    process = subprocess.Popen(
+        [*command, *options, "--bot", bot],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    return process, f"http://127.0.0.1:{port}"
+
+
 async def seed(app, n: int, chunk: int = 20_000) -> None:  # type: ignore[no-untyped-def]
     for start in range(0, n, chunk):
         ids = range(start + 1, min(n, start + chunk) + 1)
@@ -99,25 +113,7 @@ async def seed(app, n: int, chunk: int = 20_000) -> None:  # type: ignore[no-unt
 
 
 async def main(args: argparse.Namespace) -> dict[str, object]:
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    sandbox = subprocess.Popen(  # noqa: ASYNC220 - started once, before any await matters
-        [
-            sys.executable,
-            "-m",
-            "bot.sandbox",
-            "--port",
-            str(port),
-            "--open-chats",
-            "--global-rate",
-            str(args.limit),
-            "--bot",
-            f"{TOKEN},bench_bot,Bench",
-        ],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    sandbox, base = start_sandbox(f"{TOKEN},bench_bot,Bench", "--global-rate", str(args.limit))
     tmp = tempfile.TemporaryDirectory()
     try:
         await wait_up(base)

@@ -22,7 +22,6 @@ import contextlib
 import json
 import math
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -32,7 +31,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.broadcast import free_port, seed, wait_up  # noqa: E402
+from bench.broadcast import seed, start_sandbox, wait_up  # noqa: E402
 from bot.app import build_app, run_polling  # noqa: E402
 from bot.config import load_settings  # noqa: E402
 from bot.domain.people import (  # noqa: E402
@@ -50,25 +49,7 @@ CRITICAL = "我今晚就想自杀，药已经准备好了"
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    sandbox = subprocess.Popen(  # noqa: ASYNC220 - started once, before any await matters
-        [
-            sys.executable,
-            "-m",
-            "bot.sandbox",
-            "--port",
-            str(port),
-            "--group-rate",
-            "20",
-            "--open-chats",
-            "--bot",
-            f"{TOKEN},latency_bot,Latency",
-        ],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    sandbox, base = start_sandbox(f"{TOKEN},latency_bot,Latency", "--group-rate", "20")
     task: asyncio.Task[None] | None = None
     try:
         await wait_up(base)

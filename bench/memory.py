@@ -20,7 +20,6 @@ import gc
 import json
 import random
 import resource
-import subprocess
 import sys
 import tempfile
 import time
@@ -32,7 +31,7 @@ from sqlalchemy import insert
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.broadcast import DUE, TOKEN, free_port, wait_up  # noqa: E402
+from bench.broadcast import DUE, TOKEN, start_sandbox, wait_up  # noqa: E402
 from bot.app import build_app  # noqa: E402
 from bot.config import load_settings  # noqa: E402
 from bot.db.models import EnrolmentRow, PersonRow  # noqa: E402
@@ -92,25 +91,7 @@ async def seed(app, n: int, week_start: datetime, chunk: int = 20_000) -> None: 
 async def main(args: argparse.Namespace) -> dict[str, object]:
     started_wall = time.perf_counter()
     rss_start = rss_mb()
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    sandbox = subprocess.Popen(  # noqa: ASYNC220 - started once, before any await matters
-        [
-            sys.executable,
-            "-m",
-            "bot.sandbox",
-            "--port",
-            str(port),
-            "--open-chats",
-            "--global-rate",
-            str(args.limit),
-            "--bot",
-            f"{TOKEN},bench_bot,Bench",
-        ],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    sandbox, base = start_sandbox(f"{TOKEN},bench_bot,Bench", "--global-rate", str(args.limit))
     tmp = tempfile.TemporaryDirectory()
     # The Monday of the week DUE falls in, at 00:00 Shanghai (16:00 UTC the day before).
     week_start = as_utc(DUE - timedelta(days=DUE.weekday(), hours=DUE.hour + 8))
