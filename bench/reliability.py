@@ -21,21 +21,12 @@ import json
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests.e2e.harness import running_world  # noqa: E402
-from tests.reliability import CRISIS, Scenario, crash_run, injected  # noqa: E402
-
-KINDS: list[dict[str, Any]] = [
-    {"kind": "429", "retry_after": 1},
-    {"kind": "500"},
-    {"kind": "502"},
-    {"kind": "timeout", "delay": 1.5},
-    {"kind": "drop"},
-]
+from tests.reliability import CRISIS, Scenario, crash_run, injected, one_in_five  # noqa: E402
 
 
 async def fault_run(db_url: str, seconds: float) -> dict[str, int]:
@@ -51,9 +42,7 @@ async def fault_run(db_url: str, seconds: float) -> dict[str, int]:
         children = [await w.user(f"孩子{n}") for n in range(5)]
         for uid in people:
             await w.say(uid, "/hotlines")
-        await w.sb.set_faults(
-            [{**k, "method": "*", "rate": 0.2 / len(KINDS)} for k in KINDS], seed=5
-        )
+        await w.sb.set_faults(one_in_five(), seed=5)
         asked = len(people)
         loop = asyncio.get_running_loop()
         start = loop.time()

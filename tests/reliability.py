@@ -43,6 +43,19 @@ ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "777001:CRASH-TEST-TOKEN"
 CRISIS = "我不想活了，药都准备好了，今晚就吃"
 LESSON_MARK = "📖"
+# One call in five failing, spread evenly over the ways Telegram fails (the fault scenario).
+FAULT_KINDS: list[dict[str, Any]] = [
+    {"kind": "429", "retry_after": 1},
+    {"kind": "500"},
+    {"kind": "502"},
+    {"kind": "timeout", "delay": 1.5},
+    {"kind": "drop"},
+]
+
+
+def one_in_five() -> list[dict[str, Any]]:
+    """Sandbox fault rules failing 20% of all calls, of every kind in FAULT_KINDS."""
+    return [{**k, "method": "*", "rate": 0.2 / len(FAULT_KINDS)} for k in FAULT_KINDS]
 
 
 @dataclass

@@ -13,17 +13,10 @@ from sqlalchemy import select
 from bot.db.models import CaseRow, PersonRow
 from tests.e2e.harness import running_world
 from tests.e2e.test_helpline import ROOMY, make_staff
-from tests.reliability import CRISIS, injected
+from tests.reliability import CRISIS, injected, one_in_five
 
 THOROUGH = os.environ.get("XINQIAO_THOROUGH") == "1"
 SECONDS = 60 if THOROUGH else 15
-KINDS: list[dict[str, Any]] = [
-    {"kind": "429", "retry_after": 1},
-    {"kind": "500"},
-    {"kind": "502"},
-    {"kind": "timeout", "delay": 1.5},
-    {"kind": "drop"},
-]
 
 
 def answered(messages: list[dict[str, Any]]) -> int:
@@ -38,7 +31,7 @@ async def test_one_call_in_five_failing_loses_nothing(db_url: str) -> None:
         blocked = await world.user("拉黑了")
         for uid in [*people, blocked]:
             await world.say(uid, "/hotlines")  # each chat exists before the faults begin
-        rules = [{**k, "method": "*", "rate": 0.2 / len(KINDS)} for k in KINDS]
+        rules = one_in_five()
         rules.insert(0, {"kind": "403", "method": "sendMessage", "chat_id": blocked})
         await world.sb.set_faults(rules, seed=11)
 
