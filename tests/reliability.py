@@ -247,7 +247,7 @@ async def crash_run(s: Scenario) -> Report:
         ]
         env = _env(s, sandbox.base_url, int(group["id"]), int(admin["id"]))
         await _seed(s, guardians, children)
-        await _register_staff(s, env, counsellor)
+        await _register_staff(s, counsellor)
         await _queue_lessons(s, env)
         report.lessons_expected = len(guardians)
         report.escalations_expected = len(children)
@@ -286,7 +286,7 @@ async def crash_run(s: Scenario) -> Report:
         # The last run is allowed to finish.
         proc = _start(env)
         try:
-            await _until_done(s, sb, int(group["id"]), children, s.finish_timeout_s)
+            await _until_done(s, children, s.finish_timeout_s)
         finally:
             proc.send_signal(signal.SIGTERM)
             try:
@@ -304,7 +304,7 @@ def injected(snapshot: dict[str, Any]) -> int:
     return sum(int(n) for kinds in counts.values() for n in kinds.values())
 
 
-async def _register_staff(s: Scenario, env: dict[str, str], counsellor: dict[str, Any]) -> None:
+async def _register_staff(s: Scenario, counsellor: dict[str, Any]) -> None:
     from bot.db.engine import make_sessionmaker
     from bot.db.uow import SqlUnitOfWorkFactory
     from bot.domain.people import Role
@@ -321,7 +321,6 @@ async def _register_staff(s: Scenario, env: dict[str, str], counsellor: dict[str
             await u.commit()
     finally:
         await engine.dispose()
-    del env
 
 
 async def _press_a_claim(sb: SandboxClient, staff_chat: int, counsellor: dict[str, Any]) -> None:
@@ -367,9 +366,7 @@ async def _lessons_out(sb: SandboxClient, guardians: list[int]) -> int:
     return sum([await _lessons_in(sb, chat) for chat in guardians])
 
 
-async def _until_done(
-    s: Scenario, sb: SandboxClient, staff_chat: int, children: list[int], timeout: float
-) -> None:
+async def _until_done(s: Scenario, children: list[int], timeout: float) -> None:
     engine = make_engine(s.db_url)
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
@@ -393,7 +390,6 @@ async def _until_done(
             await asyncio.sleep(0.5)
     finally:
         await engine.dispose()
-    del sb, staff_chat
 
 
 async def _count(
