@@ -6,8 +6,10 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import re
 
 from bot.sandbox.server import DEFAULT_BOTS, SandboxServer
+from bot.sandbox.webhook import WebhookUpstreams
 
 log = logging.getLogger("bot.sandbox")
 
@@ -20,6 +22,20 @@ def parse_bot(value: str) -> tuple[str, str, str]:
     return token, username or "sandbox_bot", first_name or "Sandbox Bot"
 
 
+# the public URL may hold "=" in its query, so the split is at the "=" that starts an upstream
+_UPSTREAMS_RE = re.compile(r"(?P<url>.+?)=(?P<upstreams>https?://.*)")
+
+
+def parse_upstreams(value: str) -> tuple[str, list[str]]:
+    match = _UPSTREAMS_RE.fullmatch(value)
+    if match is None:
+        raise argparse.ArgumentTypeError("webhook upstreams are URL=UPSTREAM,UPSTREAM,...")
+    try:
+        return WebhookUpstreams().set(match["url"], match["upstreams"].split(","))
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
 async def serve(args: argparse.Namespace) -> None:
     server = SandboxServer(
         host=args.host,
@@ -28,10 +44,13 @@ async def serve(args: argparse.Namespace) -> None:
         global_rate_per_s=args.global_rate,
         group_rate_per_min=args.group_rate,
         open_private_chats=args.open_chats,
+        webhook_upstreams=dict(args.webhook_upstreams or ()),
     )
     async with server:
         log.info("Bot API base: %s  (tokens: %s)", server.base_url, ", ".join(server.world.bots))
         log.info("Page: %s/   Control API: %s/sandbox/", server.base_url, server.base_url)
+        for url, upstreams in server.webhook_upstreams.snapshot().items():
+            log.info("Webhook %s -> %s", url, ", ".join(upstreams))
         await asyncio.Event().wait()
 
 
@@ -52,6 +71,14 @@ def main() -> None:
         "--open-chats",
         action="store_true",
         help="treat every positive chat id as a user who started the bot (load tests)",
+    )
+    parser.add_argument(
+        "--webhook-upstreams",
+        type=parse_upstreams,
+        action="append",
+        metavar="URL=UPSTREAM,UPSTREAM",
+        help="deliver updates for the webhook URL round-robin to these addresses, failing over"
+        " between them like a load balancer (repeatable)",
     )
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args()

@@ -37,7 +37,17 @@ Looking
   GET    /sandbox/updates                      ?bot_id= -> pending updates (not consumed)
   GET    /sandbox/events                       ?since=N&timeout=S -> {events, last_seq,
                                                 truncated}; long-polls until an event > N
-  GET    /sandbox/stats                        API calls per method and outcome, webhooks
+  GET    /sandbox/stats                        {methods: API calls per method and outcome,
+                                                pending_updates, webhooks: URL per bot,
+                                                webhook_upstreams: {upstream: {delivered,
+                                                failed}}} (failed counts attempts)
+Webhooks behind a load balancer (see bot.sandbox.webhook)
+  GET    /sandbox/webhook-upstreams            {url: [upstreams]}
+  POST   /sandbox/webhook-upstreams            {url, upstreams: [http(s) URLs]} -> {url,
+                                                upstreams}; updates for bots whose webhook is
+                                                url go to the upstreams round-robin, on to the
+                                                next one on a refused connection, timeout or 5xx
+  DELETE /sandbox/webhook-upstreams            {url} -> the remaining {url: [upstreams]}
 Faults (see bot.sandbox.faults)
   GET | POST | DELETE /sandbox/faults          POST {rules: [...], append?, seed?,
                                                 global_rate_per_s?, group_rate_per_min?}
@@ -113,6 +123,9 @@ class ControlApi:
             ("GET", "/sandbox/faults", self.faults_get),
             ("POST", "/sandbox/faults", self.faults_set),
             ("DELETE", "/sandbox/faults", self.faults_clear),
+            ("GET", "/sandbox/webhook-upstreams", self.upstreams_get),
+            ("POST", "/sandbox/webhook-upstreams", self.upstreams_set),
+            ("DELETE", "/sandbox/webhook-upstreams", self.upstreams_remove),
             ("GET", "/sandbox/demo-config", self.demo_get),
             ("POST", "/sandbox/demo-config", self.demo_set),
         ]
@@ -306,6 +319,7 @@ class ControlApi:
                     str(b.id): b.webhook.url if b.webhook else None
                     for b in self.world.bots.values()
                 },
+                "webhook_upstreams": self.server.webhook_upstreams.stats(),
             }
         )
 
@@ -322,6 +336,27 @@ class ControlApi:
     async def faults_clear(self, request: web.Request) -> web.Response:
         self.server.faults.clear()
         return _json(self.server.faults.snapshot())
+
+    async def upstreams_get(self, request: web.Request) -> web.Response:
+        return _json(self.server.webhook_upstreams.snapshot())
+
+    async def upstreams_set(self, request: web.Request) -> web.Response:
+        body = await self._body(request)
+        try:
+            url, upstreams = self.server.webhook_upstreams.set(
+                body.get("url"), body.get("upstreams")
+            )
+        except ValueError as exc:
+            raise ControlError(400, str(exc)) from exc
+        return _json({"url": url, "upstreams": upstreams})
+
+    async def upstreams_remove(self, request: web.Request) -> web.Response:
+        url = (await self._body(request)).get("url")
+        if not isinstance(url, str) or not url:
+            raise ControlError(400, '"url" must be a non-empty string')
+        if not self.server.webhook_upstreams.remove(url):
+            raise ControlError(404, f"no upstreams are set for {url}")
+        return _json(self.server.webhook_upstreams.snapshot())
 
     async def demo_get(self, request: web.Request) -> web.Response:
         return _json(self.demo_config or self._default_demo())

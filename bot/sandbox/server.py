@@ -7,7 +7,7 @@ import contextlib
 import json
 import logging
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
@@ -24,7 +24,7 @@ from bot.sandbox.methods import METHODS, Method, lookup
 from bot.sandbox.params import read_raw, validate
 from bot.sandbox.registry import HANDLERS, Call, Options
 from bot.sandbox.state import BotAccount, World
-from bot.sandbox.webhook import WebhookPusher
+from bot.sandbox.webhook import WebhookPusher, WebhookUpstreams
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +50,8 @@ class SandboxServer:
 
     ``async with SandboxServer() as server:`` binds (port 0 picks a free one); point aiogram at
     ``server.base_url`` and drive people through `SandboxClient` or ``server.world``.
+    ``webhook_upstreams`` maps a webhook URL bots set to the addresses of the instances behind
+    it, which then share its updates round-robin (see `bot.sandbox.webhook`).
     """
 
     def __init__(
@@ -66,6 +68,7 @@ class SandboxServer:
         webhook_backoff_s: tuple[float, float] = (0.2, 10.0),
         webhook_timeout_s: float = 10.0,
         open_private_chats: bool = False,
+        webhook_upstreams: Mapping[str, Iterable[str]] | None = None,
     ) -> None:
         self.host = host
         self.port = port
@@ -78,6 +81,7 @@ class SandboxServer:
         self.serve_page = serve_page
         self.webhook_backoff_s = webhook_backoff_s
         self.webhook_timeout_s = webhook_timeout_s
+        self.webhook_upstreams = WebhookUpstreams(webhook_upstreams)
         self.stats: defaultdict[str, defaultdict[str, int]] = defaultdict(lambda: defaultdict(int))
         self.stopping = asyncio.Event()
         self.control = ControlApi(self)
@@ -102,7 +106,8 @@ class SandboxServer:
     async def start(self) -> None:
         # a fresh event binds to the loop that runs this server
         self.stopping = asyncio.Event()
-        self._http = aiohttp.ClientSession()
+        # no pool-wide cap: each bot's max_connections (up to 100) is the limit, as at Telegram
+        self._http = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0))
         self._runner = web.AppRunner(self.app(), access_log=None, shutdown_timeout=0.5)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
@@ -118,6 +123,7 @@ class SandboxServer:
                 stopping=self.stopping,
                 backoff=self.webhook_backoff_s,
                 timeout_s=self.webhook_timeout_s,
+                upstreams=self.webhook_upstreams,
             )
             self._tasks.append(asyncio.create_task(pusher.run()))
         log.info("Telegram sandbox listening on %s", self.base_url)
