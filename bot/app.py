@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import os
 import signal
+import socket
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -30,6 +33,7 @@ from bot.config import Settings
 from bot.db import migrate
 from bot.db.crypto import Keyring, install
 from bot.db.engine import make_engine, make_sessionmaker
+from bot.db.instances import SqlInstanceRegistry
 from bot.db.uow import SqlUnitOfWorkFactory
 from bot.domain.cases import DutyHours, Targets, Tier, parse_duty_hours
 from bot.domain.clock import SystemClock
@@ -44,6 +48,7 @@ from bot.services.board import Board
 from bot.services.bundle import Services
 from bot.services.casework import Casework
 from bot.services.child_file import INVITE_KIND, ChildFile
+from bot.services.cluster import Cluster
 from bot.services.delivery import Delivery
 from bot.services.duty import Duty
 from bot.services.family import Family
@@ -109,12 +114,14 @@ class App:
     delivery: Delivery
     transport: TelegramTransport
     inbox: Inbox
+    cluster: Cluster
     clock: Clock = field(default_factory=SystemClock)
     # Set once the command menu is in place and polling is about to begin.
     ready: asyncio.Event = field(default_factory=asyncio.Event)
     stopping: asyncio.Event = field(default_factory=asyncio.Event)
     sender_task: asyncio.Task[None] | None = None
     inbox_task: asyncio.Task[None] | None = None
+    cluster_task: asyncio.Task[None] | None = None
 
     def stop(self) -> None:
         """Ask everything to finish: polling or the webhook, handling, sending."""
@@ -131,6 +138,11 @@ class App:
                 log.warning("the sender was still busy at shutdown; unsent rows stay queued")
             except asyncio.CancelledError:
                 pass
+        if self.cluster_task is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.cluster_task
+        if self.cluster.me is not None:
+            await self.cluster.leave()  # the others take over the whole budget
         await self.transport.close()
         await self.dispatcher.storage.close()
         await self.bot.session.close()
@@ -150,7 +162,8 @@ async def build_app(
     engine = make_engine(settings.database_url)
     if upgrade_db:
         await migrate.upgrade(engine)
-    uow = SqlUnitOfWorkFactory(make_sessionmaker(engine))
+    sessionmaker = make_sessionmaker(engine)
+    uow = SqlUnitOfWorkFactory(sessionmaker)
     catalog = load_catalog(CONTENT_DIR, LOCALES, settings.default_locale.value)
     bot = bot or make_bot(settings)
     me = await bot.get_me()
@@ -301,6 +314,24 @@ async def build_app(
     )
     dispatcher.include_router(build_router())
     inbox = Inbox(uow, clock, dispatcher, bot)
+
+    def joined(instance_id: int) -> None:
+        inbox.owner = delivery.owner = instance_id
+
+    def requeued() -> None:
+        inbox.wake.set()
+        delivery.nudge()
+
+    cluster = Cluster(
+        uow,
+        clock,
+        SqlInstanceRegistry(engine, sessionmaker),
+        limiter,
+        settings.rate_global_per_s,
+        name=settings.instance_name or f"{socket.gethostname()}:{os.getpid()}",
+        on_requeued=requeued,
+        on_joined=joined,
+    )
     ticker = Ticker(
         [
             Job("inbox.prune", inbox.prune, every_seconds=3600),
@@ -331,6 +362,7 @@ async def build_app(
         delivery,
         transport,
         inbox,
+        cluster,
         clock,
     )
 
@@ -390,6 +422,8 @@ async def run_webhook(app: App, *, handle_signals: bool = True) -> None:
             app.delivery.stats.by_outcome,
             app.ticker.leading,
             app.clock.now(),
+            instances=len(app.cluster.live),
+            budget_per_s=app.cluster.share_per_s,
         )
         return web.Response(text=page, content_type="text/plain", charset="utf-8")
 
@@ -418,10 +452,12 @@ async def run_webhook(app: App, *, handle_signals: bool = True) -> None:
 
 async def _start(app: App, handle_signals: bool) -> None:
     await set_default_commands(app.bot, app.catalog, LOCALES, app.settings.default_locale.value)
+    await app.cluster.join()  # before anything is claimed: claims carry this instance's id
     await app.inbox.recover()
     app.ticker.start()
     app.sender_task = asyncio.create_task(app.delivery.run_forever(app.stopping))
     app.inbox_task = asyncio.create_task(app.inbox.run(app.stopping))
+    app.cluster_task = asyncio.create_task(app.cluster.run(app.stopping))
     if handle_signals:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):

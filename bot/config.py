@@ -63,6 +63,8 @@ class Settings(BaseSettings):
     max_claims: int = Field(default=3, ge=1, le=50)
     # Webhook mode (polling when WEBHOOK_URL is unset). Telegram sends the secret in
     # X-Telegram-Bot-Api-Secret-Token; without it matching, nothing is processed.
+    # Names this process in logs (several instances on one database); host:pid when unset.
+    instance_name: str | None = Field(default=None, max_length=100)
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
     webhook_listen: str = "0.0.0.0:8080"

@@ -233,8 +233,10 @@ class OutboxRepo(Protocol):
         """Insert what is not there yet (by key); returns how many were new."""
         ...
 
-    async def claim(self, now: datetime, limit: int) -> Sequence[OutboxItem]:
-        """Due pending rows, most urgent first, marked as being sent."""
+    async def claim(
+        self, now: datetime, limit: int, owner: int | None = None
+    ) -> Sequence[OutboxItem]:
+        """Due pending rows, most urgent first, marked as being sent by instance `owner`."""
         ...
 
     async def mark_sent_many(
@@ -246,7 +248,11 @@ class OutboxRepo(Protocol):
         """A recipient is gone: every pending row to them stops too."""
         ...
 
-    async def requeue_stale(self, claimed_before: datetime) -> int: ...
+    async def requeue_orphaned(self, unowned_before: datetime) -> int:
+        """Rows being sent by an instance that is gone (or by none, claimed before
+        `unowned_before`) go back to the queue."""
+        ...
+
     async def counts(self) -> Mapping[str, int]: ...
     async def pending_by_priority(self) -> Mapping[int, int]:
         """Rows waiting to be sent (pending or held), by priority: the outbox's depth."""
@@ -455,9 +461,9 @@ class InboxRepo(Protocol):
         """Keep (update_id, raw JSON) pairs not seen before; returns how many were new."""
         ...
 
-    async def claim(self, limit: int) -> Sequence[tuple[int, str, int]]:
+    async def claim(self, limit: int, owner: int | None = None) -> Sequence[tuple[int, str, int]]:
         """The oldest received updates (id, raw JSON, attempts so far including this one), in
-        update_id order, marked as being handled."""
+        update_id order, marked as being handled by instance `owner`."""
         ...
 
     async def done(self, update_ids: Sequence[int], now: datetime) -> None:
@@ -468,8 +474,8 @@ class InboxRepo(Protocol):
         """Handling raised: back to received for another try, or failed for good."""
         ...
 
-    async def requeue_in_flight(self) -> int:
-        """At start-up: what a dead process was handling is handled again."""
+    async def requeue_orphaned(self) -> int:
+        """What an instance that is gone was handling is handled again."""
         ...
 
     async def prune(self, before: datetime) -> int:
@@ -531,6 +537,32 @@ class PrivacyRepo(Protocol):
         """Empty the conversation text of up to `limit` cases closed before then, and the
         payloads of their outbox rows of these kinds; the structured record stays."""
         ...
+
+
+@dataclass(frozen=True, slots=True)
+class Survey:
+    """The bot processes sharing the database, as one instance sees them now."""
+
+    me: int
+    live: tuple[int, ...]  # every live instance's id, sorted, `me` included
+    settled: tuple[int, ...]  # those past their start-up grace, sorted
+    paused_until: datetime | None  # the latest 429 pause any live instance announced
+    rejoined: bool = False  # `me` had lost its liveness lock and registered again
+
+
+class InstanceRegistry(Protocol):
+    """Which bot processes are alive (bot/db/instances.py). An instance is alive while it
+    holds its liveness lock, which the database or the OS frees when the process dies."""
+
+    async def join(self, name: str) -> int:
+        """Register this process; returns its id."""
+        ...
+
+    async def survey(self, *, settled: bool, paused_until: datetime | None) -> Survey:
+        """Forget dead instances, record this one's state, and say who is alive."""
+        ...
+
+    async def leave(self) -> None: ...
 
 
 class UnitOfWork(Protocol):

@@ -62,6 +62,7 @@ class Inbox:
         self.commit_window = commit_window
         self.poll_timeout = poll_timeout
         self.wake = asyncio.Event()
+        self.owner: int | None = None  # this instance's id (bot/services/cluster.py)
         self.handled = 0
         self.metrics = HandlerMetrics()
         self._done: list[int] = []
@@ -140,9 +141,10 @@ class Inbox:
     # -- handling -----------------------------------------------------------------------------
 
     async def recover(self) -> int:
-        """What a dead process was handling goes back to the queue (call once at start)."""
+        """What a dead process was handling goes back to the queue (call once at start, after
+        this instance registered; the others' work stays theirs while they live)."""
         async with self.uow() as uow:
-            n = await uow.inbox.requeue_in_flight()
+            n = await uow.inbox.requeue_orphaned()
             await uow.commit()
         if n:
             log.warning("%d updates were being handled when the bot stopped; handling again", n)
@@ -155,7 +157,7 @@ class Inbox:
             while not stop.is_set():
                 try:
                     async with self.uow() as uow:
-                        claimed = await uow.inbox.claim(self.batch)
+                        claimed = await uow.inbox.claim(self.batch, self.owner)
                         await uow.commit()
                 except Exception:  # the database is away: the updates wait in it, retry
                     log.exception("could not take stored updates; retrying in 1 s")

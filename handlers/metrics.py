@@ -61,6 +61,9 @@ async def exposition(
     sends: Mapping[str, int],
     leading: bool,
     now: datetime,
+    *,
+    instances: int = 1,
+    budget_per_s: float = 0.0,
 ) -> str:
     """The whole `/metrics` page."""
     async with uow() as u:
@@ -98,5 +101,11 @@ async def exposition(
         "# HELP xinqiao_scheduler_leading 1 if this instance runs the scheduled jobs.",
         "# TYPE xinqiao_scheduler_leading gauge",
         f"xinqiao_scheduler_leading {int(leading)}",
+        "# HELP xinqiao_instances_live Instances of this bot alive on the shared database.",
+        "# TYPE xinqiao_instances_live gauge",
+        f"xinqiao_instances_live {instances}",
+        "# HELP xinqiao_send_budget_per_second This instance's part of the global send limit.",
+        "# TYPE xinqiao_send_budget_per_second gauge",
+        f"xinqiao_send_budget_per_second {budget_per_s:g}",
     ]
     return "\n".join(lines) + "\n"

@@ -373,10 +373,13 @@ async def _until_done(s: Scenario, children: list[int], timeout: float) -> None:
     try:
         while loop.time() < deadline:
             async with engine.connect() as conn:
+                # Check-ins are queued for days later: only what is due now must be out.
                 left = await conn.scalar(
                     select(func.count())
                     .select_from(OutboxRow)
-                    .where(OutboxRow.status.in_(("pending", "sending")))
+                    .where(
+                        OutboxRow.status.in_(("pending", "sending")), OutboxRow.due_at <= utcnow()
+                    )
                 )
                 cases = await conn.scalar(select(func.count()).select_from(CaseRow))
                 inbox_left = await conn.scalar(

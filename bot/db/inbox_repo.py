@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import InboxRow
+from bot.db.models import InboxRow, InstanceRow
 from bot.db.outbox_repo import insert_ignoring_duplicates
 
 RECEIVED = "received"
@@ -34,7 +34,7 @@ class SqlInboxRepo:
         ]
         return await insert_ignoring_duplicates(self.s, InboxRow.__table__, rows, "update_id")
 
-    async def claim(self, limit: int) -> Sequence[tuple[int, str, int]]:
+    async def claim(self, limit: int, owner: int | None = None) -> Sequence[tuple[int, str, int]]:
         # SKIP LOCKED lets several instances take turns on PostgreSQL; SQLite has one writer.
         oldest = (
             select(InboxRow.update_id)
@@ -46,7 +46,7 @@ class SqlInboxRepo:
         rows = await self.s.execute(
             update(InboxRow)
             .where(InboxRow.update_id.in_(oldest.scalar_subquery()))
-            .values(status=HANDLING, attempts=InboxRow.attempts + 1)
+            .values(status=HANDLING, attempts=InboxRow.attempts + 1, owner=owner)
             .returning(InboxRow.update_id, InboxRow.payload, InboxRow.attempts)
             .execution_options(synchronize_session=False)
         )
@@ -73,11 +73,17 @@ class SqlInboxRepo:
             .execution_options(synchronize_session=False)
         )
 
-    async def requeue_in_flight(self) -> int:
+    async def requeue_orphaned(self) -> int:
+        # Read inside the statement: an instance that registered a moment ago is there already
+        # (it registers before it claims), so its fresh work is never taken from it.
+        live = select(InstanceRow.id)
         result = await self.s.execute(
             update(InboxRow)
-            .where(InboxRow.status == HANDLING)
-            .values(status=RECEIVED)
+            .where(
+                InboxRow.status == HANDLING,
+                InboxRow.owner.is_(None) | InboxRow.owner.not_in(live),
+            )
+            .values(status=RECEIVED, owner=None)
             .execution_options(synchronize_session=False)
         )
         return int(getattr(result, "rowcount", 0) or 0)

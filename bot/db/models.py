@@ -252,6 +252,7 @@ class OutboxRow(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    claimed_by: Mapped[int | None] = mapped_column(Integer, nullable=True)  # instances.id
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     message_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     last_error: Mapped[str | None] = mapped_column(String(200), nullable=True)
@@ -463,3 +464,23 @@ class InboxRow(Base):
     # The raw update while it waits; emptied once handled (it holds the person's words).
     payload: Mapped[str | None] = mapped_column(SecretText, nullable=True)
     error: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    # The instance handling it (instances.id): another instance hands it on only once that
+    # instance is gone, never while it is still at work.
+    owner: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class InstanceRow(Base):
+    """The bot processes sharing this database. A row exists only while its process holds a
+    liveness lock (bot/db/instances.py); the rows are how the send budget is split and how a
+    dead instance's unfinished work is found."""
+
+    __tablename__ = "instances"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    name: Mapped[str] = mapped_column(String(100))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Past its start-up grace: it sends with a share of the budget (see bot/services/cluster).
+    settled: Mapped[bool] = mapped_column(Boolean, default=False)
+    # A 429 it met: every instance holds back until then (Telegram's limit is per bot).
+    paused_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

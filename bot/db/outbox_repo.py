@@ -12,7 +12,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import OutboxRow
+from bot.db.models import InstanceRow, OutboxRow
 from bot.domain.outbox import NewMessage, OutboxItem, OutboxStatus, Priority
 
 
@@ -82,7 +82,9 @@ class SqlOutboxRepo:
             "key",
         )
 
-    async def claim(self, now: datetime, limit: int) -> Sequence[OutboxItem]:
+    async def claim(
+        self, now: datetime, limit: int, owner: int | None = None
+    ) -> Sequence[OutboxItem]:
         """Mark up to `limit` due rows 'sending' and return them, most urgent first.
 
         Core statements, no ORM objects: at broadcast rates this runs every second or so.
@@ -116,7 +118,12 @@ class SqlOutboxRepo:
         rows = await self.s.execute(
             update(table)
             .where(c.id.in_(ids), c.status == OutboxStatus.PENDING.value)
-            .values(status=OutboxStatus.SENDING.value, claimed_at=now, attempts=c.attempts + 1)
+            .values(
+                status=OutboxStatus.SENDING.value,
+                claimed_at=now,
+                claimed_by=owner,
+                attempts=c.attempts + 1,
+            )
             .returning(*(c[name] for name in _ITEM_FIELDS))
         )
         items = [
@@ -175,15 +182,18 @@ class SqlOutboxRepo:
         )
         return int(getattr(result, "rowcount", 0) or 0)
 
-    async def requeue_stale(self, claimed_before: datetime) -> int:
-        """Rows left 'sending' by a crashed process go back to the queue."""
+    async def requeue_orphaned(self, unowned_before: datetime) -> int:
+        """Rows left 'sending' by an instance that is gone go back to the queue; rows claimed
+        by no instance (a command-line run) only once claimed before `unowned_before`."""
+        live = select(InstanceRow.id)
         result = await self.s.execute(
             update(OutboxRow)
             .where(
                 OutboxRow.status == OutboxStatus.SENDING.value,
-                OutboxRow.claimed_at < claimed_before,
+                (OutboxRow.claimed_by.is_(None) & (OutboxRow.claimed_at < unowned_before))
+                | OutboxRow.claimed_by.not_in(live),
             )
-            .values(status=OutboxStatus.PENDING.value)
+            .values(status=OutboxStatus.PENDING.value, claimed_by=None)
             .execution_options(synchronize_session=False)
         )
         return int(getattr(result, "rowcount", 0) or 0)

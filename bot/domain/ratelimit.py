@@ -23,6 +23,9 @@ import math
 from collections import OrderedDict, deque
 from dataclasses import dataclass
 
+# How often a limiter without a share of the budget looks again (see `share`).
+NO_SHARE_RETRY_S = 0.1
+
 
 @dataclass(frozen=True, slots=True)
 class Limits:
@@ -96,6 +99,12 @@ class RateLimiter:
             self.chats.move_to_end(chat_id)
         return bucket
 
+    def share(self, per_s: float) -> None:
+        """Send at most `per_s` of the global budget: this instance's part when several share
+        one bot (bot/services/cluster.py). Below one message a second it sends nothing."""
+        self.cap = max(0, math.floor(per_s))
+        self.interval = 1.0 / (max(per_s, 1.0) * self.limits.global_headroom)
+
     def chat_delay(self, chat_id: int, now: float) -> float:
         """The chat's own wait, ignoring the global budget (to pick another chat meanwhile)."""
         return self._chat(chat_id, now).wait(now)
@@ -111,6 +120,8 @@ class RateLimiter:
         Three rules at once: a 429 pause; the paced schedule; and the sliding window, in which
         a message counts from `spend` until a window's length after it `landed`.
         """
+        if self.cap == 0:  # no share of the budget yet: ask again shortly
+            return NO_SHARE_RETRY_S
         start = max(self.paused_until, self.pace_at - self.limits.global_catch_up_s)
         answered = self.answered
         while answered and answered[0] <= now - self.window:

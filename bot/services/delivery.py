@@ -87,6 +87,7 @@ class Delivery:
         self.concurrency = concurrency
         self.monotonic = monotonic
         self.stats = DeliveryStats()
+        self.owner: int | None = None  # this instance's id (bot/services/cluster.py)
         self.wakeup = asyncio.Event()
         # Set by nudge(): something urgent was queued while a pump may be busy with a
         # broadcast; the pump claims at once and puts it ahead of the lessons it holds.
@@ -107,7 +108,7 @@ class Delivery:
     async def run_once(self, now: datetime | None = None) -> int:
         """Claim one batch of due rows and send them; returns how many were claimed."""
         async with self.uow() as uow:
-            items = await uow.outbox.claim(now or self.clock.now(), self.batch)
+            items = await uow.outbox.claim(now or self.clock.now(), self.batch, self.owner)
             await uow.commit()
         gate = asyncio.Semaphore(self.concurrency)
 
@@ -214,7 +215,7 @@ class Delivery:
 
     async def _claim(self, now: datetime | None) -> Sequence[OutboxItem]:
         async with self.write_turn, self.uow() as uow:
-            items = await uow.outbox.claim(now or self.clock.now(), self.batch)
+            items = await uow.outbox.claim(now or self.clock.now(), self.batch, self.owner)
             await uow.commit()
         return items
 
@@ -241,7 +242,8 @@ class Delivery:
 
     async def run_forever(self, stop: asyncio.Event, idle: float = 1.0) -> None:
         async with self.uow() as uow:
-            requeued = await uow.outbox.requeue_stale(self.clock.now())
+            # An earlier process's rows; the other instances' stay theirs while they live.
+            requeued = await uow.outbox.requeue_orphaned(self.clock.now())
             await uow.commit()
         if requeued:
             log.warning("requeued %s message(s) left in flight by an earlier process", requeued)

@@ -188,7 +188,7 @@ async def test_stale_in_flight_rows_are_requeued(
         await u.commit()
     # The process died here. Another start puts it back.
     async with uow() as u:
-        assert await u.outbox.requeue_stale(clock.now() + timedelta(seconds=1)) == 1
+        assert await u.outbox.requeue_orphaned(clock.now() + timedelta(seconds=1)) == 1
         await u.commit()
     transport = ScriptedTransport()
     await sender(uow, clock, transport).drain(clock.now())

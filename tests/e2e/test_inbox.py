@@ -191,12 +191,12 @@ async def test_a_database_hiccup_while_taking_updates_does_not_stop_handling(
     real = SqlInboxRepo.claim
     failed = 0
 
-    async def flaky(self: SqlInboxRepo, limit: int) -> Any:
+    async def flaky(self: SqlInboxRepo, limit: int, owner: int | None = None) -> Any:
         nonlocal failed
         if failed == 0:
             failed += 1
             raise RuntimeError("database is locked")
-        return await real(self, limit)
+        return await real(self, limit, owner)
 
     monkeypatch.setattr(SqlInboxRepo, "claim", flaky)
     await world.sb.mark()
