@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import os
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy.engine import Connection
+from sqlalchemy import text
+from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - no flock on Windows: one instance there
+    fcntl = None  # type: ignore[assignment]
+
 MIGRATIONS = Path(__file__).parent / "migrations"
+# b"xq-migra": several instances started together migrate one after the other.
+MIGRATION_LOCK_KEY = 0x78712D6D69677261
 
 
 def alembic_config(url: str = "") -> Config:
@@ -46,13 +58,20 @@ async def _run(engine: AsyncEngine, verb: str, revision: str) -> None:
         getattr(command, verb)(cfg, revision)
 
     sqlite = engine.dialect.name == "sqlite"
-    async with engine.connect() as conn:
+    lock = _file_lock(engine) if sqlite else contextlib.nullcontext()
+    async with lock, engine.connect() as conn:
         if sqlite:
             # SQLite alters a table by rebuilding it, and with foreign keys on, dropping the
-            # old `people` would cascade-delete every family, case and result that points at
-            # it. The pragma only takes effect outside a transaction, hence the commits.
+            # old `people` would cascade-delete every family, case and result that points
+            # at it. The pragma only takes effect outside a transaction, hence the commits.
             await conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
             await conn.commit()
+        else:
+            # Instances started together: the first migrates, the others wait here and
+            # then find the schema at head. Released when the transaction ends.
+            await conn.execute(
+                text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY}
+            )
         try:
             await conn.run_sync(work)
             await conn.commit()
@@ -61,3 +80,24 @@ async def _run(engine: AsyncEngine, verb: str, revision: str) -> None:
                 await conn.rollback()
                 await conn.exec_driver_sql("PRAGMA foreign_keys=ON")
                 await conn.commit()
+
+
+@contextlib.asynccontextmanager
+async def _file_lock(engine: AsyncEngine) -> AsyncIterator[None]:
+    """SQLite: `<database>.migrate.lock`, held while migrating; a second start waits."""
+    database = make_url(engine.url).database or ""
+    if fcntl is None or database in ("", ":memory:"):
+        yield
+        return
+    path = Path(database).expanduser()  # noqa: ASYNC240 - no I/O, a name
+    fd = os.open(path.with_name(path.name + ".migrate.lock"), os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:  # never block the loop: others in it may hold the lock
+                await asyncio.sleep(0.05)
+        yield
+    finally:
+        os.close(fd)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 
 from alembic.autogenerate import compare_metadata
@@ -90,3 +91,15 @@ async def test_rebuilding_people_keeps_what_points_at_them(db_url: str) -> None:
             assert fk is None or fk.scalar() == 1
     finally:
         await engine.dispose()
+
+
+async def test_instances_started_together_migrate_one_after_the_other(db_url: str) -> None:
+    """Several instances started at once each upgrade on start: the first migrates, the
+    others wait for it and find the schema at head (not half-created tables)."""
+    engines = [make_engine(db_url) for _ in range(3)]
+    try:
+        await asyncio.gather(*(migrate.upgrade(e) for e in engines))
+        assert {await migrate.current_revision(e) for e in engines} == {migrate.head_revision()}
+    finally:
+        for e in engines:
+            await e.dispose()
