@@ -453,6 +453,12 @@ async def run_webhook(app: App, *, handle_signals: bool = True) -> None:
 async def _start(app: App, handle_signals: bool) -> None:
     await set_default_commands(app.bot, app.catalog, LOCALES, app.settings.default_locale.value)
     await app.cluster.join()  # before anything is claimed: claims carry this instance's id
+    if len(app.cluster.live) > 1 and not app.settings.redis_url:
+        log.warning(
+            "%d instances share this database but REDIS_URL is not set: one person's updates "
+            "may be handled by two instances at once and conversation state is not shared",
+            len(app.cluster.live),
+        )
     await app.inbox.recover()
     app.ticker.start()
     app.sender_task = asyncio.create_task(app.delivery.run_forever(app.stopping))
