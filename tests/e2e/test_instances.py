@@ -23,7 +23,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.db.engine import make_engine
-from bot.db.models import OutboxRow
+from bot.db.models import InboxRow, OutboxRow
 from bot.domain.clock import utcnow
 from bot.sandbox import SandboxClient, SandboxServer
 from tests.reliability import (
@@ -243,3 +243,65 @@ async def test_two_webhook_instances_one_scheduler_shared_limit_and_failover(
         assert faults["counters"]["rate_limited"] == {}, faults["counters"]["rate_limited"]
         stats = (await sb.stats())["webhook_upstreams"]
         assert all(stats[u]["delivered"] > 0 for u in upstreams), stats
+
+
+async def test_sigterm_finishes_the_update_in_hand_before_exiting(tmp_path: Path) -> None:
+    """Graceful shutdown: SIGTERM while a reply hangs for 3 s (then a 504 the handler retries)
+    still delivers it and marks the update handled; the process then exits cleanly."""
+    s = Scenario(db_url=f"sqlite+aiosqlite:///{tmp_path / 'term.db'}", guardians=1, children=1)
+    port = _free_port()
+    async with (
+        SandboxServer(bots=[(TOKEN, "xinqiao_term_bot", "心桥 Xinqiao")]) as sandbox,
+        SandboxClient(sandbox.base_url) as sb,
+        aiohttp.ClientSession() as http,
+    ):
+        admin = await sb.create_user("督导 Admin", "zh-hans")
+        group = await sb.create_group("心桥 staff", [admin["id"]], is_forum=True)
+        child = int((await sb.create_user("孩子", "zh-hans"))["id"])
+        guardian = int((await sb.create_user("监护人", "zh-hans"))["id"])
+        await _seed(s, [guardian], [child])
+        env = {
+            **_env(s, sandbox.base_url, int(group["id"]), int(admin["id"])),
+            "WEBHOOK_URL": f"http://127.0.0.1:{port}/tg/hook",
+            "WEBHOOK_SECRET": SECRET,
+            "WEBHOOK_LISTEN": f"127.0.0.1:{port}",
+        }
+        proc = subprocess.Popen(  # noqa: ASYNC220 - started once, not awaited
+            [sys.executable, "-m", "bot", "run"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=(tmp_path / "instance.log").open("wb"),
+        )
+        try:
+
+            async def ready() -> bool:
+                return (await _get(http, f"http://127.0.0.1:{port}/readyz"))[0] == 200
+
+            await _until(ready, 90, "the instance ready")
+            await sb.set_faults(
+                [{"method": "sendMessage", "chat_id": child, "kind": "timeout", "delay": 3.0}],
+            )
+
+            async def hanging() -> bool:
+                injected = (await sb.faults())["counters"]["injected"]
+                return bool(injected.get("sendMessage"))
+
+            await sb.send_text(child, "/hotlines")
+            await _until(hanging, 30, "the reply to hang")
+            await sb.set_faults([])  # the retry goes through
+            proc.send_signal(signal.SIGTERM)
+            code = await asyncio.wait_for(asyncio.to_thread(proc.wait), 30)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+        assert code == 0
+        replies = await sb.bot_messages(child)
+        assert any("12356" in (m.get("text") or "") for m in replies)
+        engine = make_engine(s.db_url)
+        try:
+            async with engine.connect() as conn:
+                states = set((await conn.execute(select(InboxRow.status))).scalars())
+        finally:
+            await engine.dispose()
+        assert states == {"done"}
