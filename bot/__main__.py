@@ -90,6 +90,11 @@ def _parser() -> argparse.ArgumentParser:
     purge.add_argument("--at", default="", help="ISO-8601 instant (default: now; naive = UTC)")
     i18n = sub.add_parser("i18n", help="translators: refresh catalogs from content")
     i18n.add_argument("action", choices=["update", "check"])
+    fonts = sub.add_parser("fonts", help="remake the chart font's subset (needs fonttools)")
+    fonts_sub = fonts.add_subparsers(dest="action", required=True)
+    fonts_subset = fonts_sub.add_parser("subset", help="cut a Noto Sans CJK font to our text")
+    fonts_subset.add_argument("source", help="NotoSansCJK-Regular.ttc (or an SC .otf)")
+    fonts_subset.add_argument("--out", default="", help="default: content/fonts/…Subset.otf")
     return p
 
 
@@ -114,6 +119,7 @@ def _command(name: str) -> Command:
         "keys new": ("keys", "new"),
         "keys status": ("keys", "status"),
         "keys rotate": ("keys", "rotate_command"),
+        "fonts subset": ("fonts", "subset"),
     }[name]
     command: Command = getattr(importlib.import_module(f"bot.cli.{module}"), func)
     return command
@@ -138,7 +144,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.root.level))
     try:
         name = args.command
-        if args.command in ("lessons", "staff", "keys", "privacy"):
+        if args.command in ("lessons", "staff", "keys", "privacy", "fonts"):
             name = f"{args.command} {args.action}"
         return asyncio.run(_command(name)(args))
     except ConfigError as exc:

@@ -9,9 +9,10 @@ import os
 import signal
 import socket
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from aiogram import Bot, Dispatcher
@@ -24,9 +25,12 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.catalog import ContentCatalog, load_catalog
+from bot.catalog.charts import PillowCharts
+from bot.catalog.fonts import FONT as CJK_FONT
 from bot.catalog.helpline import load_canned, load_directory
 from bot.catalog.hotlines import load_hotlines
 from bot.catalog.lessons import load_programmes
+from bot.catalog.pages import HtmlPages
 from bot.catalog.questionnaires import load_instruments
 from bot.catalog.triage import load_triager
 from bot.config import Settings
@@ -39,9 +43,9 @@ from bot.domain.cases import DutyHours, Targets, Tier, parse_duty_hours
 from bot.domain.clock import SystemClock
 from bot.domain.lessons import QuietHours
 from bot.domain.locale import LOCALES
-from bot.domain.outbox import OutboxItem
+from bot.domain.outbox import OutboxItem, Photo
 from bot.domain.ratelimit import Limits, RateLimiter
-from bot.ports import Clock
+from bot.ports import Clock, UnitOfWorkFactory
 from bot.services.account import Account
 from bot.services.board import KINDS as CASE_KINDS
 from bot.services.board import Board
@@ -49,6 +53,7 @@ from bot.services.bundle import Services
 from bot.services.casework import Casework
 from bot.services.child_file import INVITE_KIND, ChildFile
 from bot.services.cluster import Cluster
+from bot.services.dashboard import Dashboard
 from bot.services.delivery import Delivery
 from bot.services.duty import Duty
 from bot.services.family import Family
@@ -57,13 +62,17 @@ from bot.services.lesson_chat import LessonChat
 from bot.services.lessons import LESSON_KINDS, LessonPolicy, Lessons
 from bot.services.notify import REPLY_KIND, OutboxSender, compose_reply
 from bot.services.onboarding import Onboarding, OnboardingPolicy
+from bot.services.oversight import DIGEST_KIND, DigestPolicy, Oversight
 from bot.services.privacy import Privacy, Retention
+from bot.services.reports import Reports
 from bot.services.safety import Safety
 from bot.services.screening import Screening
 from bot.services.staff_invites import StaffInvites
 from content import CONTENT_DIR
 from handlers import build_router
 from handlers.commands import set_default_commands
+from handlers.dashboard.site import Site as DashboardSite
+from handlers.dashboard.web import mount as mount_dashboard
 from handlers.inbox import Inbox
 from handlers.isolation import OrderedIsolation
 from handlers.metrics import exposition
@@ -122,6 +131,8 @@ class App:
     sender_task: asyncio.Task[None] | None = None
     inbox_task: asyncio.Task[None] | None = None
     cluster_task: asyncio.Task[None] | None = None
+    # The supervisors' web dashboard, when DASHBOARD_URL is set.
+    dashboard: DashboardSite | None = None
 
     def stop(self) -> None:
         """Ask everything to finish: polling or the webhook, handling, sending."""
@@ -201,6 +212,11 @@ async def build_app(
             delivery.nudge()  # a case card waited for its topic: do not let it idle
         await lessons.settle_sent(items, now)
 
+    async def compose_digest(
+        u: UnitOfWorkFactory, kind: str, payload: Mapping[str, object]
+    ) -> Photo | None:
+        return await oversight.compose(u, kind, payload)  # made below: it needs the sender
+
     delivery = Delivery(
         uow,
         clock,
@@ -211,6 +227,7 @@ async def build_app(
             **dict.fromkeys(CASE_KINDS, board.compose),
             REPLY_KIND: compose_reply,
             INVITE_KIND: compose_reply,
+            DIGEST_KIND: compose_digest,
         },
         after_batch=after_batch,
         batch=max(10, int(settings.rate_global_per_s)),
@@ -275,6 +292,21 @@ async def build_app(
         nudge=delivery.nudge,
         school=parse_duty_hours(settings.school_hours),
     )
+    oversight = Oversight(
+        uow,
+        clock,
+        PillowCharts(catalog, settings.timezone),
+        casework,
+        board,
+        targets,
+        DigestPolicy(
+            weekday=settings.digest_weekday,
+            hour=settings.digest_hour,
+            timezone=settings.timezone,
+            main_chat=settings.staff_chat_id,
+        ),
+        nudge=delivery.nudge,
+    )
     services = Services(
         catalog=catalog,
         onboarding=Onboarding(
@@ -303,8 +335,22 @@ async def build_app(
         duty=duty,
         screening=Screening(uow, clock, instruments, helpline, nudge=delivery.nudge),
         child_file=child_file,
+        oversight=oversight,
         privacy=Privacy(
             uow, clock, board, casework, catalog, settings.timezone, nudge=delivery.nudge
+        ),
+        dashboard=Dashboard(
+            uow,
+            clock,
+            child_file,
+            casework.directory,
+            base_url=settings.dashboard_url,
+            session_hours=settings.dashboard_session_hours,
+            timezone=settings.timezone,
+            locales=(
+                settings.default_locale.value,
+                *(x for x in LOCALES if x != settings.default_locale.value),
+            ),
         ),
     )
     dispatcher = Dispatcher(
@@ -341,6 +387,7 @@ async def build_app(
             Job("lessons.settle", lessons.settle_pending, every_seconds=60),
             Job("helpline.timers", duty.tick, every_seconds=15),
             Job("screening.invitations", child_file.invite_due, every_seconds=300),
+            Job("oversight.digest", oversight.queue_weekly, every_seconds=300),
             Job(
                 "privacy.retention",
                 Retention(uow, settings.transcript_retention_days).purge,
@@ -350,7 +397,7 @@ async def build_app(
         # With several instances only one runs the jobs (an advisory or file lock).
         leadership_for(engine),
     )
-    return App(
+    built = App(
         settings,
         engine,
         catalog,
@@ -365,6 +412,38 @@ async def build_app(
         cluster,
         clock,
     )
+    if settings.dashboard_url and services.dashboard is not None:
+        built.dashboard = DashboardSite(
+            dashboard=services.dashboard,
+            pages=HtmlPages(catalog),
+            base_url=settings.dashboard_url,
+            session_seconds=settings.dashboard_session_hours * 3600,
+            locales=services.dashboard.locales,
+            static_dir=CONTENT_DIR / "web",
+            font=_cjk_font(),
+            reports=Reports(uow, clock, oversight, oversight.charts, settings.timezone),
+        )
+    return built
+
+
+def _cjk_font() -> Path | None:
+    """The bundled CJK subset font, so dashboards show Chinese on machines without one."""
+    return CJK_FONT if CJK_FONT.is_file() else None
+
+
+async def start_dashboard(app: App) -> web.AppRunner | None:
+    """Polling mode: the dashboard on a small server of its own, on DASHBOARD_LISTEN. (In
+    webhook mode it shares the webhook's server.)"""
+    if app.dashboard is None:
+        return None
+    root = web.Application(client_max_size=64 * 1024)
+    mount_dashboard(root, app.dashboard)
+    runner = web.AppRunner(root, access_log=None)  # a sign-in URL carries its token
+    await runner.setup()
+    host, _, port = app.settings.dashboard_listen.rpartition(":")
+    await web.TCPSite(runner, host, int(port)).start()
+    log.info("dashboard listening on %s", app.settings.dashboard_listen)
+    return runner
 
 
 def _after_queue(lessons: Lessons, delivery: Delivery) -> Callable[[datetime], Awaitable[object]]:
@@ -381,10 +460,13 @@ async def run_polling(app: App, *, handle_signals: bool = True) -> None:
     """Long polling until stopped, every update stored before it is confirmed (handlers/inbox).
     Commands are set first so the menu is right from the start."""
     await app.bot.delete_webhook(drop_pending_updates=False)  # polling and a webhook exclude
+    dashboard = await start_dashboard(app)
     await _start(app, handle_signals)
     try:
         await app.inbox.poll(app.stopping, app.dispatcher.resolve_used_update_types())
     finally:
+        if dashboard is not None:
+            await dashboard.cleanup()
         await _finish(app)
 
 
@@ -432,6 +514,8 @@ async def run_webhook(app: App, *, handle_signals: bool = True) -> None:
     web_app.router.add_get("/healthz", healthz)
     web_app.router.add_get("/readyz", readyz)
     web_app.router.add_get("/metrics", metrics)
+    if app.dashboard is not None:
+        mount_dashboard(web_app, app.dashboard)
     runner = web.AppRunner(web_app, access_log=None)  # access logs would name chats
     await runner.setup()
     await web.TCPSite(runner, host or "0.0.0.0", int(port)).start()  # noqa: S104
@@ -452,14 +536,15 @@ async def run_webhook(app: App, *, handle_signals: bool = True) -> None:
 
 async def _start(app: App, handle_signals: bool) -> None:
     await set_default_commands(app.bot, app.catalog, LOCALES, app.settings.default_locale.value)
-    await app.cluster.join()  # before anything is claimed: claims carry this instance's id
+    # Before anything is claimed (claims carry this instance's id); takes over what a dead
+    # process was handling or sending.
+    await app.cluster.join()
     if len(app.cluster.live) > 1 and not app.settings.redis_url:
         log.warning(
             "%d instances share this database but REDIS_URL is not set: one person's updates "
             "may be handled by two instances at once and conversation state is not shared",
             len(app.cluster.live),
         )
-    await app.inbox.recover()
     app.ticker.start()
     app.sender_task = asyncio.create_task(app.delivery.run_forever(app.stopping))
     app.inbox_task = asyncio.create_task(app.inbox.run(app.stopping))

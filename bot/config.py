@@ -74,6 +74,25 @@ class Settings(BaseSettings):
     data_keys_old: SecretStr | None = None
     # Conversation text is purged after this many days; tiers, referrals, follow-ups stay.
     transcript_retention_days: int = Field(default=180, ge=1, le=3650)
+    # The weekly digest in every staff chat: weekday (0 = Monday; empty: none) and hour, local.
+    digest_weekday: int | None = Field(default=0, ge=0, le=6)
+    digest_hour: int = Field(default=9, ge=0, le=23)
+    # The supervisors' web dashboard: its public address (unset: no dashboard in polling mode),
+    # where it listens in polling mode (webhook mode serves it beside the webhook), and how
+    # long a sign-in lasts.
+    dashboard_url: str | None = None
+    dashboard_listen: str = "127.0.0.1:8090"
+    dashboard_session_hours: int = Field(default=8, ge=1, le=72)
+
+    @field_validator("digest_weekday", mode="before")
+    @classmethod
+    def _digest_weekday(cls, v: Any) -> Any:
+        if v is None or str(v).strip().lower() in ("", "off", "none"):
+            return None
+        text = str(v).strip()
+        if not text.isdecimal() or not 0 <= int(text) <= 6:
+            raise ValueError("expected a weekday 0-6 (0 = Monday), or empty for no digest")
+        return int(text)
 
     @field_validator("school_hours")
     @classmethod
@@ -132,6 +151,26 @@ class Settings(BaseSettings):
         scheme = v.strip().split("://", 1)[0]
         if "://" not in v or not scheme.startswith(("sqlite", "postgres")):
             raise ValueError("expected sqlite:///path.db or postgresql://user@host/db")
+        return v.strip()
+
+    @field_validator("dashboard_url", mode="before")
+    @classmethod
+    def _dashboard_url(cls, v: Any) -> Any:
+        if v in (None, ""):
+            return None
+        text = str(v).strip().rstrip("/")
+        parts = urlsplit(text)
+        # The origin only: pages live under /dashboard/, and the cookie's path says so.
+        if parts.scheme not in ("http", "https") or not parts.netloc or parts.path or parts.query:
+            raise ValueError("expected an http(s) origin, no path: https://xq.example.org")
+        return text
+
+    @field_validator("dashboard_listen")
+    @classmethod
+    def _dashboard_listen(cls, v: str) -> str:
+        host, sep, port = v.strip().rpartition(":")
+        if not sep or not host or not port.isdecimal() or not 0 < int(port) < 65536:
+            raise ValueError("expected host:port, like 127.0.0.1:8090")
         return v.strip()
 
     @field_validator("redis_url", mode="before")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Protocol, Self
 
@@ -17,8 +17,17 @@ from bot.domain.outbox import (
     NewTopic,
     OutboxItem,
     OutboxStatus,
+    Photo,
     RenameTopic,
     SendResult,
+)
+from bot.domain.oversight import (
+    CaseTiming,
+    Figures,
+    FollowUpCounts,
+    FunnelRow,
+    GuardianCounts,
+    Period,
 )
 from bot.domain.people import ConsentDecision, Person, Relation, Role, ServicePointKind
 from bot.domain.replies import Reply
@@ -454,6 +463,62 @@ class ScreeningRepo(Protocol):
     async def advance_plan(self, plan_id: int, next_due: datetime | None) -> None: ...
 
 
+class OversightRepo(Protocol):
+    """Aggregates for supervisors (bot/domain/oversight.py defines each figure). Every method
+    is a few set-based statements over the period, never a query per person. A
+    `service_point_id` keeps the people of that service point: the person of a case, the
+    screened child, the enrolled guardian; None keeps everyone."""
+
+    async def case_timings(
+        self, period: Period, service_point_id: int | None
+    ) -> Sequence[CaseTiming]:
+        """Every case opened in the period (a few hundred a week, not 100 000 people)."""
+        ...
+
+    async def outcomes(self, period: Period, service_point_id: int | None) -> Mapping[str, int]:
+        """Cases closed in the period, by outcome."""
+        ...
+
+    async def open_cases(
+        self, at: datetime, targets: Mapping[Tier, timedelta], service_point_id: int | None
+    ) -> tuple[int, int]:
+        """(open, overdue) as of `at`: overdue means unanswered past its tier's target."""
+        ...
+
+    async def follow_ups(
+        self, period: Period, at: datetime, service_point_id: int | None
+    ) -> FollowUpCounts: ...
+    async def referrals(self, period: Period, service_point_id: int | None) -> Mapping[str, int]:
+        """Referrals made in the period, by the status they have now."""
+        ...
+
+    async def screenings(
+        self, period: Period, service_point_id: int | None
+    ) -> Mapping[tuple[str, str], int]:
+        """(instrument, tier or "none") -> results taken in the period."""
+        ...
+
+    async def worsened(self, period: Period, service_point_id: int | None) -> int:
+        """Children with a screening in the period more urgent than their previous one with
+        the same instrument."""
+        ...
+
+    async def guardians(self, period: Period, service_point_id: int | None) -> GuardianCounts: ...
+    async def funnel(self, period: Period, service_point_id: int | None) -> Sequence[FunnelRow]:
+        """Per lesson, by programme and week."""
+        ...
+
+    async def lessons_per_bucket(
+        self, period: Period, edges: Sequence[datetime], service_point_id: int | None
+    ) -> Mapping[int, int]:
+        """Lessons delivered, per bucket index (`edges` are the boundaries between buckets)."""
+        ...
+
+    async def screenings_per_bucket(
+        self, period: Period, edges: Sequence[datetime], service_point_id: int | None
+    ) -> Mapping[int, int]: ...
+
+
 class InboxRepo(Protocol):
     """Updates from Telegram, stored before anything else happens to them."""
 
@@ -565,6 +630,50 @@ class InstanceRegistry(Protocol):
     async def leave(self) -> None: ...
 
 
+@dataclass(frozen=True, slots=True)
+class DashboardSession:
+    """A signed-in dashboard browser, as the database knows it (by the cookie's hash)."""
+
+    person_id: int
+    locale: str
+    expires_at: datetime
+
+
+class DashboardRepo(Protocol):
+    """Sign-in links and sessions of the supervisors' web dashboard, and the lists it shows.
+    Tokens and session ids are stored as SHA-256 hashes only."""
+
+    async def add_token(
+        self, token_hash: str, person_id: int, expires_at: datetime, now: datetime
+    ) -> None: ...
+    async def token_holder(self, token_hash: str, now: datetime) -> int | None:
+        """Whose unused, unexpired token this is (nothing is changed)."""
+        ...
+
+    async def use_token(self, token_hash: str, now: datetime) -> int | None:
+        """Spend the token, atomically: its person once; None if it is unknown, spent or
+        expired (of two uses at once, one wins)."""
+        ...
+
+    async def add_session(
+        self, session_hash: str, person_id: int, locale: str, expires_at: datetime, now: datetime
+    ) -> None: ...
+    async def session(self, session_hash: str, now: datetime) -> DashboardSession | None:
+        """An unexpired session by its hash."""
+        ...
+
+    async def set_locale(self, session_hash: str, locale: str) -> None: ...
+    async def end_session(self, session_hash: str) -> None: ...
+    async def end_sessions_of(self, person_id: int) -> int: ...
+    async def prune(self, now: datetime) -> int:
+        """Forget expired sessions and spent or expired tokens; how many rows went."""
+        ...
+
+    async def referrals(self, limit: int) -> Sequence[Referral]:
+        """Every case's referrals, most recently changed first."""
+        ...
+
+
 class UnitOfWork(Protocol):
     people: PersonRepo
     families: FamilyRepo
@@ -581,6 +690,8 @@ class UnitOfWork(Protocol):
     screening: ScreeningRepo
     privacy: PrivacyRepo
     inbox: InboxRepo
+    oversight: OversightRepo
+    dashboard: DashboardRepo
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(
@@ -611,12 +722,25 @@ class Catalog(Protocol):
     def locales(self) -> Sequence[str]: ...
 
 
+class Pages(Protocol):
+    """Web pages (the supervisors' dashboard) rendered per locale, escaped, translated with
+    the same catalogs as the bot's messages."""
+
+    def page(self, name: str, locale: str, data: Mapping[str, object]) -> str: ...
+
+
+class ChartRenderer(Protocol):
+    def week_chart(self, figures: Figures, locale: str) -> bytes:
+        """A PNG of a period's figures for a phone screen, labelled in `locale`."""
+        ...
+
+
 class Transport(Protocol):
     async def deliver(
         self,
         chat_id: int,
         thread_id: int | None,
-        reply: Reply | NewTopic | RenameTopic | CopyOf,
+        reply: Reply | NewTopic | RenameTopic | CopyOf | Photo,
         locale: str,
     ) -> SendResult:
         """Send one message and say how it went; never raises for Telegram's answers."""

@@ -6,6 +6,7 @@ from aiogram import Router
 from handlers import (
     account,
     common,
+    dashboard,
     errors,
     fallback,
     helpline,
@@ -16,6 +17,7 @@ from handlers import (
     screening,
     staff,
 )
+from handlers.inline import run_filters_inline
 
 
 def build_router() -> Router:
@@ -26,6 +28,7 @@ def build_router() -> Router:
         safety.build(),
         helpline.build(),
         privacy.build(),  # before staff: its router takes every group message
+        dashboard.build(),
         staff.build(),
         onboarding.build(),
         account.build(),
@@ -33,4 +36,5 @@ def build_router() -> Router:
         screening.build(),
         fallback.build(),
     )
+    run_filters_inline(root)  # not one thread hand-off per filter (handlers/inline.py)
     return root

@@ -6,7 +6,8 @@ an update as soon as it is answered. aiogram's own polling asks for the next bat
 last is still being handled, so a process killed then loses those updates, and with them a
 child's message. Here the batch is committed to the `inbox` table first; only then is the next
 batch asked for (or the webhook answered). Handling reads from the table, in update order, and
-marks each update done; at start-up whatever was received but not finished is handled again.
+marks each update done; whatever a dead instance was handling is handled again (its id is on
+the row: bot/services/cluster.py takes it over at start-up and whenever an instance dies).
 Telegram re-delivers updates it thinks were missed, and the table is unique by `update_id`, so
 a re-delivered update is stored and handled once.
 """
@@ -140,21 +141,14 @@ class Inbox:
 
     # -- handling -----------------------------------------------------------------------------
 
-    async def recover(self) -> int:
-        """What a dead process was handling goes back to the queue (call once at start, after
-        this instance registered; the others' work stays theirs while they live)."""
-        async with self.uow() as uow:
-            n = await uow.inbox.requeue_orphaned()
-            await uow.commit()
-        if n:
-            log.warning("%d updates were being handled when the bot stopped; handling again", n)
-        return n
-
     async def run(self, stop: asyncio.Event) -> None:
         """Handle stored updates until `stop`, then finish the ones in hand."""
         gate = asyncio.Semaphore(self.concurrency)
         try:
             while not stop.is_set():
+                # Cleared before the claim, not after an empty one: an update stored while
+                # the claim runs sets it again, and is taken at once instead of a second later.
+                self.wake.clear()
                 try:
                     async with self.uow() as uow:
                         claimed = await uow.inbox.claim(self.batch, self.owner)
@@ -164,7 +158,6 @@ class Inbox:
                     await _sleep(stop, 1.0)
                     continue
                 if not claimed:
-                    self.wake.clear()
                     with contextlib.suppress(TimeoutError):
                         async with asyncio.timeout(1.0):
                             await _first(stop, self.wake)

@@ -182,6 +182,18 @@ async def request_screening(message: Message, command: CommandObject, services: 
         await _say(services, message, answer)
 
 
+async def show_stats(message: Message, command: CommandObject, services: Services) -> None:
+    """`/stats [week|month|2026-03|2026-03-01..2026-03-15]`: figures and a chart."""
+    assert message.from_user is not None
+    if services.oversight is None:
+        return
+    answer = await services.oversight.stats(
+        message.from_user.id, message.chat.id, _thread(message), command.args or ""
+    )
+    if answer == "ignored":
+        _ignored(message, "/stats")
+
+
 async def topic_text(message: Message, services: Services) -> None:
     """A counsellor's line in a case topic: to the child, or a private note with `!`."""
     assert message.from_user is not None and message.text is not None
@@ -320,6 +332,7 @@ def build() -> Router:
     router.message.register(record_report, Command("reported"))
     router.message.register(show_file, Command("file"))
     router.message.register(request_screening, Command("screen"))
+    router.message.register(show_stats, Command("stats"))
     router.message.register(topic_text, F.text)
     router.message.register(topic_media, F.content_type.in_(set(MEDIA)))
     router.message.register(ignore_group_chatter)

@@ -14,10 +14,12 @@ from typing import Any
 import aiohttp
 from aiogram import Bot
 
-from bot.domain.outbox import CopyOf, NewTopic, RenameTopic, SendOutcome, SendResult
+from bot.domain.outbox import CopyOf, NewTopic, Photo, RenameTopic, SendOutcome, SendResult
 from bot.domain.replies import Reply
 from bot.ports import Catalog
 from handlers.render import markup_for
+
+CAPTION_LIMIT = 1024
 
 
 class TelegramTransport:
@@ -41,9 +43,11 @@ class TelegramTransport:
         self,
         chat_id: int,
         thread_id: int | None,
-        reply: Reply | NewTopic | RenameTopic | CopyOf,
+        reply: Reply | NewTopic | RenameTopic | CopyOf | Photo,
         locale: str,
     ) -> SendResult:
+        if isinstance(reply, Photo):
+            return await self._photo(chat_id, thread_id, reply, locale)
         if isinstance(reply, NewTopic):
             body: dict[str, Any] = {"chat_id": chat_id, "name": reply.name[:128]}
             return await self._post(self._url("createForumTopic"), body, "message_thread_id")
@@ -74,20 +78,49 @@ class TelegramTransport:
             body["message_thread_id"] = thread_id
         return await self._post(self.url, body)
 
+    async def _photo(
+        self, chat_id: int, thread_id: int | None, photo: Photo, locale: str
+    ) -> SendResult:
+        """sendPhoto as a multipart upload: the picture is made at send time, never stored."""
+        form = aiohttp.FormData()
+        form.add_field("chat_id", str(chat_id))
+        if thread_id is not None:
+            form.add_field("message_thread_id", str(thread_id))
+        if photo.caption is not None:
+            text, markup = markup_for(photo.caption, self.catalog, locale)
+            form.add_field("caption", fit_caption(text))
+            form.add_field("parse_mode", "HTML")
+            if markup is not None:
+                form.add_field("reply_markup", json.dumps(markup.model_dump(exclude_none=True)))
+        form.add_field("photo", photo.image, filename=photo.filename, content_type="image/png")
+        return await self._post(self._url("sendPhoto"), form)
+
     async def _post(
-        self, url: str, body: dict[str, Any], id_field: str = "message_id"
+        self, url: str, body: dict[str, Any] | aiohttp.FormData, id_field: str = "message_id"
     ) -> SendResult:
         if self._http is None:
             self._http = aiohttp.ClientSession(
                 timeout=self.timeout, connector=aiohttp.TCPConnector(limit=100)
             )
+        sent: dict[str, Any] = (
+            {"data": body} if isinstance(body, aiohttp.FormData) else {"json": body}
+        )
         try:
-            async with self._http.post(url, json=body) as resp:
+            async with self._http.post(url, **sent) as resp:
                 raw = await resp.read()
                 status = resp.status
         except (TimeoutError, aiohttp.ClientError, OSError) as exc:
             return SendResult(SendOutcome.TRANSIENT, error=type(exc).__name__)
         return _result(status, raw, id_field)
+
+
+def fit_caption(text: str, limit: int = CAPTION_LIMIT) -> str:
+    """Telegram refuses a caption over 1024 characters, and the whole photo with it: cut at
+    the last line break that fits (the digest's lines are short; this is a safety net)."""
+    if len(text) <= limit:
+        return text
+    cut = text.rfind("\n", 0, limit)
+    return text[: cut if cut > 0 else limit]
 
 
 def _result(status: int, raw: bytes, id_field: str = "message_id") -> SendResult:

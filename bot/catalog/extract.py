@@ -46,11 +46,15 @@ METHOD_MAPS = {
         # Risk lexicons are matched, not shown: their phrases are data, never translated.
         ("helpline/triage/**", "ignore"),
         ("templates/**.j2", "jinja2"),
+        ("templates/**.html", "jinja2"),  # the web dashboard's pages
         ("**.yaml", _YAML),
     ],
     "lessons": [("lessons/**.yaml", _YAML)],
 }
-OPTIONS_MAP = {"templates/**.j2": {"extensions": "jinja2.ext.i18n", "trimmed": "true"}}
+OPTIONS_MAP = {
+    "templates/**.j2": {"extensions": "jinja2.ext.i18n", "trimmed": "true"},
+    "templates/**.html": {"extensions": "jinja2.ext.i18n", "trimmed": "true"},
+}
 
 
 def _walk(node: yaml.Node, all_strings: bool, under_key: str = "") -> Iterator[tuple[int, str]]:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from bot.app import App, build_app, run_polling
 from bot.catalog import load_catalog
+from bot.catalog.fonts import FONT
 from bot.config import load_settings
 from bot.domain.locale import LOCALES
 from bot.domain.people import Person, PersonStatus, Role, ServicePointKind, new_person_code
@@ -33,7 +34,9 @@ def _free_port(host: str, wanted: int) -> int:
         return int(s.getsockname()[1])
 
 
-async def _seed(app: App, staff_chat_id: int, counsellor_id: int, supervisor_id: int) -> None:
+async def _seed(app: App, staff_chat_id: int, counsellor_id: int, supervisor_id: int) -> int:
+    """The service point and its two staff; returns the supervisor's person id."""
+    supervisor = 0
     async with app.uow() as u:
         sp = await u.service_points.add(
             "DEMO-01",
@@ -59,12 +62,18 @@ async def _seed(app: App, staff_chat_id: int, counsellor_id: int, supervisor_id:
             )
             assert person.id is not None
             await u.staff.add(person.id, role, name, sp.id, on_duty=on_duty)
+            if role is Role.SUPERVISOR:
+                supervisor = person.id
         await u.commit()
+    return supervisor
 
 
 async def demo(args: argparse.Namespace) -> int:
     base = load_settings()
     port = _free_port(args.host, args.port)
+    # The supervisors' dashboard always runs in the demo, on a port of its own.
+    dashboard_port = _free_port(args.host, 8090 if port != 8090 else 8091)
+    dashboard_url = f"http://{args.host}:{dashboard_port}"
     db_url = args.db
     if not db_url:
         stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
@@ -74,7 +83,10 @@ async def demo(args: argparse.Namespace) -> int:
     catalog = load_catalog(CONTENT_DIR, LOCALES, base.default_locale.value)
     async with (
         SandboxServer(
-            host=args.host, port=port, bots=[(TOKEN, "xinqiao_demo_bot", "心桥 Xinqiao")]
+            host=args.host,
+            port=port,
+            bots=[(TOKEN, "xinqiao_demo_bot", "心桥 Xinqiao")],
+            font=FONT if FONT.is_file() else None,
         ) as sandbox,
         SandboxClient(sandbox.base_url) as sb,
     ):
@@ -99,9 +111,11 @@ async def demo(args: argparse.Namespace) -> int:
             timezone=base.timezone,
             # The demo's counsellor is always on duty, whatever the hour you try it.
             duty_hours="00:00-00:00",
+            dashboard_url=dashboard_url,
+            dashboard_listen=f"{args.host}:{dashboard_port}",
         )
         app = await build_app(settings)
-        await _seed(app, group["id"], counsellor["id"], supervisor["id"])
+        supervisor_person = await _seed(app, group["id"], counsellor["id"], supervisor["id"])
         locale = base.default_locale.value
         other = next(loc for loc in LOCALES if loc != locale)
         await sb.set_demo_config(
@@ -122,11 +136,25 @@ async def demo(args: argparse.Namespace) -> int:
                     "chat_id": group["id"],
                     "user_ids": [counsellor["id"], supervisor["id"]],
                 },
+                {
+                    "title": catalog.text("demo.supervisor", locale),
+                    "user_id": supervisor["id"],
+                    "chat_id": supervisor["id"],
+                },
             ],
-            intro=catalog.text("demo.intro", locale) + "\n" + catalog.text("demo.intro", other),
+            intro="\n".join(
+                catalog.text(key, loc)
+                for loc in (locale, other)
+                for key in ("demo.intro", "demo.dashboard")
+            ),
         )
+        assert app.services.dashboard is not None
+        link = await app.services.dashboard.link_for(supervisor_person)
         print(
             f"\n  心桥 Xinqiao demo is running: open {sandbox.base_url}/\n"
+            f"  Supervisors' dashboard: sign in within 10 minutes, once, with\n"
+            f"    {link}\n"
+            f"  (later: send /dashboard in the supervisor's phone for a new link)\n"
             f"  (database: {db_url}; press Ctrl-C to stop)\n",
             flush=True,
         )

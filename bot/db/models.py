@@ -484,3 +484,31 @@ class InstanceRow(Base):
     settled: Mapped[bool] = mapped_column(Boolean, default=False)
     # A 429 it met: every instance holds back until then (Telegram's limit is per bot).
     paused_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class DashboardTokenRow(Base):
+    """A one-time sign-in link for the supervisors' dashboard. Only the token's SHA-256 is
+    kept: a database dump holds nothing that signs anyone in."""
+
+    __tablename__ = "dashboard_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class DashboardSessionRow(Base):
+    """A signed-in browser: the cookie's SHA-256, whose it is, until when. Deleting the row
+    (sign-out, expiry, no longer a supervisor, erasure by cascade) ends the session."""
+
+    __tablename__ = "dashboard_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    session_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    locale: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -8,11 +8,13 @@ from typing import Self
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db.cases_repo import SqlCaseRepo
+from bot.db.dashboard_repo import SqlDashboardRepo
 from bot.db.fanout_repo import SqlFanOutRepo
 from bot.db.holds_repo import SqlHoldRepo
 from bot.db.inbox_repo import SqlInboxRepo
 from bot.db.lessons_repo import SqlEnrolmentRepo, SqlProgressRepo
 from bot.db.outbox_repo import SqlOutboxRepo
+from bot.db.oversight_repo import SqlOversightRepo
 from bot.db.privacy_repo import SqlPrivacyRepo
 from bot.db.repos import (
     SqlConsentRepo,
@@ -26,6 +28,7 @@ from bot.db.screening_repo import SqlScreeningRepo
 from bot.ports import (
     CaseRepo,
     ConsentRepo,
+    DashboardRepo,
     EnrolmentRepo,
     FamilyRepo,
     FanOutRepo,
@@ -33,6 +36,7 @@ from bot.ports import (
     InboxRepo,
     InvitationRepo,
     OutboxRepo,
+    OversightRepo,
     PersonRepo,
     PrivacyRepo,
     ProgressRepo,
@@ -63,6 +67,8 @@ class SqlUnitOfWork:
         self.screening: ScreeningRepo = SqlScreeningRepo(self.session)
         self.privacy: PrivacyRepo = SqlPrivacyRepo(self.session)
         self.inbox: InboxRepo = SqlInboxRepo(self.session)
+        self.oversight: OversightRepo = SqlOversightRepo(self.session)
+        self.dashboard: DashboardRepo = SqlDashboardRepo(self.session)
         return self
 
     async def __aexit__(

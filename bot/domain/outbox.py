@@ -8,6 +8,8 @@ from datetime import datetime, timedelta
 from enum import IntEnum, StrEnum
 from typing import Any
 
+from bot.domain.replies import Reply
+
 
 class Priority(IntEnum):
     """Lower goes first: a lesson broadcast never delays a crisis."""
@@ -96,3 +98,14 @@ class CopyOf:
 
     from_chat_id: int
     message_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class Photo:
+    """A picture with a caption. Made when its turn comes, never stored: the outbox row holds
+    only what is needed to make it (a chart is a few hundred kB; the payload is encrypted
+    JSON)."""
+
+    image: bytes
+    caption: Reply | None = None
+    filename: str = "chart.png"

@@ -69,8 +69,11 @@ class SandboxServer:
         webhook_timeout_s: float = 10.0,
         open_private_chats: bool = False,
         webhook_upstreams: Mapping[str, Iterable[str]] | None = None,
+        font: Path | None = None,
     ) -> None:
         self.host = host
+        # A CJK font for the page, for browsers on machines that have none (CI, servers).
+        self.font = font
         self.port = port
         self.world = World(bots)
         self.world.open_private_chats = open_private_chats
@@ -100,6 +103,7 @@ class SandboxServer:
         self.control.register(app.router)
         if self.serve_page:
             app.router.add_get("/", self.handle_index)
+            app.router.add_get("/font/cjk", self.handle_font)
             app.router.add_static("/static/", STATIC_DIR)
         return app
 
@@ -255,6 +259,11 @@ class SandboxServer:
 
     async def handle_index(self, request: web.Request) -> web.StreamResponse:
         return web.FileResponse(STATIC_DIR / "index.html")
+
+    async def handle_font(self, request: web.Request) -> web.StreamResponse:
+        if self.font is None or not self.font.is_file():
+            return web.Response(status=404, text="no font configured")
+        return web.FileResponse(self.font, headers={"Cache-Control": "max-age=3600"})
 
 
 def _chat_id(raw: dict[str, Any]) -> int | None:

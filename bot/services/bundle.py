@@ -9,12 +9,14 @@ from bot.ports import Catalog, Sender
 from bot.services.account import Account
 from bot.services.casework import Casework
 from bot.services.child_file import ChildFile
+from bot.services.dashboard import Dashboard
 from bot.services.duty import Duty
 from bot.services.family import Family
 from bot.services.helpline import Helpline
 from bot.services.lesson_chat import LessonChat
 from bot.services.lessons import Lessons
 from bot.services.onboarding import Onboarding
+from bot.services.oversight import Oversight
 from bot.services.privacy import Privacy
 from bot.services.safety import Safety
 from bot.services.screening import Screening
@@ -43,3 +45,7 @@ class Services:
     privacy: Privacy
     # Wakes the outbox sender when something was queued that should not wait for its next round.
     nudge_sender: Callable[[], None]
+    # The supervisors' web dashboard (sign-in links for `/dashboard`).
+    dashboard: Dashboard | None = None
+    # Figures for supervisors: `/stats` in a staff chat.
+    oversight: Oversight | None = None

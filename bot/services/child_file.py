@@ -106,6 +106,11 @@ class ChildFile:
         self.nudge()
         return None
 
+    async def contents(self, uow: UnitOfWork, subject: Person) -> dict[str, Any]:
+        """What `/file` shows, for another view of the same file (the web dashboard). The
+        caller logs the view first, as `show` does."""
+        return await self._file_data(uow, subject)
+
     async def _file_data(self, uow: UnitOfWork, subject: Person) -> dict[str, Any]:
         assert subject.id is not None
         trends: dict[str, list[dict[str, Any]]] = {}
@@ -115,6 +120,7 @@ class ChildFile:
                     "date": r.taken_at.astimezone(self.tz).date().isoformat(),
                     "total": r.total,
                     "icon": r.tier.icon if r.tier else "⚪",
+                    "tier": r.tier.value if r.tier else "",
                     "band": r.band or "",
                 }
             )
@@ -131,6 +137,7 @@ class ChildFile:
                 {
                     "code": case.code,
                     "icon": case.tier.icon,
+                    "tier": case.tier.value,
                     "status": case.status.value,
                     "outcome": case.outcome.value if case.outcome else "",
                     "opened": case.opened_at.astimezone(self.tz).date().isoformat(),

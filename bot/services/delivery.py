@@ -30,6 +30,7 @@ from bot.domain.outbox import (
     NewTopic,
     OutboxItem,
     OutboxStatus,
+    Photo,
     Priority,
     RenameTopic,
     SendOutcome,
@@ -43,8 +44,8 @@ from bot.ports import Clock, Transport, UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 
-# What a row says when its turn comes: a message, or a forum-topic or copy operation.
-Outgoing = Reply | NewTopic | RenameTopic | CopyOf
+# What a row says when its turn comes: a message, a picture, or a forum-topic or copy operation.
+Outgoing = Reply | NewTopic | RenameTopic | CopyOf | Photo
 Composer = Callable[[UnitOfWorkFactory, str, Mapping[str, object]], Awaitable[Outgoing | None]]
 # Runs once per batch with the rows of its kinds that went out (bookkeeping off the hot path).
 AfterBatch = Callable[[Sequence[OutboxItem], datetime], Awaitable[None]]

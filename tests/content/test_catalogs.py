@@ -305,6 +305,11 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     "privacy/delete_cancelled": [{"role": r} for r in ("guardian", "child")],
     "privacy/deleted": [{"role": r} for r in ("guardian", "child", "")],
     "privacy/page_delete_waiting": [{"code": "C-0001"}],
+    # The supervisors' web dashboard: the sign-in link and the kind no.
+    "dashboard/link": [
+        {"url": "https://xq.example.org/dashboard/login?t=abc-DEF_123", "minutes": 10}
+    ],
+    "dashboard/supervisors_only": [{"staff": True}, {"staff": False}],
     "privacy/accesslog": [
         {"code": "P-ABC234", "total": 0, "items": []},
         {
@@ -323,6 +328,64 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
                 )
             ],
         },
+    ],
+    # Oversight: the digest's caption (every line filled, and the quietest week) and /stats.
+    "oversight/digest": [
+        {
+            "weekly": weekly,
+            "first": "2026-03-02",
+            "last": last,
+            "place": place,
+            "cases": cases,
+            "tiers": [
+                {"icon": "🔴", "tier": "red", "n": cases},
+                {"icon": "🟢", "tier": "green", "n": 0},
+            ],
+            "answered": answered,
+            "median": median,
+            "p90": p90,
+            "within": within,
+            "unanswered": 1,
+            "open": 12,
+            "overdue": 3,
+            "fu_due": 4,
+            "fu_overdue": 1,
+            "screenings": 40,
+            "worsened": 2,
+            "guardians": 100000,
+            "active": 98765,
+            "new": 1234,
+            "delivered": 99999,
+            "opened": 88888,
+            "checked_in": 77777,
+            "tried": 66666,
+        }
+        for weekly, last, place, cases, answered, median, p90, within in (
+            (
+                True,
+                "2026-03-08",
+                "城关镇儿童之家 <&>" * 5,
+                12,
+                11,
+                {"n": "4", "unit": "min"},
+                {"n": "2.5", "unit": "h"},
+                83,
+            ),
+            (False, "2026-03-02", "", 0, 0, None, None, None),
+            (
+                False,
+                "2026-03-31",
+                "",
+                3,
+                3,
+                {"n": "3", "unit": "days"},
+                {"n": "9", "unit": "days"},
+                0,
+            ),
+        )
+    ],
+    "oversight/bad_period": [
+        {"reason": r, "text": "明天 <&>"} for r in ("format", "order", "too_long", "future")
     ],
 }
 _TAG = re.compile(r"</?([a-z-]+)[^>]*>")

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.app import App, build_app, run_polling, run_webhook
+from bot.catalog.fonts import FONT
 from bot.config import load_settings
 from bot.db.uow import SqlUnitOfWorkFactory
 from bot.domain.people import Person
@@ -90,7 +91,7 @@ async def running_world(
     """A sandbox, its users and staff group, and the bot on polling or (webhook=True) on a
     webhook the sandbox posts to with the secret token."""
     async with (
-        SandboxServer(bots=[(TOKEN, "xinqiao_test_bot", "心桥 Xinqiao")]) as sandbox,
+        SandboxServer(bots=[(TOKEN, "xinqiao_test_bot", "心桥 Xinqiao")], font=FONT) as sandbox,
         SandboxClient(sandbox.base_url) as sb,
     ):
         admin = await sb.create_user("督导 Admin", "zh-hans")

@@ -1,0 +1,204 @@
+"""The dashboard's HTML pages render in every locale, escape what comes from the database, and
+hold nothing the Content-Security-Policy would block (no script, no inline style)."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from bot.catalog import load_catalog
+from bot.catalog.pages import HtmlPages
+from bot.domain.oversight import FunnelRow, GuardianCounts
+from bot.services.dashboard import Viewer
+from content import CONTENT_DIR
+
+LOCALES = ["zh_Hans", "en"]
+EVIL = "<script>alert(1)</script>"
+PAGES = sorted(
+    p.stem for p in (CONTENT_DIR / "templates" / "dashboard").glob("*.html") if p.stem[0] != "_"
+)
+VIEWER = Viewer(1, f"王督导{EVIL}", 1, "zh_Hans", datetime(2026, 3, 2, tzinfo=UTC))
+STAFF = {"name": f"李老师{EVIL}", "n": 2, "role": "counsellor"}
+AGE = {"days": 0, "hours": 1, "minutes": 5}
+CASE = {
+    "code": "C-0001",
+    "tier": "red",
+    "status": "claimed",
+    "trigger": "triage",
+    "opened": "2026-03-02 10:00",
+    "age": AGE,
+    "claimed_by": STAFF,
+    "answered": True,
+    "point": f"城关镇儿童之家{EVIL}",
+}
+RESOURCE = {"id": "psyclinic", "name": "City mental health centre (精神卫生中心)", "kind": "x"}
+FOLLOW_UP = {"code": "C-0001", "due": "2026-03-03", "done": "", "overdue": True, "who": STAFF}
+EVENTS = [
+    {"at": "2026-03-02 10:00", "kind": k, "by": STAFF, "data": d, "resource": RESOURCE}
+    for k, d in (
+        ("opened", {"trigger": "triage"}),
+        ("raised", {"tier": "red"}),
+        ("claimed", {}),
+        ("released", {"why": "silence"}),
+        ("transferred", {}),
+        ("retiered", {"before": "yellow", "after": "red"}),
+        ("note", {}),
+        ("referred", {}),
+        ("referral_status", {"status": "attended"}),
+        ("follow_up", {"due": "2026-03-05T10:00:00+08:00"}),
+        ("follow_up", {}),
+        ("reported", {}),
+        ("sla_realert", {}),
+        ("sla_supervisor", {}),
+        ("out_of_hours", {}),
+        ("closed", {"outcome": "referred"}),
+        ("reopened", {}),
+        ("something_new", {}),
+    )
+]
+SAMPLES: dict[str, dict[str, Any]] = {
+    "queue": {
+        "waiting": [CASE],
+        "claimed": [CASE],
+        "on_duty": [STAFF],
+        "now": "2026-03-02 10:05",
+    },
+    "case": {
+        "case": CASE,
+        "categories": ["suicide"],
+        "closed": "",
+        "outcome": "",
+        "first_response": "2026-03-02 10:03",
+        "person": {"code": "P-ABC234", "role": "child"},
+        "events": EVENTS,
+        "counts": {"in": 3, "out": 2, "note": 1},
+        "referrals": [{"resource": RESOURCE, "status": "accepted", "created": "", "updated": ""}],
+        "follow_ups": [FOLLOW_UP, {**FOLLOW_UP, "done": "2026-03-04", "overdue": False}],
+    },
+    "followups": {"overdue": [FOLLOW_UP], "soon": [], "later": [FOLLOW_UP]},
+    "referrals": {
+        "groups": [
+            {
+                "status": s,
+                "items": [{"code": "C-0001", "resource": RESOURCE, "created": "", "updated": ""}],
+            }
+            for s in ("suggested", "accepted", "attended", "declined")
+        ]
+    },
+    "file": {
+        "code": "P-ABC234",
+        "role": "child",
+        "age": "12-13",
+        "trends": [
+            {
+                "instrument": "phq-a",
+                "points": [{"date": "2026-03-01", "total": 17, "tier": "orange", "band": ""}],
+            }
+        ],
+        "cases": [
+            {
+                **CASE,
+                "outcome": "",
+                "notes": 1,
+                "referral_items": [{"resource": RESOURCE, "status": "suggested"}],
+            }
+        ],
+        "follow_ups": [{"due": "2026-03-03", "done": False}],
+        "views": 3,
+    },
+    "access_log": {
+        "code": "P-ABC234",
+        "total": 6,
+        "items": [
+            {"at": "2026-03-02 10:00", "who": w, "n": 1, "role": r, "what": what, "via": via}
+            for w, r, what, via in (
+                ("staff", "supervisor", "file", "dashboard"),
+                ("staff", "counsellor", "case", "staff_chat"),
+                ("guardian", "guardian", "mydata", "guardian"),
+                ("self", "child", "mydata", "self"),
+                ("gone", "", "told_guardian", "staff_chat"),
+                ("other", "", "access_log", "other"),
+            )
+        ],
+    },
+    "login": {"token": "abc-DEF_123"},
+    "reports": {
+        "first": "2026-03-01",
+        "last": "2026-03-07",
+        "sp": "1",
+        "points": [{"id": 1, "name": f"城关镇{EVIL}"}],
+        "error": "",
+        "place": f"城关镇{EVIL}",
+        "query": "first=2026-03-01&last=2026-03-07&sp=1",
+        "f": {
+            "cases": 5,
+            "tiers": [{"tier": "red", "n": 2}, {"tier": "green", "n": 3}],
+            "outcomes": {},
+            "answered": 4,
+            "unanswered": 1,
+            "median": "3",
+            "p90": "9",
+            "within": 80,
+            "open": 2,
+            "overdue": 1,
+            "fu": {"open": 1, "overdue": 1, "due": 2, "done": 1},
+            "referrals": {"accepted": 1},
+            "screenings": 4,
+            "instruments": {"phq-a": 4},
+            "worsened": 1,
+            "guardians": GuardianCounts(enrolled=10, active=8),
+            "funnel": FunnelRow("", 10, 8, 3, 5, 6),
+        },
+    },
+    "signed_out": {"bye": True},
+}
+
+
+@pytest.fixture(scope="module")
+def pages() -> HtmlPages:
+    return HtmlPages(load_catalog(CONTENT_DIR, LOCALES, "zh_Hans"))
+
+
+def _base(viewer: Viewer | None) -> dict[str, Any]:
+    return {
+        "viewer": viewer,
+        "viewer_until": "2026-03-02 18:00",
+        "csrf": "c" * 64,
+        "here": "/dashboard/",
+        "nav": "queue",
+        "reports": True,
+    }
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize("page", PAGES)
+def test_page_renders(pages: HtmlPages, page: str, locale: str) -> None:
+    anonymous = page in ("login", "refused", "signed_out")
+    variants = [SAMPLES.get(page, {})]
+    if page == "reports":
+        variants += [{**SAMPLES[page], "error": e, "f": None} for e in ("order", "place", "x")]
+    if page == "signed_out":
+        variants.append({"bye": False})
+    for data in variants:
+        html = pages.page(page, locale, {**_base(None if anonymous else VIEWER), **data})
+        assert html.startswith("<!doctype html>")
+        assert (EVIL not in html and "&lt;script&gt;" in html) or anonymous or page == "file"
+        assert "<script" not in html and "style=" not in html and " on" + "click" not in html
+        assert "{{" not in html and "{%" not in html
+        if locale == "zh_Hans":
+            assert re.search(r"[\u4e00-\u9fff]", html)
+            assert 'lang="zh-Hans"' in html
+        else:
+            assert 'lang="en"' in html
+            body = html.split("<main>", 1)[1]
+            # English pages carry no Chinese of our own (names and places may be Chinese).
+            ours = re.sub(r"王督导|李老师|城关镇儿童之家|城关镇|精神卫生中心|中文", "", body)
+            ours = re.sub(r"（[^）]*）|\([^)]*\)", "", ours)
+            assert not re.search(r"[\u4e00-\u9fff]", ours), page
+
+
+def test_every_page_has_a_sample() -> None:
+    assert set(PAGES) - set(SAMPLES) <= {"refused", "not_found"}
