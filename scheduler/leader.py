@@ -26,6 +26,8 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from bot.db.engine import discard
+
 try:
     import fcntl
 except ImportError:  # pragma: no cover - Windows has no flock; one instance there leads
@@ -120,7 +122,7 @@ class AdvisoryLockLeadership:
             conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
             got = await conn.scalar(text("SELECT pg_try_advisory_lock(:key)"), {"key": self.key})
         except BaseException:  # cancelled too: never leave the connection half-known
-            await _discard(conn)
+            await discard(conn)
             raise
         if not got:
             await conn.close()
@@ -143,21 +145,13 @@ class AdvisoryLockLeadership:
                 )
                 await conn.close()
             except Exception:  # noqa: BLE001 - closing the connection releases the lock too
-                await _discard(conn)
+                await discard(conn)
             log.info("ticker leadership released")
 
     async def _drop(self) -> None:
         conn, self._conn = self._conn, None
         if conn is not None:
-            await _discard(conn)
-
-
-async def _discard(conn: AsyncConnection) -> None:
-    """Close the connection itself, not back into the pool: a lock must never linger there."""
-    with contextlib.suppress(Exception):
-        await conn.invalidate()
-    with contextlib.suppress(Exception):
-        await conn.close()
+            await discard(conn)
 
 
 class FileLockLeadership:

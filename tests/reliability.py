@@ -223,6 +223,38 @@ async def _in_hand(s: Scenario) -> set[str]:
         await engine.dispose()
 
 
+@dataclass
+class Cast:
+    """The people of a scenario, in the sandbox and in the database, lessons queued."""
+
+    counsellor: dict[str, Any]
+    group: dict[str, Any]
+    guardians: list[int]
+    children: list[int]
+    env: dict[str, str]  # the bot process's environment
+
+
+async def stage(s: Scenario, sb: SandboxClient, api: str) -> Cast:
+    """A staff forum (a supervisor, a counsellor), guardians with a lesson due, children; the
+    weekly fan-out already run, so the broadcast is the sender's to make."""
+    admin = await sb.create_user("督导 Admin", "zh-hans")
+    counsellor = await sb.create_user("Counsellor Wang", "zh-hans")
+    group = await sb.create_group(
+        "心桥 staff", [admin["id"], counsellor["id"]], is_forum=True, admin_ids=[admin["id"]]
+    )
+    guardians = [
+        int((await sb.create_user(f"监护人{n}", "zh-hans"))["id"]) for n in range(s.guardians)
+    ]
+    children = [
+        int((await sb.create_user(f"孩子{n}", "zh-hans"))["id"]) for n in range(s.children)
+    ]
+    env = _env(s, api, int(group["id"]), int(admin["id"]))
+    await _seed(s, guardians, children)
+    await _register_staff(s, counsellor)
+    await _queue_lessons(s, env)
+    return Cast(counsellor, group, guardians, children, env)
+
+
 async def crash_run(s: Scenario) -> Report:
     rng = random.Random(s.seed)
     report = Report()
@@ -234,21 +266,14 @@ async def crash_run(s: Scenario) -> Report:
         ) as sandbox,
         SandboxClient(sandbox.base_url) as sb,
     ):
-        admin = await sb.create_user("督导 Admin", "zh-hans")
-        counsellor = await sb.create_user("Counsellor Wang", "zh-hans")
-        group = await sb.create_group(
-            "心桥 staff", [admin["id"], counsellor["id"]], is_forum=True, admin_ids=[admin["id"]]
+        cast = await stage(s, sb, sandbox.base_url)
+        counsellor, group, guardians, children, env = (
+            cast.counsellor,
+            cast.group,
+            cast.guardians,
+            cast.children,
+            cast.env,
         )
-        guardians = [
-            int((await sb.create_user(f"监护人{n}", "zh-hans"))["id"]) for n in range(s.guardians)
-        ]
-        children = [
-            int((await sb.create_user(f"孩子{n}", "zh-hans"))["id"]) for n in range(s.children)
-        ]
-        env = _env(s, sandbox.base_url, int(group["id"]), int(admin["id"]))
-        await _seed(s, guardians, children)
-        await _register_staff(s, counsellor)
-        await _queue_lessons(s, env)
         report.lessons_expected = len(guardians)
         report.escalations_expected = len(children)
 

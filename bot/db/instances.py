@@ -31,6 +31,7 @@ from sqlalchemy import delete, select, text, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.db.engine import discard
 from bot.db.models import InstanceRow
 from bot.domain.clock import utcnow
 from bot.ports import Survey
@@ -84,7 +85,7 @@ class _AdvisoryLiveness:
                 {"ns": LOCK_NAMESPACE, "id": instance_id},
             )
         except BaseException:
-            await _discard(conn)
+            await discard(conn)
             raise
         if not got:
             await conn.close()
@@ -99,7 +100,7 @@ class _AdvisoryLiveness:
             await asyncio.wait_for(self._conn.execute(text("SELECT 1")), self.timeout)
         except Exception:  # noqa: BLE001 - a broken connection has lost its lock
             conn, self._conn = self._conn, None
-            await _discard(conn)
+            await discard(conn)
             return False
         return True
 
@@ -120,15 +121,7 @@ class _AdvisoryLiveness:
             )
             await conn.close()
         except Exception:  # noqa: BLE001 - closing the connection frees the lock as well
-            await _discard(conn)
-
-
-async def _discard(conn: AsyncConnection) -> None:
-    """Close the connection for good, not back into the pool: a lock must not linger there."""
-    with contextlib.suppress(Exception):
-        await conn.invalidate()
-    with contextlib.suppress(Exception):
-        await conn.close()
+            await discard(conn)
 
 
 class _FileLiveness:

@@ -19,7 +19,6 @@ import time
 from pathlib import Path
 
 import aiohttp
-import pytest
 from sqlalchemy import func, select
 
 from bot.db.engine import make_engine
@@ -32,12 +31,10 @@ from tests.reliability import (
     Scenario,
     _env,
     _lessons_out,
-    _queue_lessons,
-    _register_staff,
     _seed,
     _until_done,
+    stage,
 )
-from tests.support import fresh_postgres, postgres_admin_url
 
 ROOT = Path(__file__).resolve().parents[2]
 PUBLIC = "https://xinqiao.example.org/tg/hook"
@@ -86,18 +83,6 @@ async def _until(check: object, timeout: float, what: str) -> float:
     raise AssertionError(f"timed out waiting for {what}")
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-async def db_url(request: pytest.FixtureRequest, tmp_path: Path):  # type: ignore[no-untyped-def]
-    if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'two.db'}"
-        return
-    admin = postgres_admin_url()
-    if admin is None:
-        pytest.skip("PostgreSQL not available: set TEST_DATABASE_URL or run one on 127.0.0.1:5432")
-    async with fresh_postgres(admin) as url:
-        yield url
-
-
 async def test_two_webhook_instances_one_scheduler_shared_limit_and_failover(
     db_url: str, tmp_path: Path
 ) -> None:
@@ -116,21 +101,8 @@ async def test_two_webhook_instances_one_scheduler_shared_limit_and_failover(
         SandboxClient(sandbox.base_url) as sb,
         aiohttp.ClientSession() as http,
     ):
-        admin = await sb.create_user("督导 Admin", "zh-hans")
-        counsellor = await sb.create_user("Counsellor Wang", "zh-hans")
-        group = await sb.create_group(
-            "心桥 staff", [admin["id"], counsellor["id"]], is_forum=True, admin_ids=[admin["id"]]
-        )
-        guardians = [
-            int((await sb.create_user(f"监护人{n}", "zh-hans"))["id"]) for n in range(s.guardians)
-        ]
-        children = [
-            int((await sb.create_user(f"孩子{n}", "zh-hans"))["id"]) for n in range(s.children)
-        ]
-        base = _env(s, sandbox.base_url, int(group["id"]), int(admin["id"]))
-        await _seed(s, guardians, children)
-        await _register_staff(s, counsellor)
-        await _queue_lessons(s, base)
+        cast = await stage(s, sb, sandbox.base_url)
+        guardians, children, base = cast.guardians, cast.children, cast.env
         try:
             for n, port in enumerate(ports):
                 env = {
