@@ -14,13 +14,15 @@ import io
 import threading
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
-
-from PIL import Image, ImageDraw, ImageFont
 
 from bot.catalog.fonts import FONT
 from bot.domain.oversight import TIERS, Figures, Step, duration_parts
 from bot.ports import Catalog
+
+if TYPE_CHECKING:
+    from PIL import ImageDraw, ImageFont
 
 WIDTH, HEIGHT = 1080, 1350
 MARGIN = 48
@@ -71,6 +73,8 @@ class PillowCharts:
         self._lock = threading.Lock()
 
     def _font(self, size: int) -> ImageFont.FreeTypeFont:
+        from PIL import ImageFont  # loaded at the first chart (see week_chart)
+
         if size not in self._fonts:
             self._fonts[size] = ImageFont.truetype(self.font_path, size)
         return self._fonts[size]
@@ -79,6 +83,10 @@ class PillowCharts:
         return self.catalog.text(key, locale, **data)
 
     def week_chart(self, figures: Figures, locale: str) -> bytes:
+        # Pillow is loaded at the first chart, not at start-up: its ~7 MB would stay resident
+        # in every instance that never draws one (the memory target is per instance).
+        from PIL import Image, ImageDraw
+
         with self._lock:
             image = Image.new("RGB", (WIDTH, HEIGHT), WHITE)
             draw = ImageDraw.Draw(image)
