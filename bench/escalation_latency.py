@@ -1,9 +1,10 @@
 """Escalation latency: a child's critical message -> the case card in the staff chat.
 
-The sandbox runs in its own process, enforcing Telegram's 20 messages a minute per group; the
-bot is the real app (long polling, triage, database, outbox, sender). Children are spread over
-several service points, each with its own staff group, arriving at a steady pace that keeps
-every group inside its budget: what a province-wide deployment looks like on a bad evening.
+The sandbox runs in its own process, enforcing Telegram's limits (30 messages a second in all,
+20 a minute per group); the bot is the real app (long polling, triage, database, outbox,
+sender) with its default RATE_GLOBAL_PER_S of 25. Children are spread over several service
+points, each with its own staff group, arriving at a steady pace that keeps every group inside
+its budget: what a province-wide deployment looks like on a bad evening.
 
     python bench/escalation_latency.py [--cases 40] [--groups 8] [--interval 1.5] [--db URL]
                                        [--broadcast N]
@@ -11,7 +12,8 @@ every group inside its budget: what a province-wide deployment looks like on a b
 With --broadcast N, N guardians' lessons are due at the same moment, so the cases arrive while
 the sender is busy with a lesson broadcast (the outbox's priorities at work).
 
-Prints one JSON line last: cases, groups, p50_ms, p99_ms, max_ms, broadcast, lost.
+Prints one JSON line last: cases, groups, p50_ms, p99_ms, max_ms, broadcast, queued (lessons
+the fan-out queued), sent (every message the sender delivered meanwhile), lost, http_429.
 """
 
 from __future__ import annotations
@@ -25,13 +27,14 @@ import statistics
 import sys
 import tempfile
 import time
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.broadcast import seed, start_sandbox, wait_up  # noqa: E402
+from bench.broadcast import DUE, seed, start_sandbox, wait_up  # noqa: E402
 from bot.app import build_app, run_polling  # noqa: E402
 from bot.config import load_settings  # noqa: E402
 from bot.domain.people import (  # noqa: E402
@@ -46,11 +49,18 @@ from bot.services.duty import register_staff  # noqa: E402
 
 TOKEN = "434343:LATENCY-TOKEN"
 CRITICAL = "我今晚就想自杀，药已经准备好了"
+TELEGRAM_PER_S = 30
+# The bot's default, 5/s under Telegram's: what handlers answer straight away does not pass the
+# outbox's limiter and needs that room. A 429 here is a broken promise.
+GLOBAL_PER_S = 25
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
-    sandbox, base = start_sandbox(f"{TOKEN},latency_bot,Latency", "--group-rate", "20")
+    sandbox, base = start_sandbox(
+        f"{TOKEN},latency_bot,Latency", "--group-rate", "20", "--global-rate", str(TELEGRAM_PER_S)
+    )
     task: asyncio.Task[None] | None = None
+    queued = sent_total = rate_limited = 0
     try:
         await wait_up(base)
         async with SandboxClient(base) as sb:
@@ -68,9 +78,19 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 database_url=db,
                 staff_chat_id=str(groups[0]["id"]),
                 duty_hours="00:00-00:00",
-                rate_global_per_s=25,
+                rate_global_per_s=GLOBAL_PER_S,
             )
-            app = await build_app(settings)
+            started = time.monotonic()
+
+            class FromDue:
+                """Real time, but starting when the lessons fall due: on the system clock, a
+                run at night in Shanghai has the fan-out defer every lesson past the quiet
+                hours, and no broadcast happens at all."""
+
+                def now(self) -> datetime:
+                    return DUE + timedelta(seconds=time.monotonic() - started)
+
+            app = await build_app(settings, clock=FromDue())
             if args.broadcast:  # first: the seed numbers its people from 1
                 await seed(app, args.broadcast)
             async with app.uow() as u:
@@ -102,7 +122,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             task = asyncio.create_task(run_polling(app, handle_signals=False))
             await asyncio.wait_for(app.ready.wait(), 30)
             if args.broadcast:
-                await app.services.lessons.queue_due()
+                queued = (await app.services.lessons.queue_due()).queued
                 app.delivery.nudge()
             arrived: dict[str, float] = {}
             watcher = asyncio.create_task(watch(sb, {g["id"] for g in groups}, arrived))
@@ -116,6 +136,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             while len(arrived.keys() & sent.keys()) < len(sent) and time.perf_counter() < deadline:  # noqa: ASYNC110
                 await asyncio.sleep(0.1)
             watcher.cancel()
+            sent_total = app.delivery.stats.sent
+            rate_limited = app.delivery.stats.rate_limited
             app.stop()
             with contextlib.suppress(asyncio.CancelledError, TimeoutError):
                 await asyncio.wait_for(task, 30)
@@ -136,7 +158,10 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "p99_ms": round(rank(0.99), 1) if latencies else None,
         "max_ms": round(latencies[-1], 1) if latencies else None,
         "broadcast": args.broadcast,
+        "queued": queued,
+        "sent": sent_total,
         "lost": len(sent) - len(latencies),
+        "http_429": rate_limited,
     }
 
 

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import heapq
+import itertools
 import logging
 import math
 import time
@@ -97,7 +99,9 @@ class Delivery:
         self.commit_window = commit_window
         self._results: list[tuple[OutboxItem, SendResult, asyncio.Future[None]]] = []
         self._flusher: asyncio.Task[None] | None = None
-        self._turns: deque[asyncio.Future[None]] = deque()
+        # Who waits for a turn of the global budget, a heap: most urgent first, then oldest.
+        self._turns: list[tuple[int, int, asyncio.Future[None]]] = []
+        self._asked = itertools.count()
         self._pacer: asyncio.Task[None] | None = None
         self._answer = asyncio.Event()  # set whenever a request gets its answer
         # SQLite has one writer: concurrent commits would wait in its busy handler, which
@@ -277,7 +281,7 @@ class Delivery:
                 await uow.commit()
             self.stats.skipped += 1
             return False
-        await self._wait_turn(item.chat_id)
+        await self._wait_turn(item.chat_id, item.priority)
         try:
             result = await self.transport.deliver(item.chat_id, item.thread_id, reply, item.locale)
         finally:
@@ -292,7 +296,7 @@ class Delivery:
             await uow.commit()
         self.stats.failed += 1
 
-    async def _wait_turn(self, chat_id: int) -> None:
+    async def _wait_turn(self, chat_id: int, priority: Priority) -> None:
         """Wait for this chat's own budget, then for a turn of the global one."""
         # The limiter says how long to wait; there is no event to wait on instead.
         while (wait := self.limiter.chat_delay(chat_id, self.monotonic())) > 0:  # noqa: ASYNC110
@@ -303,7 +307,7 @@ class Delivery:
             self.limiter.spend(now)
             return
         turn: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._turns.append(turn)
+        heapq.heappush(self._turns, (int(priority), next(self._asked), turn))
         if self._pacer is None or self._pacer.done():
             self._pacer = asyncio.create_task(self._pace())
         try:
@@ -314,13 +318,18 @@ class Delivery:
             raise
 
     async def _pace(self) -> None:
-        """Hand out turns of the global budget, first come first served.
+        """Hand out turns of the global budget, most urgent first, then first come first served.
 
         One timer for everyone waiting, and each turn is checked against the limiter at the
         moment it is given: a 429 that arrives meanwhile, or a late wake-up, is seen then,
-        not when the turn was first asked for.
+        not when the turn was first asked for. Who gets it is decided then too: a crisis that
+        asks while lessons wait takes the next turn, not one after theirs (at 25/s, the seven
+        lessons a busy pump of eight holds cost each of a case's two posts 0.3 s).
         """
         while self._turns:
+            if self._turns[0][2].done():  # its sender was cancelled
+                heapq.heappop(self._turns)
+                continue
             now = self.monotonic()
             wait = self.limiter.global_wait(now)
             if wait == math.inf:  # too many requests unanswered: the next answer may free one
@@ -330,10 +339,9 @@ class Delivery:
             if wait > 0:
                 await asyncio.sleep(wait)
                 continue
-            turn = self._turns.popleft()
-            if not turn.done():  # its sender may have been cancelled
-                self.limiter.spend(now)
-                turn.set_result(None)
+            _, _, turn = heapq.heappop(self._turns)
+            self.limiter.spend(now)
+            turn.set_result(None)
 
     async def _record(self, item: OutboxItem, result: SendResult) -> None:
         """Queue the result for the next group commit and wait until it is durable.

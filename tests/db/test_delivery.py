@@ -59,12 +59,13 @@ def sender(
     clock: FixedClock,
     transport: ScriptedTransport,
     limits: Limits | None = None,
+    start: float = 0.0,
 ) -> Delivery:
     return Delivery(
         uow,
         clock,
         transport,
-        RateLimiter(limits or Limits(global_per_s=1e6, private_burst=1e6), 0.0),
+        RateLimiter(limits or Limits(global_per_s=1e6, private_burst=1e6), start),
         composers={"t": say},
         batch=20,
         concurrency=4,
@@ -347,3 +348,61 @@ async def test_bookkeeping_runs_beside_the_sends_not_between_them(
     assert sum(n for n, _ in settled) == 60
     # Everything went out while the first batch's bookkeeping was still running.
     assert max(end for _, _, end in transport.times) < settled[0][1]
+
+
+async def test_an_urgent_message_waiting_for_a_turn_goes_before_lessons_that_waited_longer(
+    uow: SqlUnitOfWorkFactory, clock: FixedClock
+) -> None:
+    for chat in range(1, 9):
+        await queue(uow, clock, chat, f"lesson:{chat}")
+
+    class CrisisArrives(ScriptedTransport):
+        """A child writes while the first lesson is on its way."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.order: list[int] = []
+
+        async def deliver(
+            self, chat_id: int, thread_id: int | None, reply: Reply, locale: str
+        ) -> SendResult:
+            self.order.append(chat_id)
+            if chat_id == 1:
+                await queue(uow, clock, 99, "relay:99", Priority.CRISIS)
+                delivery.nudge()
+            return await super().deliver(chat_id, thread_id, reply, locale)
+
+    transport = CrisisArrives()
+    # A turn every ~100 ms, none at once: lessons 2-4 ask for theirs as the first one goes out,
+    # before the crisis is even queued.
+    delivery = sender(uow, clock, transport, Limits(global_per_s=10), start=time.monotonic())
+    await delivery.drain(clock.now())
+    assert sorted(transport.order) == [*range(1, 9), 99]
+    assert transport.order.index(99) < transport.order.index(3)
+
+
+async def test_turns_go_to_the_most_urgent_then_to_whoever_asked_first(
+    uow: SqlUnitOfWorkFactory, clock: FixedClock
+) -> None:
+    limits = Limits(global_per_s=50)
+    delivery = sender(uow, clock, ScriptedTransport(), limits, start=time.monotonic())
+    given: list[int] = []
+
+    async def wait(chat: int, priority: Priority) -> None:
+        await delivery._wait_turn(chat, priority)
+        given.append(chat)
+
+    asks = [
+        (1, Priority.LESSON),  # the budget is free: at once
+        (2, Priority.LESSON),
+        (3, Priority.NOTICE),
+        (4, Priority.LESSON),
+        (5, Priority.CRISIS),  # gives up while it waits
+        (6, Priority.CRISIS),
+    ]
+    tasks = {chat: asyncio.create_task(wait(chat, p)) for chat, p in asks}
+    await asyncio.sleep(0)  # everyone has asked
+    tasks[5].cancel()
+    await asyncio.wait_for(asyncio.gather(*tasks.values(), return_exceptions=True), 5)
+    assert given == [1, 6, 3, 2, 4]
+    assert delivery.limiter.unanswered == 5  # the one that gave up spent nothing
