@@ -144,9 +144,13 @@ class App:
         self.stopping.set()
         if self.sender_task is not None:
             try:
-                await asyncio.wait_for(self.sender_task, timeout=10)
-            except TimeoutError:  # a backlog (a busy staff chat): the rest waits in the outbox
+                # What the last handled updates queued goes out first (it is the most urgent).
+                await asyncio.wait_for(asyncio.shield(self.sender_task), timeout=5)
+            except TimeoutError:  # a backlog (a broadcast): finish what is in flight, no more
                 log.warning("the sender was still busy at shutdown; unsent rows stay queued")
+                self.delivery.halt()
+                with contextlib.suppress(TimeoutError, asyncio.CancelledError):
+                    await asyncio.wait_for(self.sender_task, timeout=10)
             except asyncio.CancelledError:
                 pass
         if self.cluster_task is not None:

@@ -95,6 +95,8 @@ class Delivery:
         # Set by nudge(): something urgent was queued while a pump may be busy with a
         # broadcast; the pump claims at once and puts it ahead of the lessons it holds.
         self._urgent = False
+        # Set by halt() at shutdown: finish what is in flight, claim and start nothing more.
+        self._halting = False
         self._pumping: asyncio.Event | None = None
         self.commit_window = commit_window
         self._results: list[tuple[OutboxItem, SendResult, asyncio.Future[None]]] = []
@@ -162,57 +164,71 @@ class Delivery:
         def wake(_: object) -> None:
             progress.set()
 
-        while True:
-            if claiming is not None and claiming.done():
-                items = claiming.result()
-                claiming = None
-                last_claim = self.monotonic()
-                # Most urgent first, also ahead of what was claimed before (a claim made for a
-                # nudge may bring a crisis while lessons still wait in the queue).
-                queue = deque(sorted([*queue, *items], key=_urgency))
-                total += len(items)
-                # A chat whose message ended meanwhile may have its next one due by now.
-                exhausted = not items and finished == claimed_after
-                if exhausted and not queue and not inflight:
-                    break
-            elif exhausted and finished != claimed_after:
-                exhausted = False  # a chat that just finished may have its next message
-            timeout: float | None = None
-            urgent = self._urgent
-            if claiming is None and (
-                urgent or (len(queue) < prefetch and not (exhausted and inflight))
-            ):
-                timeout = None if urgent else last_claim + 0.05 - self.monotonic()
-                if timeout is None or timeout <= 0:
-                    # Consumed only by a claim that starts after it was raised.
-                    self._urgent = False
-                    timeout = None
-                    claimed_after = finished
-                    claiming = asyncio.create_task(self._claim(now))
-                    claiming.add_done_callback(wake)
-            while queue and len(inflight) < self.concurrency:
-                item = queue.popleft()
-                task = asyncio.create_task(self._guarded(item))
-                task.add_done_callback(partial(ended, item))
-                inflight.add(task)
-            # A case's topic must be recorded before its card can follow: settle at once.
-            ready = (
-                len(sent) >= self.batch
-                or (sent and not inflight)
-                or any(i.priority <= Priority.STAFF_ALERT for i in sent)
-            )
-            if ready and (settling is None or settling.done()):
-                settling = asyncio.create_task(self._settle(sent[:]))
-                settling.add_done_callback(wake)
-                sent.clear()
-            progress.clear()
-            if timeout is None:
-                await progress.wait()
-            else:
-                with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(timeout):
-                        await progress.wait()
-        self._pumping = None
+        try:
+            while True:
+                if self._halting and not inflight and (claiming is None or claiming.done()):
+                    break  # what was claimed but not started is taken over after we leave
+                if claiming is not None and claiming.done():
+                    items = claiming.result()
+                    claiming = None
+                    last_claim = self.monotonic()
+                    # Most urgent first, also ahead of what was claimed before (a claim made for a
+                    # nudge may bring a crisis while lessons still wait in the queue).
+                    queue = deque(sorted([*queue, *items], key=_urgency))
+                    total += len(items)
+                    # A chat whose message ended meanwhile may have its next one due by now.
+                    exhausted = not items and finished == claimed_after
+                    if exhausted and not queue and not inflight:
+                        break
+                elif exhausted and finished != claimed_after:
+                    exhausted = False  # a chat that just finished may have its next message
+                timeout: float | None = None
+                urgent = self._urgent
+                if (
+                    claiming is None
+                    and not self._halting
+                    and (urgent or (len(queue) < prefetch and not (exhausted and inflight)))
+                ):
+                    timeout = None if urgent else last_claim + 0.05 - self.monotonic()
+                    if timeout is None or timeout <= 0:
+                        # Consumed only by a claim that starts after it was raised.
+                        self._urgent = False
+                        timeout = None
+                        claimed_after = finished
+                        claiming = asyncio.create_task(self._claim(now))
+                        claiming.add_done_callback(wake)
+                while queue and len(inflight) < self.concurrency and not self._halting:
+                    item = queue.popleft()
+                    task = asyncio.create_task(self._guarded(item))
+                    task.add_done_callback(partial(ended, item))
+                    inflight.add(task)
+                # A case's topic must be recorded before its card can follow: settle at once.
+                ready = (
+                    len(sent) >= self.batch
+                    or (sent and not inflight)
+                    or any(i.priority <= Priority.STAFF_ALERT for i in sent)
+                )
+                if ready and (settling is None or settling.done()):
+                    settling = asyncio.create_task(self._settle(sent[:]))
+                    settling.add_done_callback(wake)
+                    sent.clear()
+                progress.clear()
+                if timeout is None:
+                    await progress.wait()
+                else:
+                    with contextlib.suppress(TimeoutError):
+                        async with asyncio.timeout(timeout):
+                            await progress.wait()
+        except asyncio.CancelledError:
+            # Cancelled at shutdown: the sends in flight are cancelled too, not left to run
+            # into a closed HTTP session and be marked failed. Their rows stay 'sending' under
+            # this instance's id and go back to the queue once it has left (cluster sweep).
+            for task in inflight:
+                task.cancel()
+            await asyncio.gather(*inflight, return_exceptions=True)
+            raise
+        finally:
+            self._pumping = None
         if settling is not None:
             await settling
         await self._settle(sent)
@@ -252,7 +268,7 @@ class Delivery:
             await uow.commit()
         if requeued:
             log.warning("requeued %s message(s) left in flight by an earlier process", requeued)
-        while not stop.is_set():
+        while not stop.is_set() and not self._halting:
             try:
                 claimed = await self.pump()
             except Exception:  # the database hiccuped: log, wait, keep the sender alive
@@ -262,6 +278,14 @@ class Delivery:
                 self.wakeup.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self.wakeup.wait(), timeout=idle)
+
+    def halt(self) -> None:
+        """At shutdown, with a backlog: let the sends in flight finish, start no more; the
+        rest stays queued for another instance or the next start."""
+        self._halting = True
+        self.wakeup.set()
+        if self._pumping is not None:
+            self._pumping.set()
 
     def nudge(self) -> None:
         """Something urgent was queued: do not wait for the idle timeout, nor behind the

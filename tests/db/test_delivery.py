@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
@@ -406,3 +407,69 @@ async def test_turns_go_to_the_most_urgent_then_to_whoever_asked_first(
     await asyncio.wait_for(asyncio.gather(*tasks.values(), return_exceptions=True), 5)
     assert given == [1, 6, 3, 2, 4]
     assert delivery.limiter.unanswered == 5  # the one that gave up spent nothing
+
+
+class SlowTransport(ScriptedTransport):
+    """Each send takes a while, so a shutdown finds some in flight; remembers cancellations."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__()
+        self.seconds = seconds
+        self.started = asyncio.Event()
+        self.cancelled = 0
+
+    async def deliver(
+        self, chat_id: int, thread_id: int | None, reply: Reply, locale: str
+    ) -> SendResult:
+        self.started.set()
+        try:
+            await asyncio.sleep(self.seconds)
+        except asyncio.CancelledError:
+            self.cancelled += 1
+            raise
+        return await super().deliver(chat_id, thread_id, reply, locale)
+
+
+async def _backlog(uow: SqlUnitOfWorkFactory, clock: FixedClock, n: int) -> None:
+    for chat in range(1, n + 1):
+        await queue(uow, clock, chat, f"lesson:{chat}")
+
+
+async def test_halting_with_a_backlog_finishes_what_is_in_flight_and_fails_nothing(
+    uow: SqlUnitOfWorkFactory, clock: FixedClock
+) -> None:
+    await _backlog(uow, clock, 40)
+    transport = SlowTransport(0.3)
+    delivery = sender(uow, clock, transport)
+    stop = asyncio.Event()
+    running = asyncio.create_task(delivery.run_forever(stop))
+    await transport.started.wait()
+    stop.set()
+    delivery.halt()
+    await asyncio.wait_for(running, 10)
+    rows = await statuses(uow)
+    assert "failed" not in rows.values()
+    sent = [k for k, v in rows.items() if v == "sent"]
+    assert len(sent) == len(transport.sent) >= 1  # the ones in flight were let finish
+    assert len(sent) < 40  # and no more were started
+    async with uow() as u:  # at the next start (or by another instance) the rest go out
+        await u.outbox.requeue_orphaned(clock.now() + timedelta(seconds=1))
+        await u.commit()
+    assert await sender(uow, clock, ScriptedTransport()).drain(clock.now()) == 40 - len(sent)
+
+
+async def test_a_sender_cancelled_mid_send_cancels_its_sends_and_fails_nothing(
+    uow: SqlUnitOfWorkFactory, clock: FixedClock
+) -> None:
+    await _backlog(uow, clock, 10)
+    transport = SlowTransport(30.0)
+    delivery = sender(uow, clock, transport)
+    running = asyncio.create_task(delivery.run_forever(asyncio.Event()))
+    await transport.started.wait()
+    running.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await running
+    assert transport.cancelled >= 1
+    rows = await statuses(uow)
+    assert "failed" not in rows.values()
+    assert "sent" not in rows.values()
