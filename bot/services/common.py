@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Set
 from dataclasses import dataclass, field
 from typing import Any
 
 from bot.domain.locale import Locale, guess_locale
 from bot.domain.people import Person, new_person_code
-from bot.ports import UnitOfWork
+from bot.ports import AccessEntry, UnitOfWork
 
 # The largest id a row can have: ids are 32-bit INTEGER columns on PostgreSQL. A number from
 # a button or a command beyond it names nothing, and would make the database driver raise.
@@ -92,3 +93,15 @@ async def person_by_ref(uow: UnitOfWork, ref: str) -> Person | None:
         case = await uow.cases.by_id(case_id) if case_id is not None else None
         return await uow.people.by_id(case.person_id) if case else None
     return await uow.people.by_code(ref) if ref else None
+
+
+def viewer_kind(entry: AccessEntry, subject_id: int, guardians: Set[int | None]) -> str:
+    """Who looked at a file, as a supervisor may be told: staff (by pseudonym), the person
+    themself, one of their guardians, someone else, or someone no longer on record."""
+    if entry.viewer_no is not None:
+        return "staff"
+    if entry.viewer_id is None:
+        return "gone"
+    if entry.viewer_id == subject_id:
+        return "self"
+    return "guardian" if entry.viewer_id in guardians else "other"

@@ -30,7 +30,7 @@ from bot.domain.referrals import Directory
 from bot.domain.replies import Outcome, Reply
 from bot.ports import Clock, StaffMember, UnitOfWork, UnitOfWorkFactory
 from bot.services.child_file import ChildFile
-from bot.services.common import Who, parse_int, person_by_ref
+from bot.services.common import Who, parse_int, person_by_ref, viewer_kind
 
 log = logging.getLogger(__name__)
 
@@ -435,14 +435,7 @@ class Dashboard:
             await uow.commit()
         items = []
         for e in entries:
-            if e.viewer_no is not None:
-                who = "staff"
-            elif e.viewer_id is None:
-                who = "gone"
-            elif e.viewer_id == subject.id:
-                who = "self"
-            else:
-                who = "guardian" if e.viewer_id in guardians else "other"
+            who = viewer_kind(e, subject.id, guardians)
             items.append(
                 {
                     "at": self._when(e.at),

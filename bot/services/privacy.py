@@ -24,7 +24,7 @@ from bot.domain.screening import StoredResult
 from bot.ports import Catalog, Clock, Purged, UnitOfWork, UnitOfWorkFactory
 from bot.services.board import POST, RELAY_IN, RELAY_OUT, Board
 from bot.services.casework import Casework
-from bot.services.common import Who, parse_int, person_by_ref
+from bot.services.common import Who, parse_int, person_by_ref, viewer_kind
 
 log = logging.getLogger(__name__)
 
@@ -384,14 +384,7 @@ class Privacy:
             guardians = {g.id for g in await uow.families.guardians_of(subject.id)}
             items = []
             for e in entries:
-                if e.viewer_no is not None:
-                    kind = "staff"
-                elif e.viewer_id is None:
-                    kind = "gone"
-                elif e.viewer_id == subject.id:
-                    kind = "self"
-                else:
-                    kind = "guardian" if e.viewer_id in guardians else "other"
+                kind = viewer_kind(e, subject.id, guardians)
                 items.append(
                     {
                         "at": e.at.astimezone(self.tz).strftime("%Y-%m-%d %H:%M"),
