@@ -125,10 +125,11 @@ class Cluster:
         self.live = survey.live
         now = self.monotonic()
         target = split(self.total_per_s, survey.live, survey.me) if self.settled else 0.0
-        if target < self.share_per_s:
-            self._set(target)
+        if target <= self.share_per_s:
+            # Also forgets a rise still waiting: someone joined before it was due.
             self._rise = None
-        elif target > self.share_per_s and (self._rise is None or self._rise[1] != target):
+            self._set(target)
+        elif self._rise is None or self._rise[1] != target:
             # Growing: what a departed instance sent in its last second is still in Telegram's
             # window. Starting (settled after the grace, or alone): nothing left to wait out.
             delay = self.limiter.window if self.share_per_s > 0 else 0.0

@@ -203,3 +203,21 @@ def test_a_share_caps_the_sliding_window() -> None:
             sent += 1
         now += 0.001
     assert sent <= 7
+
+
+async def test_a_rise_still_waiting_is_dropped_when_someone_joins_meanwhile() -> None:
+    registry, clocks = Registry(), Clocks()
+    first, first_limiter = make(registry, clocks)
+    await first.join()
+    second, _ = make(registry, clocks)
+    await second.join()
+    await first.step()
+    assert first.share_per_s == 13.0
+    await second.leave()
+    await first.step()  # a rise to 25 waits a window
+    third, _ = make(registry, clocks)
+    await third.join()  # before it is due
+    clocks.advance(first.limiter.window + 0.01)
+    await first.step()
+    assert first.share_per_s == 13.0  # not 25: two instances again
+    assert first_limiter.cap == 13
