@@ -435,6 +435,16 @@ def _cjk_font() -> Path | None:
     return CJK_FONT if CJK_FONT.is_file() else None
 
 
+async def _serve(web_app: web.Application, listen: str) -> web.AppRunner:
+    """Serve on `host:port` (no host: every interface). No access log: its lines would name
+    chats and carry sign-in tokens."""
+    host, _, port = listen.rpartition(":")
+    runner = web.AppRunner(web_app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, host or "0.0.0.0", int(port)).start()  # noqa: S104
+    return runner
+
+
 async def start_dashboard(app: App) -> web.AppRunner | None:
     """Polling mode: the dashboard on a small server of its own, on DASHBOARD_LISTEN. (In
     webhook mode it shares the webhook's server.)"""
@@ -442,10 +452,7 @@ async def start_dashboard(app: App) -> web.AppRunner | None:
         return None
     root = web.Application(client_max_size=64 * 1024)
     mount_dashboard(root, app.dashboard)
-    runner = web.AppRunner(root, access_log=None)  # a sign-in URL carries its token
-    await runner.setup()
-    host, _, port = app.settings.dashboard_listen.rpartition(":")
-    await web.TCPSite(runner, host, int(port)).start()
+    runner = await _serve(root, app.settings.dashboard_listen)
     log.info("dashboard listening on %s", app.settings.dashboard_listen)
     return runner
 
@@ -481,7 +488,6 @@ async def run_webhook(app: App, *, handle_signals: bool = True) -> None:
     secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else ""
     if not settings.webhook_url or len(secret) < 16:
         raise ValueError("webhook mode needs WEBHOOK_URL and a WEBHOOK_SECRET of 16+ characters")
-    host, _, port = settings.webhook_listen.rpartition(":")
     path = urlsplit(settings.webhook_url).path or "/"
 
     async def update(request: web.Request) -> web.Response:
@@ -520,9 +526,7 @@ async def run_webhook(app: App, *, handle_signals: bool = True) -> None:
     web_app.router.add_get("/metrics", metrics)
     if app.dashboard is not None:
         mount_dashboard(web_app, app.dashboard)
-    runner = web.AppRunner(web_app, access_log=None)  # access logs would name chats
-    await runner.setup()
-    await web.TCPSite(runner, host or "0.0.0.0", int(port)).start()  # noqa: S104
+    runner = await _serve(web_app, settings.webhook_listen)
     try:
         await app.bot.set_webhook(
             settings.webhook_url,
