@@ -526,6 +526,14 @@ class InboxRepo(Protocol):
         """Keep (update_id, raw JSON) pairs not seen before; returns how many were new."""
         ...
 
+    async def store_handling(
+        self, updates: Sequence[tuple[int, str]], now: datetime, owner: int | None
+    ) -> Sequence[int]:
+        """Keep the pairs not seen before as already taken by instance `owner` (their first
+        attempt): the instance that received them handles them without a claim. Returns the
+        new ids, in order."""
+        ...
+
     async def claim(self, limit: int, owner: int | None = None) -> Sequence[tuple[int, str, int]]:
         """The oldest received updates (id, raw JSON, attempts so far including this one), in
         update_id order, marked as being handled by instance `owner`."""

@@ -27,9 +27,21 @@ from aiogram.exceptions import (
     TelegramServerError,
 )
 from aiogram.methods import GetUpdates, TelegramMethod
-from aiogram.methods.base import TelegramType
+from aiogram.methods.base import Response, TelegramType
 
 log = logging.getLogger(__name__)
+
+# aiogram parses every answer as Response[<the method's result type>]. pydantic keeps such
+# parametrized models only weakly, so each full garbage collection frees Response[Message] and
+# the next call rebuilds its whole schema (tens of milliseconds; about 4% of the bot's CPU
+# under load in bench/inbound.py). Holding each one here makes that a dictionary lookup.
+_RESPONSE_TYPES: dict[Any, Any] = {}
+
+
+def _keep_response_type(method: TelegramMethod[Any]) -> None:
+    returning = method.__returning__
+    if returning not in _RESPONSE_TYPES:
+        _RESPONSE_TYPES[returning] = Response[returning]  # type: ignore[valid-type]
 
 
 class RetryRequests(BaseRequestMiddleware):
@@ -53,6 +65,7 @@ class RetryRequests(BaseRequestMiddleware):
         bot: Bot,
         method: TelegramMethod[TelegramType],
     ) -> Any:
+        _keep_response_type(method)
         if method.__api_method__ == GetUpdates.__api_method__:
             return await make_request(bot, method)
         delay = self.first_delay

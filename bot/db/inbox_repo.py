@@ -6,6 +6,8 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import InboxRow, InstanceRow
@@ -33,6 +35,32 @@ class SqlInboxRepo:
             for update_id, raw in updates
         ]
         return await insert_ignoring_duplicates(self.s, InboxRow.__table__, rows, "update_id")
+
+    async def store_handling(
+        self, updates: Sequence[tuple[int, str]], now: datetime, owner: int | None
+    ) -> Sequence[int]:
+        if not updates:
+            return []
+        rows = [
+            {
+                "update_id": update_id,
+                "received_at": now,
+                "status": HANDLING,
+                "attempts": 1,
+                "owner": owner,
+                "payload": raw,
+            }
+            for update_id, raw in updates
+        ]
+        dialect = self.s.bind.dialect.name if self.s.bind else "sqlite"
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        stmt = (
+            insert(InboxRow)
+            .on_conflict_do_nothing(index_elements=["update_id"])
+            .returning(InboxRow.update_id)
+        )
+        result = await self.s.execute(stmt, rows)
+        return sorted(int(i) for i in result.scalars())
 
     async def claim(self, limit: int, owner: int | None = None) -> Sequence[tuple[int, str, int]]:
         # SKIP LOCKED lets several instances take turns on PostgreSQL; SQLite has one writer.

@@ -154,3 +154,25 @@ def test_enum_values_fit_their_columns() -> None:
         length = column.property.columns[0].type.length  # type: ignore[attr-defined]
         too_long = [m.value for m in enum if len(m.value) > length]
         assert too_long == [], f"{column} ({length}) cannot hold {too_long}"
+
+
+async def test_updates_stored_as_taken_skip_the_claim_and_come_back_once(
+    uow: SqlUnitOfWorkFactory, clock: FixedClock
+) -> None:
+    """The receiving instance stores its updates as already taken: the claim loop does not
+    hand them out again, a re-delivered one is not new, and a dead owner's come back."""
+    async with uow() as u:
+        await u.inbox.store([(5, "{}")], clock.now())  # waiting for the claim loop
+        new = await u.inbox.store_handling(
+            [(7, '{"b":1}'), (6, '{"a":1}'), (5, "{}")], clock.now(), 99
+        )
+        await u.commit()
+    assert list(new) == [6, 7]  # in order; 5 was there already
+    async with uow() as u:
+        assert await u.inbox.store_handling([(6, '{"a":1}')], clock.now(), 99) == []
+        assert [i for i, _, _ in await u.inbox.claim(10, 1)] == [5]  # not 6 or 7
+        assert await u.inbox.requeue_orphaned() == 3  # owner 99 and 1 are not registered
+        again = await u.inbox.claim(10, 1)
+        await u.commit()
+    # The first attempt was the receiving instance's: this is the second.
+    assert [(i, a) for i, _, a in again] == [(5, 2), (6, 2), (7, 2)]

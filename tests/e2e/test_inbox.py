@@ -200,6 +200,22 @@ async def test_a_database_hiccup_while_taking_updates_does_not_stop_handling(
 
     monkeypatch.setattr(SqlInboxRepo, "claim", flaky)
     await world.sb.mark()
-    await world.sb.send_text(uid, "/hotlines")
+    # What the claim loop takes: an update waiting in the table (received while stopping, a
+    # retry, or a dead instance's). Updates this instance receives skip the claim.
+    async with world.app.uow() as u:
+        await u.inbox.store(
+            [(800_001, json.dumps(text_update(800_001, uid, "/hotlines")))], world.clock.now()
+        )
+        await u.commit()
+    world.app.inbox.wake.set()
     await world.sb.wait_for(uid, lambda m: "12356" in (m.get("text") or ""), timeout=10)
     assert failed == 1
+    # And what arrives meanwhile is handled at once, the claim never in its way.
+    await world.sb.mark()
+    await world.sb.send_text(uid, "/hotlines")
+    await world.sb.wait_for(uid, lambda m: "12356" in (m.get("text") or ""), timeout=10)
+    for _ in range(50):  # marked done in the next batch, a moment after the reply
+        if (await inbox_rows(world))[800_001] == "done":
+            break
+        await asyncio.sleep(0.1)
+    assert (await inbox_rows(world))[800_001] == "done"

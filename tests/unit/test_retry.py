@@ -80,3 +80,29 @@ async def test_a_403_is_final_and_polling_is_left_alone() -> None:
     with pytest.raises(TelegramServerError):
         await run(polling, GetUpdates())
     assert polling.calls == 1
+
+
+async def test_the_answer_model_outlives_garbage_collection(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """aiogram asks pydantic for Response[Message] on every call; pydantic holds it weakly, so
+    a full collection used to free it and the next reply rebuilt its schema from scratch."""
+    import gc
+
+    from aiogram.methods import SendPhoto
+    from aiogram.methods.base import Response
+    from pydantic._internal import _generics
+
+    built: list[str] = []
+    original = _generics.create_generic_submodel
+
+    def counting(name: str, *args: Any, **kwargs: Any) -> Any:
+        built.append(name)
+        return original(name, *args, **kwargs)
+
+    monkeypatch.setattr(_generics, "create_generic_submodel", counting)
+    await run(Script(), SendPhoto(chat_id=1, photo="file-id"))
+    for _ in range(3):
+        gc.collect()
+        assert Response[SendPhoto.__returning__] is not None  # type: ignore[name-defined]
+    assert len(built) <= 1  # built at most once (the middleware's own first use), then kept
