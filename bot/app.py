@@ -76,7 +76,7 @@ from handlers.dashboard.web import mount as mount_dashboard
 from handlers.inbox import Inbox
 from handlers.isolation import OrderedIsolation
 from handlers.metrics import exposition
-from handlers.retry import RetryRequests
+from handlers.retry import ReleaseBeforeRequests, RetryRequests
 from handlers.transport import TelegramTransport
 from scheduler import Job, Ticker, leadership_for
 
@@ -204,6 +204,7 @@ async def build_app(
         ),
         time.monotonic(),
     )
+    bot.session.middleware(ReleaseBeforeRequests(uow.release))
     # Replies sent straight from handlers retry too, and a 429 they meet pauses the outbox.
     bot.session.middleware(
         RetryRequests(on_retry_after=lambda s: limiter.pause(s, time.monotonic()))
@@ -363,7 +364,7 @@ async def build_app(
         services=services,
     )
     dispatcher.include_router(build_router())
-    inbox = Inbox(uow, clock, dispatcher, bot)
+    inbox = Inbox(uow, clock, dispatcher, bot, scope=uow.scope)
 
     def joined(instance_id: int) -> None:
         inbox.owner = delivery.owner = instance_id

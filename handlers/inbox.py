@@ -24,7 +24,8 @@ import hmac
 import json
 import logging
 import time
-from collections.abc import Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Sequence
+from contextlib import AbstractAsyncContextManager
 from datetime import timedelta
 from typing import Any
 
@@ -56,6 +57,7 @@ class Inbox:
         max_attempts: int = 3,
         commit_window: float = 0.02,
         poll_timeout: int = 10,
+        scope: Callable[[], AbstractAsyncContextManager[None]] | None = None,
     ) -> None:
         self.uow = uow
         self.clock = clock
@@ -66,6 +68,8 @@ class Inbox:
         self.max_attempts = max_attempts
         self.commit_window = commit_window
         self.poll_timeout = poll_timeout
+        # One update's units of work share a connection (bot/db/uow.py).
+        self.scope = scope or contextlib.nullcontext
         self.wake = asyncio.Event()
         self.owner: int | None = None  # this instance's id (bot/services/cluster.py)
         self.handled = 0
@@ -205,7 +209,8 @@ class Inbox:
         started = time.perf_counter()
         try:
             update = Update.model_validate(json.loads(raw), context={"bot": self.bot})
-            await self.dispatcher.feed_update(self.bot, update)
+            async with self.scope():
+                await self.dispatcher.feed_update(self.bot, update)
         except Exception as exc:  # the errors router handles most; this is what it let by
             self.metrics.observe(time.perf_counter() - started, ok=False)
             give_up = attempts >= self.max_attempts

@@ -44,6 +44,23 @@ def _keep_response_type(method: TelegramMethod[Any]) -> None:
         _RESPONSE_TYPES[returning] = Response[returning]  # type: ignore[valid-type]
 
 
+class ReleaseBeforeRequests(BaseRequestMiddleware):
+    """A handler's database connection goes back to the pool before each call to Telegram
+    (bot/db/uow.py scope): an API call can take seconds, a pooled connection is scarce."""
+
+    def __init__(self, release: Callable[[], Awaitable[None]]) -> None:
+        self.release = release
+
+    async def __call__(
+        self,
+        make_request: NextRequestMiddlewareType[TelegramType],
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+    ) -> Any:
+        await self.release()
+        return await make_request(bot, method)
+
+
 class RetryRequests(BaseRequestMiddleware):
     def __init__(
         self,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -30,6 +31,10 @@ from bot.domain.people import (
     ServicePointKind,
 )
 from bot.ports import NewInvitation, ServicePoint, StaffMember
+
+# session.info key: people read in this transaction, by Telegram id (set up by bot/db/uow.py for
+# an update's shared session, emptied on every write, commit and rollback).
+PEOPLE_MEMO = "xq_people"
 
 _PERSON_FIELDS = (
     "telegram_id",
@@ -69,8 +74,18 @@ class SqlPersonRepo:
         self.s = session
 
     async def by_telegram_id(self, telegram_id: int) -> Person | None:
+        # Inside one update (bot/db/uow.py scope) the person is asked for by triage, by the
+        # answer and for their language: read once until something is written or the
+        # transaction ends. Each caller gets its own copy to change.
+        memo: dict[int, Person | None] | None = self.s.info.get(PEOPLE_MEMO)
+        if memo is not None and telegram_id in memo:
+            known = memo[telegram_id]
+            return copy.copy(known) if known is not None else None
         row = await self.s.scalar(select(PersonRow).where(PersonRow.telegram_id == telegram_id))
-        return _person(row) if row else None
+        person = _person(row) if row else None
+        if memo is not None:
+            memo[telegram_id] = copy.copy(person) if person is not None else None
+        return person
 
     async def by_id(self, person_id: int) -> Person | None:
         row = await self.s.get(PersonRow, person_id)

@@ -1,11 +1,29 @@
-"""The SQL unit of work: one session, one transaction, every repository on it."""
+"""The SQL unit of work: one session, one transaction, every repository on it.
+
+One update (a message, a button) runs several units of work: the person is looked up to triage
+their words, again to answer them, again for their language. Each used to take its own pooled
+connection and open and close its own transaction: on PostgreSQL two round trips more per unit
+of work, most of the database's share of an update's cost (bench/inbound.py). Inside `scope()`
+the units of work of one task take turns on one session instead: a unit of work that only read
+leaves its transaction open for the next one, so an update's reads share one BEGIN and one
+connection. Nothing else changes: a unit of work that wrote and did not commit is rolled back
+at its end, as before, and its objects are forgotten, so the next one reads afresh. The
+connection goes back to the pool when the scope ends, and before any wait on Telegram
+(`release()`), so a slow API call never holds a database connection.
+"""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import ORMExecuteState, Session
 
 from bot.db.cases_repo import SqlCaseRepo
 from bot.db.dashboard_repo import SqlDashboardRepo
@@ -17,6 +35,7 @@ from bot.db.outbox_repo import SqlOutboxRepo
 from bot.db.oversight_repo import SqlOversightRepo
 from bot.db.privacy_repo import SqlPrivacyRepo
 from bot.db.repos import (
+    PEOPLE_MEMO,
     SqlConsentRepo,
     SqlFamilyRepo,
     SqlInvitationRepo,
@@ -45,13 +64,81 @@ from bot.ports import (
     StaffRepo,
 )
 
+_WROTE = "xq_wrote"
+
+
+class _TrackedSession(Session):
+    """A session that knows whether its open transaction holds writes or locks."""
+
+
+def _forget_reads(session: Session) -> None:
+    memo = session.info.get(PEOPLE_MEMO)
+    if memo:
+        memo.clear()
+
+
+@event.listens_for(_TrackedSession, "do_orm_execute")
+def _note_statement(state: ORMExecuteState) -> None:
+    # A plain SELECT leaves nothing to undo; anything else (DML, text, SELECT ... FOR UPDATE
+    # with its row locks) must not outlive its unit of work.
+    locking = getattr(state.statement, "_for_update_arg", None) is not None
+    if not state.is_select or locking:
+        state.session.info[_WROTE] = True
+        _forget_reads(state.session)
+
+
+@event.listens_for(_TrackedSession, "after_flush")
+def _note_flush(session: Session, _context: Any) -> None:
+    session.info[_WROTE] = True
+    _forget_reads(session)
+
+
+@event.listens_for(_TrackedSession, "after_commit")
+@event.listens_for(_TrackedSession, "after_rollback")
+def _clean(session: Session) -> None:
+    session.info[_WROTE] = False
+    _forget_reads(session)
+
+
+def _holds_writes(session: AsyncSession) -> bool:
+    return bool(session.info.get(_WROTE) or session.new or session.dirty or session.deleted)
+
+
+class _Shared:
+    """One task's session, lent to its units of work one at a time."""
+
+    __slots__ = ("lent", "session", "task", "usable")
+
+    def __init__(self, session: AsyncSession, task: asyncio.Task[Any] | None) -> None:
+        self.session = session
+        session.info[PEOPLE_MEMO] = {}
+        # Only the task that opened the scope borrows: a task it starts (a pump nudged by a
+        # handler) inherits the context, not the right to the session.
+        self.task = task
+        self.lent = False
+        self.usable = True
+
+    def lendable(self) -> bool:
+        return self.usable and not self.lent and asyncio.current_task() is self.task
+
 
 class SqlUnitOfWork:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], shared: _Shared | None = None
+    ) -> None:
         self._sessions = sessions
+        self._shared = shared
 
     async def __aenter__(self) -> Self:
-        self.session = self._sessions()
+        shared = self._shared
+        if shared is not None and shared.lendable():
+            # A unit of work inside another one (or a second at once) gets its own session:
+            # it must not end the outer one's transaction.
+            shared.lent = True
+            self.session = shared.session
+        else:
+            self._shared = None
+            self.session = self._sessions()
         self.people: PersonRepo = SqlPersonRepo(self.session)
         self.families: FamilyRepo = SqlFamilyRepo(self.session)
         self.service_points: ServicePointRepo = SqlServicePointRepo(self.session)
@@ -78,10 +165,22 @@ class SqlUnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         # Nothing is committed implicitly: a use case that forgets to commit changes nothing.
+        shared = self._shared
+        if shared is None:
+            try:
+                await self.session.rollback()
+            finally:
+                await self.session.close()
+            return
         try:
-            await self.session.rollback()
+            if exc_type is not None or _holds_writes(self.session):
+                await self.session.rollback()
+            self.session.expunge_all()  # the next unit of work reads afresh
+        except BaseException:
+            shared.usable = False  # the next units of work of this task get their own
+            raise
         finally:
-            await self.session.close()
+            shared.lent = False
 
     async def commit(self) -> None:
         await self.session.commit()
@@ -93,6 +192,29 @@ class SqlUnitOfWork:
 class SqlUnitOfWorkFactory:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
+        self._scope: ContextVar[_Shared | None] = ContextVar("uow_scope", default=None)
 
     def __call__(self) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self._sessions)
+        return SqlUnitOfWork(self._sessions, self._scope.get())
+
+    @asynccontextmanager
+    async def scope(self) -> AsyncIterator[None]:
+        """The current task's units of work share one session until the block ends."""
+        shared = _Shared(
+            self._sessions(sync_session_class=_TrackedSession), asyncio.current_task()
+        )
+        token = self._scope.set(shared)
+        try:
+            yield
+        finally:
+            self._scope.reset(token)
+            shared.usable = False
+            await shared.session.close()  # rolls back what is open, returns the connection
+
+    async def release(self) -> None:
+        """Before a wait on something else (Telegram): end the scope's open read and give its
+        connection back to the pool. The next unit of work takes one again."""
+        shared = self._scope.get()
+        if shared is not None and shared.lendable() and shared.session.in_transaction():
+            # Only reads can be open here: a unit of work that wrote rolled back at its end.
+            await shared.session.rollback()
