@@ -174,7 +174,7 @@ async def build_app(
     """Wire everything. Upgrades the database first, so `run` needs no separate migrate step."""
     clock = clock or SystemClock()
     install(Keyring.from_settings(settings))  # people's words encrypted at rest
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, pool_size=settings.database_pool_size)
     if upgrade_db:
         await migrate.upgrade(engine)
     sessionmaker = make_sessionmaker(engine)

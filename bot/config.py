@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     bot_token: SecretStr | None = None
     telegram_api_url: str = "https://api.telegram.org"
     database_url: str = DEFAULT_DATABASE_URL
+    # PostgreSQL connections per instance (two of them hold its locks); a fixed pool, so
+    # plan max_connections >= this x instances. SQLite ignores it.
+    database_pool_size: int = Field(default=20, ge=4, le=200)
     redis_url: str | None = None
     staff_chat_id: int | None = None
     admin_ids: Annotated[tuple[int, ...], NoDecode] = ()
