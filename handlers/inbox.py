@@ -81,6 +81,9 @@ class Inbox:
         self._done: list[int] = []
         self._flusher: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[None]] = set()
+        # Updates received one by one (webhook requests) waiting to be stored together.
+        self._arriving: list[tuple[Sequence[tuple[int, str]], asyncio.Future[int]]] = []
+        self._storer: asyncio.Task[None] | None = None
 
     # -- receiving ----------------------------------------------------------------------------
 
@@ -92,20 +95,49 @@ class Inbox:
         piling updates up in memory."""
         if not updates:
             return 0
-        direct = self._accepting
+        if self._accepting:
+            # Group commit: what arrives while a store is under way is stored together next,
+            # one transaction for many webhook requests under load, none waiting when idle.
+            stored: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+            self._arriving.append((updates, stored))
+            if self._storer is None or self._storer.done():
+                self._storer = asyncio.create_task(self._store_arriving())
+            return await stored
         async with self.uow() as uow:
-            if direct:
-                new = await uow.inbox.store_handling(updates, self.clock.now(), self.owner)
-            else:
-                count = await uow.inbox.store(updates, self.clock.now())
+            count = await uow.inbox.store(updates, self.clock.now())
             await uow.commit()
-        if not direct:
-            self.wake.set()
-            return count
-        raws = dict(updates)
-        for update_id in new:
-            await self._start(update_id, raws[update_id], 1)
-        return len(new)
+        self.wake.set()
+        return count
+
+    async def _store_arriving(self) -> None:
+        # A task of its own: a webhook request that goes away does not strand the others.
+        while self._arriving:
+            batch, self._arriving = self._arriving, []
+            raws: dict[int, str] = {}
+            for updates, _ in batch:
+                for update_id, raw in updates:
+                    raws.setdefault(update_id, raw)
+            try:
+                async with self.uow() as uow:
+                    new = await uow.inbox.store_handling(
+                        sorted(raws.items()), self.clock.now(), self.owner
+                    )
+                    await uow.commit()
+                for update_id in new:
+                    await self._start(update_id, raws[update_id], 1)
+                fresh = set(new)
+                for updates, stored in batch:
+                    if not stored.done():
+                        stored.set_result(sum(1 for i, _ in updates if i in fresh))
+                        fresh -= {i for i, _ in updates}
+            except BaseException as exc:
+                # Every caller hears it and none confirms to Telegram, which sends again.
+                failed = isinstance(exc, Exception)
+                for _, stored in batch:
+                    if not stored.done():
+                        stored.set_exception(exc) if failed else stored.cancel()
+                if not failed:
+                    raise
 
     async def poll(self, stop: asyncio.Event, allowed_updates: Sequence[str]) -> None:
         """Long polling; the offset moves past a batch only once the batch is stored."""

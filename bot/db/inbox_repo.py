@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Table, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -54,10 +55,12 @@ class SqlInboxRepo:
         ]
         dialect = self.s.bind.dialect.name if self.s.bind else "sqlite"
         insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        # The table, not the mapped class: an ORM bulk insert costs as much again in Python.
+        table = cast(Table, InboxRow.__table__)
         stmt = (
-            insert(InboxRow)
+            insert(table)
             .on_conflict_do_nothing(index_elements=["update_id"])
-            .returning(InboxRow.update_id)
+            .returning(table.c.update_id)
         )
         result = await self.s.execute(stmt, rows)
         return sorted(int(i) for i in result.scalars())

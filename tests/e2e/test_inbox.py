@@ -219,3 +219,61 @@ async def test_a_database_hiccup_while_taking_updates_does_not_stop_handling(
             break
         await asyncio.sleep(0.1)
     assert (await inbox_rows(world))[800_001] == "done"
+
+
+async def test_webhook_requests_arriving_together_are_stored_together(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Group commit: concurrent webhook posts share store transactions, each is answered once
+    (a re-delivered one too), and a failed store is reported to every request it held, so
+    Telegram sends them all again and nothing is lost."""
+    async with running_world(db_url, webhook=True, **ROOMY) as world:
+        users = [await world.user(f"用户{i}") for i in range(16)]
+        for uid in users:  # a chat with the bot exists only once the person has written
+            await world.say(uid, "/hotlines")
+        url = str(world.app.settings.webhook_url)
+        good = {"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET}
+        real = SqlInboxRepo.store_handling
+        stores: list[int] = []
+        failing = False
+
+        async def counted(self: SqlInboxRepo, updates: Any, now: Any, owner: Any) -> Any:
+            stores.append(len(updates))
+            if failing:
+                raise RuntimeError("database is away")
+            return await real(self, updates, now, owner)
+
+        monkeypatch.setattr(SqlInboxRepo, "store_handling", counted)
+        posts = [(900_100 + i, uid) for i, uid in enumerate(users)]
+        posts.append(posts[0])  # Telegram re-delivering one while the first is in flight
+
+        async def post_all(http: aiohttp.ClientSession) -> list[int]:
+            async def post(update_id: int, uid: int) -> int:
+                body = json.dumps(text_update(update_id, uid, "/hotlines"))
+                async with http.post(url, data=body, headers=good) as response:
+                    return response.status
+
+            return list(await asyncio.gather(*(post(i, u) for i, u in posts)))
+
+        async with aiohttp.ClientSession() as http:
+            failing = True
+            assert set(await post_all(http)) == {500}
+            assert not {i for i, _ in posts} & set(await inbox_rows(world))
+            failing = False
+            stores.clear()
+            await world.sb.mark()
+            assert set(await post_all(http)) == {200}
+        assert sum(stores) <= len(posts) and len(stores) < len(users)  # shared transactions
+        for uid in users:
+            await world.sb.wait_for(uid, lambda m: "12356" in (m.get("text") or ""))
+        await asyncio.sleep(0.5)
+        answers = [
+            m
+            for uid in users
+            for m in await world.sb.bot_messages(uid)
+            if "12356" in (m.get("text") or "")
+        ]
+        # Two each: the first /hotlines, and the posted one (the re-delivered one once).
+        assert len(answers) == 2 * len(users)
+        rows = await inbox_rows(world)
+        assert all(rows[i] in ("handling", "done") for i, _ in posts)
