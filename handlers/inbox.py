@@ -134,8 +134,12 @@ class Inbox:
                 # Every caller hears it and none confirms to Telegram, which sends again.
                 failed = isinstance(exc, Exception)
                 for _, stored in batch:
-                    if not stored.done():
-                        stored.set_exception(exc) if failed else stored.cancel()
+                    if stored.done():
+                        continue
+                    if failed:
+                        stored.set_exception(exc)
+                    else:
+                        stored.cancel()
                 if not failed:
                     raise
 
