@@ -35,6 +35,17 @@ async def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterato
 
 
 @pytest.fixture
+async def pg_url() -> AsyncIterator[str]:
+    """An empty PostgreSQL database, for what only PostgreSQL has (advisory locks, killing a
+    connection from outside)."""
+    admin = postgres_admin_url()
+    if admin is None:
+        pytest.skip("PostgreSQL not available: set TEST_DATABASE_URL or run one on 127.0.0.1:5432")
+    async with fresh_postgres(admin) as url:
+        yield url
+
+
+@pytest.fixture
 async def engine(db_url: str) -> AsyncIterator[AsyncEngine]:
     """A migrated database."""
     eng = make_engine(db_url)

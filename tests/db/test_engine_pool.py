@@ -10,7 +10,6 @@ fails one statement, after which the pool is renewed.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import asyncpg
 import pytest
@@ -19,18 +18,8 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.db.engine import make_engine
-from tests.support import fresh_postgres, postgres_admin_url
 
 pytestmark = pytest.mark.postgres
-
-
-@pytest.fixture
-async def pg_url() -> AsyncIterator[str]:
-    admin = postgres_admin_url()
-    if admin is None:
-        pytest.skip("PostgreSQL not available: set TEST_DATABASE_URL or run one on 127.0.0.1:5432")
-    async with fresh_postgres(admin) as url:
-        yield url
 
 
 async def backend_pid(engine: AsyncEngine) -> int:
