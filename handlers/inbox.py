@@ -226,8 +226,11 @@ class Inbox:
                     await self._start(update_id, raw, attempts)
         finally:
             self._accepting = False
-            # A receive() that began before the stop may still start its updates: wait for
-            # those too.
+            # A store that began before the stop still starts its updates: wait for it, and
+            # for them.
+            if self._storer is not None:
+                with contextlib.suppress(Exception):
+                    await self._storer
             while self._tasks:
                 await asyncio.gather(*self._tasks, return_exceptions=True)
             await self._flush()
