@@ -14,6 +14,7 @@ bot, and shown to fail, with the database checked to be exactly as it was.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -68,8 +69,17 @@ async def outbox_rows(world: World) -> int:
 
 
 async def quiet(world: World) -> None:
-    await settle(world)
-    await outbox_idle(world)
+    """Nothing in hand and nothing changing. The sender records what a sent message leads to
+    (a new case's topic) a moment after the row is marked sent, so an idle outbox can still be
+    followed by a change: wait until two looks 0.3 s apart agree."""
+    for _ in range(20):
+        await settle(world)
+        await outbox_idle(world)
+        first = await snapshot(world)
+        await asyncio.sleep(0.3)
+        await outbox_idle(world)
+        if await snapshot(world) == first:
+            return
 
 
 async def unchanged_by(world: World, before: dict[str, Any]) -> None:
