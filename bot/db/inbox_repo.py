@@ -7,17 +7,38 @@ from datetime import datetime
 from typing import cast
 
 from sqlalchemy import Table, delete, func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import InboxRow, InstanceRow
-from bot.db.outbox_repo import insert_ignoring_duplicates
+from bot.db.outbox_repo import insert_ignoring, insert_ignoring_duplicates
 
 RECEIVED = "received"
 HANDLING = "handling"
 DONE = "done"
 FAILED = "failed"
+
+# The table, not the mapped class: an ORM bulk insert costs as much again in Python.
+_INBOX = cast(Table, InboxRow.__table__)
+
+
+def _rows(
+    updates: Sequence[tuple[int, str]],
+    now: datetime,
+    status: str,
+    attempts: int,
+    owner: int | None,
+) -> list[dict[str, object]]:
+    return [
+        {
+            "update_id": update_id,
+            "received_at": now,
+            "status": status,
+            "attempts": attempts,
+            "owner": owner,
+            "payload": raw,
+        }
+        for update_id, raw in updates
+    ]
 
 
 class SqlInboxRepo:
@@ -25,44 +46,16 @@ class SqlInboxRepo:
         self.s = session
 
     async def store(self, updates: Sequence[tuple[int, str]], now: datetime) -> int:
-        rows = [
-            {
-                "update_id": update_id,
-                "received_at": now,
-                "status": RECEIVED,
-                "attempts": 0,
-                "payload": raw,
-            }
-            for update_id, raw in updates
-        ]
-        return await insert_ignoring_duplicates(self.s, InboxRow.__table__, rows, "update_id")
+        rows = _rows(updates, now, RECEIVED, 0, None)
+        return await insert_ignoring_duplicates(self.s, _INBOX, rows, "update_id")
 
     async def store_handling(
         self, updates: Sequence[tuple[int, str]], now: datetime, owner: int | None
     ) -> Sequence[int]:
         if not updates:
             return []
-        rows = [
-            {
-                "update_id": update_id,
-                "received_at": now,
-                "status": HANDLING,
-                "attempts": 1,
-                "owner": owner,
-                "payload": raw,
-            }
-            for update_id, raw in updates
-        ]
-        dialect = self.s.bind.dialect.name if self.s.bind else "sqlite"
-        insert = pg_insert if dialect == "postgresql" else sqlite_insert
-        # The table, not the mapped class: an ORM bulk insert costs as much again in Python.
-        table = cast(Table, InboxRow.__table__)
-        stmt = (
-            insert(table)
-            .on_conflict_do_nothing(index_elements=["update_id"])
-            .returning(table.c.update_id)
-        )
-        result = await self.s.execute(stmt, rows)
+        stmt = insert_ignoring(self.s, _INBOX, "update_id").returning(_INBOX.c.update_id)
+        result = await self.s.execute(stmt, _rows(updates, now, HANDLING, 1, owner))
         return sorted(int(i) for i in result.scalars())
 
     async def claim(self, limit: int, owner: int | None = None) -> Sequence[tuple[int, str, int]]:

@@ -16,20 +16,24 @@ from bot.db.models import InstanceRow, OutboxRow
 from bot.domain.outbox import NewMessage, OutboxItem, OutboxStatus, Priority
 
 
+def insert_ignoring(session: AsyncSession, table: Any, unique: str | tuple[str, ...]) -> Any:
+    """INSERT … ON CONFLICT DO NOTHING on either backend (a statement, to add RETURNING to)."""
+    dialect = session.bind.dialect.name if session.bind else "sqlite"
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    columns = [unique] if isinstance(unique, str) else list(unique)
+    return insert(table).on_conflict_do_nothing(index_elements=columns)
+
+
 async def insert_ignoring_duplicates(
     session: AsyncSession,
     table: Any,
     rows: Sequence[dict[str, Any]],
     unique: str | tuple[str, ...],
 ) -> int:
-    """INSERT … ON CONFLICT DO NOTHING on either backend; returns how many rows were new."""
+    """Insert the rows not already there; returns how many were new."""
     if not rows:
         return 0
-    dialect = session.bind.dialect.name if session.bind else "sqlite"
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    columns = [unique] if isinstance(unique, str) else list(unique)
-    stmt = insert(table).on_conflict_do_nothing(index_elements=columns)
-    result = await session.execute(stmt, list(rows))
+    result = await session.execute(insert_ignoring(session, table, unique), list(rows))
     return int(getattr(result, "rowcount", 0) or 0)
 
 
