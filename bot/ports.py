@@ -759,3 +759,10 @@ class Sender(Protocol):
     async def send(self, telegram_id: int, locale: str, reply: Reply) -> bool:
         """Deliver one reply to one person; False if they can no longer be reached."""
         ...
+
+    async def send_later(
+        self, chat_id: int, locale: str, replies: Sequence[Reply], thread_id: int | None = None
+    ) -> None:
+        """Queue, in order, answers that Telegram would not take just now, for the outbox to
+        retry: the person asked and is waiting for them."""
+        ...

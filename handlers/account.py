@@ -20,7 +20,7 @@ async def ask_language(message: Message, bot: Bot, services: Services) -> None:
     """Offer the languages we ship."""
     assert message.from_user is not None
     locale = await services.account.locale_of(who(message.from_user))
-    await deliver(bot, message.chat.id, services.account.ask_language(), services.catalog, locale)
+    await deliver(bot, message.chat.id, services.account.ask_language(), services, locale)
 
 
 async def show_privacy(message: Message, bot: Bot, services: Services) -> None:
@@ -29,7 +29,7 @@ async def show_privacy(message: Message, bot: Bot, services: Services) -> None:
     person = who(message.from_user)
     outcome = await services.account.privacy(person)
     await deliver(
-        bot, message.chat.id, outcome, services.catalog, await services.account.locale_of(person)
+        bot, message.chat.id, outcome, services, await services.account.locale_of(person)
     )
 
 
@@ -40,7 +40,7 @@ async def ask_stop(message: Message, bot: Bot, state: FSMContext, services: Serv
     await state.clear()
     outcome = await services.account.ask_stop(person)
     await deliver(
-        bot, message.chat.id, outcome, services.catalog, await services.account.locale_of(person)
+        bot, message.chat.id, outcome, services, await services.account.locale_of(person)
     )
 
 
@@ -59,7 +59,7 @@ async def choose_account(query: CallbackQuery, bot: Bot, services: Services) -> 
         else:
             outcome = Outcome(toast="toast.stale")
         locale = await services.account.locale_of(person)
-    await deliver(bot, query.message.chat.id, outcome, services.catalog, locale, callback=query)
+    await deliver(bot, query.message.chat.id, outcome, services, locale, callback=query)
 
 
 async def note_membership(event: ChatMemberUpdated, services: Services) -> None:

@@ -26,7 +26,7 @@ async def answer_anything(
     else:
         outcome = await services.account.fallback(person)
     await deliver(
-        bot, message.chat.id, outcome, services.catalog, await services.account.locale_of(person)
+        bot, message.chat.id, outcome, services, await services.account.locale_of(person)
     )
 
 

@@ -22,7 +22,7 @@ async def hear_text(message: Message, bot: Bot, services: Services) -> None:
         raise SkipHandler
     if heard.outcome.replies:
         locale = await services.account.locale_of(who(message.from_user))
-        await deliver(bot, message.chat.id, heard.outcome, services.catalog, locale)
+        await deliver(bot, message.chat.id, heard.outcome, services, locale)
 
 
 async def hear_edit(message: Message, bot: Bot, services: Services) -> None:
@@ -35,7 +35,7 @@ async def hear_edit(message: Message, bot: Bot, services: Services) -> None:
     heard = await services.helpline.hear(who(message.from_user), f"✏️ {message.text}")
     if heard.handled and heard.outcome.replies:
         locale = await services.account.locale_of(who(message.from_user))
-        await deliver(bot, message.chat.id, heard.outcome, services.catalog, locale)
+        await deliver(bot, message.chat.id, heard.outcome, services, locale)
 
 
 async def relay_media(message: Message, services: Services) -> None:
@@ -56,7 +56,7 @@ async def answer_safe(query: CallbackQuery, bot: Bot, services: Services) -> Non
     safe = query.data == "safe:yes"
     outcome = await services.helpline.safe_answer(who(query.from_user), safe)
     locale = await services.account.locale_of(who(query.from_user))
-    await deliver(bot, query.message.chat.id, outcome, services.catalog, locale, callback=query)
+    await deliver(bot, query.message.chat.id, outcome, services, locale, callback=query)
 
 
 async def not_now(query: CallbackQuery, bot: Bot, services: Services) -> None:
@@ -64,7 +64,7 @@ async def not_now(query: CallbackQuery, bot: Bot, services: Services) -> None:
     assert query.message is not None
     locale = await services.account.locale_of(who(query.from_user))
     outcome = services.helpline.check_in_later()
-    await deliver(bot, query.message.chat.id, outcome, services.catalog, locale, callback=query)
+    await deliver(bot, query.message.chat.id, outcome, services, locale, callback=query)
 
 
 def build() -> Router:

@@ -16,7 +16,7 @@ from handlers.render import deliver
 async def _say(message: Message, bot: Bot, services: Services, outcome: Outcome) -> None:
     assert message.from_user is not None
     locale = await services.account.locale_of(who(message.from_user))
-    await deliver(bot, message.chat.id, outcome, services.catalog, locale)
+    await deliver(bot, message.chat.id, outcome, services, locale)
 
 
 async def ask_schedule(message: Message, bot: Bot, services: Services) -> None:
@@ -83,7 +83,7 @@ async def choose_lesson(query: CallbackQuery, bot: Bot, services: Services) -> N
         case _:
             outcome = Outcome(toast="toast.stale")
     locale = await services.account.locale_of(person)
-    await deliver(bot, query.message.chat.id, outcome, services.catalog, locale, callback=query)
+    await deliver(bot, query.message.chat.id, outcome, services, locale, callback=query)
 
 
 def build() -> Router:

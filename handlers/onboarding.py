@@ -23,7 +23,7 @@ async def start(
         who(message.from_user), (command.args or "").strip(), draft
     )
     await save_draft(state, draft)
-    await deliver(bot, message.chat.id, outcome, services.catalog, locale)
+    await deliver(bot, message.chat.id, outcome, services, locale)
 
 
 async def invite_child(message: Message, bot: Bot, services: Services) -> None:
@@ -34,7 +34,7 @@ async def invite_child(message: Message, bot: Bot, services: Services) -> None:
     if outcome.toast:  # not a registered guardian: say what /invite is for instead of a toast
         outcome = await services.account.fallback(person)
     locale = await services.account.locale_of(person)
-    await deliver(bot, message.chat.id, outcome, services.catalog, locale)
+    await deliver(bot, message.chat.id, outcome, services, locale)
 
 
 async def choose_onboarding(
@@ -50,10 +50,9 @@ async def choose_onboarding(
         bot,
         query.message.chat.id,
         outcome,
-        services.catalog,
+        services,
         locale,
         callback=query,
-        sender=services.sender,
     )
 
 
@@ -72,7 +71,7 @@ async def choose_family(query: CallbackQuery, bot: Bot, services: Services) -> N
         case _:
             outcome = Outcome(toast="toast.stale")
     locale = await services.account.locale_of(person)
-    await deliver(bot, query.message.chat.id, outcome, services.catalog, locale, callback=query)
+    await deliver(bot, query.message.chat.id, outcome, services, locale, callback=query)
 
 
 def build() -> Router:

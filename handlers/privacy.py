@@ -25,7 +25,7 @@ async def send_my_data(message: Message, bot: Bot, services: Services) -> None:
     locale = await services.account.locale_of(person)
     result = await services.privacy.export(person)
     if isinstance(result, Outcome):
-        await deliver(bot, message.chat.id, result, services.catalog, locale)
+        await deliver(bot, message.chat.id, result, services, locale)
         return
     await bot.send_document(
         message.chat.id,
@@ -41,7 +41,7 @@ async def ask_delete(message: Message, bot: Bot, services: Services) -> None:
     person = who(message.from_user)
     locale = await services.account.locale_of(person)
     outcome = await services.privacy.ask_delete(person)
-    await deliver(bot, message.chat.id, outcome, services.catalog, locale)
+    await deliver(bot, message.chat.id, outcome, services, locale)
 
 
 async def confirm_delete(
@@ -54,7 +54,7 @@ async def confirm_delete(
     outcome, erased = await services.privacy.confirm_delete(person, query.data)
     if erased:
         await state.clear()  # no half-finished onboarding survives them either
-    await deliver(bot, query.message.chat.id, outcome, services.catalog, locale, callback=query)
+    await deliver(bot, query.message.chat.id, outcome, services, locale, callback=query)
 
 
 async def show_access_log(message: Message, command: CommandObject, services: Services) -> None:

@@ -5,7 +5,13 @@ from __future__ import annotations
 import logging
 
 from aiogram import Bot
-from aiogram.exceptions import TelegramBadRequest
+from aiogram.exceptions import (
+    ClientDecodeError,
+    TelegramBadRequest,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
 from aiogram.types import (
     CallbackQuery,
     InlineKeyboardButton,
@@ -14,12 +20,16 @@ from aiogram.types import (
     ReplyKeyboardMarkup,
 )
 
-from bot.domain.replies import Choice, Keyboard, Outcome, Reply
-from bot.ports import Catalog, Sender
+from bot.domain.replies import Choice, Keyboard, Outcome, Reply, verbatim
+from bot.ports import Catalog
+from bot.services.bundle import Services
 
 log = logging.getLogger(__name__)
 
 Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | None
+
+# What RetryRequests gives up on only after several tries: Telegram may well take it later.
+TRANSIENT = (TelegramServerError, TelegramNetworkError, TelegramRetryAfter, ClientDecodeError)
 
 
 def markup_for(reply: Reply, catalog: Catalog, locale: str) -> tuple[str, Markup]:
@@ -71,18 +81,28 @@ async def send_reply(
     )
 
 
+def _as_sent(reply: Reply, catalog: Catalog, locale: str) -> Reply:
+    rendered = catalog.render(reply, locale)
+    return verbatim(rendered.text, rendered.buttons, reply.keyboard)
+
+
 async def deliver(
     bot: Bot,
     chat_id: int,
     outcome: Outcome,
-    catalog: Catalog,
+    services: Services,
     locale: str,
     *,
     callback: CallbackQuery | None = None,
     thread_id: int | None = None,
-    sender: Sender | None = None,
 ) -> None:
-    """Answer the button (always, so the client stops spinning), then say each reply."""
+    """Answer the button (always, so the client stops spinning), then say each reply.
+
+    Replies Telegram still refuses after the request retries (handlers/retry.py) are queued,
+    with those after them, for the outbox to deliver: the person asked, and the update is
+    already done, so dropping them would lose the answer for good.
+    """
+    catalog = services.catalog
     if callback is not None:
         toast = catalog.text(outcome.toast, locale) if outcome.toast else None
         try:
@@ -91,8 +111,20 @@ async def deliver(
             # Too late (Telegram waits about 15 s; a backlog can take longer): the toast is
             # lost, but the replies below (the next question, say) must not be.
             log.info("could not answer a button: %s", exc.message)
-    for reply in outcome.replies:
-        await send_reply(bot, chat_id, reply, catalog, locale, thread_id)
-    if sender is not None:
-        for notice in outcome.notices:
-            await sender.send(notice.telegram_id, notice.locale, notice.reply)
+        except TRANSIENT as exc:  # a toast is worth no retry later; the replies are
+            log.info("could not answer a button: %s", type(exc).__name__)
+    for n, reply in enumerate(outcome.replies):
+        try:
+            await send_reply(bot, chat_id, reply, catalog, locale, thread_id)
+        except TRANSIENT as exc:
+            log.warning(
+                "chat %s: %s; queueing %d replies for the outbox",
+                chat_id,
+                type(exc).__name__,
+                len(outcome.replies) - n,
+            )
+            later = [_as_sent(r, catalog, locale) for r in outcome.replies[n:]]
+            await services.sender.send_later(chat_id, locale, later, thread_id)
+            break
+    for notice in outcome.notices:
+        await services.sender.send(notice.telegram_id, notice.locale, notice.reply)

@@ -16,14 +16,14 @@ async def send_help(message: Message, bot: Bot, services: Services) -> None:
     assert message.from_user is not None
     locale = await services.account.locale_of(who(message.from_user))
     outcome = await services.helpline.request(who(message.from_user))
-    await deliver(bot, message.chat.id, outcome, services.catalog, locale)
+    await deliver(bot, message.chat.id, outcome, services, locale)
 
 
 async def send_hotlines(message: Message, bot: Bot, services: Services) -> None:
     """`/hotlines`: the numbers alone, without asking for anyone."""
     assert message.from_user is not None
     locale = await services.account.locale_of(who(message.from_user))
-    await deliver(bot, message.chat.id, services.safety.help(), services.catalog, locale)
+    await deliver(bot, message.chat.id, services.safety.help(), services, locale)
 
 
 class HelpButton(Filter):
@@ -38,7 +38,7 @@ async def ask_counsellor(message: Message, bot: Bot, services: Services) -> None
     assert message.from_user is not None
     locale = await services.account.locale_of(who(message.from_user))
     outcome = await services.helpline.request(who(message.from_user))
-    await deliver(bot, message.chat.id, outcome, services.catalog, locale)
+    await deliver(bot, message.chat.id, outcome, services, locale)
 
 
 async def press_counsellor(query: CallbackQuery, bot: Bot, services: Services) -> None:
@@ -46,7 +46,7 @@ async def press_counsellor(query: CallbackQuery, bot: Bot, services: Services) -
     assert query.message is not None
     locale = await services.account.locale_of(who(query.from_user))
     outcome = await services.helpline.request(who(query.from_user))
-    await deliver(bot, query.message.chat.id, outcome, services.catalog, locale, callback=query)
+    await deliver(bot, query.message.chat.id, outcome, services, locale, callback=query)
 
 
 def build() -> Router:

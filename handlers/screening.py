@@ -18,7 +18,7 @@ async def show_checks(message: Message, bot: Bot, services: Services) -> None:
     person = who(message.from_user)
     outcome = await services.screening.menu(person)
     locale = await services.account.locale_of(person)
-    await deliver(bot, message.chat.id, outcome, services.catalog, locale)
+    await deliver(bot, message.chat.id, outcome, services, locale)
 
 
 def _ints(parts: list[str]) -> list[int] | None:
@@ -56,7 +56,7 @@ async def press_screening(query: CallbackQuery, bot: Bot, services: Services) ->
         elif action == "stop" and len(n) == 1:
             outcome = await sc.stop(person, n[0])
     locale = await services.account.locale_of(person)
-    await deliver(bot, query.message.chat.id, outcome, services.catalog, locale, callback=query)
+    await deliver(bot, query.message.chat.id, outcome, services, locale, callback=query)
 
 
 def build() -> Router:

@@ -66,7 +66,7 @@ async def create_invite(
         bot,
         message.chat.id,
         outcome,
-        services.catalog,
+        services,
         services.staff_locale,
         thread_id=_thread(message),
     )

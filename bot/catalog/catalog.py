@@ -12,7 +12,7 @@ from babel.support import Translations
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from bot.catalog.po import load_translations
-from bot.domain.replies import Reply
+from bot.domain.replies import VERBATIM, Reply
 from bot.ports import Rendered
 
 _BLANK_RUNS = re.compile(r"\n{3,}")
@@ -80,6 +80,14 @@ class ContentCatalog:
         return _BLANK_RUNS.sub("\n\n", text).strip()
 
     def render(self, reply: Reply, locale: str) -> Rendered:
+        if reply.template == VERBATIM:
+            return Rendered(
+                text=str(reply.data["text"]),
+                buttons=tuple(
+                    tuple((str(label), str(action), str(url)) for label, action, url in row)
+                    for row in reply.data.get("buttons") or ()
+                ),
+            )
         text = self.template(reply.template, locale, reply.data)
         trans = self.translations[self._locale(locale)]
         buttons = tuple(

@@ -36,6 +36,22 @@ class Reply:
     keyboard: Keyboard = Keyboard.KEEP
 
 
+# A reply already rendered for its locale: its text and button labels, as plain data. What a
+# handler could not send waits in the outbox like this (reply_to_data keeps only JSON), whatever
+# objects its template read.
+VERBATIM = "_verbatim"
+
+
+def verbatim(
+    text: str, buttons: tuple[tuple[tuple[str, str, str], ...], ...], keyboard: Keyboard
+) -> Reply:
+    return Reply(
+        VERBATIM,
+        {"text": text, "buttons": [[list(button) for button in row] for row in buttons]},
+        keyboard=keyboard,
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Notice:
     """A message for someone other than the person who acted (e.g. a child told of consent)."""

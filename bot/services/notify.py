@@ -4,7 +4,8 @@ told that their guardian agreed) is sent on the bot's own initiative, so it is d
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from datetime import timedelta
 
 from bot.domain.outbox import NewMessage, Priority
 from bot.domain.replies import Reply, reply_from_data, reply_to_data
@@ -22,23 +23,44 @@ class OutboxSender:
         self.nudge = nudge
 
     async def send(self, telegram_id: int, locale: str, reply: Reply) -> bool:
+        await self._queue(telegram_id, locale, [reply], None, Priority.NOTICE)
+        return True
+
+    async def send_later(
+        self, chat_id: int, locale: str, replies: Sequence[Reply], thread_id: int | None = None
+    ) -> None:
+        # Ahead of notices and lessons: someone asked and is waiting for these.
+        await self._queue(chat_id, locale, replies, thread_id, Priority.INTERACTIVE)
+
+    async def _queue(
+        self,
+        chat_id: int,
+        locale: str,
+        replies: Sequence[Reply],
+        thread_id: int | None,
+        priority: Priority,
+    ) -> None:
+        now = self.clock.now()
         async with self.uow() as uow:
+            # The outbox sends several at once; a second apart keeps one chat's answers in
+            # the order they were written (unless the first is refused again).
             await uow.outbox.enqueue(
                 [
                     NewMessage(
-                        key=f"{REPLY_KIND}:{telegram_id}:{uuid.uuid4().hex}",
-                        chat_id=telegram_id,
+                        key=f"{REPLY_KIND}:{chat_id}:{uuid.uuid4().hex}",
+                        chat_id=chat_id,
+                        thread_id=thread_id,
                         kind=REPLY_KIND,
-                        priority=Priority.NOTICE,
+                        priority=priority,
                         locale=locale,
-                        due_at=self.clock.now(),
+                        due_at=now + timedelta(seconds=n),
                         payload=reply_to_data(reply),
                     )
+                    for n, reply in enumerate(replies)
                 ]
             )
             await uow.commit()
         self.nudge()
-        return True
 
 
 async def compose_reply(

@@ -22,7 +22,7 @@ async def send_dashboard_link(message: Message, bot: Bot, services: Services) ->
         outcome = Outcome.of(Reply("dashboard/not_configured"))
     else:
         outcome = await services.dashboard.ask_link(person)
-    await deliver(bot, message.chat.id, outcome, services.catalog, locale)
+    await deliver(bot, message.chat.id, outcome, services, locale)
 
 
 def build() -> Router:

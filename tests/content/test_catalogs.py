@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ from bot.catalog.hotlines import load_hotlines
 from bot.catalog.lessons import load_programmes
 from bot.catalog.po import po_path, read_catalog
 from bot.catalog.questionnaires import load_instruments
-from bot.domain.replies import Choice, Reply
+from bot.domain.replies import Choice, Keyboard, Reply, reply_from_data, reply_to_data, verbatim
 from content import CONTENT_DIR
 
 LOCALES = ["zh_Hans", "en"]
@@ -461,3 +462,19 @@ def test_choice_labels_render(catalog: Any) -> None:
     reply = Reply("onboarding/ask_role", choices=((Choice("btn.role.child", "ob:role:child"),),))
     rendered = catalog.render(reply, "en")
     assert rendered.buttons == ((("🧒 I am a child or teenager", "ob:role:child", ""),),)
+
+
+@pytest.mark.parametrize("template", TEMPLATES)
+def test_a_rendered_reply_waits_in_the_outbox_unchanged(catalog: Any, template: str) -> None:
+    """What a handler could not send is queued rendered (handlers/render.py): through JSON,
+    as the outbox stores it, it must come back as the very text and buttons it was."""
+    choices = (
+        (Choice("btn.role.child", "ob:role:child"), Choice("btn.help", url="https://x.cn")),
+    )
+    for data in SAMPLES.get(template, [{}]):
+        for locale in LOCALES:
+            first = catalog.render(Reply(template, data, choices=choices), locale)
+            queued = verbatim(first.text, first.buttons, Keyboard.HELP)
+            back = reply_from_data(json.loads(json.dumps(reply_to_data(queued))))
+            assert back.keyboard is Keyboard.HELP
+            assert catalog.render(back, locale) == first

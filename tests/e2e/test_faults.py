@@ -10,7 +10,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot.db.models import CaseRow, PersonRow
+from bot.db.models import CaseRow, OutboxRow, PersonRow
+from bot.domain.outbox import Priority
 from tests.e2e.harness import running_world
 from tests.e2e.test_helpline import ROOMY, make_staff
 from tests.reliability import CRISIS, injected, one_in_five
@@ -77,3 +78,35 @@ async def test_one_call_in_five_failing_loses_nothing(db_url: str) -> None:
                 select(PersonRow.status).where(PersonRow.telegram_id == blocked)
             )
         assert status in (None, "inactive")
+
+
+async def test_a_reply_telegram_keeps_refusing_is_queued_not_lost(db_url: str) -> None:
+    """Five 500s in a row outlast the handler's own retries: the answer goes to the outbox
+    as an interactive message and reaches the person from there."""
+    async with running_world(db_url) as world:
+        uid = await world.user("等回答的人")
+        await world.say(uid, "/hotlines")
+        await world.sb.set_faults(
+            [{"kind": "500", "method": "sendMessage", "chat_id": uid, "times": 5}], seed=1
+        )
+        await world.sb.send_text(uid, "/hotlines")
+        late = await world.sb.wait_for_text(uid, "12356", timeout=30)
+        assert late["message_id"]
+        snapshot = await world.sb.faults()
+        assert injected(snapshot) == 5  # each of the handler's attempts was refused
+        rows: list[tuple[Any, ...]] = []
+        for _ in range(50):  # the sender records 'sent' a moment after Telegram's answer
+            async with world.uow() as u:
+                rows = [
+                    tuple(r)
+                    for r in await u.session.execute(  # type: ignore[attr-defined]
+                        select(OutboxRow.kind, OutboxRow.priority, OutboxRow.status).where(
+                            OutboxRow.chat_id == uid
+                        )
+                    )
+                ]
+            if rows and rows[0][2] == "sent":
+                break
+            await asyncio.sleep(0.1)
+        assert rows == [("reply", int(Priority.INTERACTIVE), "sent")]
+        assert answered(await world.sb.bot_messages(uid)) == 2  # once each, no duplicate
