@@ -6,6 +6,7 @@ A rule matches a method (or "*"), optionally a chat_id and a bot id, and injects
 - ``500``: Internal Server Error (JSON, as Telegram sends it);
 - ``502``: Bad Gateway, by default as nginx's HTML page (what Telegram's frontends really
   return), or as JSON with ``"body": "json"``;
+- ``400``: Bad Request, by default "message is too long" (a refusal no retry cures);
 - ``403``: Forbidden, by default "bot was blocked by the user";
 - ``timeout``: the server waits ``delay`` seconds before answering 504 (so a client with a
   shorter timeout gives up);
@@ -28,7 +29,7 @@ from collections import defaultdict, deque
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-KINDS = ("429", "500", "502", "403", "timeout", "drop")
+KINDS = ("429", "500", "502", "400", "403", "timeout", "drop")
 SEND_METHODS = frozenset(
     {
         "sendMessage",
@@ -43,6 +44,7 @@ SEND_METHODS = frozenset(
 _DESCRIPTIONS = {
     "500": "Internal Server Error",
     "502": "Bad Gateway",
+    "400": "Bad Request: message is too long",
     "403": "Forbidden: bot was blocked by the user",
 }
 
@@ -99,7 +101,7 @@ class FaultRule:
 
     @property
     def status(self) -> int:
-        return {"429": 429, "500": 500, "502": 502, "403": 403}.get(self.kind, 504)
+        return {"429": 429, "500": 500, "502": 502, "400": 400, "403": 403}.get(self.kind, 504)
 
     @property
     def error_description(self) -> str:

@@ -8,6 +8,7 @@ import pytest
 from aiogram import Bot
 from aiogram.exceptions import (
     ClientDecodeError,
+    TelegramBadRequest,
     TelegramForbiddenError,
     TelegramNetworkError,
     TelegramRetryAfter,
@@ -95,6 +96,9 @@ async def test_server_errors_through_aiogram(bot: Bot, sb: SandboxClient) -> Non
         await bot.get_me()
     await sb.add_fault("403", "getMe", times=1)
     with pytest.raises(TelegramForbiddenError):
+        await bot.get_me()
+    await sb.add_fault("400", "getMe", times=1)
+    with pytest.raises(TelegramBadRequest, match="message is too long"):
         await bot.get_me()
     await sb.add_fault("429", "getMe", times=1, retry_after=2)
     with pytest.raises(TelegramRetryAfter) as caught:
