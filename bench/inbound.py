@@ -1,6 +1,7 @@
 """Inbound benchmark: updates handled per second end to end (sandbox -> webhook -> inbox ->
 handlers -> database -> reply), for 1, 2 and 4 instances on one PostgreSQL database, next to a
-bare aiogram echo bot (bench/echo_bot.py) on the same sandbox and the same load.
+bare aiogram echo bot (bench/echo_bot.py) on the same sandbox and the same load, once on long
+polling and once on a webhook.
 
     python bench/inbound.py [--instances 1,2,4] [--users 2000] [--seconds 20] [--inflight 96]
                             [--db URL] [--no-redis] [--mode webhook|polling]
@@ -25,9 +26,12 @@ over the window (inbox take -> handlers done, the reply's sendMessage included),
 within its buckets, and the exact mean; cpu_ms_per_reply_* = CPU time of the bot processes,
 the sandbox, the database's server processes (sampled) and this driver over the window, per
 reply; lost = messages still unanswered 30 s after sending stopped. Human-readable lines per
-run, then one JSON line last: echo_per_s, runs [...], ratio (one instance / echo), ratio_by_cpu
-(echo's CPU per reply over ours, all processes: the ratio on a machine of one's own if CPU runs
-out), scaling (per_s / one instance's), lost, backend, redis, cpus, load.
+run, then one JSON line last: echo_mode and echo_per_s (the echo taking updates the way our
+single instance does), echo_polling_per_s, echo_webhook_per_s, runs [...], ratio (one instance
+/ the echo taking updates the same way), ratio_polling_echo (one instance / the echo on long
+polling, its cheapest way in), ratio_by_cpu (that echo's CPU per reply over ours, all
+processes: the ratio on a machine of one's own if CPU runs out), scaling (per_s / one
+instance's), lost, backend, redis, cpus, load.
 """
 
 from __future__ import annotations
@@ -672,7 +676,13 @@ async def run_one(run: Run, args: argparse.Namespace, db: Database, logs: Path) 
             if run.instances == 0:
                 command = [sys.executable, str(ROOT / "bench" / "echo_bot.py")]
                 command += ["--api", base, "--token", TOKEN]
-                procs.append(spawn("echo", command, base_env(), logs))
+                port = free_port() if run.mode == "webhook" else None
+                if port is not None:
+                    url = f"http://127.0.0.1:{port}/tg/inbound"
+                    command += ["--webhook-url", url, "--listen", f"127.0.0.1:{port}"]
+                    command += ["--secret", SECRET]
+                procs.append(spawn(f"echo-{run.mode}", command, base_env(), logs))
+                procs[-1].port = port
             else:
                 db_url = await db.create(f"{run.instances}{run.mode[0]}")
                 await prepare(db_url, args.users)
@@ -732,7 +742,7 @@ async def run_one(run: Run, args: argparse.Namespace, db: Database, logs: Path) 
 
 
 def describe(run: Run, r: dict[str, Any]) -> str:
-    who = "echo bot (aiogram, polling)" if run.instances == 0 else run.label
+    who = f"echo bot (aiogram, {run.mode})" if run.instances == 0 else run.label
     lines = [
         f"{who}: {r['per_s']:.1f}/s, end to end p50 {r['p50_ms']} ms p99 {r['p99_ms']} ms"
         f" ({r['replied']}/{r['sent']} answered, lost {r['lost']}, load {r['load1']})"
@@ -773,13 +783,15 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
         finally:
             probe_sandbox.terminate()
             probe_sandbox.wait(10)
-        runs = [Run("echo", 0, mode="polling")] if args.echo else []
+        # The echo over both ways in: the ratio compares like with like (a webhook costs the
+        # sandbox and the bot more per update than a polled batch of a hundred).
+        runs = [Run("echo", 0, mode=m) for m in ("polling", "webhook")] if args.echo else []
         for n in counts:
             mode = args.mode if n == 1 else "webhook"
             runs.append(Run(f"xinqiao x{n} ({mode}, redis {'on' if redis_on else 'off'})", n))
             runs[-1].mode, runs[-1].redis = mode, redis_on
         out: list[dict[str, Any]] = []
-        echo: dict[str, Any] = {}
+        echoes: dict[str, dict[str, Any]] = {}
         for run in runs:
             if run.instances > 1 and not spread:
                 result = {"skipped": "the sandbox has no /sandbox/webhook-upstreams yet"}
@@ -794,20 +806,34 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
                     result = {"error": f"{type(exc).__name__}: {exc}"[-600:], "logs": str(kept)}
                     print(f"{run.label} failed (logs in {kept}): {result['error']}", flush=True)
             if run.instances == 0:
-                echo = result
+                echoes[run.mode] = result
             else:
                 out.append(
                     {"instances": run.instances, "mode": run.mode, "redis": run.redis, **result}
                 )
     ours = [r for r in out if "per_s" in r]
     one = next((r for r in ours if r["instances"] == 1), None)
+    echo = echoes.get(one["mode"] if one else args.mode, {})
+    polled = echoes.get("polling", {})
     return {
+        "echo_mode": one["mode"] if one else args.mode,
         "echo_per_s": echo.get("per_s"),
         "echo_p50_ms": echo.get("p50_ms"),
         "echo_p99_ms": echo.get("p99_ms"),
         "echo_lost": echo.get("lost"),
+        "echo_polling_per_s": polled.get("per_s"),
+        "echo_webhook_per_s": echoes.get("webhook", {}).get("per_s"),
+        "echo_cpu_ms_per_reply": {
+            mode: {k.removeprefix("cpu_ms_per_reply_"): v for k, v in e.items() if "cpu_ms" in k}
+            for mode, e in echoes.items()
+        },
         "runs": out,
+        # One instance over the echo taking updates the same way.
         "ratio": round(one["per_s"] / echo["per_s"], 3) if one and echo.get("per_s") else None,
+        # ... and over the echo on long polling, its cheapest way in.
+        "ratio_polling_echo": (
+            round(one["per_s"] / polled["per_s"], 3) if one and polled.get("per_s") else None
+        ),
         # What the ratio would be on a machine of our own, if CPU is what runs out: the whole
         # chain's CPU per reply (bot, sandbox, database, driver), echo's over ours. Steadier
         # than `ratio` on a machine shared with other work, which squeezes the two runs unevenly.

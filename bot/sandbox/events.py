@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import time
 from collections import deque
 from typing import Any
@@ -43,6 +44,11 @@ class EventLog:
 
     def since(self, seq: int) -> tuple[list[dict[str, Any]], bool]:
         """Events after ``seq`` and whether older ones were already evicted."""
-        events = [event for event in self._events if event["seq"] > seq]
+        # Sequence numbers are consecutive in the log, so the newest `self.seq - seq` are the
+        # ones asked for: taken from the right end, not by scanning the whole log (a feed
+        # followed under load is asked several times per event).
+        wanted = min(len(self._events), max(0, self.seq - seq))
+        events = list(itertools.islice(reversed(self._events), wanted))
+        events.reverse()
         truncated = bool(self._events) and self._events[0]["seq"] > seq + 1
         return events, truncated
