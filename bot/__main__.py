@@ -82,12 +82,18 @@ def _parser() -> argparse.ArgumentParser:
     rotate.add_argument(
         "--decrypt", action="store_true", help="DATA_KEY unset: write plain text back instead"
     )
-    privacy = sub.add_parser("privacy", help="data retention")
+    privacy = sub.add_parser("privacy", help="data retention and the record of deletions")
     privacy_sub = privacy.add_subparsers(dest="action", required=True)
     purge = privacy_sub.add_parser(
         "purge", help="empty conversation text of cases closed before the retention period"
     )
     purge.add_argument("--at", default="", help="ISO-8601 instant (default: now; naive = UTC)")
+    erasures = privacy_sub.add_parser(
+        "erasures", help="the record of deletions on request and retention purges"
+    )
+    erasures.add_argument(
+        "--since", default="", help="ISO-8601 date or instant (default: 90 days ago)"
+    )
     i18n = sub.add_parser("i18n", help="translators: refresh catalogs from content")
     i18n.add_argument("action", choices=["update", "check"])
     fonts = sub.add_parser("fonts", help="remake the chart font's subset (needs fonttools)")
@@ -116,6 +122,7 @@ def _command(name: str) -> Command:
         "staff remove": ("staff", "remove"),
         "staff list": ("staff", "list_staff"),
         "privacy purge": ("privacy", "purge"),
+        "privacy erasures": ("privacy", "erasures"),
         "keys new": ("keys", "new"),
         "keys status": ("keys", "status"),
         "keys rotate": ("keys", "rotate_command"),

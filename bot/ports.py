@@ -587,6 +587,15 @@ class Purged:
     outbox: int = 0
 
 
+@dataclass(frozen=True, slots=True)
+class Erasure:
+    """One deletion: when, why ("request" or "retention") and rows per kind, nothing personal."""
+
+    at: datetime
+    reason: str
+    counts: Mapping[str, int]
+
+
 class PrivacyRepo(Protocol):
     """Data rights (export, erasure), retention and the file access log (DOMAIN.md §5)."""
 
@@ -609,6 +618,14 @@ class PrivacyRepo(Protocol):
     ) -> Purged:
         """Empty the conversation text of up to `limit` cases closed before then, and the
         payloads of their outbox rows of these kinds; the structured record stays."""
+        ...
+
+    async def record_erasure(self, erasure: Erasure) -> None:
+        """Keep the record of a deletion, in the deletion's own transaction."""
+        ...
+
+    async def erasures(self, since: datetime, limit: int) -> Sequence[Erasure]:
+        """Deletions from `since` on, oldest first."""
         ...
 
 

@@ -1,5 +1,6 @@
 """`privacy purge [--at …]`: transcript retention from an operator's seat (the bot's ticker
-does the same every hour)."""
+does the same every hour). `privacy erasures [--since …]`: the record of what was deleted, when
+and why, for whoever must show that deletion requests and the retention period were honoured."""
 
 from __future__ import annotations
 
@@ -13,12 +14,10 @@ from bot.services.privacy import Retention
 
 async def purge(args: argparse.Namespace) -> int:
     settings = load_settings()
-    try:
-        at = datetime.fromisoformat(args.at) if args.at else datetime.now(UTC)
-    except ValueError:
+    at = _utc(args.at) if args.at else datetime.now(UTC)
+    if at is None:
         print("--at: expected an ISO-8601 instant, like 2026-12-06T19:00+08:00")
         return 2
-    at = at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
     days = settings.transcript_retention_days
     async with migrated_uow(settings) as uow:
         done = await Retention(uow, days).purge(at)
@@ -28,4 +27,28 @@ async def purge(args: argparse.Namespace) -> int:
         f"row(s) of {done.cases} case(s) closed before {cutoff.isoformat()} "
         f"(TRANSCRIPT_RETENTION_DAYS={days})"
     )
+    return 0
+
+
+def _utc(text: str) -> datetime | None:
+    """An ISO-8601 date or instant (naive = UTC), or None if it is not one."""
+    try:
+        at = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+
+
+async def erasures(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    since = _utc(args.since) if args.since else datetime.now(UTC) - timedelta(days=90)
+    if since is None:
+        print("--since: expected an ISO-8601 date or instant, like 2026-09-01")
+        return 2
+    async with migrated_uow(settings) as factory, factory() as uow:
+        found = await uow.privacy.erasures(since, 10_000)
+    print(f"{len(found)} erasure(s) since {since.isoformat()}")
+    for e in found:
+        counts = ", ".join(f"{k}={v}" for k, v in sorted(e.counts.items()))
+        print(f"{e.at.isoformat(timespec='seconds')}  {e.reason:<9}  {counts}")
     return 0

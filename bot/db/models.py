@@ -447,6 +447,19 @@ class FileAccessRow(Base):
     via: Mapped[str] = mapped_column(String(16), default="staff_chat")
 
 
+class ErasureRow(Base):
+    """That data was deleted, when and why, and how many rows of each kind: the operator can
+    show a deletion request or the retention period was honoured (PIPL Art. 47), from a record
+    that names no one (no id that still resolves, no code, no word)."""
+
+    __tablename__ = "erasures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    reason: Mapped[str] = mapped_column(String(16))  # "request" or "retention"
+    counts: Mapped[dict[str, int]] = mapped_column(JSON)
+
+
 class InboxRow(Base):
     """Every update from Telegram, stored before it is acknowledged or handled: polling
     confirms updates when it fetches the next batch, and a webhook answer confirms at once, so

@@ -17,6 +17,7 @@ from bot.db.models import (
     CaseRow,
     ConsentRow,
     EnrolmentRow,
+    ErasureRow,
     FamilyRow,
     FileAccessRow,
     FollowUpRow,
@@ -34,7 +35,7 @@ from bot.domain.cases import CaseStatus
 from bot.domain.lessons import Enrolment
 from bot.domain.outbox import OutboxStatus
 from bot.domain.people import Role, parse_enum
-from bot.ports import AccessEntry, ConsentEntry, Purged
+from bot.ports import AccessEntry, ConsentEntry, Erasure, Purged
 
 CLOSED = CaseStatus.CLOSED.value
 # Rows the sender may still pick up keep their payload: only a finished row is emptied, and a
@@ -181,6 +182,25 @@ class SqlPrivacyRepo:
     async def _count(self, table: Any, where: Any) -> int:
         found = await self.s.scalar(select(func.count()).select_from(table).where(where))
         return int(found or 0)
+
+    async def record_erasure(self, erasure: Erasure) -> None:
+        self.s.add(
+            ErasureRow(
+                at=erasure.at,
+                reason=erasure.reason,
+                counts={k: int(v) for k, v in erasure.counts.items() if v},
+            )
+        )
+        await self.s.flush()
+
+    async def erasures(self, since: datetime, limit: int) -> Sequence[Erasure]:
+        rows = await self.s.execute(
+            select(ErasureRow.at, ErasureRow.reason, ErasureRow.counts)
+            .where(ErasureRow.at >= since)
+            .order_by(ErasureRow.at, ErasureRow.id)
+            .limit(limit)
+        )
+        return [Erasure(at, reason, dict(counts)) for at, reason, counts in rows]
 
     async def purge_transcripts(
         self, closed_before: datetime, kinds: Sequence[str], limit: int

@@ -21,7 +21,7 @@ from bot.domain.cases import Case
 from bot.domain.people import Person, Role
 from bot.domain.replies import Choice, Keyboard, Outcome, Reply, rows
 from bot.domain.screening import StoredResult
-from bot.ports import Catalog, Clock, Purged, UnitOfWork, UnitOfWorkFactory
+from bot.ports import Catalog, Clock, Erasure, Purged, UnitOfWork, UnitOfWorkFactory
 from bot.services.board import POST, RELAY_IN, RELAY_OUT, Board
 from bot.services.casework import Casework
 from bot.services.common import Who, parse_int, person_by_ref, viewer_kind
@@ -345,6 +345,7 @@ class Privacy:
                 self.nudge()
                 return outcome, False
             counts = await uow.privacy.erase([p.id for p in scope if p.id is not None])
+            await uow.privacy.record_erasure(Erasure(now, "request", counts))
             await uow.commit()
         # The record of the deletion: ids and counts only, never a name or a word.
         log.info(
@@ -418,6 +419,13 @@ class Retention:
         for _ in range(1000):  # bounded: each round empties up to `batch` cases for good
             async with self.uow() as uow:
                 got = await uow.privacy.purge_transcripts(cutoff, TRANSCRIPT_KINDS, self.batch)
+                if got.cases:
+                    counts = {
+                        "cases": got.cases,
+                        "case_messages": got.messages,
+                        "outbox": got.outbox,
+                    }
+                    await uow.privacy.record_erasure(Erasure(now, "retention", counts))
                 await uow.commit()
             total = Purged(
                 total.cases + got.cases, total.messages + got.messages, total.outbox + got.outbox

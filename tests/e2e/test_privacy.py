@@ -161,6 +161,11 @@ async def test_delete_after_confirmation_forgets_the_family(
         assert await u.screening.results_for(child.id or 0) == []
         kept = await u.people.by_id(teen.id or 0)
         assert kept is not None and await u.families.guardians_of(teen.id or 0) == []
+        [erasure] = await u.privacy.erasures(world.clock.now() - timedelta(minutes=5), 10)
+    # The durable record of it: counts only, nothing that names the family.
+    assert erasure.reason == "request"
+    assert erasure.counts["people"] == 2 and erasure.counts["screening_results"] == 1
+    assert grandma.code not in str(erasure) and "张奶奶" not in str(erasure)
     [line] = [r.getMessage() for r in caplog.records if "erased person" in r.getMessage()]
     assert f"person {grandma.id} and 1 child record(s)" in line and "screening_results=1" in line
     assert grandma.code not in line and "张奶奶" not in line
@@ -281,8 +286,16 @@ async def test_retention_purges_old_closed_transcripts_and_keeps_the_record(
     texts = [kind for kind, _, payload in await outbox_of(world, 1) if payload != {"purged": True}]
     assert set(texts) <= {"case_topic", "case_rename", "case_copy"}
     assert any(payload != {"purged": True} for _, _, payload in await outbox_of(world, 2))
-    # Once purged, nothing is left to purge.
+    # Once purged, nothing is left to purge, and nothing more is recorded.
     assert (await job.run(now + timedelta(days=182))).cases == 0
+    async with world.uow() as u:
+        [erasure] = await u.privacy.erasures(now, 10)
+    assert erasure.reason == "retention" and erasure.at == now + timedelta(days=181)
+    assert erasure.counts == {
+        "cases": 1,
+        "case_messages": purged.messages,
+        "outbox": purged.outbox,
+    }
 
 
 async def test_access_log_for_supervisors_only_and_reading_it_is_logged(world: World) -> None:
@@ -344,6 +357,18 @@ async def test_purge_from_the_command_line(tmp_path: Path) -> None:
     )
     assert code == 0 and "purged 1 message(s)" in out and "1 case(s)" in out, out + err
     code, out, _ = await run_cli("privacy", "purge", "--at", "yesterday", env=env, cwd=tmp_path)
+    assert code == 2 and "ISO-8601" in out
+    code, out, err = await run_cli(
+        "privacy", "erasures", "--since", "2026-07-01", env=env, cwd=tmp_path
+    )
+    assert code == 0, err
+    assert "1 erasure(s) since 2026-07-01T00:00:00+00:00" in out
+    assert "2026-08-01T00:00:00+00:00  retention  case_messages=1, cases=1" in out
+    code, out, _ = await run_cli(
+        "privacy", "erasures", "--since", "2026-08-02", env=env, cwd=tmp_path
+    )
+    assert code == 0 and out.startswith("0 erasure(s)")
+    code, out, _ = await run_cli("privacy", "erasures", "--since", "lately", env=env, cwd=tmp_path)
     assert code == 2 and "ISO-8601" in out
     engine = make_engine(url)
     async with SqlUnitOfWorkFactory(make_sessionmaker(engine))() as u:
