@@ -49,12 +49,14 @@ class TelegramTransport:
         if isinstance(reply, Photo):
             return await self._photo(chat_id, thread_id, reply, locale)
         if isinstance(reply, NewTopic):
-            body: dict[str, Any] = {"chat_id": chat_id, "name": reply.name[:128]}
+            name = self.catalog.render(reply.name, locale).text[:128]
+            body: dict[str, Any] = {"chat_id": chat_id, "name": name}
             return await self._post(self._url("createForumTopic"), body, "message_thread_id")
         if isinstance(reply, RenameTopic):
             if thread_id is None:
                 return SendResult(SendOutcome.BAD_REQUEST, error="no topic to rename")
-            body = {"chat_id": chat_id, "message_thread_id": thread_id, "name": reply.name[:128]}
+            name = self.catalog.render(reply.name, locale).text[:128]
+            body = {"chat_id": chat_id, "message_thread_id": thread_id, "name": name}
             return await self._post(self._url("editForumTopic"), body)
         if isinstance(reply, CopyOf):
             body = {

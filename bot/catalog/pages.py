@@ -18,7 +18,13 @@ class HtmlPages:
         for locale in catalog.locales():
             trans = catalog.translations[locale]
             env = Environment(
-                loader=FileSystemLoader(catalog.content_dir / "templates" / "dashboard"),
+                # The chat templates' shared labels (helpline/_labels.j2) are found too.
+                loader=FileSystemLoader(
+                    [
+                        catalog.content_dir / "templates" / "dashboard",
+                        catalog.content_dir / "templates",
+                    ]
+                ),
                 # Every value is escaped: codes and names come from the database.
                 autoescape=True,
                 undefined=StrictUndefined,

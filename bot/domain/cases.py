@@ -12,6 +12,8 @@ from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from bot.domain.replies import Reply
+
 
 class Tier(StrEnum):
     RED = "red"
@@ -119,10 +121,18 @@ def queue_key(case: Case) -> tuple[int, datetime, int]:
     return (-case.tier.rank, case.opened_at, case.id)
 
 
-def topic_name(case: Case) -> str:
-    """Forum topic titles are 1–128 characters; codes keep them far below."""
-    mark = "✅ " if case.status is CaseStatus.CLOSED else ""
-    return f"{mark}{case.tier.icon} {case.code} · {case.tier.value}"
+def topic_name(case: Case) -> Reply:
+    """A case topic's title, worded in the staff's language when it is sent: the code and the
+    tier, never a name. Forum topic titles are 1–128 characters; codes keep them far below."""
+    return Reply(
+        "helpline/topic_name",
+        {
+            "icon": case.tier.icon,
+            "code": case.code,
+            "tier": case.tier.value,
+            "closed": case.status is CaseStatus.CLOSED,
+        },
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -83,12 +83,12 @@ def backoff(attempts: int, base: float = 2.0, cap: float = 600.0) -> timedelta:
 class NewTopic:
     """Open a forum topic; its message_thread_id comes back as the result's message_id."""
 
-    name: str
+    name: Reply  # rendered in the row's locale when sent
 
 
 @dataclass(frozen=True, slots=True)
 class RenameTopic:
-    name: str
+    name: Reply
     closed: bool = False
 
 

@@ -385,6 +385,10 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
             ),
         )
     ],
+    "helpline/topic_name": [
+        {"icon": "🟠", "code": "C-0427", "tier": "orange", "closed": False},
+        {"icon": "🔴", "code": "C-0001", "tier": "red", "closed": True},
+    ],
     "oversight/bad_period": [
         {"reason": r, "text": "明天 <&>"} for r in ("format", "order", "too_long", "future")
     ],
@@ -478,3 +482,33 @@ def test_a_rendered_reply_waits_in_the_outbox_unchanged(catalog: Any, template: 
             back = reply_from_data(json.loads(json.dumps(reply_to_data(queued))))
             assert back.keyboard is Keyboard.HELP
             assert catalog.render(back, locale) == first
+
+
+def test_tiers_and_risk_categories_are_words_in_the_staffs_language(catalog: Any) -> None:
+    """A Chinese staff group reads 红 and 自杀, not the codes the database keeps."""
+    title = {
+        loc: catalog.render(
+            Reply("helpline/topic_name", SAMPLES["helpline/topic_name"][0]), loc
+        ).text
+        for loc in LOCALES
+    }
+    assert title == {"zh_Hans": "🟠 C-0427 · 橙", "en": "🟠 C-0427 · orange"}
+    closed = catalog.render(
+        Reply("helpline/topic_name", SAMPLES["helpline/topic_name"][1]), "zh_Hans"
+    )
+    assert closed.text == "✅ 🔴 C-0001 · 红"
+    card = dict(SAMPLES["helpline/card"][0], categories=["suicide", "self_harm", "online_threat"])
+    zh = catalog.render(Reply("helpline/card", card), "zh_Hans").text
+    assert zh.startswith("🔴 <b>C-0001</b> · 红") and "(自杀, 自伤, 网络威胁)" in zh
+    assert "suicide" not in zh and "self_harm" not in zh
+    en = catalog.render(Reply("helpline/card", card), "en").text
+    assert "(suicide, self-harm, online threat)" in en
+    for template in (
+        "helpline/staff_overdue",
+        "helpline/page_overdue",
+        "helpline/staff_retiered",
+        "helpline/staff_queue",
+    ):
+        for data in SAMPLES[template]:
+            text = catalog.render(Reply(template, data), "zh_Hans").text
+            assert not re.search(r"\b(red|orange|yellow|green)\b", text), (template, text)

@@ -384,4 +384,4 @@ async def test_mandatory_report_and_retier_are_on_the_record(world: World) -> No
         if any("🟠 C-0001" in t["name"] for t in topics):
             break
         await asyncio.sleep(0.1)
-    assert any(t["name"] == "🟠 C-0001 · orange" for t in topics), topics
+    assert any(t["name"] == "🟠 C-0001 · 橙" for t in topics), topics  # in the staff's language

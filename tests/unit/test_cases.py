@@ -55,9 +55,11 @@ def test_tiers_only_rise_on_new_triggers() -> None:
 
 
 def test_topic_name_is_code_and_tier_never_a_name() -> None:
-    name = topic_name(case(Tier.ORANGE, case_id=427))
-    assert name == "🟠 C-0427 · orange" and len(name) <= 128
-    assert topic_name(case(status=CaseStatus.CLOSED)).startswith("✅")
+    """What the title is made of (tests/content/test_catalogs.py renders it)."""
+    title = topic_name(case(Tier.ORANGE, case_id=427))
+    assert title.template == "helpline/topic_name"
+    assert dict(title.data) == {"icon": "🟠", "code": "C-0427", "tier": "orange", "closed": False}
+    assert topic_name(case(status=CaseStatus.CLOSED)).data["closed"] is True
 
 
 def test_sla_realert_then_supervisor_each_once() -> None:
