@@ -46,6 +46,13 @@ class StaffResult:
 
 
 NOT_STAFF = StaffResult("toast.case.not_staff", alert=True)
+# One sentence per status, so a toast reads 已接受 rather than the status's code.
+REFERRAL_TOASTS = {
+    ReferralStatus.SUGGESTED: "toast.case.referral_suggested",
+    ReferralStatus.ACCEPTED: "toast.case.referral_accepted",
+    ReferralStatus.ATTENDED: "toast.case.referral_attended",
+    ReferralStatus.DECLINED: "toast.case.referral_declined",
+}
 GONE = StaffResult("toast.case.gone", alert=True)
 
 
@@ -724,7 +731,7 @@ class Casework:
                 status=status.value,
             )
             await uow.commit()
-        return StaffResult("toast.case.referral_status", {"status": status.value})
+        return StaffResult(REFERRAL_TOASTS[status])
 
     def follow_up_menu(self, case_id: int) -> tuple[tuple[Choice, ...], ...]:
         return (
