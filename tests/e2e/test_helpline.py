@@ -243,8 +243,8 @@ async def test_staff_commands_roster_queue_and_take_next(world: World) -> None:
     await world.sb.send_text(
         world.admin["id"], "/staff add counsellor 李老师", chat, reply_to=hello["message_id"]
     )
-    added = await world.sb.wait_for_text(chat, "李老师 现在是 counsellor")
-    assert "心理老师" in added["text"]
+    added = await world.sb.wait_for_text(chat, "李老师 现在是 心理老师")
+    assert "孩子看到的名字是“心理老师" in added["text"]  # the pseudonym children see
     # A counsellor may not manage staff; a stranger is not answered at all.
     await world.sb.send_text(world.counsellor["id"], "/staff add 999 supervisor X", chat)
     await world.sb.wait_for_text(chat, "只有督导")
