@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.domain.cases import Case, CaseStatus, ReferralStatus, queue_key
+from bot.domain.cases import Case, CaseStatus, ReferralStatus, case_code, queue_key
 from bot.domain.people import Person, Role
 from bot.domain.referrals import Directory
 from bot.domain.replies import Outcome, Reply
@@ -382,16 +382,11 @@ class Dashboard:
         """Referrals by status: suggested, accepted, attended, declined."""
         async with self.uow() as uow:
             found = await uow.dashboard.referrals(REFERRALS_LIMIT)
-            codes: dict[int, str] = {}
-            for r in found:
-                if r.case_id not in codes:
-                    case = await uow.cases.by_id(r.case_id)
-                    codes[r.case_id] = case.code if case else ""
         groups: dict[str, list[dict[str, Any]]] = {s.value: [] for s in ReferralStatus}
         for r in found:
             groups[r.status.value].append(
                 {
-                    "code": codes[r.case_id],
+                    "code": case_code(r.case_id),
                     "resource": self._resource(r.resource_id),
                     "created": self._day(r.created_at),
                     "updated": self._day(r.updated_at),
