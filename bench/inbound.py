@@ -5,6 +5,7 @@ polling and once on a webhook.
 
     python bench/inbound.py [--instances 1,2,4] [--users 2000] [--seconds 20] [--inflight 96]
                             [--db URL] [--no-redis] [--mode webhook|polling]
+                            [--cpu-per-instance 0.25]
 
 Everything runs as separate processes: the sandbox (its rate limit out of the way), the echo
 bot or our instances (`python -m bot run` in webhook mode, each on its own port, one DATA_KEY;
@@ -17,6 +18,10 @@ command (/progress: enrolment and progress read from the database), with at most
 messages unanswered in all, one per person, and a person writes again no sooner than a second
 after their last message (Telegram's pace for a private chat). A message counts as handled
 when the bot's reply reaches the sandbox (seen on the control API's event feed).
+
+With --cpu-per-instance each bot process (ours and the echo) runs in a CPU cgroup of its own
+limited to that share of a core, as on a small machine of its own: on a machine with too few
+cores for one per instance, that is how throughput growing with instances can be seen.
 
 Each run: a saturating phase (--inflight), then a light one (--light-inflight, latency without
 queueing). Figures: per_s = replies inside the measured window (after a warm-up) / its length;
@@ -214,6 +219,64 @@ def spawn(name: str, command: list[str], env: dict[str, str], logs: Path) -> Pro
             command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
         )
     return Proc(name, process, log)
+
+
+class CpuSlices:
+    """Each bot process in a CPU cgroup of its own, with a quota of `share` of one core, as if
+    each ran on a small machine of its own (--cpu-per-instance). On a machine too small to give
+    every instance a core, this shows whether throughput grows with instances: whether anything
+    they share (PostgreSQL, Redis, the per-person lock, the inbox) makes them wait for each
+    other. The sandbox, the database and this driver are not limited. Needs a writable cgroup
+    CPU controller (v1 `cpu`, or v2 with `cpu` enabled), as root in a container has."""
+
+    PERIOD_US = 100_000
+
+    def __init__(self, share: float) -> None:
+        self.share = share
+        self.groups: list[Path] = []
+        v1 = Path("/sys/fs/cgroup/cpu")
+        v2 = Path("/sys/fs/cgroup")
+        if (v1 / "cpu.cfs_quota_us").exists():
+            self.base, self.v2 = v1, False
+        elif "cpu" in _read(v2 / "cgroup.subtree_control").split():
+            self.base, self.v2 = v2, True
+        else:
+            raise RuntimeError("--cpu-per-instance: no writable cgroup CPU controller here")
+
+    def add(self, pid: int) -> None:
+        group = self.base / f"xinqiao-bench-{os.getpid()}-{pid}"
+        group.mkdir()
+        self.groups.append(group)
+        quota = max(1000, int(self.share * self.PERIOD_US))
+        if self.v2:
+            (group / "cpu.max").write_text(f"{quota} {self.PERIOD_US}")
+        else:
+            (group / "cpu.cfs_period_us").write_text(str(self.PERIOD_US))
+            (group / "cpu.cfs_quota_us").write_text(str(quota))
+        for each in [pid, *_descendants(pid)]:  # a wrapper's child (--bot-command) too
+            with contextlib.suppress(OSError):
+                (group / "cgroup.procs").write_text(str(each))
+
+    def close(self) -> None:
+        for group in self.groups:
+            with contextlib.suppress(OSError):  # still in use: the kernel keeps it, harmless
+                group.rmdir()
+        self.groups.clear()
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text()
+    except OSError:
+        return ""
+
+
+def _descendants(pid: int) -> list[int]:
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        for child in _read(task / "children").split():
+            found += [int(child), *_descendants(int(child))]
+    return found
 
 
 def stop(procs: list[Proc], timeout: float = 20.0) -> None:
@@ -665,6 +728,7 @@ async def run_one(run: Run, args: argparse.Namespace, db: Database, logs: Path) 
         f"{TOKEN},inbound_bot,Inbound", "--global-rate", str(args.sandbox_rate)
     )
     procs: list[Proc] = []
+    slices = CpuSlices(args.cpu_per_instance) if args.cpu_per_instance else None
     db_url = ""
     timeout = aiohttp.ClientTimeout(total=30)
     connector = aiohttp.TCPConnector(limit=args.inflight + 20)
@@ -683,6 +747,8 @@ async def run_one(run: Run, args: argparse.Namespace, db: Database, logs: Path) 
                     command += ["--secret", SECRET]
                 procs.append(spawn(f"echo-{run.mode}", command, base_env(), logs))
                 procs[-1].port = port
+                if slices is not None:
+                    slices.add(procs[-1].process.pid)
             else:
                 db_url = await db.create(f"{run.instances}{run.mode[0]}")
                 await prepare(db_url, args.users)
@@ -712,6 +778,8 @@ async def run_one(run: Run, args: argparse.Namespace, db: Database, logs: Path) 
                     proc = spawn(f"bot{run.instances}-{k + 1}", command, env, logs)
                     proc.port = port if public else None
                     procs.append(proc)
+                    if slices is not None:
+                        slices.add(proc.process.pid)
                     if k == 0:
                         # The first migrates (a no-op here) and takes the scheduler's lead
                         # before the others start, as a rolling deployment would.
@@ -729,6 +797,8 @@ async def run_one(run: Run, args: argparse.Namespace, db: Database, logs: Path) 
                     result.setdefault("crashed", []).append(p.name)
     finally:
         stop(procs)
+        if slices is not None:
+            slices.close()
         sandbox.terminate()
         sandbox.wait(10)
         if db_url:
@@ -853,6 +923,7 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
         "seconds": args.seconds,
         "latency": "p50/p99_ms: end to end, message into the sandbox -> reply into the sandbox;"
         " handler_*: /metrics xinqiao_handler_seconds, bucket-interpolated",
+        "cpu_per_instance": args.cpu_per_instance or None,
         "cpus": os.cpu_count(),
         "load": [round(x, 2) for x in os.getloadavg()],
     }
@@ -902,6 +973,13 @@ def parse() -> argparse.Namespace:
         help="run the echo baseline (without it there is no ratio)",
     )
     parser.add_argument("--sandbox-rate", type=float, default=100_000.0, help="global msgs/s")
+    parser.add_argument(
+        "--cpu-per-instance",
+        type=float,
+        default=0.0,
+        help="limit each bot process (ours and the echo) to this share of one core, as on a "
+        "small machine of its own (a CPU cgroup each; 0: no limit)",
+    )
     args = parser.parse_args()
     if args.users < args.inflight:
         parser.error("--users must be at least --inflight (one message in flight per person)")
