@@ -41,7 +41,12 @@ def _utc(text: str) -> datetime | None:
 
 async def erasures(args: argparse.Namespace) -> int:
     settings = load_settings()
-    since = _utc(args.since) if args.since else datetime.now(UTC) - timedelta(days=90)
+    ninety_days_ago = datetime.now(UTC) - timedelta(days=90)
+    since = (
+        _utc(args.since)
+        if args.since
+        else ninety_days_ago.replace(hour=0, minute=0, second=0, microsecond=0)
+    )
     if since is None:
         print("--since: expected an ISO-8601 date or instant, like 2026-09-01")
         return 2
