@@ -5,13 +5,7 @@ from __future__ import annotations
 import logging
 
 from aiogram import Bot
-from aiogram.exceptions import (
-    ClientDecodeError,
-    TelegramBadRequest,
-    TelegramNetworkError,
-    TelegramRetryAfter,
-    TelegramServerError,
-)
+from aiogram.exceptions import TelegramBadRequest, TelegramRetryAfter
 from aiogram.types import (
     CallbackQuery,
     InlineKeyboardButton,
@@ -23,13 +17,14 @@ from aiogram.types import (
 from bot.domain.replies import Choice, Keyboard, Outcome, Reply, verbatim
 from bot.ports import Catalog
 from bot.services.bundle import Services
+from handlers.retry import RETRYABLE
 
 log = logging.getLogger(__name__)
 
 Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | None
 
 # What RetryRequests gives up on only after several tries: Telegram may well take it later.
-TRANSIENT = (TelegramServerError, TelegramNetworkError, TelegramRetryAfter, ClientDecodeError)
+TRANSIENT = (*RETRYABLE, TelegramRetryAfter)
 
 
 def markup_for(reply: Reply, catalog: Catalog, locale: str) -> tuple[str, Markup]:

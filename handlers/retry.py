@@ -37,6 +37,10 @@ log = logging.getLogger(__name__)
 # under load in bench/inbound.py). Holding each one here makes that a dictionary lookup.
 _RESPONSE_TYPES: dict[Any, Any] = {}
 
+# Failures a later try may cure. A 502 from Telegram's front end is nginx's HTML page: aiogram
+# cannot decode it. (A 429 is transient too, but is waited out for the time Telegram gave.)
+RETRYABLE = (TelegramServerError, TelegramNetworkError, ClientDecodeError)
+
 
 def _keep_response_type(method: TelegramMethod[Any]) -> None:
     returning = method.__returning__
@@ -96,8 +100,7 @@ class RetryRequests(BaseRequestMiddleware):
                     self.on_retry_after(float(exc.retry_after))
                 log.info("%s: 429, waiting %s s", type(method).__name__, exc.retry_after)
                 await self.sleep(exc.retry_after)
-            # A 502 from Telegram's front end is nginx's HTML page: aiogram cannot decode it.
-            except (TelegramServerError, TelegramNetworkError, ClientDecodeError) as exc:
+            except RETRYABLE as exc:
                 if attempt == self.attempts:
                     raise
                 log.info(

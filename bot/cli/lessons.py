@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from bot.app import build_app
 from bot.cli.database import migrated_uow
 from bot.config import load_settings
+from bot.domain.clock import parse_instant
 
 
 class _At:
@@ -20,17 +21,12 @@ class _At:
         return self.at
 
 
-def _instant(text: str) -> datetime:
-    at = datetime.fromisoformat(text)
-    return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
-
-
 async def run_due(args: argparse.Namespace) -> int:
     """Queue every lesson due at that instant and deliver everything due by then."""
     settings = load_settings()
     settings.require_token()
     try:
-        at = _instant(args.at) if args.at else datetime.now(UTC)
+        at = parse_instant(args.at) if args.at else datetime.now(UTC)
     except ValueError:
         print("--at: expected an ISO-8601 instant, like 2026-12-06T19:00+08:00")
         return 2

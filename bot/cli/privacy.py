@@ -9,13 +9,15 @@ from datetime import UTC, datetime, timedelta
 
 from bot.cli.database import migrated_uow
 from bot.config import load_settings
+from bot.domain.clock import parse_instant
 from bot.services.privacy import Retention
 
 
 async def purge(args: argparse.Namespace) -> int:
     settings = load_settings()
-    at = _utc(args.at) if args.at else datetime.now(UTC)
-    if at is None:
+    try:
+        at = parse_instant(args.at) if args.at else datetime.now(UTC)
+    except ValueError:
         print("--at: expected an ISO-8601 instant, like 2026-12-06T19:00+08:00")
         return 2
     days = settings.transcript_retention_days
@@ -30,24 +32,16 @@ async def purge(args: argparse.Namespace) -> int:
     return 0
 
 
-def _utc(text: str) -> datetime | None:
-    """An ISO-8601 date or instant (naive = UTC), or None if it is not one."""
-    try:
-        at = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
-
-
 async def erasures(args: argparse.Namespace) -> int:
     settings = load_settings()
     ninety_days_ago = datetime.now(UTC) - timedelta(days=90)
-    since = (
-        _utc(args.since)
-        if args.since
-        else ninety_days_ago.replace(hour=0, minute=0, second=0, microsecond=0)
-    )
-    if since is None:
+    try:
+        since = (
+            parse_instant(args.since)
+            if args.since
+            else ninety_days_ago.replace(hour=0, minute=0, second=0, microsecond=0)
+        )
+    except ValueError:
         print("--since: expected an ISO-8601 date or instant, like 2026-09-01")
         return 2
     async with migrated_uow(settings) as factory, factory() as uow:

@@ -14,6 +14,12 @@ def as_utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+def parse_instant(text: str) -> datetime:
+    """An ISO-8601 date or instant as an operator types it; naive means UTC. Raises
+    ValueError for anything else."""
+    return as_utc(datetime.fromisoformat(text))
+
+
 class SystemClock:
     def now(self) -> datetime:
         return utcnow()
