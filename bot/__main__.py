@@ -48,6 +48,11 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("--region", default="")
     add.add_argument("--director", default="", help="the 儿童主任's name")
     add.add_argument("--staff-chat-id", type=int, default=None)
+    add_chat = sp_sub.add_parser(
+        "add-chat", help="another staff group for a service point (new cases go to the calmest)"
+    )
+    add_chat.add_argument("--code", required=True)
+    add_chat.add_argument("--staff-chat-id", type=int, required=True)
     sp_sub.add_parser("list")
     lessons = sub.add_parser("lessons", help="the weekly lesson programme")
     lessons_sub = lessons.add_subparsers(dest="action", required=True)

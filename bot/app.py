@@ -43,7 +43,7 @@ from bot.domain.cases import DutyHours, Targets, Tier, parse_duty_hours
 from bot.domain.clock import SystemClock
 from bot.domain.lessons import QuietHours
 from bot.domain.locale import LOCALES
-from bot.domain.outbox import OutboxItem, Photo
+from bot.domain.outbox import OutboxItem, Photo, SendResult
 from bot.domain.ratelimit import Limits, RateLimiter
 from bot.ports import Clock, UnitOfWorkFactory
 from bot.services.account import Account
@@ -207,7 +207,7 @@ async def build_app(
     bot.session.middleware(ReleaseBeforeRequests(uow.release))
     # Replies sent straight from handlers retry too, and a 429 they meet pauses the outbox.
     bot.session.middleware(
-        RetryRequests(on_retry_after=lambda s: limiter.pause(s, time.monotonic()))
+        RetryRequests(on_retry_after=lambda s, chat: limiter.pause(s, time.monotonic(), chat))
     )
     transport = TelegramTransport(bot, catalog)
     board = Board(settings.default_locale.value)
@@ -216,6 +216,12 @@ async def build_app(
         if await board.after_sent(uow, items, now):
             delivery.nudge()  # a case card waited for its topic: do not let it idle
         await lessons.settle_sent(items, now)
+
+    async def after_failed(
+        refused: Sequence[tuple[OutboxItem, SendResult]], now: datetime
+    ) -> None:
+        if await board.after_failed(uow, refused, now):
+            delivery.nudge()
 
     async def compose_digest(
         u: UnitOfWorkFactory, kind: str, payload: Mapping[str, object]
@@ -235,6 +241,7 @@ async def build_app(
             DIGEST_KIND: compose_digest,
         },
         after_batch=after_batch,
+        after_failed=after_failed,
         batch=max(10, int(settings.rate_global_per_s)),
         concurrency=settings.sender_concurrency,
         serialize_writes=engine.dialect.name == "sqlite",

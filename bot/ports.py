@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from types import TracebackType
@@ -49,6 +49,13 @@ class ServicePoint:
     region: str
     director: str
     staff_chat_id: int | None
+    # Its further staff groups, when one group's 20 posts a minute are not enough.
+    extra_chat_ids: tuple[int, ...] = ()
+
+    @property
+    def staff_chat_ids(self) -> tuple[int, ...]:
+        first = (self.staff_chat_id,) if self.staff_chat_id else ()
+        return (*first, *(c for c in self.extra_chat_ids if c != self.staff_chat_id))
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +113,9 @@ class ServicePointRepo(Protocol):
         staff_chat_id: int | None = None,
     ) -> ServicePoint: ...
     async def all(self) -> Sequence[ServicePoint]: ...
+    async def add_chat(self, sp_id: int, chat_id: int) -> bool:
+        """Another staff group for the service point; False if the group is taken."""
+        ...
 
 
 class InvitationRepo(Protocol):
@@ -243,15 +253,33 @@ class OutboxRepo(Protocol):
         ...
 
     async def claim(
-        self, now: datetime, limit: int, owner: int | None = None
+        self,
+        now: datetime,
+        limit: int,
+        owner: int | None = None,
+        closed: Collection[int] = (),
+        alerts_only: Collection[int] = (),
     ) -> Sequence[OutboxItem]:
-        """Due pending rows, most urgent first, marked as being sent by instance `owner`."""
+        """Due pending rows, most urgent first, marked as being sent by instance `owner`;
+        none to `closed` chats and only alerts to `alerts_only` ones (their budgets). Rows a
+        stopped or erased person did not ask for are cancelled instead."""
+        ...
+
+    async def cancel_unsolicited(self, chat_id: int) -> int:
+        """Every queued notice and lesson to this chat is cancelled (the person said /stop)."""
+        ...
+
+    async def backlog(self, chat_ids: Sequence[int], now: datetime) -> Mapping[int, int]:
+        """How many rows are due and unsent for each of these chats."""
         ...
 
     async def mark_sent_many(
         self, sent: Sequence[tuple[int, int | None]], now: datetime
     ) -> None: ...
-    async def retry(self, item_id: int, due_at: datetime, error: str) -> None: ...
+    async def retry(self, item_id: int, not_before: datetime, error: str) -> None:
+        """Back to the queue, not before then, keeping its place in line."""
+        ...
+
     async def give_up(self, item_id: int, status: OutboxStatus, error: str) -> None: ...
     async def block_chat(self, chat_id: int, error: str) -> int:
         """A recipient is gone: every pending row to them stops too."""
@@ -389,8 +417,12 @@ class HoldRepo(Protocol):
         """Of these just-queued rows, those to a person with an open case wait for its end."""
         ...
 
-    async def release_chat(self, chat_id: int, kinds: Sequence[str], now: datetime) -> int: ...
-    async def attach_topic(self, case_id: int, topic_id: int | None, now: datetime) -> int:
+    async def release_chat(self, chat_id: int, kinds: Sequence[str]) -> int:
+        """The case is over: held rows of these kinds go when they are due (a check-in due
+        next week still waits for next week)."""
+        ...
+
+    async def attach_topic(self, case_id: int, topic_id: int | None) -> int:
         """Rows held for the case's topic go out into it (or, with None, into the chat)."""
         ...
 

@@ -3,7 +3,7 @@
 The outbox sender has its own retries; replies sent straight from a handler (the answer to a
 button, the safety reply) had none, so one 502 left a person without their answer. Here each
 API call is retried a few times with backoff, and a 429 is waited out for exactly the time
-Telegram asked (and the outbox is told to pause too, so the bot as a whole backs off).
+Telegram asked (and the outbox is told to pause that chat too).
 A network error may hide a message Telegram did accept: a person may then get an answer
 twice, which beats not at all. getUpdates is left alone: polling has its own loop.
 """
@@ -48,6 +48,12 @@ def _keep_response_type(method: TelegramMethod[Any]) -> None:
         _RESPONSE_TYPES[returning] = Response[returning]  # type: ignore[valid-type]
 
 
+def _chat_of(method: TelegramMethod[Any]) -> int | None:
+    """The chat a call writes to, if it names one by number: its 429 pauses that chat only."""
+    chat = getattr(method, "chat_id", None)
+    return chat if isinstance(chat, int) else None
+
+
 class ReleaseBeforeRequests(BaseRequestMiddleware):
     """A handler's database connection goes back to the pool before each call to Telegram
     (bot/db/uow.py scope): an API call can take seconds, a pooled connection is scarce."""
@@ -71,7 +77,7 @@ class RetryRequests(BaseRequestMiddleware):
         attempts: int = 5,
         first_delay: float = 0.5,
         max_delay: float = 8.0,
-        on_retry_after: Callable[[float], None] | None = None,
+        on_retry_after: Callable[[float, int | None], None] | None = None,
         sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
     ) -> None:
         self.attempts = attempts
@@ -97,7 +103,7 @@ class RetryRequests(BaseRequestMiddleware):
                 if attempt == self.attempts:
                     raise
                 if self.on_retry_after is not None:
-                    self.on_retry_after(float(exc.retry_after))
+                    self.on_retry_after(float(exc.retry_after), _chat_of(method))
                 log.info("%s: 429, waiting %s s", type(method).__name__, exc.retry_after)
                 await self.sleep(exc.retry_after)
             except RETRYABLE as exc:

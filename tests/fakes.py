@@ -5,11 +5,13 @@ from __future__ import annotations
 import copy
 import dataclasses
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from types import TracebackType
 from typing import Self
 
 from bot.domain.invitations import InvitationView
+from bot.domain.outbox import NewMessage
 from bot.domain.people import ConsentDecision, Person, Relation, Role, ServicePointKind
 from bot.ports import NewInvitation, ServicePoint, StaffMember
 
@@ -25,6 +27,8 @@ class FakeStore:
         self.invitations: dict[str, InvitationView] = {}
         self.consents: list[tuple[int, int, ConsentDecision, str, datetime]] = []
         self.staff: dict[int, StaffMember] = {}
+        self.outbox: dict[str, NewMessage] = {}
+        self.cancelled: set[str] = set()
         self.commits = 0
 
 
@@ -40,6 +44,7 @@ class FakeUnitOfWork:
         self.invitations = FakeInvitationRepo(self.data)
         self.consents = FakeConsentRepo(self.data)
         self.staff = FakeStaffRepo(self.data)
+        self.outbox = FakeOutboxRepo(self.data)
         return self
 
     async def __aexit__(
@@ -113,6 +118,27 @@ class FakeFamilyRepo:
         return [self.data.people[g] for g, c in sorted(self.data.families) if c == child_id]
 
 
+class FakeOutboxRepo:
+    """What was queued, by key; enough for the services that only queue (no sender here)."""
+
+    def __init__(self, data: FakeStore) -> None:
+        self.data = data
+
+    async def enqueue(self, messages: Sequence[NewMessage]) -> int:
+        new = [m for m in messages if m.key not in self.data.outbox]
+        self.data.outbox.update((m.key, m) for m in new)
+        return len(new)
+
+    async def cancel_unsolicited(self, chat_id: int) -> int:
+        gone = {
+            k
+            for k, m in self.data.outbox.items()
+            if m.chat_id == chat_id and m.priority.unsolicited and k not in self.data.cancelled
+        }
+        self.data.cancelled |= gone
+        return len(gone)
+
+
 class FakeServicePointRepo:
     def __init__(self, data: FakeStore) -> None:
         self.data = data
@@ -125,8 +151,15 @@ class FakeServicePointRepo:
 
     async def by_staff_chat(self, chat_id: int) -> ServicePoint | None:
         return next(
-            (s for s in self.data.service_points.values() if s.staff_chat_id == chat_id), None
+            (s for s in self.data.service_points.values() if chat_id in s.staff_chat_ids), None
         )
+
+    async def add_chat(self, sp_id: int, chat_id: int) -> bool:
+        if any(chat_id in s.staff_chat_ids for s in self.data.service_points.values()):
+            return False
+        sp = self.data.service_points[sp_id]
+        self.data.service_points[sp_id] = replace(sp, extra_chat_ids=(*sp.extra_chat_ids, chat_id))
+        return True
 
     async def add(
         self,

@@ -89,9 +89,21 @@ async def service_point(args: argparse.Namespace) -> int:
             )
             await u.commit()
             print(f"added {sp.code}: {sp.name}")
+        elif args.action == "add-chat":
+            found = await u.service_points.by_code(args.code)
+            if found is None:
+                print(f"no service point with code {args.code}")
+                return 1
+            if not await u.service_points.add_chat(found.id, args.staff_chat_id):
+                print(f"the group {args.staff_chat_id} is a staff group already")
+                return 1
+            await u.commit()
+            found = await u.service_points.by_code(args.code)
+            chats = ", ".join(str(c) for c in found.staff_chat_ids) if found else ""
+            print(f"{args.code}: staff groups {chats}")
         else:
             for sp in await u.service_points.all():
-                chat = sp.staff_chat_id or "-"
+                chat = ", ".join(str(c) for c in sp.staff_chat_ids) or "-"
                 print(f"{sp.code}\t{sp.kind.value}\t{sp.name}\tstaff chat {chat}")
     return 0
 

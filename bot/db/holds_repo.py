@@ -6,7 +6,6 @@ Case rows carry keys `case:<id>:...`, so everything that belongs to one case is 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -63,7 +62,8 @@ class SqlHoldRepo:
         )
         return int(getattr(result, "rowcount", 0) or 0)
 
-    async def release_chat(self, chat_id: int, kinds: Sequence[str], now: datetime) -> int:
+    async def release_chat(self, chat_id: int, kinds: Sequence[str]) -> int:
+        # due_at is kept: a check-in due in nine days must not go the moment a case closes.
         result = await self.s.execute(
             update(OutboxRow)
             .where(
@@ -71,15 +71,15 @@ class SqlHoldRepo:
                 OutboxRow.status == HELD,
                 OutboxRow.kind.in_(kinds),
             )
-            .values(status=PENDING, due_at=now)
+            .values(status=PENDING)
         )
         return int(getattr(result, "rowcount", 0) or 0)
 
-    async def attach_topic(self, case_id: int, topic_id: int | None, now: datetime) -> int:
+    async def attach_topic(self, case_id: int, topic_id: int | None) -> int:
         result = await self.s.execute(
             update(OutboxRow)
             .where(OutboxRow.key.startswith(case_prefix(case_id)), OutboxRow.status == HELD)
-            .values(status=PENDING, thread_id=topic_id, due_at=now)
+            .values(status=PENDING, thread_id=topic_id)
         )
         return int(getattr(result, "rowcount", 0) or 0)
 

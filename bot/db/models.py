@@ -71,6 +71,19 @@ class ServicePointRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class ServicePointChatRow(Base):
+    """Another staff group of a service point: one group carries about six calm conversations
+    (Telegram lets a bot post 20 times a minute into it), so a busy point has several."""
+
+    __tablename__ = "service_point_chats"
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    service_point_id: Mapped[int] = mapped_column(
+        ForeignKey("service_points.id", ondelete="CASCADE"), index=True
+    )
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class PersonRow(Base):
     __tablename__ = "people"
 
@@ -254,7 +267,10 @@ class OutboxRow(Base):
     locale: Mapped[str] = mapped_column(String(16))
     status: Mapped[str] = mapped_column(String(16), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # Its place in line: (priority, due_at, id). A row that must wait after a failure keeps
+    # its place and waits with `not_before`, so a newer post of the same case cannot overtake it.
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    not_before: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     claimed_by: Mapped[int | None] = mapped_column(Integer, nullable=True)  # instances.id
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 from typing import cast as cast_table
 
-from sqlalchemy import Table, bindparam, func, select, update
+from sqlalchemy import Table, bindparam, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import InstanceRow, OutboxRow
+from bot.db.models import InstanceRow, OutboxRow, PersonRow
 from bot.domain.outbox import NewMessage, OutboxItem, OutboxStatus, Priority
+from bot.domain.people import PersonStatus
 
 
 def insert_ignoring(session: AsyncSession, table: Any, unique: str | tuple[str, ...]) -> Any:
@@ -87,24 +88,72 @@ class SqlOutboxRepo:
         )
 
     async def claim(
-        self, now: datetime, limit: int, owner: int | None = None
+        self,
+        now: datetime,
+        limit: int,
+        owner: int | None = None,
+        closed: Collection[int] = (),
+        alerts_only: Collection[int] = (),
     ) -> Sequence[OutboxItem]:
         """Mark up to `limit` due rows 'sending' and return them, most urgent first.
 
+        Rows to `closed` chats (no budget left right now) stay unclaimed, and to `alerts_only`
+        chats only alerts are claimed: a claimed row holds its chat's one place in flight, so
+        a relay waiting for the group's next token would hold back a new case's card.
+
+        Unsolicited rows (notices, lessons) to a person who said /stop or whose data is gone
+        are cancelled here, at the last moment before sending: whatever queued them earlier.
+
         Core statements, no ORM objects: at broadcast rates this runs every second or so.
         """
+        while True:
+            items = await self._claim_once(now, limit, owner, closed, alerts_only)
+            wanted = await self._drop_unwanted(items)
+            if wanted or not items:  # all cancelled must not read as "nothing due"
+                return wanted
+
+    async def _claim_once(
+        self,
+        now: datetime,
+        limit: int,
+        owner: int | None,
+        closed: Collection[int],
+        alerts_only: Collection[int],
+    ) -> list[OutboxItem]:
         table = _table()
         c = table.c
         order = (c.priority, c.due_at, c.id)
         # A chat with a message in flight waits: its messages go out one at a time, in order.
         busy = select(c.chat_id).where(c.status == OutboxStatus.SENDING.value)
+        # So does a chat whose earlier row waits to be tried again: it keeps its place (a
+        # newer post of the same case must not overtake it), except for what is more urgent.
+        earlier = table.alias("earlier")
+        backing_off = (
+            select(earlier.c.id)
+            .where(
+                earlier.c.chat_id == c.chat_id,
+                earlier.c.status == OutboxStatus.PENDING.value,
+                earlier.c.not_before > now,
+                earlier.c.priority <= c.priority,
+            )
+            .exists()
+        )
+        conditions = [
+            c.status == OutboxStatus.PENDING.value,
+            c.due_at <= now,
+            or_(c.not_before.is_(None), c.not_before <= now),
+            c.chat_id.not_in(busy),
+            ~backing_off,
+        ]
+        if closed:
+            conditions.append(c.chat_id.not_in(list(closed)))
+        if alerts_only:
+            conditions.append(
+                or_(c.chat_id.not_in(list(alerts_only)), c.priority <= int(Priority.ALERT))
+            )
         due = await self.s.execute(
             select(c.id, c.chat_id)
-            .where(
-                c.status == OutboxStatus.PENDING.value,
-                c.due_at <= now,
-                c.chat_id.not_in(busy),
-            )
+            .where(*conditions)
             .order_by(*order)
             .limit(limit)
             # PostgreSQL: several senders never claim the same row; SQLite ignores this.
@@ -149,6 +198,60 @@ class SqlOutboxRepo:
         items.sort(key=lambda i: (i.priority, i.due_at, i.id))
         return items
 
+    async def _drop_unwanted(self, items: list[OutboxItem]) -> list[OutboxItem]:
+        asked = {i.chat_id for i in items if i.priority.unsolicited and i.chat_id > 0}
+        if not asked:
+            return items
+        wanted = set(
+            await self.s.scalars(
+                select(PersonRow.telegram_id).where(
+                    PersonRow.telegram_id.in_(asked),
+                    PersonRow.status != PersonStatus.STOPPED.value,
+                )
+            )
+        )
+        unwanted = [i.id for i in items if i.chat_id in asked - wanted and i.priority.unsolicited]
+        if not unwanted:
+            return items
+        await self.s.execute(
+            update(OutboxRow)
+            .where(OutboxRow.id.in_(unwanted))
+            .values(status=OutboxStatus.CANCELLED.value, last_error="stopped or erased")
+            .execution_options(synchronize_session=False)
+        )
+        gone = set(unwanted)
+        return [i for i in items if i.id not in gone]
+
+    async def cancel_unsolicited(self, chat_id: int) -> int:
+        """The person said /stop: nothing queued on our own initiative goes to them."""
+        result = await self.s.execute(
+            update(OutboxRow)
+            .where(
+                OutboxRow.chat_id == chat_id,
+                OutboxRow.status.in_((OutboxStatus.PENDING.value, OutboxStatus.HELD.value)),
+                OutboxRow.priority >= int(Priority.NOTICE),
+            )
+            .values(status=OutboxStatus.CANCELLED.value, last_error="stopped")
+            .execution_options(synchronize_session=False)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    async def backlog(self, chat_ids: Sequence[int], now: datetime) -> Mapping[int, int]:
+        """Rows due and waiting for each of these chats: how far behind a staff group is."""
+        if not chat_ids:
+            return {}
+        rows = await self.s.execute(
+            select(OutboxRow.chat_id, func.count())
+            .where(
+                OutboxRow.chat_id.in_(list(chat_ids)),
+                OutboxRow.status.in_((OutboxStatus.PENDING.value, OutboxStatus.SENDING.value)),
+                OutboxRow.due_at <= now,
+                or_(OutboxRow.not_before.is_(None), OutboxRow.not_before <= now),
+            )
+            .group_by(OutboxRow.chat_id)
+        )
+        return {int(chat): int(n) for chat, n in rows}
+
     async def mark_sent_many(self, sent: Sequence[tuple[int, int | None]], now: datetime) -> None:
         if not sent:
             return
@@ -166,9 +269,13 @@ class SqlOutboxRepo:
             [{"row_id": row_id, "msg_id": msg_id} for row_id, msg_id in sent],
         )
 
-    async def retry(self, item_id: int, due_at: datetime, error: str) -> None:
+    async def retry(self, item_id: int, not_before: datetime, error: str) -> None:
+        # due_at stays: it is the row's place in line.
         await self._set(
-            item_id, status=OutboxStatus.PENDING.value, due_at=due_at, last_error=error[:200]
+            item_id,
+            status=OutboxStatus.PENDING.value,
+            not_before=not_before,
+            last_error=error[:200],
         )
 
     async def give_up(self, item_id: int, status: OutboxStatus, error: str) -> None:

@@ -16,6 +16,7 @@ from bot.db.models import (
     FamilyRow,
     InvitationRow,
     PersonRow,
+    ServicePointChatRow,
     ServicePointRow,
     StaffRow,
 )
@@ -159,7 +160,7 @@ class SqlFamilyRepo:
         return [_person(r) for r in rows]
 
 
-def _sp(row: ServicePointRow) -> ServicePoint:
+def _sp(row: ServicePointRow, extra: Sequence[int] = ()) -> ServicePoint:
     return ServicePoint(
         id=row.id,
         code=row.code,
@@ -168,6 +169,7 @@ def _sp(row: ServicePointRow) -> ServicePoint:
         region=row.region,
         director=row.director,
         staff_chat_id=row.staff_chat_id,
+        extra_chat_ids=tuple(extra),
     )
 
 
@@ -175,21 +177,46 @@ class SqlServicePointRepo:
     def __init__(self, session: AsyncSession) -> None:
         self.s = session
 
+    async def _with_chats(self, row: ServicePointRow | None) -> ServicePoint | None:
+        if row is None:
+            return None
+        extra = await self.s.scalars(
+            select(ServicePointChatRow.chat_id)
+            .where(ServicePointChatRow.service_point_id == row.id)
+            .order_by(ServicePointChatRow.added_at, ServicePointChatRow.chat_id)
+        )
+        return _sp(row, list(extra))
+
     async def by_id(self, sp_id: int) -> ServicePoint | None:
-        row = await self.s.get(ServicePointRow, sp_id)
-        return _sp(row) if row else None
+        return await self._with_chats(await self.s.get(ServicePointRow, sp_id))
 
     async def by_code(self, code: str) -> ServicePoint | None:
         row = await self.s.scalar(select(ServicePointRow).where(ServicePointRow.code == code))
-        return _sp(row) if row else None
+        return await self._with_chats(row)
 
     async def by_staff_chat(self, chat_id: int) -> ServicePoint | None:
+        extra = select(ServicePointChatRow.service_point_id).where(
+            ServicePointChatRow.chat_id == chat_id
+        )
         row = await self.s.scalar(
             select(ServicePointRow)
-            .where(ServicePointRow.staff_chat_id == chat_id)
+            .where((ServicePointRow.staff_chat_id == chat_id) | ServicePointRow.id.in_(extra))
             .order_by(ServicePointRow.id)
+            .limit(1)
         )
-        return _sp(row) if row else None
+        return await self._with_chats(row)
+
+    async def add_chat(self, sp_id: int, chat_id: int) -> bool:
+        taken = await self.s.scalar(
+            select(func.count())
+            .select_from(ServicePointRow)
+            .where(ServicePointRow.staff_chat_id == chat_id, ServicePointRow.id != sp_id)
+        )
+        if taken or await self.s.get(ServicePointChatRow, chat_id) is not None:
+            return False
+        self.s.add(ServicePointChatRow(chat_id=chat_id, service_point_id=sp_id))
+        await self.s.flush()
+        return True
 
     async def add(
         self,
@@ -214,7 +241,14 @@ class SqlServicePointRepo:
 
     async def all(self) -> Sequence[ServicePoint]:
         rows = await self.s.scalars(select(ServicePointRow).order_by(ServicePointRow.code))
-        return [_sp(r) for r in rows]
+        extra: dict[int, list[int]] = {}
+        for sp_id, chat_id in await self.s.execute(
+            select(ServicePointChatRow.service_point_id, ServicePointChatRow.chat_id).order_by(
+                ServicePointChatRow.added_at, ServicePointChatRow.chat_id
+            )
+        ):
+            extra.setdefault(sp_id, []).append(chat_id)
+        return [_sp(r, extra.get(r.id, ())) for r in rows]
 
 
 def _inv(row: InvitationRow) -> InvitationView:

@@ -1,7 +1,16 @@
 """Telegram's sending limits as token buckets, pure and clock-driven (DOMAIN.md §6).
 
 Three budgets at once: all messages (~30/s), one private chat (~1/s, short bursts tolerated),
-one group (20/min shared by all its topics). A 429 pauses everyone for `retry_after`.
+one group (20/min shared by all its topics).
+
+A group's budget keeps headroom too: a bucket's burst plus what it refills in a minute stays
+under the group's limit (a burst of 3.3 on top of exactly 20 a minute drew a 429 about once a
+minute), and the last `group_reserve` tokens are kept for alerts, so a new case's topic and
+card go at once even while the group's chat uses every other post.
+
+A 429 pauses the chat that drew it: a group's `retry_after` (34-60 s are seen) must not hold
+back a counsellor's answer to a child. Only when a second chat draws one while the first pause
+runs is the limit taken to be the bot's own, and everyone pauses.
 
 The global budget as the sender spends it (`global_wait`, `spend`, `landed`) keeps headroom
 inside the limit it is given, so the operator configures Telegram's own figure:
@@ -33,6 +42,11 @@ class Limits:
     private_per_s: float = 1.0
     private_burst: float = 3.0
     group_per_min: float = 20.0
+    # Tokens of a group's bucket only alerts may take (its topic and its card: two posts).
+    group_reserve: int = 2
+    group_headroom: float = 0.95
+    # A 429 from another chat within this long of the last one: the limit is the bot's own.
+    global_429_window_s: float = 10.0
     # How the sender spends the global budget (see the module's docstring).
     global_headroom: float = 0.98
     global_catch_up_s: float = 0.25
@@ -42,19 +56,24 @@ class Limits:
 
 
 class _Bucket:
-    __slots__ = ("capacity", "rate", "stamp", "tokens")
+    __slots__ = ("capacity", "paused_until", "rate", "reserve", "stamp", "tokens")
 
-    def __init__(self, rate: float, capacity: float, now: float) -> None:
+    def __init__(self, rate: float, capacity: float, now: float, reserve: float = 0.0) -> None:
         self.rate = rate
         self.capacity = capacity
+        self.reserve = reserve
         self.tokens = capacity
         self.stamp = now
+        self.paused_until = 0.0
 
-    def wait(self, now: float) -> float:
+    def wait(self, now: float, urgent: bool = True) -> float:
+        """Seconds until a message may go; one that is not `urgent` leaves the reserve alone."""
         self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.rate)
         self.stamp = now
+        need = 1.0 if urgent else 1.0 + self.reserve
         # A hair of tolerance: float drift must not turn "almost one token" into a spin.
-        return 0.0 if self.tokens >= 1 - 1e-9 else (1 - self.tokens) / self.rate
+        short = 0.0 if self.tokens >= need - 1e-9 else (need - self.tokens) / self.rate
+        return max(short, self.paused_until - now)
 
     def take(self) -> None:
         self.tokens -= 1
@@ -75,6 +94,10 @@ class RateLimiter:
         self.chats: OrderedDict[int, _Bucket] = OrderedDict()
         self.max_chats = max_chats
         self.paused_until = 0.0
+        # Chats that cannot send right now, and when they can again: (for an alert, for
+        # anything). The sender leaves their rows unclaimed instead of holding a slot for them.
+        self._dry: dict[int, tuple[float, float]] = {}
+        self._last_429: tuple[int, float] | None = None
         # The paced schedule (GCRA's theoretical time of the next message), the requests
         # still unanswered, and when the answered ones of the last window arrived, oldest first.
         self.interval = 1.0 / (limits.global_per_s * limits.global_headroom)
@@ -84,17 +107,26 @@ class RateLimiter:
         self.unanswered = 0
         self.answered: deque[float] = deque()
 
+    def _group_bucket(self, now: float) -> _Bucket:
+        """Burst plus a minute's refill stays under the limit, with headroom; of the burst,
+        `group_reserve` tokens are for alerts."""
+        per_min = self.limits.group_per_min
+        capacity = max(1.0, min(1.0 + self.limits.group_reserve, per_min / 4))
+        rate = max(per_min - capacity, per_min / 2) * self.limits.group_headroom / 60.0
+        return _Bucket(rate, capacity, now, reserve=capacity - 1.0)
+
     def _chat(self, chat_id: int, now: float) -> _Bucket:
         bucket = self.chats.get(chat_id)
         if bucket is None:
             if chat_id < 0:
-                rate = self.limits.group_per_min / 60.0
-                bucket = _Bucket(rate, max(1.0, self.limits.group_per_min / 6), now)
+                bucket = self._group_bucket(now)
             else:
                 bucket = _Bucket(self.limits.private_per_s, self.limits.private_burst, now)
             self.chats[chat_id] = bucket
-            while len(self.chats) > self.max_chats:
-                self.chats.popitem(last=False)
+            for _ in range(len(self.chats) - self.max_chats):
+                gone, old = self.chats.popitem(last=False)
+                if gone in self._dry:  # still waiting: forgetting it would forget the wait
+                    self.chats[gone] = old
         else:
             self.chats.move_to_end(chat_id)
         return bucket
@@ -105,13 +137,41 @@ class RateLimiter:
         self.cap = max(0, math.floor(per_s))
         self.interval = 1.0 / (max(per_s, 1.0) * self.limits.global_headroom)
 
-    def chat_delay(self, chat_id: int, now: float) -> float:
-        """The chat's own wait, ignoring the global budget (to pick another chat meanwhile)."""
-        return self._chat(chat_id, now).wait(now)
+    def chat_delay(self, chat_id: int, now: float, urgent: bool = True) -> float:
+        """The chat's own wait, ignoring the global budget (to pick another chat meanwhile).
+        A message that is not `urgent` leaves a group's reserve to alerts."""
+        return self._chat(chat_id, now).wait(now, urgent)
 
     def take_chat(self, chat_id: int, now: float) -> None:
         """Spend one of the chat's own tokens (once `chat_delay` is 0)."""
-        self._chat(chat_id, now).take()
+        bucket = self._chat(chat_id, now)
+        bucket.take()
+        self._note_dry(chat_id, bucket, now)
+
+    def _note_dry(self, chat_id: int, bucket: _Bucket, now: float) -> None:
+        for_all = bucket.wait(now, urgent=False)
+        if for_all > 0:
+            self._dry[chat_id] = (now + bucket.wait(now, urgent=True), now + for_all)
+        else:
+            self._dry.pop(chat_id, None)
+
+    def dry(self, now: float) -> tuple[frozenset[int], frozenset[int]]:
+        """(chats that cannot send at all now, chats that can send only an alert now)."""
+        closed: set[int] = set()
+        alerts_only: set[int] = set()
+        for chat_id, (for_alert, for_all) in list(self._dry.items()):
+            if for_all <= now:
+                del self._dry[chat_id]
+            elif for_alert > now:
+                closed.add(chat_id)
+            else:
+                alerts_only.add(chat_id)
+        return frozenset(closed), frozenset(alerts_only)
+
+    def next_free(self, now: float) -> float | None:
+        """When the next dry chat can send something again (None: none is dry)."""
+        times = [t for pair in self._dry.values() for t in pair if t > now]
+        return min(times) if times else None
 
     def global_wait(self, now: float) -> float:
         """Seconds until the next message may go out under the global budget; 0 means now, and
@@ -149,7 +209,22 @@ class RateLimiter:
         self.unanswered = max(0, self.unanswered - 1)
         self.answered.append(now)
 
-    def pause(self, retry_after: float, now: float) -> None:
-        """A 429: nobody sends until it has passed, and then at the paced rate, no burst."""
+    def pause(self, retry_after: float, now: float, chat_id: int | None = None) -> None:
+        """A 429. With the chat that drew it, that chat waits; so does everyone when a second
+        chat draws one within `global_429_window_s` (the bot's own limit, then). Without a chat,
+        or for everyone: nobody sends until it has passed, then at the paced rate, no burst."""
+        if chat_id is not None:
+            bucket = self._chat(chat_id, now)
+            bucket.paused_until = max(bucket.paused_until, now + retry_after)
+            # It resumes with one message (the one refused) and the reserve, not a burst: the
+            # refill starts when the pause ends.
+            bucket.tokens = 1.0 + bucket.reserve
+            bucket.stamp = now + retry_after
+            self._note_dry(chat_id, bucket, now)
+            last, self._last_429 = self._last_429, (chat_id, now)
+            if last is None or last[0] == chat_id:
+                return
+            if now - last[1] > self.limits.global_429_window_s:
+                return
         self.paused_until = max(self.paused_until, now + retry_after)
         self.pace_at = max(self.pace_at, self.paused_until + self.limits.global_catch_up_s)

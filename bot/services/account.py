@@ -83,6 +83,9 @@ class Account:
                 return Outcome(toast="toast.done_already")
             person.status = PersonStatus.STOPPED
             await uow.people.save(person)
+            # "We won't send you more messages" holds for what is queued already, too.
+            if person.telegram_id is not None:
+                await uow.outbox.cancel_unsolicited(person.telegram_id)
             await uow.commit()
         return Outcome.of(Reply("account/stopped", keyboard=Keyboard.HELP))
 

@@ -20,6 +20,8 @@ from bot.domain.outbox import (
     OutboxStatus,
     Priority,
     RenameTopic,
+    SendOutcome,
+    SendResult,
 )
 from bot.domain.people import Role
 from bot.domain.replies import Choice, Reply, reply_from_data, reply_to_data, rows
@@ -83,7 +85,7 @@ class Board:
         kind: str,
         payload: Mapping[str, object],
         now: datetime,
-        priority: Priority = Priority.STAFF_ALERT,
+        priority: Priority = Priority.STAFF,
         what: str = "",
     ) -> str:
         key = _key(case.id, what or f"{kind}:{uuid.uuid4().hex}")
@@ -148,7 +150,7 @@ class Board:
                     key=f"page:{case.id}:{s.person_id}:{tag}",
                     chat_id=s.telegram_id,
                     kind="reply",
-                    priority=Priority.STAFF_ALERT,
+                    priority=Priority.ALERT,
                     locale=self.locale,
                     due_at=now,
                     payload={"template": template, "data": {"code": case.code, **data}},
@@ -157,8 +159,39 @@ class Board:
             ]
         )
 
+    async def alert_on_duty(
+        self, uow: UnitOfWork, case: Case, service_point_id: int | None, now: datetime
+    ) -> int:
+        """A red case, straight to each on-duty counsellor's private chat with the bot, with a
+        claim button: the group may be behind on its 20 posts a minute, a private chat is
+        not. Discreet: a counsellor's phone is seen by others too, so no words of the child."""
+        on_duty = [
+            s
+            for s in await uow.staff.active()
+            if s.on_duty and s.service_point_id in (None, service_point_id)
+        ]
+        reply = Reply(
+            "helpline/dm_red_case",
+            {"code": case.code, "tier": case.tier.value, "categories": list(case.categories)},
+            choices=rows(Choice("btn.case.claim", f"case:claim:{case.id}")),
+        )
+        return await uow.outbox.enqueue(
+            [
+                NewMessage(
+                    key=f"dm:{case.id}:{s.person_id}:{case.tier.value}",
+                    chat_id=s.telegram_id,
+                    kind="reply",
+                    priority=Priority.ALERT,
+                    locale=self.locale,
+                    due_at=now,
+                    payload=reply_to_data(reply),
+                )
+                for s in on_duty
+            ]
+        )
+
     async def open_topic(self, uow: UnitOfWork, case: Case, now: datetime) -> None:
-        await self._queue(uow, case, TOPIC, {}, now, what="topic")
+        await self._queue(uow, case, TOPIC, {}, now, Priority.ALERT, what="topic")
 
     async def post(
         self,
@@ -166,7 +199,7 @@ class Board:
         case: Case,
         reply: Reply,
         now: datetime,
-        priority: Priority = Priority.STAFF_ALERT,
+        priority: Priority = Priority.STAFF,
     ) -> None:
         await self._queue(uow, case, POST, {"reply": reply_to_data(reply)}, now, priority)
 
@@ -175,13 +208,13 @@ class Board:
         for piece in pieces(line):
             if await uow.holds.append(case.id, RELAY_IN, piece, MERGE_LIMIT):
                 continue
-            await self._queue(uow, case, RELAY_IN, {"lines": [piece]}, now, Priority.CRISIS)
+            await self._queue(uow, case, RELAY_IN, {"lines": [piece]}, now, Priority.RELAY)
 
     async def copy_in(
         self, uow: UnitOfWork, case: Case, from_chat: int, message_id: int, now: datetime
     ) -> None:
         payload = {"from_chat": from_chat, "message_id": message_id}
-        await self._queue(uow, case, COPY, payload, now, Priority.CRISIS)
+        await self._queue(uow, case, COPY, payload, now, Priority.RELAY)
 
     async def rename(self, uow: UnitOfWork, case: Case, now: datetime) -> None:
         if case.topic_id is not None:
@@ -209,7 +242,7 @@ class Board:
                     key=_key(case.id, f"out:{uuid.uuid4().hex}"),
                     chat_id=telegram_id,
                     kind=RELAY_OUT,
-                    priority=Priority.CRISIS,
+                    priority=Priority.RELAY,
                     locale=locale,
                     due_at=now,
                     payload=payload,
@@ -256,9 +289,86 @@ class Board:
                 if found is None or found[0] is not OutboxStatus.SENT or found[1] is None:
                     continue
                 await uow.cases.update(case_id, topic_id=found[1])
-                released += await uow.holds.attach_topic(case_id, found[1], now)
+                released += await uow.holds.attach_topic(case_id, found[1])
                 await uow.commit()
         return released
+
+    async def after_failed(
+        self,
+        uow_factory: UnitOfWorkFactory,
+        refused: Sequence[tuple[OutboxItem, SendResult]],
+        now: datetime,
+    ) -> int:
+        """Staff hear what they would otherwise never see: a child who blocked the bot (403),
+        a post about a case that Telegram refused (400), a counsellor's words that did not
+        reach the child. Returns how many notes were queued."""
+        told = 0
+        for item, result in refused:
+            async with uow_factory() as uow:
+                if await self._tell_refused(uow, item, result, now):
+                    told += 1
+                await uow.commit()
+        return told
+
+    async def _tell_refused(
+        self, uow: UnitOfWork, item: OutboxItem, result: SendResult, now: datetime
+    ) -> bool:
+        if item.payload.get("failure_note"):
+            return False  # a note about a failure failed too: do not go round in circles
+        blocked = result.outcome is SendOutcome.FORBIDDEN
+        case: Case | None = None
+        if blocked and item.chat_id > 0:
+            person = await uow.people.by_telegram_id(item.chat_id)
+            if person is not None and person.id is not None:
+                case = await uow.cases.open_for(person.id)
+            if case is None:
+                return False
+            reply = Reply("helpline/staff_person_blocked", {"code": case.code})
+            await self._note(uow, case, reply, now, f"blocked:{item.id}", in_topic=True)
+            return True
+        if item.kind not in KINDS or "case_id" not in item.payload:
+            return False
+        case = await uow.cases.by_id(int(str(item.payload["case_id"])))
+        if case is None:
+            return False
+        if item.kind == TOPIC:  # no topic: the case's posts go to the chat's general thread
+            return await self.rescue_topicless(uow, case, now)
+        if item.kind == RENAME:
+            return False  # the title lags behind; the card and the posts still say it all
+        template = (
+            "helpline/staff_relay_failed"
+            if item.kind == RELAY_OUT
+            else "helpline/staff_post_failed"
+        )
+        reply = Reply(template, {"code": case.code, "reason": result.error[:200]})
+        # A post into the topic may have failed because of the topic: say it in the chat.
+        await self._note(
+            uow, case, reply, now, f"failed:{item.id}", in_topic=item.kind == RELAY_OUT
+        )
+        return True
+
+    async def _note(
+        self, uow: UnitOfWork, case: Case, reply: Reply, now: datetime, what: str, in_topic: bool
+    ) -> None:
+        reply = Reply(reply.template, reply.data, choices=card_actions(case))
+        await uow.outbox.enqueue(
+            [
+                NewMessage(
+                    key=_key(case.id, what),
+                    chat_id=case.staff_chat_id,
+                    thread_id=case.topic_id if in_topic else None,
+                    kind=POST,
+                    priority=Priority.ALERT,
+                    locale=self.locale,
+                    due_at=now,
+                    payload={
+                        "case_id": case.id,
+                        "reply": reply_to_data(reply),
+                        "failure_note": True,
+                    },
+                )
+            ]
+        )
 
     async def rescue_topicless(self, uow: UnitOfWork, case: Case, now: datetime) -> bool:
         """If the topic could not be made (not a forum, no rights), post in the chat itself:
@@ -267,5 +377,5 @@ class Board:
         if case.topic_id is not None or found is None:
             return False
         if found[0] in (OutboxStatus.FAILED, OutboxStatus.BLOCKED):
-            return await uow.holds.attach_topic(case.id, None, now) > 0
+            return await uow.holds.attach_topic(case.id, None) > 0
         return False

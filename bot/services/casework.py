@@ -93,7 +93,7 @@ class Casework:
 
     async def _chats(self, uow: UnitOfWork) -> frozenset[int]:
         chats = set(self.staff_chats())
-        chats.update(sp.staff_chat_id for sp in await uow.service_points.all() if sp.staff_chat_id)
+        chats.update(c for sp in await uow.service_points.all() for c in sp.staff_chat_ids)
         return frozenset(chats)
 
     async def is_staff_chat(self, chat_id: int) -> bool:
@@ -153,6 +153,7 @@ class Casework:
                 choices=card_actions(claimed),
             ),
             now,
+            Priority.ALERT,  # colleagues must not start on a case someone already has
         )
         return StaffResult("toast.case.claimed", {"code": case.code}, menu=card_actions(claimed))
 
@@ -576,7 +577,7 @@ class Casework:
                 )
             if chat is not None:
                 # Lessons and questionnaires that waited during the conversation resume.
-                await uow.holds.release_chat(chat, self.hold_kinds, now)
+                await uow.holds.release_chat(chat, self.hold_kinds)
             await self.board.post(
                 uow,
                 closed,

@@ -229,9 +229,7 @@ class Dashboard:
         }
 
     async def _points(self, uow: UnitOfWork) -> dict[int, str]:
-        return {
-            sp.staff_chat_id: sp.name for sp in await uow.service_points.all() if sp.staff_chat_id
-        }
+        return {c: sp.name for sp in await uow.service_points.all() for c in sp.staff_chat_ids}
 
     def _case_row(
         self,

@@ -3,11 +3,15 @@
 Per row: compose what it says now, wait for the rate limiter, send through the Transport
 port, then record the result in its own short transaction:
   sent       -> marked sent, the kind's after-send hook runs in the same transaction
-  429        -> everyone pauses for retry_after; the same row is tried again after it
-  5xx, I/O   -> back to the queue with exponential back-off
+  429        -> that chat pauses for retry_after (everyone, when a second chat draws one);
+                the same row is tried again after it, keeping its place in line
+  5xx, I/O   -> tried again after an exponential back-off, keeping its place in line
   403        -> the row and every other pending row to that chat are blocked, the person
                 marked inactive; never retried
   400        -> failed, with the reason
+A row whose chat has no budget left is not claimed at all (it would hold the chat's one place
+in flight while it waits), and 403s and 400s are handed to `after_failed` (a case's staff
+must hear that a child blocked the bot, or that a post about the case could not be made).
 A crash between Telegram accepting a message and our commit can repeat that one message: the
 only way a duplicate can happen, and at most `concurrency` of them per crash.
 """
@@ -51,6 +55,8 @@ Outgoing = Reply | NewTopic | RenameTopic | CopyOf | Photo
 Composer = Callable[[UnitOfWorkFactory, str, Mapping[str, object]], Awaitable[Outgoing | None]]
 # Runs once per batch with the rows of its kinds that went out (bookkeeping off the hot path).
 AfterBatch = Callable[[Sequence[OutboxItem], datetime], Awaitable[None]]
+# Runs with the rows Telegram refused for good (403, 400), once their fate is recorded.
+AfterFailed = Callable[[Sequence[tuple[OutboxItem, SendResult]], datetime], Awaitable[None]]
 
 
 @dataclass
@@ -73,6 +79,7 @@ class Delivery:
         limiter: RateLimiter,
         composers: Mapping[str, Composer],
         after_batch: AfterBatch | None = None,
+        after_failed: AfterFailed | None = None,
         *,
         batch: int = 50,
         concurrency: int = 8,
@@ -86,6 +93,8 @@ class Delivery:
         self.limiter = limiter
         self.composers = composers
         self.after_batch = after_batch
+        self.after_failed = after_failed
+        self._aftermath: set[asyncio.Task[None]] = set()
         self.batch = batch
         self.concurrency = concurrency
         self.monotonic = monotonic
@@ -114,9 +123,7 @@ class Delivery:
 
     async def run_once(self, now: datetime | None = None) -> int:
         """Claim one batch of due rows and send them; returns how many were claimed."""
-        async with self.uow() as uow:
-            items = await uow.outbox.claim(now or self.clock.now(), self.batch, self.owner)
-            await uow.commit()
+        items = await self._claim(now)
         gate = asyncio.Semaphore(self.concurrency)
 
         async def one(item: OutboxItem) -> bool:
@@ -206,7 +213,7 @@ class Delivery:
                 ready = (
                     len(sent) >= self.batch
                     or (sent and not inflight)
-                    or any(i.priority <= Priority.STAFF_ALERT for i in sent)
+                    or any(i.priority is Priority.ALERT for i in sent)
                 )
                 if ready and (settling is None or settling.done()):
                     settling = asyncio.create_task(self._settle(sent[:]))
@@ -235,8 +242,11 @@ class Delivery:
         return total
 
     async def _claim(self, now: datetime | None) -> Sequence[OutboxItem]:
+        closed, alerts_only = self.limiter.dry(self.monotonic())
         async with self.write_turn, self.uow() as uow:
-            items = await uow.outbox.claim(now or self.clock.now(), self.batch, self.owner)
+            items = await uow.outbox.claim(
+                now or self.clock.now(), self.batch, self.owner, closed, alerts_only
+            )
             await uow.commit()
         return items
 
@@ -258,8 +268,23 @@ class Delivery:
             log.exception("after-batch bookkeeping failed")
 
     async def drain(self, now: datetime | None = None) -> int:
-        """Send everything due at `now` (for `lessons run-due` and tests)."""
-        return await self.pump(now)
+        """Send everything due at `now` (for `lessons run-due` and tests), waiting for the
+        chats that are out of budget to have some again."""
+        total = 0
+        while True:
+            total += await self.pump(now)
+            mono = self.monotonic()
+            free = self.limiter.next_free(mono)
+            if free is None:
+                return total
+            closed, alerts_only = self.limiter.dry(mono)
+            async with self.uow() as uow:
+                waiting = await uow.outbox.backlog(
+                    [*closed, *alerts_only], now or self.clock.now()
+                )
+            if not any(waiting.values()):
+                return total
+            await asyncio.sleep(max(0.001, free - mono))
 
     async def run_forever(self, stop: asyncio.Event, idle: float = 1.0) -> None:
         async with self.uow() as uow:
@@ -276,8 +301,12 @@ class Delivery:
                 claimed = 0
             if not claimed:
                 self.wakeup.clear()
+                # A chat out of budget has rows we left unclaimed: look again when it refills.
+                now = self.monotonic()
+                free = self.limiter.next_free(now)
+                timeout = idle if free is None else min(idle, max(0.005, free - now))
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self.wakeup.wait(), timeout=idle)
+                    await asyncio.wait_for(self.wakeup.wait(), timeout=timeout)
 
     def halt(self) -> None:
         """At shutdown, with a backlog: let the sends in flight finish, start no more; the
@@ -322,8 +351,9 @@ class Delivery:
 
     async def _wait_turn(self, chat_id: int, priority: Priority) -> None:
         """Wait for this chat's own budget, then for a turn of the global one."""
+        urgent = priority is Priority.ALERT
         # The limiter says how long to wait; there is no event to wait on instead.
-        while (wait := self.limiter.chat_delay(chat_id, self.monotonic())) > 0:  # noqa: ASYNC110
+        while (wait := self.limiter.chat_delay(chat_id, self.monotonic(), urgent)) > 0:  # noqa: ASYNC110
             await asyncio.sleep(wait)
         self.limiter.take_chat(chat_id, self.monotonic())
         now = self.monotonic()
@@ -379,7 +409,7 @@ class Delivery:
             self.stats.by_outcome.get(result.outcome.value, 0) + 1
         )
         if result.outcome is SendOutcome.RETRY_AFTER:
-            self.limiter.pause(result.retry_after, self.monotonic())
+            self.limiter.pause(result.retry_after, self.monotonic(), item.chat_id)
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._results.append((item, result, done))
         if self._flusher is None or self._flusher.done():
@@ -405,6 +435,19 @@ class Delivery:
             for _, _, done in batch:
                 if not done.done():
                     done.set_result(None)
+            refused = [(i, r) for i, r, _ in batch if r.outcome in _REFUSED]
+            if refused and self.after_failed is not None:
+                task = asyncio.create_task(self._tell_failed(refused))
+                self._aftermath.add(task)
+                task.add_done_callback(self._aftermath.discard)
+
+    async def _tell_failed(self, refused: Sequence[tuple[OutboxItem, SendResult]]) -> None:
+        assert self.after_failed is not None
+        try:
+            async with self.write_turn:
+                await self.after_failed(refused, self.clock.now())
+        except Exception:  # the rows' fate is recorded; telling someone is best effort
+            log.exception("telling staff about refused messages failed")
 
     async def _apply(
         self, uow: UnitOfWork, batch: Sequence[tuple[OutboxItem, SendResult, object]]
@@ -438,6 +481,9 @@ class Delivery:
                 await uow.outbox.give_up(item.id, OutboxStatus.FAILED, result.error)
                 log.warning("outbox %s failed: %s", item.key, result.error)
                 self.stats.failed += 1
+
+
+_REFUSED = (SendOutcome.FORBIDDEN, SendOutcome.BAD_REQUEST)
 
 
 def _urgency(item: OutboxItem) -> tuple[int, datetime, int]:

@@ -299,7 +299,7 @@ class Duty:
                             choices=card_actions(case),
                         ),
                         now,
-                        Priority.STAFF_ALERT,
+                        Priority.ALERT,
                     )
                     done["realert"] += 1
                 elif step is SlaStep.SUPERVISOR:

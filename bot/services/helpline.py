@@ -6,6 +6,7 @@ in the counsellor queue; a person with an open case is heard by the counsellor, 
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -150,7 +151,7 @@ class Helpline:
         assert person.id is not None
         categories = list(categories)
         evidence = list(evidence)
-        chat = await self._staff_chat_for(uow, person)
+        chat = await self._staff_chat_for(uow, person, now)
         case, new = await uow.cases.open(person.id, chat, tier, trigger, categories, evidence, now)
         staffed = await self._staffed(uow, now)
         if new:
@@ -171,7 +172,9 @@ class Helpline:
             # The person's first words ride on the card: one post, not two, from the group's
             # 20 a minute.
             card = await self._card(uow, case, person, text)
-            await self.board.post(uow, case, card, now, Priority.CRISIS)
+            await self.board.post(uow, case, card, now, Priority.ALERT)
+            if staffed and tier is Tier.RED:
+                await self.board.alert_on_duty(uow, case, person.service_point_id, now)
             if not staffed:
                 await uow.cases.log(case.id, EventKind.OUT_OF_HOURS, now)
                 if tier is Tier.RED:
@@ -198,6 +201,8 @@ class Helpline:
                 await uow.cases.update(case.id, tier=raised)
                 case = await uow.cases.by_id(case.id) or case
                 await self.board.rename(uow, case, now)
+                if raised is Tier.RED and staffed and case.status is CaseStatus.WAITING:
+                    await self.board.alert_on_duty(uow, case, person.service_point_id, now)
                 await self.board.post(
                     uow,
                     case,
@@ -211,17 +216,25 @@ class Helpline:
                         },
                     ),
                     now,
-                    Priority.CRISIS,
+                    Priority.ALERT,
                 )
         if text:
             await self._record_in(uow, case, person, text, now, relay=not new)
         return case, new
 
-    async def _staff_chat_for(self, uow: UnitOfWork, person: Person) -> int:
+    async def _staff_chat_for(self, uow: UnitOfWork, person: Person, now: datetime) -> int:
+        """The person's service point's staff group; of several, the one least behind (one
+        group carries about six calm conversations: a new case must not queue behind a
+        saturated group's chat while the point has another)."""
         if person.service_point_id is not None:
             sp = await uow.service_points.by_id(person.service_point_id)
-            if sp is not None and sp.staff_chat_id:
-                return sp.staff_chat_id
+            chats = sp.staff_chat_ids if sp is not None else ()
+            if len(chats) > 1:
+                backlog = await uow.outbox.backlog(chats, now)
+                talking = Counter(c.staff_chat_id for c in await uow.cases.all_open())
+                return min(chats, key=lambda c: (backlog.get(c, 0), talking[c], chats.index(c)))
+            if chats:
+                return chats[0]
         return self.policy.staff_chat_id or 0
 
     async def _card(self, uow: UnitOfWork, case: Case, person: Person, first: str) -> Reply:
@@ -354,7 +367,7 @@ class Helpline:
                     case,
                     Reply("helpline/staff_safe", {"code": case.code, "safe": safe}),
                     now,
-                    Priority.CRISIS,
+                    Priority.ALERT,
                 )
                 await uow.commit()
         self.nudge()

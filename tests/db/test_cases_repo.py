@@ -99,7 +99,7 @@ async def test_posts_wait_for_the_topic_and_bursts_merge(
                     f"case:7:in:{i}",
                     CHAT,
                     "case_in",
-                    Priority.CRISIS,
+                    Priority.RELAY,
                     "zh_Hans",
                     clock.now(),
                     {"case_id": 7, "lines": [f"line {i}"]},
@@ -112,7 +112,7 @@ async def test_posts_wait_for_the_topic_and_bursts_merge(
         assert await u.holds.append(7, "case_in", "line 2", limit=3500)
         assert not await u.holds.append(7, "case_in", "x" * 4000, limit=3500)
         assert await u.outbox.claim(clock.now(), 10) == []  # held rows never go out
-        assert await u.holds.attach_topic(7, 99, clock.now()) == 2
+        assert await u.holds.attach_topic(7, 99) == 2
         first = await u.outbox.claim(clock.now(), 10)  # one per chat at a time, in order
         await u.outbox.mark_sent_many([(first[0].id, 1)], clock.now())
         second = await u.outbox.claim(clock.now(), 10)
@@ -136,7 +136,7 @@ async def test_concurrent_messages_merge_without_losing_one(
                     "case:9:in:first",
                     CHAT,
                     "case_in",
-                    Priority.CRISIS,
+                    Priority.RELAY,
                     "zh_Hans",
                     clock.now(),
                     {"case_id": 9, "lines": ["line 0"]},
@@ -154,7 +154,7 @@ async def test_concurrent_messages_merge_without_losing_one(
                             f"case:9:in:{i}",
                             CHAT,
                             "case_in",
-                            Priority.CRISIS,
+                            Priority.RELAY,
                             "zh_Hans",
                             clock.now(),
                             {"case_id": 9, "lines": [f"line {i}"]},

@@ -73,6 +73,15 @@ def sender(
     )
 
 
+async def known(uow: SqlUnitOfWorkFactory, *chats: int) -> None:
+    """People for these chats: lessons and notices go only to people the bot knows."""
+    async with uow() as u:
+        for chat in chats:
+            if await u.people.by_telegram_id(chat) is None:
+                await u.people.add(Person(telegram_id=chat, locale="en", code=new_person_code()))
+        await u.commit()
+
+
 async def queue(
     uow: SqlUnitOfWorkFactory,
     clock: FixedClock,
@@ -80,6 +89,8 @@ async def queue(
     key: str,
     priority: Priority = Priority.LESSON,
 ) -> None:
+    if chat > 0 and priority.unsolicited:
+        await known(uow, chat)
     async with uow() as u:
         await u.outbox.enqueue([NewMessage(key, chat, "t", priority, "en", clock.now())])
         await u.commit()
@@ -102,7 +113,7 @@ async def test_crisis_goes_before_a_lesson_broadcast(
     for chat in range(100, 160):
         await queue(uow, clock, chat, f"lesson:{chat}")
     clock.advance(seconds=1)
-    await queue(uow, clock, 7, "relay:7", Priority.CRISIS)
+    await queue(uow, clock, 7, "relay:7", Priority.RELAY)
     transport = ScriptedTransport()
     await sender(uow, clock, transport).drain(clock.now())
     assert transport.sent[0] == 7 and len(transport.sent) == 61
@@ -112,15 +123,18 @@ async def test_429_waits_and_retries_the_same_message(
     uow: SqlUnitOfWorkFactory, clock: FixedClock
 ) -> None:
     await queue(uow, clock, 1, "k1")
-    transport = ScriptedTransport({1: [SendResult(SendOutcome.RETRY_AFTER, retry_after=5)]})
+    transport = ScriptedTransport({1: [SendResult(SendOutcome.RETRY_AFTER, retry_after=1)]})
     delivery = sender(uow, clock, transport)
     await delivery.drain(clock.now())
     assert await statuses(uow) == {"k1": "pending"}
-    assert delivery.limiter.paused_until > 0  # everyone pauses
-    await delivery.drain(clock.now() + timedelta(seconds=4))
-    assert transport.sent == []  # not before retry_after
-    await delivery.drain(clock.now() + timedelta(seconds=5))
-    assert transport.sent == [1] and await statuses(uow) == {"k1": "sent"}
+    # That chat pauses, not everyone: another chat's message goes at once.
+    assert delivery.limiter.dry(delivery.monotonic())[0] == {1}
+    assert delivery.limiter.paused_until == 0
+    await queue(uow, clock, 2, "k2")
+    await delivery.drain(clock.now() + timedelta(seconds=0.5))
+    assert transport.sent == [2]  # and k1 not before retry_after
+    await delivery.drain(clock.now() + timedelta(seconds=1))
+    assert transport.sent == [2, 1] and await statuses(uow) == {"k1": "sent", "k2": "sent"}
     assert delivery.stats.rate_limited == 1 and delivery.stats.failed == 0
 
 
@@ -205,6 +219,7 @@ async def test_a_composer_that_raises_fails_only_its_row(
     ) -> Reply | None:
         raise KeyError("bad payload")
 
+    await known(uow, 1, 2)
     async with uow() as u:
         await u.outbox.enqueue(
             [
@@ -246,9 +261,10 @@ class TimedTransport(ScriptedTransport):
         return result
 
 
-async def test_a_429_stops_the_messages_already_waiting_for_their_turn(
+async def test_a_429_holds_back_its_own_chat_only(
     uow: SqlUnitOfWorkFactory, clock: FixedClock
 ) -> None:
+    """A staff group's retry_after of 35 s froze counsellors' answers to children for 35 s."""
     for chat in range(1, 7):
         await queue(uow, clock, chat, f"k{chat}")
     transport = TimedTransport(
@@ -258,8 +274,24 @@ async def test_a_429_stops_the_messages_already_waiting_for_their_turn(
     await delivery.drain(clock.now())
     (_, _, answered), *others = sorted(transport.times, key=lambda t: t[0] != 1)
     assert len(others) == 5
-    # Others were waiting for their turns when the 429 came back: none went out during the
-    # pause (those sent before it was known are fine).
+    assert [s for _, s, _ in others if answered < s < answered + 0.5]  # others went on
+
+
+async def test_a_429_from_a_second_chat_stops_everyone_waiting_for_a_turn(
+    uow: SqlUnitOfWorkFactory, clock: FixedClock
+) -> None:
+    for chat in range(1, 9):
+        await queue(uow, clock, chat, f"k{chat}")
+    rate_limited = [SendResult(SendOutcome.RETRY_AFTER, retry_after=0.5)]
+    transport = TimedTransport({1: rate_limited, 2: list(rate_limited)}, latency=0.12)
+    delivery = sender(uow, clock, transport, Limits(global_per_s=20))
+    await delivery.drain(clock.now())
+    first_two = [t for t in transport.times if t[0] in (1, 2)][:2]
+    answered = max(end for _, _, end in first_two)
+    others = [t for t in transport.times if t[0] > 2]
+    assert len(others) == 6
+    # Others were waiting for their turns when the second 429 came back: none went out
+    # during the pause (those sent before it was known are fine).
     assert not [s for _, s, _ in others if answered < s < answered + 0.5]
     assert [s for _, s, _ in others if s > answered]  # and some did wait
 
@@ -369,7 +401,7 @@ async def test_an_urgent_message_waiting_for_a_turn_goes_before_lessons_that_wai
         ) -> SendResult:
             self.order.append(chat_id)
             if chat_id == 1:
-                await queue(uow, clock, 99, "relay:99", Priority.CRISIS)
+                await queue(uow, clock, 99, "relay:99", Priority.RELAY)
                 delivery.nudge()
             return await super().deliver(chat_id, thread_id, reply, locale)
 
@@ -398,8 +430,8 @@ async def test_turns_go_to_the_most_urgent_then_to_whoever_asked_first(
         (2, Priority.LESSON),
         (3, Priority.NOTICE),
         (4, Priority.LESSON),
-        (5, Priority.CRISIS),  # gives up while it waits
-        (6, Priority.CRISIS),
+        (5, Priority.RELAY),  # gives up while it waits
+        (6, Priority.RELAY),
     ]
     tasks = {chat: asyncio.create_task(wait(chat, p)) for chat, p in asks}
     await asyncio.sleep(0)  # everyone has asked
@@ -473,3 +505,121 @@ async def test_a_sender_cancelled_mid_send_cancels_its_sends_and_fails_nothing(
     rows = await statuses(uow)
     assert "failed" not in rows.values()
     assert "sent" not in rows.values()
+
+
+class KeyedTransport(ScriptedTransport):
+    """Also remembers which row each send was (its payload's `k`)."""
+
+    def __init__(self, script: Mapping[int, list[SendResult]] | None = None) -> None:
+        super().__init__(script)
+        self.keys: list[str] = []
+
+    async def deliver(
+        self, chat_id: int, thread_id: int | None, reply: Reply, locale: str
+    ) -> SendResult:
+        result = await super().deliver(chat_id, thread_id, reply, locale)
+        if result.outcome is SendOutcome.SENT:
+            self.keys.append(str(reply.data["k"]))
+        return result
+
+
+async def keyed(uow: UnitOfWorkFactory, kind: str, payload: Mapping[str, object]) -> Reply:
+    return Reply("errors/oops", {"k": payload["k"]})
+
+
+def keyed_sender(
+    uow: SqlUnitOfWorkFactory, clock: FixedClock, transport: ScriptedTransport
+) -> Delivery:
+    return Delivery(
+        uow,
+        clock,
+        transport,
+        RateLimiter(Limits(global_per_s=1e6, private_burst=1e6, group_per_min=1e6), 0.0),
+        composers={"t": keyed},
+    )
+
+
+async def put(
+    uow: SqlUnitOfWorkFactory, chat: int, key: str, priority: Priority, at: datetime
+) -> None:
+    async with uow() as u:
+        await u.outbox.enqueue([NewMessage(key, chat, "t", priority, "en", at, {"k": key})])
+        await u.commit()
+
+
+async def test_a_retried_row_keeps_its_place_and_is_not_overtaken(
+    uow: SqlUnitOfWorkFactory, clock: FixedClock
+) -> None:
+    """A child's words reached the topic out of order: a retried row got a later due time and
+    a newer post of the same case went first."""
+    await put(uow, -100, "words-1", Priority.RELAY, clock.now())
+    transport = KeyedTransport({-100: [SendResult(SendOutcome.TRANSIENT, error="502")]})
+    delivery = keyed_sender(uow, clock, transport)
+    await delivery.drain(clock.now())  # refused once: not before 2 s from now
+    await put(uow, -100, "words-2", Priority.RELAY, clock.now() + timedelta(seconds=1))
+    await delivery.drain(clock.now() + timedelta(seconds=1))
+    assert transport.keys == []  # the newer post waits behind the retried one
+    # Something more urgent for the chat is not held back by it, though.
+    await put(uow, -100, "new-case", Priority.ALERT, clock.now() + timedelta(seconds=1))
+    await delivery.drain(clock.now() + timedelta(seconds=1))
+    assert transport.keys == ["new-case"]
+    await delivery.drain(clock.now() + timedelta(seconds=2))
+    assert transport.keys == ["new-case", "words-1", "words-2"]
+
+
+async def test_a_group_out_of_budget_for_chat_still_takes_an_alert(
+    uow: SqlUnitOfWorkFactory, clock: FixedClock
+) -> None:
+    """A relay waiting for the group's next token held the chat's one place in flight, and a
+    new case's card waited behind it."""
+    limiter = RateLimiter(Limits(global_per_s=1e6, group_per_min=20), 0.0)
+    delivery = Delivery(uow, clock, KeyedTransport(), limiter, composers={"t": keyed})
+    for n in range(3):  # the group's chat spends all but the reserve
+        await put(uow, -100, f"words-{n}", Priority.RELAY, clock.now())
+    transport = delivery.transport
+    assert isinstance(transport, KeyedTransport)
+    # Not drain: it would wait for the group's next token; one round is what matters here.
+    await delivery.pump(clock.now())
+    assert transport.keys == ["words-0"]
+    closed, alerts_only = limiter.dry(delivery.monotonic())
+    assert -100 in alerts_only
+    await put(uow, -100, "topic", Priority.ALERT, clock.now())
+    started = time.monotonic()
+    await delivery.pump(clock.now())
+    assert transport.keys == ["words-0", "topic"]
+    assert time.monotonic() - started < 1.0  # not behind the next chat token (3.7 s)
+    async with uow() as u:
+        rows = dict((await u.session.execute(select(OutboxRow.key, OutboxRow.status))).all())
+    assert rows["words-1"] == "pending" and rows["words-2"] == "pending"
+
+
+async def test_nothing_unsolicited_goes_to_a_person_who_stopped_or_is_gone(
+    uow: SqlUnitOfWorkFactory, clock: FixedClock
+) -> None:
+    """A guardian sent /stop and was told no more messages would come; the next run still
+    sent "这周的小任务试过了吗？". Checked when the row is claimed, whatever queued it."""
+    await known(uow, 1, 2)
+    async with uow() as u:
+        person = await u.people.by_telegram_id(1)
+        assert person is not None
+        person.status = PersonStatus.STOPPED
+        await u.people.save(person)
+        await u.commit()
+    for chat, key, priority in [
+        (1, "check-in", Priority.LESSON),
+        (1, "notice", Priority.NOTICE),
+        (1, "answer", Priority.INTERACTIVE),  # they asked: it still goes
+        (2, "lesson", Priority.LESSON),  # another person who still wants lessons
+        (3, "lesson-to-nobody", Priority.LESSON),  # erased: no such person any more
+    ]:
+        await put(uow, chat, key, priority, clock.now())
+    transport = KeyedTransport()
+    await keyed_sender(uow, clock, transport).drain(clock.now())
+    assert sorted(transport.keys) == ["answer", "lesson"]
+    assert await statuses(uow) == {
+        "check-in": "cancelled",
+        "notice": "cancelled",
+        "answer": "sent",
+        "lesson": "sent",
+        "lesson-to-nobody": "cancelled",
+    }

@@ -139,7 +139,7 @@ async def seed(uow: SqlUnitOfWorkFactory, clock: FixedClock, tg: int) -> int:
                     key=f"relay:{case.id}:{tg}",
                     chat_id=-100,
                     kind="helpline.relay",
-                    priority=Priority.CRISIS,
+                    priority=Priority.RELAY,
                     locale="zh_Hans",
                     due_at=now,
                     payload={"lines": [CHILD_WORDS]},

@@ -37,21 +37,25 @@ def retry_after(seconds: int) -> TelegramRetryAfter:
     return TelegramRetryAfter(method=SEND, message="Too Many Requests", retry_after=seconds)
 
 
-async def run(script: Script, method: Any = SEND) -> tuple[Any, list[float], list[float]]:
+async def run(
+    script: Script, method: Any = SEND
+) -> tuple[Any, list[float], list[tuple[float, int | None]]]:
     slept: list[float] = []
-    paused: list[float] = []
+    paused: list[tuple[float, int | None]] = []
 
     async def sleep(s: float) -> None:
         slept.append(s)
 
-    middleware = RetryRequests(on_retry_after=paused.append, sleep=sleep)
+    middleware = RetryRequests(
+        on_retry_after=lambda s, chat: paused.append((s, chat)), sleep=sleep
+    )
     result = await middleware(script, None, method)  # type: ignore[arg-type]
     return result, slept, paused
 
 
-async def test_a_429_is_waited_out_for_exactly_retry_after_and_pauses_the_outbox() -> None:
+async def test_a_429_is_waited_out_for_exactly_retry_after_and_pauses_that_chat() -> None:
     result, slept, paused = await run(Script(retry_after(7)))
-    assert result == "sent" and slept == [7] and paused == [7.0]
+    assert result == "sent" and slept == [7] and paused == [(7.0, SEND.chat_id)]
 
 
 async def test_server_network_and_undecodable_errors_back_off_then_succeed() -> None:

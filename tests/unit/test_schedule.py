@@ -114,24 +114,86 @@ def test_private_chat_one_per_second_after_a_short_burst() -> None:
     assert limiter.chat_delay(43, 0.0) == 0  # another chat is not held up
 
 
-def test_group_twenty_per_minute() -> None:
-    limiter = RateLimiter(Limits(global_per_s=1000, group_per_min=20), now=0.0)
-    t, sent = 0.0, 0
-    while t <= 60.0:
-        wait = limiter.chat_delay(-100, t)
+def _most_in_a_minute(stamps: list[float]) -> int:
+    return max(sum(1 for u in stamps if t - 60.0 < u <= t) for t in stamps)
+
+
+def _send_all_the_time(limiter: RateLimiter, seconds: float, urgent: bool) -> list[float]:
+    t, sent = 0.0, []
+    while t <= seconds:
+        wait = limiter.chat_delay(-100, t, urgent)
         if wait == 0:
             limiter.take_chat(-100, t)
-            sent += 1
+            sent.append(t)
         else:
             t += wait
-    assert 20 <= sent <= 24  # 20 a minute plus a small first burst
+    return sent
 
 
-def test_429_pauses_everyone() -> None:
+@pytest.mark.parametrize("urgent", [True, False])
+def test_a_group_never_gets_more_than_twenty_in_any_minute(urgent: bool) -> None:
+    """The old bucket (a burst of 3.3 on top of exactly 20 a minute) allowed 23 in the first
+    minute and drew a 429 from Telegram about once a minute under steady chat."""
+    limiter = RateLimiter(Limits(global_per_s=1000, group_per_min=20), now=0.0)
+    sent = _send_all_the_time(limiter, 600.0, urgent)
+    assert _most_in_a_minute(sent) <= 19  # headroom under 20
+    assert len(sent) >= 0.75 * 20 * 10  # and the group is still used: 16 a minute
+
+
+def test_a_busy_group_keeps_two_posts_for_a_new_case() -> None:
+    """Chat uses every post it may; a new case's topic and card still go at once."""
+    limiter = RateLimiter(Limits(global_per_s=1000, group_per_min=20), now=0.0)
+    chat = _send_all_the_time(limiter, 120.0, urgent=False)
+    assert chat
+    t = 120.0
+    assert limiter.chat_delay(-100, t, urgent=False) > 0  # more chat must wait
+    for _ in range(2):  # the topic, then the card
+        assert limiter.chat_delay(-100, t, urgent=True) == 0
+        limiter.take_chat(-100, t)
+    assert limiter.chat_delay(-100, t, urgent=True) > 0
+
+
+def test_a_429_pauses_the_chat_that_drew_it_not_the_others() -> None:
+    limiter = RateLimiter(Limits(), now=0.0)
+    limiter.pause(35.0, now=1.0, chat_id=-100)
+    assert limiter.chat_delay(-100, 2.0) == pytest.approx(34.0)
+    assert limiter.chat_delay(42, 2.0) == 0  # a counsellor's answer to a child goes on
+    assert limiter.global_wait(2.0) == 0
+    assert limiter.dry(2.0) == (frozenset({-100}), frozenset())
+    assert limiter.next_free(2.0) == pytest.approx(36.0)
+    # It resumes with one post and the reserve, not a burst.
+    assert limiter.chat_delay(-100, 36.0, urgent=False) == 0
+    limiter.take_chat(-100, 36.0)
+    assert limiter.chat_delay(-100, 36.0, urgent=False) > 0
+
+
+def test_a_second_chat_drawing_a_429_pauses_everyone() -> None:
+    limiter = RateLimiter(Limits(), now=0.0)
+    limiter.pause(5.0, now=1.0, chat_id=-100)
+    assert limiter.global_wait(1.5) == 0
+    limiter.pause(3.0, now=2.0, chat_id=42)  # the bot's own limit, then
+    assert limiter.global_wait(2.5) == pytest.approx(2.5)
+
+
+def test_429_without_a_chat_pauses_everyone() -> None:
     limiter = RateLimiter(Limits(), now=0.0)
     limiter.pause(7.0, now=1.0)
     assert limiter.global_wait(2.0) == pytest.approx(6.0)
     assert limiter.global_wait(8.1) == 0
+
+
+def test_a_dry_group_is_closed_to_chat_but_open_to_alerts() -> None:
+    limiter = RateLimiter(Limits(global_per_s=1000, group_per_min=20), now=0.0)
+    limiter.take_chat(-100, 0.0)  # 3 -> 2 tokens: the reserve is all that is left
+    closed, alerts_only = limiter.dry(0.0)
+    assert -100 not in closed and -100 in alerts_only
+    limiter.take_chat(-100, 0.0)
+    limiter.take_chat(-100, 0.0)
+    closed, alerts_only = limiter.dry(0.0)
+    assert -100 in closed
+    free = limiter.next_free(0.0)
+    assert free is not None and 3.0 < free < 4.0  # one token back at about 16 a minute
+    assert limiter.dry(free + 0.001)[0] == frozenset()
 
 
 def test_chat_buckets_are_bounded() -> None:
