@@ -210,7 +210,7 @@ class SqlServicePointRepo:
         taken = await self.s.scalar(
             select(func.count())
             .select_from(ServicePointRow)
-            .where(ServicePointRow.staff_chat_id == chat_id, ServicePointRow.id != sp_id)
+            .where(ServicePointRow.staff_chat_id == chat_id)
         )
         if taken or await self.s.get(ServicePointChatRow, chat_id) is not None:
             return False

@@ -42,7 +42,10 @@ class Limits:
     private_per_s: float = 1.0
     private_burst: float = 3.0
     group_per_min: float = 20.0
-    # Tokens of a group's bucket only alerts may take (its topic and its card: two posts).
+    # A group's bucket: `group_burst` posts of chat at once, and `group_reserve` more that only
+    # alerts may take (a new case's topic and card: two posts). Burst, reserve and a minute's
+    # refill together stay within `group_headroom` of the limit.
+    group_burst: int = 2
     group_reserve: int = 2
     group_headroom: float = 0.95
     # A 429 from another chat within this long of the last one: the limit is the bot's own.
@@ -110,10 +113,13 @@ class RateLimiter:
     def _group_bucket(self, now: float) -> _Bucket:
         """Burst plus a minute's refill stays under the limit, with headroom; of the burst,
         `group_reserve` tokens are for alerts."""
-        per_min = self.limits.group_per_min
-        capacity = max(1.0, min(1.0 + self.limits.group_reserve, per_min / 4))
-        rate = max(per_min - capacity, per_min / 2) * self.limits.group_headroom / 60.0
-        return _Bucket(rate, capacity, now, reserve=capacity - 1.0)
+        limits = self.limits
+        per_min = limits.group_per_min * limits.group_headroom
+        wanted = max(1, limits.group_burst) + max(0, limits.group_reserve)
+        capacity = float(max(1.0, min(wanted, per_min / 4)))
+        rate = max(per_min - capacity, per_min / 2) / 60.0
+        reserve = min(float(limits.group_reserve), capacity - 1.0)
+        return _Bucket(rate, capacity, now, reserve=reserve)
 
     def _chat(self, chat_id: int, now: float) -> _Bucket:
         bucket = self.chats.get(chat_id)

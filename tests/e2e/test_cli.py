@@ -152,6 +152,14 @@ async def test_migrate_invite_and_service_point(tmp_path: Path) -> None:
     assert code == 0 and "SP9" in out
     code, out, _ = await run_cli("service-point", "list", env=env, cwd=tmp_path)
     assert "红星小学" in out
+    # A second staff group for a busy point; a group serves one point only.
+    add_chat = ("service-point", "add-chat", "--code", "SP9", "--staff-chat-id")
+    code, out, _ = await run_cli(*add_chat, "-100222", env=env, cwd=tmp_path)
+    assert code == 0 and "-100222" in out
+    code, out, _ = await run_cli(*add_chat, "-100222", env=env, cwd=tmp_path)
+    assert code == 1 and "already" in out
+    code, out, _ = await run_cli("service-point", "list", env=env, cwd=tmp_path)
+    assert "-100222" in out
     code, out, _ = await run_cli(
         "invite",
         "child",
