@@ -426,9 +426,12 @@ class HoldRepo(Protocol):
         """Rows held for the case's topic go out into it (or, with None, into the chat)."""
         ...
 
-    async def append(self, case_id: int, kind: str, line: str, limit: int) -> bool:
+    async def append(
+        self, case_id: int, kind: str, line: str, limit: int, per_line: int = 0
+    ) -> bool:
         """Add a line to the case's newest unsent row of `kind`: bursts merge into one post
-        when the group's budget is tight. False if there is none (or it is full)."""
+        when the group's budget is tight. False if there is none, or if its lines would pass
+        `limit` UTF-16 units, each counted with the `per_line` units its post puts around it."""
         ...
 
     async def sent(self, key: str) -> tuple[OutboxStatus, int | None] | None:

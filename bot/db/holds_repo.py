@@ -11,6 +11,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import CaseRow, OutboxRow
+from bot.domain.lengths import units
 from bot.domain.outbox import OutboxStatus
 
 PENDING = OutboxStatus.PENDING.value
@@ -83,7 +84,9 @@ class SqlHoldRepo:
         )
         return int(getattr(result, "rowcount", 0) or 0)
 
-    async def append(self, case_id: int, kind: str, line: str, limit: int) -> bool:
+    async def append(
+        self, case_id: int, kind: str, line: str, limit: int, per_line: int = 0
+    ) -> bool:
         found = await self.s.scalar(
             select(OutboxRow.id)
             .where(
@@ -117,7 +120,9 @@ class SqlHoldRepo:
             return False
         payload = dict(row.payload or {})
         lines = [str(x) for x in payload.get("lines") or []]
-        if sum(len(x) for x in lines) + len(line) > limit:
+        # Telegram counts UTF-16 units, and each line brings its prefix: a burst of short
+        # lines counted by characters alone merged into a post Telegram refused (400).
+        if sum(units(x) + per_line for x in [*lines, line]) > limit:
             return False
         payload["lines"] = [*lines, line]
         await self.s.execute(

@@ -14,7 +14,7 @@ from bot.sandbox.files import SAMPLE_VOICE, sample_png
 from bot.sandbox.members import block, join, leave, set_status
 from bot.sandbox.messaging import edit, post, resolve_thread
 from bot.sandbox.state import BotAccount, CallbackRecord, World
-from bot.sandbox.text import MAX_CAPTION, MAX_TEXT, auto_entities
+from bot.sandbox.text import MAX_CAPTION, MAX_TEXT, auto_entities, utf16_len
 
 
 class ControlError(Exception):
@@ -153,7 +153,7 @@ def _media(world: World, kind: str, value: Any) -> Any:
 def _text(value: Any, limit: int, what: str) -> tuple[str, list[dict[str, Any]]]:
     if not isinstance(value, str) or value == "":
         raise ControlError(400, f'"{what}" must be a non-empty string')
-    if len(value) > limit:
+    if utf16_len(value) > limit:  # a Telegram client counts as the Bot API does
         raise ControlError(400, f'"{what}" is longer than {limit} characters')
     return value, auto_entities(value, [])
 

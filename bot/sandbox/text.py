@@ -276,6 +276,7 @@ def render_text(
         raise bad_request(f"unsupported parse_mode {mode!r}")
     if not text.strip():
         raise bad_request(empty_error)
-    if len(text) > limit:
+    # Telegram counts UTF-16 code units after entity parsing: an emoji is two.
+    if utf16_len(text) > limit:
         raise bad_request(too_long_error)
     return text, auto_entities(text, entities)

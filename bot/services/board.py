@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from bot.domain.cases import Case, CaseStatus, topic_name
+from bot.domain.lengths import split, units
 from bot.domain.outbox import (
     CopyOf,
     NewMessage,
@@ -34,15 +35,17 @@ COPY = "case_copy"  # a photo, voice or sticker copied across
 RENAME = "case_rename"  # the topic's title follows the tier and the state
 RELAY_OUT = "case_out"  # a counsellor's words to the person, under the pseudonym
 KINDS = (TOPIC, POST, RELAY_IN, COPY, RENAME, RELAY_OUT)
-# Telegram's text limit is 4096; leave room for the header around merged lines.
+# Telegram's text limit is 4,096 UTF-16 units (bot/domain/lengths.py); a piece leaves room for
+# the header around it, and merged lines count the "💬 " and line break each one brings.
 MERGE_LIMIT = 3500
+LINE_COST = units("\n💬 ")
 
 
 def pieces(text: str, size: int = MERGE_LIMIT) -> list[str]:
-    """Text cut to fit a message beside its header: a person may send the full 4096
-    characters, and with "💬 " or a counsellor's pseudonym in front Telegram would refuse
-    the whole message (400), losing every word of it."""
-    return [text[i : i + size] for i in range(0, len(text), size)] or [text]
+    """Text cut to fit a message beside its header: a person may send the full 4,096 units,
+    and with "💬 " or a counsellor's pseudonym in front Telegram would refuse the whole
+    message (400), losing every word of it."""
+    return split(text, size)
 
 
 def _key(case_id: int, what: str) -> str:
@@ -206,7 +209,7 @@ class Board:
     async def relay_in(self, uow: UnitOfWork, case: Case, line: str, now: datetime) -> None:
         """The person's words into the topic; merged into an unsent post if there is one."""
         for piece in pieces(line):
-            if await uow.holds.append(case.id, RELAY_IN, piece, MERGE_LIMIT):
+            if await uow.holds.append(case.id, RELAY_IN, piece, MERGE_LIMIT, LINE_COST):
                 continue
             await self._queue(uow, case, RELAY_IN, {"lines": [piece]}, now, Priority.RELAY)
 

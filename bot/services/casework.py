@@ -21,6 +21,7 @@ from bot.domain.cases import (
     Targets,
     Tier,
 )
+from bot.domain.lengths import clip, share
 from bot.domain.outbox import Priority
 from bot.domain.people import Person, Role
 from bot.domain.referrals import Canned, Directory
@@ -30,6 +31,15 @@ from bot.services.board import Board, card_actions, pieces
 
 FOLLOW_UP_DAYS = (1, 3, 7, 14)
 NOTE_PREFIXES = ("!", "！")
+# What staff type into a post beside the case's own words, in UTF-16 units (bot/domain/
+# lengths.py): the record and the post keep the same text, and the post stays within
+# Telegram's 4,096 (tests/content/test_lengths.py renders the worst case).
+REASON_UNITS = 300
+AUTHORITY_UNITS = 200
+NOTE_UNITS = 500
+# A transfer quotes the last words and notes, each up to 4,096 units: a summary, in shares.
+SUMMARY_WORDS_UNITS = 1500
+SUMMARY_NOTES_UNITS = 1500
 
 
 CLAIM_FIRST = "helpline/staff_claim_first"
@@ -58,6 +68,29 @@ GONE = StaffResult("toast.case.gone", alert=True)
 
 def pseudonym_data(staff: StaffMember) -> dict[str, Any]:
     return {"n": staff.pseudonym_no}
+
+
+def transfer_notice(
+    case: Case, by: StaffMember, to: StaffMember, messages: Sequence[CaseMessage]
+) -> Reply:
+    """What a colleague taking over needs first: tier, reason, the last words, notes."""
+    notes = [m.body for m in messages if m.direction == "note"][-3:]
+    last_in = [m.body for m in messages if m.direction == "in" and m.body][-3:]
+    return Reply(
+        "helpline/staff_transferred",
+        {
+            "code": case.code,
+            "by": by.display_name,
+            "to": to.display_name,
+            "to_id": to.telegram_id,
+            "tier": case.tier.value,
+            "categories": list(case.categories),
+            "notes": share(notes, SUMMARY_NOTES_UNITS),
+            "last_in": share(last_in, SUMMARY_WORDS_UNITS),
+            "count": len(messages),
+        },
+        choices=card_actions(case),
+    )
 
 
 class Casework:
@@ -385,6 +418,7 @@ class Casework:
                 return GONE
             if case.tier is tier:
                 return StaffResult("toast.case.tier_same")
+            reason = clip(reason, REASON_UNITS)
             await uow.cases.update(case.id, tier=tier)
             await uow.cases.log(
                 case.id,
@@ -393,7 +427,7 @@ class Casework:
                 staff.person_id,
                 before=case.tier.value,
                 after=tier.value,
-                reason=reason[:300],
+                reason=reason,
             )
             changed = await uow.cases.by_id(case.id) or case
             await self.board.rename(uow, changed, now)
@@ -407,7 +441,7 @@ class Casework:
                         "tier": tier.value,
                         # As on the record: a reason of 4000 characters would make the post
                         # too long for Telegram, and the re-tier would go unannounced.
-                        "reason": reason[:300],
+                        "reason": reason,
                         "name": staff.display_name,
                     },
                 ),
@@ -485,41 +519,13 @@ class Casework:
                 target=target.person_id,
             )
             moved = await uow.cases.by_id(case.id) or case
-            summary = await self._summary(uow, moved)
-            await self.board.post(
-                uow,
-                moved,
-                Reply(
-                    "helpline/staff_transferred",
-                    {
-                        "code": case.code,
-                        "by": staff.display_name,
-                        "to": target.display_name,
-                        "to_id": target.telegram_id,
-                        **summary,
-                    },
-                    choices=card_actions(moved),
-                ),
-                now,
-            )
+            said = await uow.cases.messages(case.id)
+            await self.board.post(uow, moved, transfer_notice(moved, staff, target, said), now)
             await uow.commit()
         self.nudge()
         return StaffResult(
             "toast.case.transferred", {"name": target.display_name}, menu=card_actions(moved)
         )
-
-    async def _summary(self, uow: UnitOfWork, case: Case) -> dict[str, Any]:
-        """What a colleague taking over needs first: tier, reason, the last words, notes."""
-        messages = list(await uow.cases.messages(case.id))
-        notes = [m.body for m in messages if m.direction == "note"][-3:]
-        last_in = [m.body for m in messages if m.direction == "in" and m.body][-3:]
-        return {
-            "tier": case.tier.value,
-            "categories": list(case.categories),
-            "notes": notes,
-            "last_in": last_in,
-            "count": len(messages),
-        }
 
     # -- close, reopen --------------------------------------------------------------------
 
@@ -757,6 +763,7 @@ class Casework:
             if case is None:
                 return GONE
             due = now + timedelta(days=days)
+            note = clip(note, NOTE_UNITS)
             fu = await uow.cases.add_follow_up(
                 case.id, staff.person_id, due, note, staff.person_id, now
             )
@@ -817,12 +824,13 @@ class Casework:
                 return "helpline/staff_in_topic_only"
             if not authority.strip():
                 return "helpline/staff_reported_usage"
+            authority = clip(authority.strip(), AUTHORITY_UNITS)
             await uow.cases.log(
                 case.id,
                 EventKind.REPORTED,
                 now,
                 staff.person_id,
-                authority=authority.strip()[:200],
+                authority=authority,
                 by=staff.display_name,
             )
             await self.board.post(
@@ -832,7 +840,7 @@ class Casework:
                     "helpline/staff_reported",
                     {
                         "code": case.code,
-                        "authority": authority.strip()[:200],
+                        "authority": authority,
                         "name": staff.display_name,
                     },
                 ),

@@ -12,6 +12,7 @@ from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.domain.lengths import how_many, units
 from bot.domain.lessons import QuietHours
 from bot.domain.outbox import NewMessage, Priority
 from bot.domain.people import Person, Role
@@ -23,8 +24,52 @@ from bot.services.casework import NOT_STAFF, Casework, StaffResult
 from bot.services.common import parse_int, person_by_ref
 
 INVITE_KIND = "screening_invite"
+# /file in the chat is one Telegram message (4,096 UTF-16 units) however long the history:
+# the newest points of each instrument, cases and follow-ups, and how many older ones there
+# are (the dashboard shows them all). Budgets checked by tests/content/test_lengths.py.
+POINTS_SHOWN = 12
+CASES_UNITS = 1400
+CASE_ROW_UNITS = 90
+REFERRALS_SHOWN = 5
+FOLLOW_UPS_UNITS = 320
+FOLLOW_UP_UNITS = 16
 # School hours (local, Monday to Friday): no pushes to a child then (DOMAIN.md §5).
 SCHOOL = (time(8, 0), time(17, 0))
+
+
+def for_chat(data: Mapping[str, Any]) -> dict[str, Any]:
+    """The file as one chat message holds it: the newest of everything, and counts of the
+    rest."""
+    trends = [
+        {
+            **t,
+            "points": t["points"][-POINTS_SHOWN:],
+            "earlier": max(0, len(t["points"]) - POINTS_SHOWN),
+        }
+        for t in data["trends"]
+    ]
+    cases = [
+        {
+            **c,
+            "referrals": c["referrals"][-REFERRALS_SHOWN:],
+            "more_referrals": max(0, len(c["referrals"]) - REFERRALS_SHOWN),
+        }
+        for c in data["cases"]
+    ]
+    newest_first = [
+        CASE_ROW_UNITS + sum(units(r) + 2 for r in c["referrals"]) for c in reversed(cases)
+    ]
+    shown = how_many(newest_first, CASES_UNITS)
+    follow_ups = data["follow_ups"]
+    fu_shown = how_many([FOLLOW_UP_UNITS] * len(follow_ups), FOLLOW_UPS_UNITS)
+    return {
+        **data,
+        "trends": trends,
+        "cases": cases[len(cases) - shown :],
+        "earlier_cases": len(cases) - shown,
+        "follow_ups": follow_ups[len(follow_ups) - fu_shown :],
+        "earlier_follow_ups": len(follow_ups) - fu_shown,
+    }
 
 
 def outside_school_and_quiet(
@@ -91,7 +136,7 @@ class ChildFile:
             if subject is None or subject.id is None:
                 return "screening/file_not_found"
             await uow.screening.log_access(staff.person_id, subject.id, "file", now)
-            data = await self._file_data(uow, subject)
+            data = for_chat(await self._file_data(uow, subject))
             choices: tuple[tuple[Choice, ...], ...] = ()
             if subject.role is Role.CHILD and await uow.families.guardians_of(subject.id):
                 choices = rows(Choice("btn.file.tell_guardian", f"file:tell:{subject.id}"))

@@ -7,11 +7,13 @@ queue, and a follow-up that falls due reminds its assignee in the staff chat.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, TypeVar
 
 from bot.domain.cases import CaseStatus, EventKind, SlaStep, sla_step
+from bot.domain.lengths import clip, how_many, units
 from bot.domain.outbox import Priority
 from bot.domain.people import Person, Role, new_person_code
 from bot.domain.replies import Choice, Reply, rows
@@ -19,6 +21,26 @@ from bot.ports import Clock, StaffMember, UnitOfWork, UnitOfWorkFactory
 from bot.services.board import Board, card_actions
 from bot.services.casework import Casework
 from bot.services.common import parse_int
+
+# A list is one Telegram message of at most 4,096 UTF-16 units: it shows what fits, in its
+# order (most urgent first), and says how many it left out. Each line's words (a name, a note)
+# count on top of ROW_UNITS, a bound on its icons, code, date and labels in either language
+# (tests/content/test_lengths.py renders the worst case).
+LIST_UNITS = 3500
+ROW_UNITS = 80
+NOTE_IN_LIST_UNITS = 200
+
+T = TypeVar("T")
+
+
+def fitting(items: Sequence[T], words: Callable[[T], int]) -> tuple[list[T], int]:
+    """The head of `items` that fits in one message, and how many are left out."""
+    shown = how_many((ROW_UNITS + words(i) for i in items), LIST_UNITS)
+    return list(items[:shown]), len(items) - shown
+
+
+def _words(*keys: str) -> Callable[[dict[str, Any]], int]:
+    return lambda item: sum(units(str(item[k])) for k in keys)
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +140,7 @@ class Duty:
             await uow.staff.set_duty(staff.person_id, on)
             # Read back in the same transaction: the roster as it now stands.
             on_duty = [s for s in await uow.staff.active() if s.on_duty]
+            names, hidden = fitting([s.display_name for s in on_duty], units)
             await self._answer(
                 uow,
                 chat_id,
@@ -128,7 +151,8 @@ class Duty:
                         "name": staff.display_name,
                         "on": on,
                         "count": len(on_duty),
-                        "names": [s.display_name for s in on_duty],
+                        "names": names,
+                        "hidden": hidden,
                     },
                 ),
             )
@@ -154,12 +178,15 @@ class Duty:
             ]
             waiting = sum(1 for c in cases if c.status is CaseStatus.WAITING)
             choices = rows(Choice("btn.case.next", "case:next")) if waiting else ()
+            shown, hidden = fitting(items, _words("who"))
             await self._answer(
                 uow,
                 chat_id,
                 thread_id,
                 Reply(
-                    "helpline/staff_queue", {"items": items, "waiting": waiting}, choices=choices
+                    "helpline/staff_queue",
+                    {"items": shown, "hidden": hidden, "waiting": waiting},
+                    choices=choices,
                 ),
             )
         return True
@@ -183,9 +210,10 @@ class Duty:
                         "due_now": fu.due_at <= now,
                         "overdue": fu.due_at < now,
                         "who": names.get(fu.assignee_id, "?"),
-                        "note": fu.note,
+                        "note": clip(fu.note, NOTE_IN_LIST_UNITS),
                     }
                 )
+            shown, hidden = fitting(items, _words("who", "note"))
             choices = rows(
                 *[
                     Choice("btn.fu.done", f"fu:done:{i['id']}", label_data={"code": i["code"]})
@@ -198,7 +226,11 @@ class Duty:
                 uow,
                 chat_id,
                 thread_id,
-                Reply("helpline/staff_follow_ups", {"items": items}, choices=choices),
+                Reply(
+                    "helpline/staff_follow_ups",
+                    {"items": shown, "hidden": hidden},
+                    choices=choices,
+                ),
             )
         return True
 
@@ -254,21 +286,19 @@ class Duty:
                     {"ok": ok, "name": target.display_name if target else ""},
                 )
             else:
-                members = await uow.staff.active()
-                reply = Reply(
-                    "helpline/staff_list",
-                    {
-                        "members": [
-                            {
-                                "name": m.display_name,
-                                "role": m.role.value,
-                                "n": m.pseudonym_no,
-                                "on_duty": m.on_duty,
-                            }
-                            for m in members
-                        ]
-                    },
+                members, hidden = fitting(
+                    [
+                        {
+                            "name": m.display_name,
+                            "role": m.role.value,
+                            "n": m.pseudonym_no,
+                            "on_duty": m.on_duty,
+                        }
+                        for m in await uow.staff.active()
+                    ],
+                    _words("name"),
                 )
+                reply = Reply("helpline/staff_list", {"members": members, "hidden": hidden})
             await self._answer(uow, chat_id, thread_id, reply)
         return True
 

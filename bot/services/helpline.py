@@ -13,6 +13,7 @@ from datetime import datetime
 
 from bot.domain.cases import Case, CaseStatus, DutyHours, EventKind, Targets, Tier, Trigger
 from bot.domain.hotlines import HotlineBook
+from bot.domain.lengths import MARK, head_and_rest, share
 from bot.domain.locale import Locale
 from bot.domain.outbox import Priority
 from bot.domain.people import Person
@@ -25,6 +26,42 @@ from bot.services.common import Who, person_for
 # Categories whose disclosure at "high" is already the most urgent tier (the journey: a child
 # writing 我不想活了 is a red case).
 _RED_AT_HIGH = frozenset({Category.SUICIDE, Category.SEXUAL_ABUSE})
+# The card quotes the person's first words and the evidence within Telegram's 4,096 UTF-16
+# units, leaving room for its own lines in either language (tests/content/test_lengths.py
+# renders the worst case); the words that do not fit follow as the topic's next post.
+CARD_WORDS = 2800
+EVIDENCE_UNITS = 600
+EVIDENCE_ITEMS = 10
+
+
+def evidence_quotes(evidence: Sequence[str]) -> list[str]:
+    """What triage matched, as a card or an alert can show it: a long message can match many
+    rules, and a pattern's match can be long."""
+    return share(list(evidence)[:EVIDENCE_ITEMS], EVIDENCE_UNITS)
+
+
+def case_card(case: Case, person: Person, text: str, target_minutes: int) -> tuple[Reply, str]:
+    """A new case's card, quoting the person's first words as far as they fit, and the rest
+    of them (marked as going on), for the topic's next post."""
+    words, rest = head_and_rest(text, CARD_WORDS)
+    card = Reply(
+        "helpline/card",
+        {
+            "code": case.code,
+            "tier": case.tier.value,
+            "icon": case.tier.icon,
+            "trigger": case.trigger.value,
+            "categories": list(case.categories),
+            "evidence": evidence_quotes(case.evidence),
+            "role": person.role.value if person.role else "",
+            "age": person.age_band.value if person.age_band else "",
+            "opened": case.opened_at.isoformat(timespec="seconds"),
+            "target": target_minutes,
+            "first": words,
+        },
+        choices=card_actions(case),
+    )
+    return card, MARK + rest if rest else ""
 
 
 def tier_for(triage: Triage) -> Tier | None:
@@ -171,8 +208,11 @@ class Helpline:
             # Crisis priority, queued before the person's words: the card leads the topic.
             # The person's first words ride on the card: one post, not two, from the group's
             # 20 a minute.
-            card = await self._card(uow, case, person, text)
+            target = int(self.policy.targets.target(case.tier).total_seconds() // 60)
+            card, rest = case_card(case, person, text, target)
             await self.board.post(uow, case, card, now, Priority.ALERT)
+            if rest:
+                await self.board.relay_in(uow, case, rest, now)
             if staffed and tier is Tier.RED:
                 await self.board.alert_on_duty(uow, case, person.service_point_id, now)
             if not staffed:
@@ -212,7 +252,7 @@ class Helpline:
                             "code": case.code,
                             "tier": raised.value,
                             "categories": categories,
-                            "evidence": evidence,
+                            "evidence": evidence_quotes(evidence),
                         },
                     ),
                     now,
@@ -236,25 +276,6 @@ class Helpline:
             if chats:
                 return chats[0]
         return self.policy.staff_chat_id or 0
-
-    async def _card(self, uow: UnitOfWork, case: Case, person: Person, first: str) -> Reply:
-        return Reply(
-            "helpline/card",
-            {
-                "code": case.code,
-                "tier": case.tier.value,
-                "icon": case.tier.icon,
-                "trigger": case.trigger.value,
-                "categories": list(case.categories),
-                "evidence": list(case.evidence),
-                "role": person.role.value if person.role else "",
-                "age": person.age_band.value if person.age_band else "",
-                "opened": case.opened_at.isoformat(timespec="seconds"),
-                "target": int(self.policy.targets.target(case.tier).total_seconds() // 60),
-                "first": first,
-            },
-            choices=card_actions(case),
-        )
 
     async def _record_in(
         self,

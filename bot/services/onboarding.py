@@ -319,46 +319,61 @@ class Onboarding:
         async with self.uow() as uow:
             person = await self._register(uow, who, Role.GUARDIAN, ConsentStatus.GIVEN)
             for_child = 0
-            lost_invite = False
+            lost = ""
             if draft.invite:
                 inv = await uow.invitations.by_code(draft.invite)
                 if inv is not None and await self._apply_invite(uow, person, inv):
                     for_child = inv.for_child_id or 0
                 else:
-                    lost_invite = True
+                    lost = await self._why_lost(uow, inv) if inv else InviteProblem.UNKNOWN.value
             await uow.commit()
         replies = [Reply("onboarding/thanks_consent", {"role": "guardian"})]
-        if lost_invite:
-            replies.append(Reply("onboarding/invite_problem", {"problem": "used"}))
+        if lost:
+            replies.append(Reply("onboarding/invite_problem", {"problem": lost}))
         replies.append(ask_relation())
         return Outcome(replies=tuple(replies)), Draft(step="relation", for_child=for_child)
 
     async def _child_agreed(self, who: Who, draft: Draft) -> tuple[Outcome, Draft]:
         band = parse_enum(AgeBand, draft.age) or AgeBand.UNSAID
+        young = band.needs_guardian_consent
         async with self.uow() as uow:
             inv = await uow.invitations.by_code(draft.invite) if draft.invite else None
-            guardian_ok = bool(inv and inv.guardian_consent and inv.inviter_person_id)
-            if band.needs_guardian_consent and not guardian_ok:
+            guardian_link = bool(inv and inv.guardian_consent and inv.inviter_person_id)
+            status = ConsentStatus.AWAITING_GUARDIAN if young else ConsentStatus.GIVEN
+            person = await self._register(uow, who, Role.CHILD, status)
+            # A guardian's consent travels with their link only to the child who actually uses
+            # it: a one-use link another child took first, or one that expired since /start,
+            # carries nobody's consent (PIPL Art. 31), so the answer is decided by the use.
+            lost = ""
+            applied = False
+            if inv is not None and (guardian_link or not young):
+                applied = await self._apply_invite(uow, person, inv)
+                lost = "" if applied else await self._why_lost(uow, inv)
+            if young and not (guardian_link and applied):
                 # Assent only: role and the wait are kept, the age is not, until a guardian agrees.
-                person = await self._register(
-                    uow, who, Role.CHILD, ConsentStatus.AWAITING_GUARDIAN
-                )
                 await uow.commit()
-                reply = Reply(
-                    "onboarding/child_needs_guardian",
-                    keyboard=Keyboard.HELP,
-                    choices=rows(Choice("btn.invite_guardian", "fam:guardian")),
+                replies = [Reply("onboarding/invite_problem", {"problem": lost})] if lost else []
+                replies.append(
+                    Reply(
+                        "onboarding/child_needs_guardian",
+                        keyboard=Keyboard.HELP,
+                        choices=rows(Choice("btn.invite_guardian", "fam:guardian")),
+                    )
                 )
-                return Outcome.of(reply), Draft()
-            person = await self._register(uow, who, Role.CHILD, ConsentStatus.GIVEN)
+                return Outcome(replies=tuple(replies)), Draft()
+            person.consent = ConsentStatus.GIVEN
             person.age_band = band
             await uow.people.save(person)
-            lost_invite = bool(inv) and not (inv and await self._apply_invite(uow, person, inv))
             await uow.commit()
         replies = [Reply("onboarding/child_done", keyboard=Keyboard.HELP)]
-        if lost_invite:
-            replies.insert(0, Reply("onboarding/invite_problem", {"problem": "used"}))
+        if lost:
+            replies.insert(0, Reply("onboarding/invite_problem", {"problem": lost}))
         return Outcome(replies=tuple(replies)), Draft()
+
+    async def _why_lost(self, uow: UnitOfWork, inv: InvitationView) -> str:
+        """Why a link that was fine at /start could not be used now (taken, expired, revoked)."""
+        problem = problem_with(await uow.invitations.by_code(inv.code), self.clock.now())
+        return (problem or InviteProblem.USED).value
 
     async def _relation(self, who: Who, value: str, draft: Draft) -> tuple[Outcome, Draft]:
         relation = parse_enum(Relation, value)

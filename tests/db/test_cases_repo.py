@@ -111,6 +111,9 @@ async def test_posts_wait_for_the_topic_and_bursts_merge(
         # A third line joins the newest unsent post instead of making a new one.
         assert await u.holds.append(7, "case_in", "line 2", limit=3500)
         assert not await u.holds.append(7, "case_in", "x" * 4000, limit=3500)
+        # Counted as Telegram counts (an emoji is two units), with each line's prefix.
+        assert not await u.holds.append(7, "case_in", "😀" * 1745, limit=3500)
+        assert not await u.holds.append(7, "case_in", "x" * 3400, limit=3500, per_line=40)
         assert await u.outbox.claim(clock.now(), 10) == []  # held rows never go out
         assert await u.holds.attach_topic(7, 99) == 2
         first = await u.outbox.claim(clock.now(), 10)  # one per chat at a time, in order

@@ -581,7 +581,7 @@ async def test_a_group_out_of_budget_for_chat_still_takes_an_alert(
     # Not drain: it would wait for the group's next token; one round is what matters here.
     await delivery.pump(clock.now())
     assert transport.keys == ["words-0", "words-1"]
-    closed, alerts_only = limiter.dry(delivery.monotonic())
+    _, alerts_only = limiter.dry(delivery.monotonic())
     assert -100 in alerts_only
     await put(uow, -100, "topic", Priority.ALERT, clock.now())
     await delivery.pump(clock.now())

@@ -385,3 +385,16 @@ async def test_mandatory_report_and_retier_are_on_the_record(world: World) -> No
             break
         await asyncio.sleep(0.1)
     assert any(t["name"] == "🟠 C-0001 · 橙" for t in topics), topics  # in the staff's language
+
+
+async def test_a_guardian_relaying_the_childs_words_reaches_a_counsellor(world: World) -> None:
+    """Issue 16, item 15: this came back `none`, and the guardian was told the bot cannot
+    answer free text."""
+    await make_staff(world, world.counsellor)
+    grandma = await world.user("Grandma", "en")
+    reply = await world.say(grandma, "My grandson told me he will hang himself tonight")
+    assert "110" in reply["text"] and "free text" not in reply["text"]
+    card = await case_card(world)
+    assert "🔴" in card["text"]
+    case = await the_case(world)
+    assert case.tier is Tier.RED and "suicide" in case.categories

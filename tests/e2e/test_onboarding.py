@@ -332,3 +332,58 @@ async def test_guardian_invites_child_and_service_point_carries(world: World) ->
     await start(world, stranger, child_code)
     first = (await world.sb.bot_messages(stranger))[0]["text"]
     assert "已经用过" in first
+
+
+async def guardian_child_link(world: World) -> tuple[int, str]:
+    """A registered guardian and the one-use link they made for their child (consent given
+    by making it)."""
+    from bot.services.common import Who
+
+    guardian = await world.user("外婆")
+    await enrol_guardian(world, guardian)
+    outcome = await world.app.services.family.make_child_invite(Who(guardian), True)
+    return guardian, str(outcome.replies[0].data["link"]).split("?start=")[1]
+
+
+async def children_of(world: World, guardian: int) -> list[int | None]:
+    g = await world.person(guardian)
+    assert g is not None and g.id is not None
+    async with world.uow() as u:
+        return [c.telegram_id for c in await u.families.children_of(g.id)]
+
+
+async def test_two_young_children_race_for_one_guardian_link(world: World) -> None:
+    """Issue 16, item 4: both open the link while it is still unused; the one who agrees
+    second must not end with consent given and nobody's consent behind it."""
+    guardian, code = await guardian_child_link(world)
+    first, second = await world.user("小红"), await world.user("小刚")
+    for kid in (first, second):
+        await start(world, kid, code)
+        privacy = await press_and_wait(world, kid, "12–13 岁")
+        assert "14" not in privacy["text"]  # the link carries a guardian's consent, for now
+    done = await press_and_wait(world, first, "✅ 同意")
+    assert "💬" in done["text"]
+    late = await press_and_wait(world, second, "✅ 同意", has_buttons)
+    assert buttons(late) == ["📨 生成链接给监护人"]
+    said = " ".join(m["text"] for m in await world.sb.bot_messages(second))
+    assert "已经用过" in said
+    one, two = await world.person(first), await world.person(second)
+    assert one is not None and one.consent is ConsentStatus.GIVEN
+    assert two is not None and two.consent is ConsentStatus.AWAITING_GUARDIAN
+    assert two.age_band is None  # nothing beyond the wait is kept
+    assert await children_of(world, guardian) == [first]
+
+
+async def test_guardian_link_expiring_before_a_young_child_agrees(world: World) -> None:
+    guardian, code = await guardian_child_link(world)
+    kid = await world.user("小兰")
+    await start(world, kid, code)
+    await press_and_wait(world, kid, "12–13 岁")
+    world.clock.advance(days=world.app.settings.invite_days, minutes=1)
+    late = await press_and_wait(world, kid, "✅ 同意", has_buttons)
+    assert buttons(late) == ["📨 生成链接给监护人"]
+    said = " ".join(m["text"] for m in await world.sb.bot_messages(kid))
+    assert "过期" in said
+    p = await world.person(kid)
+    assert p is not None and p.consent is ConsentStatus.AWAITING_GUARDIAN and p.age_band is None
+    assert await children_of(world, guardian) == []

@@ -24,6 +24,8 @@ async def test_users_and_their_messages(raw: RawApi, sb: SandboxClient) -> None:
         await sb.send_text(ann["id"], "")
     with pytest.raises(SandboxError, match="longer than 4096"):
         await sb.send_text(ann["id"], "x" * 4097)
+    with pytest.raises(SandboxError, match="longer than 4096"):
+        await sb.send_text(ann["id"], "😀" * 2049)  # a person's client counts as Telegram does
     spaced = await sb.send_text(ann["id"], "   ")
     assert spaced["text"] == "   "
     cmd = await sb.send_text(ann["id"], "/start@xinqiao_demo_bot payload")

@@ -155,6 +155,14 @@ async def test_text_caption_and_keyboard_limits(
     assert await raw.error(
         "sendMessage", chat_id=chat, text="&amp;" * 4097, parse_mode="HTML"
     ) == (400, "Bad Request: message is too long")
+    # counted in UTF-16 code units, as Telegram does: an emoji or a rare CJK character is two
+    await raw.ok("sendMessage", chat_id=chat, text="&lt;" * 4096, parse_mode="HTML")
+    await raw.ok("sendMessage", chat_id=chat, text="😀" * 2048)
+    for too_long in ("😀" * 2049, "𠀀" * 2049, "😀" * 2048 + "a"):
+        assert await raw.error("sendMessage", chat_id=chat, text=too_long) == (
+            400,
+            "Bad Request: message is too long",
+        )
     button = {"text": "x", "callback_data": "好" * 21}  # 63 bytes
     await raw.ok(
         "sendMessage", chat_id=chat, text="x", reply_markup={"inline_keyboard": [[button]]}
@@ -177,6 +185,10 @@ async def test_text_caption_and_keyboard_limits(
     sent = await raw.ok("sendPhoto", chat_id=chat, photo=photo, caption="c" * 1024)
     assert len(sent["caption"]) == 1024
     assert await raw.error("sendPhoto", chat_id=chat, photo=photo, caption="c" * 1025) == (
+        400,
+        "Bad Request: message caption is too long",
+    )
+    assert await raw.error("sendPhoto", chat_id=chat, photo=photo, caption="😀" * 513) == (
         400,
         "Bad Request: message caption is too long",
     )

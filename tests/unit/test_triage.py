@@ -355,3 +355,74 @@ def test_everyday_lines_near_the_indirect_wording_are_not_flagged(
 ) -> None:
     result = real.classify(text)
     assert not result.level.at_least(RiskLevel.MEDIUM), result
+
+
+# A guardian passing on what the child said or plans: the child's words in the third person,
+# after a word of telling (issue 16, item 15). Written for these tests, not taken from any
+# evaluation file; the first two are the issue's own examples.
+@pytest.mark.parametrize(
+    ("text", "level", "category"),
+    [
+        ("My grandson told me he will hang himself tonight", RiskLevel.CRITICAL, Category.SUICIDE),
+        ("外孙女说活着太累了，她想去找她妈妈", RiskLevel.HIGH, Category.SUICIDE),
+        ("my granddaughter said she is going to kill herself", RiskLevel.HIGH, Category.SUICIDE),
+        ("he told us he'd hang himself if we sent him back", RiskLevel.HIGH, Category.SUICIDE),
+        ("our boy texted me that he wants to end his life", RiskLevel.HIGH, Category.SUICIDE),
+        ("she keeps saying she wishes she were dead", RiskLevel.HIGH, Category.SUICIDE),
+        ("my boy says he doesn't want to live any more", RiskLevel.HIGH, Category.SUICIDE),
+        (
+            "my son told me he's going to jump off the bridge tonight",
+            RiskLevel.CRITICAL,
+            Category.SUICIDE,
+        ),
+        (
+            "the kid said he thinks we'd be better off without him",
+            RiskLevel.HIGH,
+            Category.SUICIDE,
+        ),
+        ("my daughter told me she has been cutting herself", RiskLevel.HIGH, Category.SELF_HARM),
+        ("孙子说如果他死了，大家就轻松了", RiskLevel.HIGH, Category.SUICIDE),
+        ("孩子跟我说她活着好累，想去陪她奶奶", RiskLevel.HIGH, Category.SUICIDE),
+        ("女儿哭着说她死了就好了", RiskLevel.HIGH, Category.SUICIDE),
+        ("外孙昨晚告诉我，想去找他爸爸，活着太累", RiskLevel.HIGH, Category.SUICIDE),
+        ("孙女说活着真累，今晚就去找她妈妈", RiskLevel.CRITICAL, Category.SUICIDE),
+        ("孫女說活著太累了，她想去找她媽媽", RiskLevel.HIGH, Category.SUICIDE),
+    ],
+)
+def test_relayed_statements_get_the_level_of_the_childs_own_words(
+    real: Triager, text: str, level: RiskLevel, category: Category
+) -> None:
+    result = real.classify(text)
+    assert result.level is level, result
+    assert category in result.categories
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "外孙女说想去找她妈妈，她妈妈在广州打工",  # a left-behind child missing her mother
+        "孙子说今天作业太多，累死了",
+        "孩子说她想去陪奶奶过年",
+        "he told me he would never hurt himself, so don't worry",
+        "my grandson said he hurt himself playing football",
+        "she said she is proud of herself for the exam",
+        "my granddaughter told me she cut herself a slice of cake",
+        "he said the movie was so good he watched it twice",
+    ],
+)
+def test_everyday_relayed_lines_are_not_flagged(real: Triager, text: str) -> None:
+    result = real.classify(text)
+    assert not result.level.at_least(RiskLevel.MEDIUM), result
+
+
+def test_a_third_person_hanging_is_at_least_a_check_in(real: Triager) -> None:
+    """Without a word of telling, "he will hang himself" is like "he will kill himself"."""
+    assert real.classify("I'm scared he will hang himself").level.at_least(RiskLevel.MEDIUM)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["the radio said a farmer hanged himself last year", "she told me her uncle killed himself"],
+)
+def test_a_death_that_happened_is_not_a_relayed_plan(real: Triager, text: str) -> None:
+    assert not real.classify(text).level.at_least(RiskLevel.HIGH)
