@@ -190,6 +190,15 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     ],
     "helpline/staff_overdue": [{"code": "C-0001", "tier": "red", "minutes": 6}],
     "helpline/page_unstaffed": [{"code": "C-0001", "tier": "red"}],
+    "helpline/dm_red_case": [
+        {"code": "C-0001", "tier": "red", "categories": ["suicide"]},
+        {"code": "C-0002", "tier": "red", "categories": []},
+    ],
+    "helpline/staff_person_blocked": [{"code": "C-0001"}],
+    "helpline/staff_post_failed": [
+        {"code": "C-0001", "reason": "Bad Request: message is too long <&>"}
+    ],
+    "helpline/staff_relay_failed": [{"code": "C-0001", "reason": "Bad Request: chat not found"}],
     "helpline/page_overdue": [{"code": "C-0001", "tier": "red", "minutes": 10}],
     # Self-checks, with real questionnaire text so the translation shows.
     "screening/again": [{"days": 14}],
@@ -520,10 +529,11 @@ def test_tiers_and_risk_categories_are_words_in_the_staffs_language(catalog: Any
         "helpline/staff_added",
         "helpline/staff_list",
         "helpline/staff_closed",
+        "helpline/dm_red_case",
         "screening/file",
     ):
         for data in SAMPLES[template]:
             text = catalog.render(Reply(template, data), "zh_Hans").text
             assert not re.search(rf"\b({codes})\b", text), (template, text)
             shown += 1
-    assert shown >= 11
+    assert shown >= 13
