@@ -171,7 +171,7 @@ class Helpline:
             # The person's first words ride on the card: one post, not two, from the group's
             # 20 a minute.
             card = await self._card(uow, case, person, text)
-            await self.board.post(uow, case, card, now, Priority.CRISIS)
+            await self.board.post(uow, case, card, now, Priority.CRISIS, what="card")
             if not staffed:
                 await uow.cases.log(case.id, EventKind.OUT_OF_HOURS, now)
                 if tier is Tier.RED:
