@@ -252,12 +252,15 @@ def _toast(services: Services, result: StaffResult) -> str:
 
 
 async def _refresh_card(
-    bot: Bot, services: Services, result: StaffResult | None, pressed: int | None = None
+    bot: Bot,
+    services: Services,
+    result: StaffResult,
+    pressed: tuple[int, int] | None = None,
 ) -> None:
     """The case's card shows the buttons for the case as it is now (the pressed message,
     if it is the card, was given them already)."""
-    card = result.card if result is not None else None
-    if card is None or (card.message_id == pressed and result and result.menu is not None):
+    card = result.card
+    if card is None or ((card.chat_id, card.message_id) == pressed and result.menu is not None):
         return
     markup = keyboard_for(card.menu, services.catalog, services.staff_locale)
     try:
@@ -320,7 +323,7 @@ async def press_case(query: CallbackQuery, bot: Bot, services: Services) -> None
             )
         except TelegramAPIError:  # the card is too old to edit, or unchanged: nothing lost
             log.info("could not change the keyboard of message %s", query.message.message_id)
-    await _refresh_card(bot, services, result, query.message.message_id)
+    await _refresh_card(bot, services, result, (chat_id, query.message.message_id))
 
 
 def _id(text: str) -> int:

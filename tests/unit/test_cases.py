@@ -16,6 +16,9 @@ from bot.domain.cases import (
     Tier,
     Trigger,
     case_code,
+    closing_needs_note,
+    lowers_red,
+    may_act_on,
     parse_duty_hours,
     queue_key,
     sla_step,
@@ -118,8 +121,6 @@ def test_parse_duty_hours() -> None:
 
 
 def test_who_may_change_a_case() -> None:
-    from bot.domain.cases import closing_needs_note, lowers_red, may_act_on
-
     waiting, held = case(), case(status=CaseStatus.CLAIMED, claimed_by=7)
     assert may_act_on(waiting, 8, supervisor=False)
     assert may_act_on(held, 7, supervisor=False) and not may_act_on(held, 8, supervisor=False)
