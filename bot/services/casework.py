@@ -202,8 +202,9 @@ class Casework:
             await uow.commit()
         self.nudge()
         if at.chat_id == telegram_id:
-            # The direct message keeps no case buttons: the case is worked in its topic.
-            return replace(result, menu=())
+            # Once the case is someone's (or gone), the direct message keeps no buttons: the
+            # case is worked in its topic. At the cap, ✋ stays for when a case is closed.
+            return replace(result, menu=None if result.toast == "toast.case.cap" else ())
         return result
 
     async def _claim(
