@@ -15,9 +15,10 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from bot.domain.replies import Reply
 from bot.services.bundle import Services
-from bot.services.casework import Casework, StaffResult
+from bot.services.casework import Casework, Place, StaffResult
 from bot.services.child_file import ChildFile
 from bot.services.common import parse_int
+from handlers.common import who as person_of
 from handlers.helpline import MEDIA
 from handlers.render import deliver, keyboard_for
 
@@ -37,7 +38,14 @@ def _ignored(message: Message, what: str) -> None:
     )
 
 
-async def _say(services: Services, message: Message, template: str) -> None:
+async def _say(services: Services, message: Message, template: str | StaffResult) -> None:
+    if isinstance(template, StaffResult):  # said in the words its toast would use, if any
+        if template.toast:
+            text = _toast(services, template)
+            await services.casework.post_general(
+                message.chat.id, _thread(message), Reply("helpline/staff_toast", {"text": text})
+            )
+        return
     if template in ("", "ignored"):
         if template == "ignored":
             _ignored(message, "a message")
@@ -91,6 +99,7 @@ async def take_next(message: Message, bot: Bot, services: Services) -> None:
         _thread(message),
         Reply("helpline/staff_toast", {"text": _toast(services, result)}),
     )
+    await _refresh_card(bot, services, result)
 
 
 async def go_on_duty(message: Message, services: Services) -> None:
@@ -134,7 +143,7 @@ async def show_canned(message: Message, services: Services) -> None:
         await _say(services, message, "helpline/staff_in_topic_only")
         return
     result = await services.casework.menu_for(
-        message.from_user.id, message.chat.id, case.id, "canned"
+        message.from_user.id, Place(message.chat.id, _thread(message)), case.id, "canned"
     )
     if result.menu is None:
         _ignored(message, "/canned")
@@ -144,13 +153,28 @@ async def show_canned(message: Message, services: Services) -> None:
     )
 
 
-async def set_tier(message: Message, command: CommandObject, services: Services) -> None:
+async def set_tier(message: Message, command: CommandObject, bot: Bot, services: Services) -> None:
     """`/tier red|orange|yellow|green <reason>` in a case topic."""
     assert message.from_user is not None
     answer = await services.casework.tier_command(
         message.from_user.id, message.chat.id, _thread(message), command.args or ""
     )
     await _say(services, message, answer)
+    if isinstance(answer, StaffResult):
+        await _refresh_card(bot, services, answer)
+
+
+async def close_case(
+    message: Message, command: CommandObject, bot: Bot, services: Services
+) -> None:
+    """`/close <outcome> <note>` in a case topic: how a red or orange case is closed."""
+    assert message.from_user is not None
+    answer = await services.casework.close_command(
+        message.from_user.id, message.chat.id, _thread(message), command.args or ""
+    )
+    await _say(services, message, answer)
+    if isinstance(answer, StaffResult):
+        await _refresh_card(bot, services, answer)
 
 
 async def record_report(message: Message, command: CommandObject, services: Services) -> None:
@@ -227,26 +251,66 @@ def _toast(services: Services, result: StaffResult) -> str:
     return services.catalog.text(result.toast, services.staff_locale, **result.toast_data)
 
 
+async def _refresh_card(
+    bot: Bot,
+    services: Services,
+    result: StaffResult,
+    pressed: tuple[int, int] | None = None,
+) -> None:
+    """The case's card shows the buttons for the case as it is now (the pressed message,
+    if it is the card, was given them already)."""
+    card = result.card
+    if card is None or ((card.chat_id, card.message_id) == pressed and result.menu is not None):
+        return
+    markup = keyboard_for(card.menu, services.catalog, services.staff_locale)
+    try:
+        await bot.edit_message_reply_markup(
+            chat_id=card.chat_id,
+            message_id=card.message_id,
+            reply_markup=markup or InlineKeyboardMarkup(inline_keyboard=[]),
+        )
+    except TelegramAPIError:  # unchanged, or too old to edit: the next press refreshes it
+        log.info("could not bring the card %s up to date", card.message_id)
+
+
+def _place(query: CallbackQuery) -> Place | None:
+    message = query.message
+    if message is None:
+        return None
+    if isinstance(message, Message) and message.is_topic_message:
+        return Place(message.chat.id, message.message_thread_id)
+    # A card too old for Telegram to show arrives without its topic: it counts as the
+    # general thread's, which is a case's place only while it has no topic.
+    return Place(message.chat.id)
+
+
 async def press_case(query: CallbackQuery, bot: Bot, services: Services) -> None:
     """Every button on a case card and its sub-menus; each re-checked against the database."""
-    if query.message is None or query.data is None:
+    at = _place(query)
+    if query.message is None or query.data is None or at is None:
         await query.answer()
         return
-    chat_id = query.message.chat.id
+    chat_id = at.chat_id
     who = query.from_user.id
     parts = query.data.split(":")
     cw = services.casework
     result = StaffResult("toast.stale")
     try:
-        result = await _dispatch(cw, services.child_file, who, chat_id, parts)
+        result = await _dispatch(cw, services.child_file, who, at, parts)
     except (ValueError, IndexError):  # forged or mangled data: the same polite refusal
         result = StaffResult("toast.stale")
     if result.toast == "toast.case.not_staff":
         log.warning(
             "ignored button %r from non-staff user %s in chat %s", query.data, who, chat_id
         )
+    text = _toast(services, result)
+    if at.chat_id == who and result.toast == "toast.stale":
+        # Someone not on staff, in their own chat: refused in their language, as any other
+        # outdated button there is.
+        locale = await services.account.locale_of(person_of(query.from_user))
+        text = services.catalog.text(result.toast, locale)
     try:
-        await query.answer(_toast(services, result) or None, show_alert=result.alert)
+        await query.answer(text or None, show_alert=result.alert)
     except TelegramAPIError as exc:  # too late to answer: the action stands, the card follows
         log.info("could not answer a case button: %s", type(exc).__name__)
     if result.menu is not None:
@@ -259,6 +323,7 @@ async def press_case(query: CallbackQuery, bot: Bot, services: Services) -> None
             )
         except TelegramAPIError:  # the card is too old to edit, or unchanged: nothing lost
             log.info("could not change the keyboard of message %s", query.message.message_id)
+    await _refresh_card(bot, services, result, (chat_id, query.message.message_id))
 
 
 def _id(text: str) -> int:
@@ -271,15 +336,16 @@ def _id(text: str) -> int:
 
 
 async def _dispatch(
-    cw: Casework, files: ChildFile, who: int, chat: int, parts: list[str]
+    cw: Casework, files: ChildFile, who: int, at: Place, parts: list[str]
 ) -> StaffResult:
     head = parts[0]
+    chat = at.chat_id
     if head == "file":
         return await files.tell_guardian(who, chat, _id(parts[2]))
     if head == "canned":
-        return await cw.send_canned(who, chat, _id(parts[1]), parts[2])
+        return await cw.send_canned(who, at, _id(parts[1]), parts[2])
     if head == "ref":
-        return await cw.referral_status(who, chat, _id(parts[1]), parts[2])
+        return await cw.referral_status(who, at, _id(parts[1]), parts[2])
     if head == "fu":
         return await cw.follow_up_done(who, chat, _id(parts[2]))
     action = parts[1]
@@ -295,19 +361,19 @@ async def _dispatch(
         "refer": cw.refer_menu,
     }
     if action in simple:
-        return await simple[action](who, chat, case_id)
+        return await simple[action](who, at, case_id)
     if action in ("tier", "close", "fu", "canned"):
-        return await cw.menu_for(who, chat, case_id, action)
+        return await cw.menu_for(who, at, case_id, action)
     if action == "settier":
-        return await cw.set_tier(who, chat, case_id, parts[3])
+        return await cw.set_tier(who, at, case_id, parts[3])
     if action == "closeas":
-        return await cw.close(who, chat, case_id, parts[3])
+        return await cw.close(who, at, case_id, parts[3])
     if action == "xferto":
-        return await cw.transfer(who, chat, case_id, _id(parts[3]))
+        return await cw.transfer(who, at, case_id, _id(parts[3]))
     if action == "referto":
-        return await cw.refer(who, chat, case_id, parts[3])
+        return await cw.refer(who, at, case_id, parts[3])
     if action == "fuin":
-        return await cw.follow_up(who, chat, case_id, _id(parts[3]))
+        return await cw.follow_up(who, at, case_id, _id(parts[3]))
     return StaffResult("toast.stale")
 
 
@@ -320,7 +386,6 @@ def build() -> Router:
     router = Router(name=__name__)
     groups = F.chat.type.in_({"group", "supergroup"})
     router.message.filter(groups)
-    router.callback_query.filter(F.message.chat.type.in_({"group", "supergroup"}))
     router.message.register(create_invite, Command("invite"))
     router.message.register(show_queue, Command("queue"))
     router.message.register(take_next, Command("next"))
@@ -329,6 +394,7 @@ def build() -> Router:
     router.message.register(show_follow_ups, Command("followups"))
     router.message.register(show_canned, Command("canned"))
     router.message.register(set_tier, Command("tier"))
+    router.message.register(close_case, Command("close"))
     router.message.register(record_report, Command("reported"))
     router.message.register(show_file, Command("file"))
     router.message.register(request_screening, Command("screen"))
@@ -336,5 +402,14 @@ def build() -> Router:
     router.message.register(topic_text, F.text)
     router.message.register(topic_media, F.content_type.in_(set(MEDIA)))
     router.message.register(ignore_group_chatter)
-    router.callback_query.register(press_case, F.data.regexp(r"^(case|canned|ref|fu|file):"))
+    router.callback_query.register(
+        press_case,
+        F.message.chat.type.in_({"group", "supergroup"}),
+        F.data.regexp(r"^(case|canned|ref|fu|file):"),
+    )
+    # ✋ on the direct message an on-duty counsellor gets about a new case: pressed in their
+    # own chat with the bot. Anyone else's press there is refused as any stale button is.
+    router.callback_query.register(
+        press_case, F.message.chat.type == "private", F.data.regexp(r"^case:claim:")
+    )
     return router

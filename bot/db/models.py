@@ -36,6 +36,13 @@ NAMING = {
 }
 
 
+# SQLite hands out max(id) + 1, so deleting the newest row gives its id to the next one: an
+# old button or case code (C-0001) would then act on someone else's row. AUTOINCREMENT never
+# reuses an id (PostgreSQL sequences never do). Every table whose id reaches a person, a
+# button, a key or a link has it; migration 0012 rebuilt the older tables with it.
+NEVER_REUSED: dict[str, Any] = {"sqlite_autoincrement": True}
+
+
 class UTCDateTime(TypeDecorator[datetime]):
     """Aware UTC in Python on every backend; SQLite would otherwise hand back naive values."""
 
@@ -60,6 +67,7 @@ class ServicePointRow(Base):
     """A 儿童之家, 未成年人保护工作站, 社工站 or school, with its 儿童主任."""
 
     __tablename__ = "service_points"
+    __table_args__ = NEVER_REUSED
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     code: Mapped[str] = mapped_column(String(32), unique=True)
@@ -86,6 +94,7 @@ class ServicePointChatRow(Base):
 
 class PersonRow(Base):
     __tablename__ = "people"
+    __table_args__ = NEVER_REUSED
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     telegram_id: Mapped[int | None] = mapped_column(BigInteger, unique=True, nullable=True)
@@ -109,7 +118,7 @@ class FamilyRow(Base):
     """A guardian linked to a child; a child may have several guardians and vice versa."""
 
     __tablename__ = "families"
-    __table_args__ = (UniqueConstraint("guardian_id", "child_id"),)
+    __table_args__ = (UniqueConstraint("guardian_id", "child_id"), NEVER_REUSED)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     guardian_id: Mapped[int] = mapped_column(
@@ -122,6 +131,7 @@ class FamilyRow(Base):
 
 class InvitationRow(Base):
     __tablename__ = "invitations"
+    __table_args__ = NEVER_REUSED
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     code: Mapped[str] = mapped_column(String(64), unique=True)
@@ -156,6 +166,7 @@ class ConsentRow(Base):
     """Append-only log of consent decisions (PIPL: separate consent, provable later)."""
 
     __tablename__ = "consents"
+    __table_args__ = NEVER_REUSED
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
@@ -167,6 +178,7 @@ class ConsentRow(Base):
 
 class StaffRow(Base):
     __tablename__ = "staff_members"
+    __table_args__ = NEVER_REUSED
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     person_id: Mapped[int] = mapped_column(
@@ -191,6 +203,7 @@ class EnrolmentRow(Base):
     __table_args__ = (
         UniqueConstraint("person_id", "programme"),
         Index("ix_enrolments_due", "status", "next_due_at"),
+        NEVER_REUSED,
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -220,6 +233,7 @@ class LessonProgressRow(Base):
         # oversight figures count deliveries in a period: a year of weekly lessons for 100 000
         # guardians is five million rows to scan without it.
         Index("ix_lesson_progress_delivered", "delivered_at"),
+        NEVER_REUSED,
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -251,6 +265,7 @@ class OutboxRow(Base):
     __table_args__ = (
         Index("ix_outbox_claim", "status", "priority", "due_at", "id"),
         Index("ix_outbox_chat", "chat_id", "status"),
+        NEVER_REUSED,
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
@@ -293,6 +308,7 @@ class CaseRow(Base):
         ),
         Index("ix_cases_queue", "staff_chat_id", "status", "tier_rank", "opened_at"),
         Index("ix_cases_topic", "staff_chat_id", "topic_id"),
+        NEVER_REUSED,
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -324,6 +340,7 @@ class CaseEventRow(Base):
     """The case's history: who did what, when. Never edited, only appended."""
 
     __tablename__ = "case_events"
+    __table_args__ = NEVER_REUSED
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
@@ -340,6 +357,7 @@ class CaseMessageRow(Base):
     """What was said in the case: the person's messages, counsellor replies, private notes."""
 
     __tablename__ = "case_messages"
+    __table_args__ = NEVER_REUSED
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
@@ -354,6 +372,7 @@ class CaseMessageRow(Base):
 
 class ReferralRow(Base):
     __tablename__ = "referrals"
+    __table_args__ = NEVER_REUSED
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
@@ -370,7 +389,7 @@ class FollowUpRow(Base):
     """A planned check-in with a child: it outlives the case (follow-up after treatment)."""
 
     __tablename__ = "follow_ups"
-    __table_args__ = (Index("ix_follow_ups_due", "done_at", "due_at"),)
+    __table_args__ = (Index("ix_follow_ups_due", "done_at", "due_at"), NEVER_REUSED)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
@@ -389,7 +408,7 @@ class ScreeningSessionRow(Base):
     """A questionnaire being answered: survives restarts, one item at a time."""
 
     __tablename__ = "screening_sessions"
-    __table_args__ = (Index("ix_screening_sessions_person", "person_id", "status"),)
+    __table_args__ = (Index("ix_screening_sessions_person", "person_id", "status"), NEVER_REUSED)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
@@ -412,7 +431,10 @@ class ScreeningResultRow(Base):
     re-scored with other cut-offs; never called a diagnosis."""
 
     __tablename__ = "screening_results"
-    __table_args__ = (Index("ix_screening_results_subject", "subject_id", "taken_at"),)
+    __table_args__ = (
+        Index("ix_screening_results_subject", "subject_id", "taken_at"),
+        NEVER_REUSED,
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     subject_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
@@ -438,6 +460,7 @@ class ScreeningPlanRow(Base):
     __table_args__ = (
         UniqueConstraint("person_id", "instrument"),
         Index("ix_screening_plans_due", "next_due_at"),
+        NEVER_REUSED,
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -455,7 +478,7 @@ class FileAccessRow(Base):
     """Every view of a child's file: who, whose, when, what (未成年人网络保护条例)."""
 
     __tablename__ = "file_access_log"
-    __table_args__ = (Index("ix_file_access_subject", "subject_id", "at"),)
+    __table_args__ = (Index("ix_file_access_subject", "subject_id", "at"), NEVER_REUSED)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     viewer_id: Mapped[int | None] = mapped_column(
@@ -524,6 +547,7 @@ class DashboardTokenRow(Base):
     kept: a database dump holds nothing that signs anyone in."""
 
     __tablename__ = "dashboard_tokens"
+    __table_args__ = NEVER_REUSED
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
@@ -538,6 +562,7 @@ class DashboardSessionRow(Base):
     (sign-out, expiry, no longer a supervisor, erasure by cascade) ends the session."""
 
     __tablename__ = "dashboard_sessions"
+    __table_args__ = NEVER_REUSED
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     session_hash: Mapped[str] = mapped_column(String(64), unique=True)

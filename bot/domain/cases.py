@@ -116,6 +116,24 @@ def case_code(case_id: int) -> str:
     return f"C-{case_id:04d}"
 
 
+def may_act_on(case: Case, actor_id: int, supervisor: bool) -> bool:
+    """Release, close, transfer and re-tier: a waiting case is anyone's on staff, a claimed
+    one its holder's, and a supervisor's always."""
+    return supervisor or case.claimed_by in (None, actor_id)
+
+
+def lowers_red(case: Case, tier: Tier) -> bool:
+    """Lowering a red case moves its first-response target from minutes to hours or a day:
+    a supervisor's decision, never a counsellor's alone."""
+    return case.tier is Tier.RED and tier.rank < Tier.RED.rank
+
+
+def closing_needs_note(case: Case) -> bool:
+    """A red or orange case is closed on purpose and with a word on what happened; a stray
+    tap on an old button must not end it."""
+    return case.tier.rank >= Tier.ORANGE.rank
+
+
 def queue_key(case: Case) -> tuple[int, datetime, int]:
     """Sort key: most urgent tier first, then who has waited longest."""
     return (-case.tier.rank, case.opened_at, case.id)

@@ -56,6 +56,11 @@ def topic_key(case_id: int) -> str:
     return _key(case_id, "topic")
 
 
+def card_key(case_id: int) -> str:
+    """The case card's row: its message is found again to bring its buttons up to date."""
+    return _key(case_id, "card")
+
+
 def card_actions(case: Case) -> tuple[tuple[Choice, ...], ...]:
     """The buttons under a case card; callback data stays far below 64 bytes."""
     c = case.id
@@ -203,8 +208,9 @@ class Board:
         reply: Reply,
         now: datetime,
         priority: Priority = Priority.STAFF,
+        what: str = "",
     ) -> None:
-        await self._queue(uow, case, POST, {"reply": reply_to_data(reply)}, now, priority)
+        await self._queue(uow, case, POST, {"reply": reply_to_data(reply)}, now, priority, what)
 
     async def relay_in(self, uow: UnitOfWork, case: Case, line: str, now: datetime) -> None:
         """The person's words into the topic; merged into an unsent post if there is one."""

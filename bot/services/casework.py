@@ -1,8 +1,9 @@
 """The counsellor's side: claim, talk, note, re-tier, transfer, refer, follow up, close.
 
 Every action checks, against the database, that the actor is active staff, that the case
-belongs to the chat they act in, and that it is still in the state the button was made for
-(callback data can be forged, DOMAIN.md §6).
+belongs to the chat they act in and the button was pressed in the case's own topic, and that
+the case is still in the state the button was made for (callback data can be forged, and an
+old card may outlive what it was made for, DOMAIN.md §6).
 """
 
 from __future__ import annotations
@@ -20,14 +21,18 @@ from bot.domain.cases import (
     ReferralStatus,
     Targets,
     Tier,
+    closing_needs_note,
+    lowers_red,
+    may_act_on,
 )
 from bot.domain.lengths import clip, share
-from bot.domain.outbox import Priority
+from bot.domain.outbox import OutboxStatus, Priority
 from bot.domain.people import Person, Role
 from bot.domain.referrals import Canned, Directory
 from bot.domain.replies import Choice, Reply, rows
 from bot.ports import CaseMessage, Clock, StaffMember, UnitOfWork, UnitOfWorkFactory
-from bot.services.board import Board, card_actions, pieces
+from bot.services.board import Board, card_actions, card_key, pieces
+from bot.services.common import parse_int
 
 FOLLOW_UP_DAYS = (1, 3, 7, 14)
 NOTE_PREFIXES = ("!", "！")
@@ -43,19 +48,46 @@ SUMMARY_NOTES_UNITS = 1500
 
 
 CLAIM_FIRST = "helpline/staff_claim_first"
+# What a free-text reason or outcome note may take on the record and in the topic's post.
+REASON_LIMIT = 300
+
+Menu = tuple[tuple[Choice, ...], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """Where a button was pressed or a command typed: the chat and, in a forum, the topic
+    (None for the general thread, and in a private chat)."""
+
+    chat_id: int
+    thread_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CardRefresh:
+    """The case card's message and the buttons it should show now."""
+
+    chat_id: int
+    message_id: int
+    menu: Menu
 
 
 @dataclass(frozen=True, slots=True)
 class StaffResult:
-    """A button's answer: a toast for the presser and, maybe, a new keyboard for the card."""
+    """A button's answer: a toast for the presser and, maybe, a new keyboard for the pressed
+    message and the buttons the case's card should show now."""
 
     toast: str = ""
     toast_data: dict[str, Any] = field(default_factory=dict)
     alert: bool = False
-    menu: tuple[tuple[Choice, ...], ...] | None = None
+    menu: Menu | None = None
+    card: CardRefresh | None = None
 
 
 NOT_STAFF = StaffResult("toast.case.not_staff", alert=True)
+# A case button pressed in a private chat by someone it is not for: the same words as any
+# other forged or outdated button there, which tell a stranger nothing.
+STALE = StaffResult("toast.stale")
 # One sentence per status, so a toast reads 已接受 rather than the status's code.
 REFERRAL_TOASTS = {
     ReferralStatus.SUGGESTED: "toast.case.referral_suggested",
@@ -91,6 +123,12 @@ def transfer_notice(
         },
         choices=card_actions(case),
     )
+
+
+def parse_outcome(word: str) -> str | None:
+    """An outcome as staff type it: `no_contact`, `no-contact`, any case."""
+    value = word.strip().lower().replace("-", "_")
+    return value if value in set(CloseOutcome) else None
 
 
 class Casework:
@@ -137,20 +175,69 @@ class Casework:
         case = await uow.cases.by_id(case_id)
         return case if case is not None and case.staff_chat_id == chat_id else None
 
+    async def _acting(
+        self,
+        uow: UnitOfWork,
+        telegram_id: int,
+        at: Place,
+        case_id: int,
+        *,
+        privately: bool = False,
+    ) -> tuple[StaffMember, Case] | StaffResult:
+        """Who acts on which case, if they may act on it from where they pressed: the case's
+        own topic (its staff chat's general thread while it has none), or, for `privately`
+        actions, the presser's own chat with the bot. A button copied or left over in another
+        case's topic would otherwise act on a case nobody there is looking at."""
+        if at.chat_id == telegram_id:
+            staff = await uow.staff.by_telegram_id(telegram_id) if privately else None
+            case = await uow.cases.by_id(case_id) if staff is not None else None
+            if staff is None or case is None:
+                return STALE
+            if case.staff_chat_id not in await self._chats(uow):
+                return GONE
+            return staff, case
+        found = await self.staff(uow, telegram_id, at.chat_id)
+        if found is None:
+            return NOT_STAFF
+        case = await self._case(uow, case_id, at.chat_id)
+        if case is None:
+            return GONE
+        if at.thread_id != case.topic_id:
+            return StaffResult("toast.case.wrong_place", {"code": case.code}, alert=True)
+        return found, case
+
+    async def _card(self, uow: UnitOfWork, case: Case) -> CardRefresh | None:
+        """The card's message, to show the buttons for the case as it is now: a card that
+        still offered ✋ after the case was claimed from another post invites a wrong press."""
+        found = await uow.holds.sent(card_key(case.id))
+        if found is None or found[0] is not OutboxStatus.SENT or found[1] is None:
+            return None
+        return CardRefresh(case.staff_chat_id, found[1], card_actions(case))
+
+    async def _moved_on(self, uow: UnitOfWork, case: Case) -> StaffResult:
+        """The button was made for an earlier state of the case: say so, and show what can
+        be done now, on the pressed message and on the card."""
+        menu = card_actions(case)
+        return StaffResult("toast.case.moved_on", menu=menu, card=await self._card(uow, case))
+
     # -- claims ---------------------------------------------------------------------------
 
-    async def claim(self, telegram_id: int, chat_id: int, case_id: int) -> StaffResult:
+    async def claim(self, telegram_id: int, at: Place, case_id: int) -> StaffResult:
+        """✋ on the card, or on the direct message an on-duty counsellor gets about a new
+        case (pressed in their own chat with the bot)."""
         now = self.clock.now()
         async with self.uow() as uow:
-            staff = await self.staff(uow, telegram_id, chat_id)
-            if staff is None:
-                return NOT_STAFF
-            case = await self._case(uow, case_id, chat_id)
-            if case is None:
-                return GONE
+            acting = await self._acting(uow, telegram_id, at, case_id, privately=True)
+            if isinstance(acting, StaffResult):
+                return acting
+            staff, case = acting
             result = await self._claim(uow, staff, case, now)
             await uow.commit()
         self.nudge()
+        if at.chat_id == telegram_id:
+            # Once the case is someone's (or gone), the direct message keeps no buttons: the
+            # case is worked in its topic. At the cap, ✋ stays for when a case is closed.
+            return replace(result, menu=None if result.toast == "toast.case.cap" else ())
         return result
 
     async def _claim(
@@ -162,11 +249,14 @@ class Casework:
         if not won:
             if current is not None and current.status is CaseStatus.CLAIMED and current.claimed_by:
                 holder = await uow.staff.by_person_id(current.claimed_by)
+                # ✋ was pressed on a message from before the claim: its buttons follow.
+                moved_on = await self._moved_on(uow, current)
                 if current.claimed_by == staff.person_id:
-                    return StaffResult("toast.case.yours")
-                return StaffResult(
-                    "toast.case.taken",
-                    {
+                    return replace(moved_on, toast="toast.case.yours")
+                return replace(
+                    moved_on,
+                    toast="toast.case.taken",
+                    toast_data={
                         "name": holder.display_name if holder else "?",
                         "n": holder.pseudonym_no if holder else 0,
                     },
@@ -174,6 +264,8 @@ class Casework:
                 )
             if current is not None and current.status is CaseStatus.WAITING:
                 return StaffResult("toast.case.cap", {"max": self.targets.max_claims}, alert=True)
+            if current is not None and current.status is CaseStatus.CLOSED:
+                return replace(await self._moved_on(uow, current), toast=GONE.toast, alert=True)
             return GONE
         await uow.cases.log(case.id, EventKind.CLAIMED, now, staff.person_id)
         claimed = current or case
@@ -188,7 +280,12 @@ class Casework:
             now,
             Priority.ALERT,  # colleagues must not start on a case someone already has
         )
-        return StaffResult("toast.case.claimed", {"code": case.code}, menu=card_actions(claimed))
+        return StaffResult(
+            "toast.case.claimed",
+            {"code": case.code},
+            menu=card_actions(claimed),
+            card=await self._card(uow, claimed),
+        )
 
     async def take_next(self, telegram_id: int, chat_id: int) -> StaffResult:
         now = self.clock.now()
@@ -205,29 +302,43 @@ class Casework:
                 if result.toast != "toast.case.taken":
                     await uow.commit()
                     self.nudge()
-                    return result
+                    # ⏭ may be pressed on another case's card: that card keeps its buttons,
+                    # and the card of the case taken shows what it can do now.
+                    return replace(result, menu=None)
             return StaffResult("toast.case.try_again")
 
-    async def release(self, telegram_id: int, chat_id: int, case_id: int) -> StaffResult:
+    async def release(self, telegram_id: int, at: Place, case_id: int) -> StaffResult:
         now = self.clock.now()
         async with self.uow() as uow:
-            staff = await self.staff(uow, telegram_id, chat_id)
-            if staff is None:
-                return NOT_STAFF
-            case = await self._case(uow, case_id, chat_id)
-            if case is None or case.status is not CaseStatus.CLAIMED:
+            acting = await self._acting(uow, telegram_id, at, case_id)
+            if isinstance(acting, StaffResult):
+                return acting
+            staff, case = acting
+            if case.status is CaseStatus.CLOSED:
                 return GONE
+            if case.status is not CaseStatus.CLAIMED:
+                return await self._moved_on(uow, case)
             if case.claimed_by != staff.person_id and staff.role is not Role.SUPERVISOR:
                 return StaffResult("toast.case.not_yours", alert=True)
-            await self._release(uow, case, now, staff.person_id, "by_counsellor")
+            # A supervisor taking a colleague's case back is on the record as theirs.
+            why = "by_counsellor" if case.claimed_by == staff.person_id else "by_supervisor"
+            back = await self._release(
+                uow, case, now, staff.person_id, why, name=staff.display_name
+            )
+            card = await self._card(uow, back)
             await uow.commit()
         self.nudge()
-        back = await self.card_menu(telegram_id, chat_id, case_id)
-        return replace(back, toast="toast.case.released")
+        return StaffResult("toast.case.released", menu=card_actions(back), card=card)
 
     async def _release(
-        self, uow: UnitOfWork, case: Case, now: datetime, actor: int | None, why: str
-    ) -> None:
+        self,
+        uow: UnitOfWork,
+        case: Case,
+        now: datetime,
+        actor: int | None,
+        why: str,
+        name: str = "",
+    ) -> Case:
         await uow.cases.set_status(
             case.id,
             CaseStatus.CLAIMED,
@@ -242,11 +353,12 @@ class Casework:
             back,
             Reply(
                 "helpline/staff_released",
-                {"code": case.code, "why": why},
+                {"code": case.code, "why": why, "name": name},
                 choices=card_actions(back),
             ),
             now,
         )
+        return back
 
     # -- talking --------------------------------------------------------------------------
 
@@ -356,16 +468,16 @@ class Casework:
         return (*rows(*items, width=2), (Choice("btn.case.back", f"case:card:{case_id}"),))
 
     async def send_canned(
-        self, telegram_id: int, chat_id: int, case_id: int, canned_id: str
+        self, telegram_id: int, at: Place, case_id: int, canned_id: str
     ) -> StaffResult:
         canned = self.canned.get(canned_id)
         now = self.clock.now()
         async with self.uow() as uow:
-            staff = await self.staff(uow, telegram_id, chat_id)
-            if staff is None:
-                return NOT_STAFF
-            case = await self._case(uow, case_id, chat_id)
-            if case is None or canned is None or case.status is CaseStatus.CLOSED:
+            acting = await self._acting(uow, telegram_id, at, case_id)
+            if isinstance(acting, StaffResult):
+                return acting
+            staff, case = acting
+            if canned is None or case.status is CaseStatus.CLOSED:
                 return GONE
             to = await self._speaking_to(uow, case, staff)
             if to == CLAIM_FIRST:
@@ -402,22 +514,35 @@ class Casework:
         )
 
     async def set_tier(
-        self, telegram_id: int, chat_id: int, case_id: int, tier_value: str, reason: str = ""
+        self, telegram_id: int, at: Place, case_id: int, tier_value: str, reason: str = ""
     ) -> StaffResult:
+        """Re-tier on the same terms as release, close and transfer (the holder, or a
+        supervisor; a waiting case, anyone on staff), always with a reason on the record.
+        Lowering a red case takes a supervisor: it moves the first-response target from
+        minutes to hours, and stops the paging that comes with it."""
         try:
             tier = Tier(tier_value)
         except ValueError:
             return StaffResult("toast.case.bad_tier", alert=True)
+        reason = reason.strip()[:REASON_LIMIT]
         now = self.clock.now()
         async with self.uow() as uow:
-            staff = await self.staff(uow, telegram_id, chat_id)
-            if staff is None:
-                return NOT_STAFF
-            case = await self._case(uow, case_id, chat_id)
-            if case is None or case.status is CaseStatus.CLOSED:
+            acting = await self._acting(uow, telegram_id, at, case_id)
+            if isinstance(acting, StaffResult):
+                return acting
+            staff, case = acting
+            if case.status is CaseStatus.CLOSED:
                 return GONE
             if case.tier is tier:
                 return StaffResult("toast.case.tier_same")
+            supervisor = staff.role is Role.SUPERVISOR
+            if not may_act_on(case, staff.person_id, supervisor):
+                return StaffResult("toast.case.not_yours", alert=True)
+            if lowers_red(case, tier) and not supervisor:
+                return StaffResult("toast.case.lower_red", alert=True)
+            if not reason:
+                # The tier menu's buttons land here: the reason is typed, as a command.
+                return StaffResult("toast.case.tier_reason", {"tier": tier.value}, alert=True)
             reason = clip(reason, REASON_UNITS)
             await uow.cases.update(case.id, tier=tier)
             await uow.cases.log(
@@ -451,13 +576,13 @@ class Casework:
         self.nudge()
         return StaffResult("toast.case.retiered", {"tier": tier.value}, menu=card_actions(changed))
 
-    async def transfer_menu(self, telegram_id: int, chat_id: int, case_id: int) -> StaffResult:
+    async def transfer_menu(self, telegram_id: int, at: Place, case_id: int) -> StaffResult:
         async with self.uow() as uow:
-            staff = await self.staff(uow, telegram_id, chat_id)
-            if staff is None:
-                return NOT_STAFF
-            case = await self._case(uow, case_id, chat_id)
-            if case is None or case.status is CaseStatus.CLOSED:
+            acting = await self._acting(uow, telegram_id, at, case_id)
+            if isinstance(acting, StaffResult):
+                return acting
+            _, case = acting
+            if case.status is CaseStatus.CLOSED:
                 return GONE
             others = [s for s in await uow.staff.active() if s.person_id != case.claimed_by]
         if not others:
@@ -475,19 +600,18 @@ class Casework:
         )
 
     async def transfer(
-        self, telegram_id: int, chat_id: int, case_id: int, to_person: int
+        self, telegram_id: int, at: Place, case_id: int, to_person: int
     ) -> StaffResult:
         now = self.clock.now()
         async with self.uow() as uow:
-            staff = await self.staff(uow, telegram_id, chat_id)
-            if staff is None:
-                return NOT_STAFF
-            case = await self._case(uow, case_id, chat_id)
+            acting = await self._acting(uow, telegram_id, at, case_id)
+            if isinstance(acting, StaffResult):
+                return acting
+            staff, case = acting
             target = await uow.staff.by_person_id(to_person)
-            if case is None or target is None or case.status is CaseStatus.CLOSED:
+            if target is None or case.status is CaseStatus.CLOSED:
                 return GONE
-            mine = case.claimed_by in (None, staff.person_id)
-            if not mine and staff.role is not Role.SUPERVISOR:
+            if not may_act_on(case, staff.person_id, staff.role is Role.SUPERVISOR):
                 return StaffResult("toast.case.not_yours", alert=True)
             cap = self.targets.max_claims
             if (
@@ -519,12 +643,16 @@ class Casework:
                 target=target.person_id,
             )
             moved = await uow.cases.by_id(case.id) or case
+            card = await self._card(uow, moved)
             said = await uow.cases.messages(case.id)
             await self.board.post(uow, moved, transfer_notice(moved, staff, target, said), now)
             await uow.commit()
         self.nudge()
         return StaffResult(
-            "toast.case.transferred", {"name": target.display_name}, menu=card_actions(moved)
+            "toast.case.transferred",
+            {"name": target.display_name},
+            menu=card_actions(moved),
+            card=card,
         )
 
     # -- close, reopen --------------------------------------------------------------------
@@ -542,32 +670,45 @@ class Casework:
         )
 
     async def close(
-        self, telegram_id: int, chat_id: int, case_id: int, outcome_value: str
+        self, telegram_id: int, at: Place, case_id: int, outcome_value: str, note: str = ""
     ) -> StaffResult:
+        """Close with an outcome. A red or orange case is closed only by `/close <outcome>
+        <note>` typed in its topic: the outcome buttons say so instead of closing it, so the
+        typed command is the confirmation, and the note goes on the record."""
         try:
             outcome = CloseOutcome(outcome_value)
         except ValueError:
             return GONE
+        note = note.strip()[:REASON_LIMIT]
         now = self.clock.now()
         async with self.uow() as uow:
-            staff = await self.staff(uow, telegram_id, chat_id)
-            if staff is None:
-                return NOT_STAFF
-            case = await self._case(uow, case_id, chat_id)
-            if case is None or case.status is CaseStatus.CLOSED:
+            acting = await self._acting(uow, telegram_id, at, case_id)
+            if isinstance(acting, StaffResult):
+                return acting
+            staff, case = acting
+            if case.status is CaseStatus.CLOSED:
                 return GONE
-            if (
-                case.claimed_by not in (None, staff.person_id)
-                and staff.role is not Role.SUPERVISOR
-            ):
+            if not may_act_on(case, staff.person_id, staff.role is Role.SUPERVISOR):
                 return StaffResult("toast.case.not_yours", alert=True)
+            if closing_needs_note(case) and not note:
+                return StaffResult(
+                    "toast.case.close_confirm",
+                    {"code": case.code, "outcome": outcome.value},
+                    alert=True,
+                    menu=card_actions(case),
+                )
             done = await uow.cases.set_status(
                 case.id, case.status, status=CaseStatus.CLOSED, closed_at=now, outcome=outcome
             )
             if not done:
                 return GONE
             await uow.cases.log(
-                case.id, EventKind.CLOSED, now, staff.person_id, outcome=outcome.value
+                case.id,
+                EventKind.CLOSED,
+                now,
+                staff.person_id,
+                outcome=outcome.value,
+                **({"note": note} if note else {}),
             )
             closed = await uow.cases.by_id(case.id) or case
             person = await uow.people.by_id(case.person_id)
@@ -589,25 +730,31 @@ class Casework:
                 closed,
                 Reply(
                     "helpline/staff_closed",
-                    {"code": case.code, "outcome": outcome.value, "name": staff.display_name},
+                    {
+                        "code": case.code,
+                        "outcome": outcome.value,
+                        "name": staff.display_name,
+                        "note": note,
+                    },
                     choices=card_actions(closed),
                 ),
                 now,
             )
             await self.board.rename(uow, closed, now)
+            card = await self._card(uow, closed)
             await uow.commit()
         self.nudge()
-        return StaffResult("toast.case.closed", menu=card_actions(closed))
+        return StaffResult("toast.case.closed", menu=card_actions(closed), card=card)
 
-    async def reopen(self, telegram_id: int, chat_id: int, case_id: int) -> StaffResult:
+    async def reopen(self, telegram_id: int, at: Place, case_id: int) -> StaffResult:
         now = self.clock.now()
         async with self.uow() as uow:
-            staff = await self.staff(uow, telegram_id, chat_id)
-            if staff is None:
-                return NOT_STAFF
-            case = await self._case(uow, case_id, chat_id)
-            if case is None or case.status is not CaseStatus.CLOSED:
-                return GONE
+            acting = await self._acting(uow, telegram_id, at, case_id)
+            if isinstance(acting, StaffResult):
+                return acting
+            staff, case = acting
+            if case.status is not CaseStatus.CLOSED:
+                return await self._moved_on(uow, case)
             if await uow.cases.open_for(case.person_id) is not None:
                 return StaffResult("toast.case.has_open", alert=True)
             if await uow.cases.held_by(staff.person_id) >= self.targets.max_claims:
@@ -638,19 +785,19 @@ class Casework:
                 ),
                 now,
             )
+            card = await self._card(uow, again)
             await uow.commit()
         self.nudge()
-        return StaffResult("toast.case.reopened", menu=card_actions(again))
+        return StaffResult("toast.case.reopened", menu=card_actions(again), card=card)
 
     # -- referral, follow-up, report ------------------------------------------------------
 
-    async def refer_menu(self, telegram_id: int, chat_id: int, case_id: int) -> StaffResult:
+    async def refer_menu(self, telegram_id: int, at: Place, case_id: int) -> StaffResult:
         async with self.uow() as uow:
-            if await self.staff(uow, telegram_id, chat_id) is None:
-                return NOT_STAFF
-            case = await self._case(uow, case_id, chat_id)
-            if case is None:
-                return GONE
+            acting = await self._acting(uow, telegram_id, at, case_id)
+            if isinstance(acting, StaffResult):
+                return acting
+            _, case = acting
             person = await uow.people.by_id(case.person_id)
             region = None
             if person is not None and person.service_point_id is not None:
@@ -665,16 +812,16 @@ class Casework:
         )
 
     async def refer(
-        self, telegram_id: int, chat_id: int, case_id: int, resource_id: str
+        self, telegram_id: int, at: Place, case_id: int, resource_id: str
     ) -> StaffResult:
         resource = self.directory.get(resource_id)
         now = self.clock.now()
         async with self.uow() as uow:
-            staff = await self.staff(uow, telegram_id, chat_id)
-            if staff is None:
-                return NOT_STAFF
-            case = await self._case(uow, case_id, chat_id)
-            if case is None or resource is None:
+            acting = await self._acting(uow, telegram_id, at, case_id)
+            if isinstance(acting, StaffResult):
+                return acting
+            staff, case = acting
+            if resource is None:
                 return GONE
             referral = await uow.cases.refer(case.id, resource.id, staff.person_id, now)
             await uow.cases.log(
@@ -713,7 +860,7 @@ class Casework:
         return StaffResult("toast.case.referred", menu=card_actions(case))
 
     async def referral_status(
-        self, telegram_id: int, chat_id: int, referral_id: int, status_value: str
+        self, telegram_id: int, at: Place, referral_id: int, status_value: str
     ) -> StaffResult:
         try:
             status = ReferralStatus(status_value)
@@ -721,13 +868,16 @@ class Casework:
             return GONE
         now = self.clock.now()
         async with self.uow() as uow:
-            staff = await self.staff(uow, telegram_id, chat_id)
-            if staff is None:
+            if await self.staff(uow, telegram_id, at.chat_id) is None:
                 return NOT_STAFF
             referral = await uow.cases.referral(referral_id)
-            case = await self._case(uow, referral.case_id, chat_id) if referral else None
-            if referral is None or case is None:
+            if referral is None:
                 return GONE
+            # The referral's buttons are on its post in the case's topic.
+            acting = await self._acting(uow, telegram_id, at, referral.case_id)
+            if isinstance(acting, StaffResult):
+                return acting
+            staff, case = acting
             await uow.cases.set_referral(referral.id, status, now)
             await uow.cases.log(
                 case.id,
@@ -750,18 +900,16 @@ class Casework:
         )
 
     async def follow_up(
-        self, telegram_id: int, chat_id: int, case_id: int, days: int, note: str = ""
+        self, telegram_id: int, at: Place, case_id: int, days: int, note: str = ""
     ) -> StaffResult:
         if not 0 <= days <= 365:
             return StaffResult("toast.case.bad_date", alert=True)
         now = self.clock.now()
         async with self.uow() as uow:
-            staff = await self.staff(uow, telegram_id, chat_id)
-            if staff is None:
-                return NOT_STAFF
-            case = await self._case(uow, case_id, chat_id)
-            if case is None:
-                return GONE
+            acting = await self._acting(uow, telegram_id, at, case_id)
+            if isinstance(acting, StaffResult):
+                return acting
+            staff, case = acting
             due = now + timedelta(days=days)
             note = clip(note, NOTE_UNITS)
             fu = await uow.cases.add_follow_up(
@@ -794,6 +942,9 @@ class Casework:
         return StaffResult("toast.case.follow_up_set", {"days": days}, menu=card_actions(case))
 
     async def follow_up_done(self, telegram_id: int, chat_id: int, fu_id: int) -> StaffResult:
+        """✅ on a follow-up: on its reminder in the case's topic or on the /followups list,
+        which is posted wherever it was asked for, so any thread of the case's staff chat.
+        Follow-up ids are never reused (migration 0012), so an old button names only its own."""
         now = self.clock.now()
         async with self.uow() as uow:
             staff = await self.staff(uow, telegram_id, chat_id)
@@ -850,27 +1001,67 @@ class Casework:
         self.nudge()
         return ""
 
+    async def _command_case(
+        self, uow: UnitOfWork, chat_id: int, topic_id: int | None, args: str
+    ) -> tuple[Case | None, str]:
+        """The case a command is about: the topic's, or, in the general thread, the one its
+        first word names (C-0042), for a case whose topic could not be made."""
+        if topic_id is not None:
+            return await uow.cases.by_topic(chat_id, topic_id), args
+        first, _, rest = args.strip().partition(" ")
+        case_id = parse_int(first[2:]) if first.upper().startswith("C-") else None
+        case = await self._case(uow, case_id, chat_id) if case_id is not None else None
+        return (case, rest) if case is not None and case.topic_id is None else (None, args)
+
     async def tier_command(
         self, telegram_id: int, chat_id: int, topic_id: int | None, args: str
-    ) -> str:
-        """`/tier red <reason>` in a case topic."""
-        words = args.split(maxsplit=1)
+    ) -> str | StaffResult:
+        """`/tier red <reason>` in a case topic. A refusal comes back as a StaffResult, to be
+        said in the topic."""
         async with self.uow() as uow:
             # Staff first: anyone else, in any group, gets no answer at all (not even "use it
             # in a case topic", which tells a stranger what this chat is).
             if await self.staff(uow, telegram_id, chat_id) is None:
                 return "ignored"
-            case = await uow.cases.by_topic(chat_id, topic_id) if topic_id else None
+            case, args = await self._command_case(uow, chat_id, topic_id, args)
         if case is None:
             return "helpline/staff_in_topic_only"
+        words = args.split(maxsplit=1)
         if not words:
             return "helpline/staff_tier_usage"
         result = await self.set_tier(
-            telegram_id, chat_id, case.id, words[0].lower(), words[1] if len(words) > 1 else ""
+            telegram_id,
+            Place(chat_id, topic_id),
+            case.id,
+            words[0].lower(),
+            words[1] if len(words) > 1 else "",
         )
         if result is NOT_STAFF:
             return "ignored"
-        return "helpline/staff_tier_usage" if result.toast == "toast.case.bad_tier" else ""
+        if result.toast == "toast.case.bad_tier":
+            return "helpline/staff_tier_usage"
+        # The topic hears of a re-tier from its post; a toast is said only when it refuses.
+        return result if result.alert or not result.menu else replace(result, toast="")
+
+    async def close_command(
+        self, telegram_id: int, chat_id: int, topic_id: int | None, args: str
+    ) -> str | StaffResult:
+        """`/close <outcome> <note>` in a case topic: how a red or orange case is closed, with
+        a note on what happened; for the others the note is welcome and optional."""
+        async with self.uow() as uow:
+            if await self.staff(uow, telegram_id, chat_id) is None:
+                return "ignored"
+            case, args = await self._command_case(uow, chat_id, topic_id, args)
+        if case is None:
+            return "helpline/staff_in_topic_only"
+        word, _, note = args.strip().partition(" ")
+        outcome = parse_outcome(word)
+        if outcome is None:
+            return "helpline/staff_close_usage"
+        result = await self.close(telegram_id, Place(chat_id, topic_id), case.id, outcome, note)
+        if result is NOT_STAFF:
+            return "ignored"
+        return result if result.alert else replace(result, toast="")
 
     async def is_staff(self, telegram_id: int, chat_id: int) -> bool:
         """Active staff acting in a staff chat (for commands that answer before any case)."""
@@ -883,24 +1074,20 @@ class Casework:
         async with self.uow() as uow:
             return await uow.cases.by_topic(chat_id, topic_id)
 
-    async def card_menu(self, telegram_id: int, chat_id: int, case_id: int) -> StaffResult:
+    async def card_menu(self, telegram_id: int, at: Place, case_id: int) -> StaffResult:
         async with self.uow() as uow:
-            if await self.staff(uow, telegram_id, chat_id) is None:
-                return NOT_STAFF
-            case = await self._case(uow, case_id, chat_id)
-        if case is None:
-            return GONE
-        return StaffResult(menu=card_actions(case))
+            acting = await self._acting(uow, telegram_id, at, case_id)
+        if isinstance(acting, StaffResult):
+            return acting
+        return StaffResult(menu=card_actions(acting[1]))
 
-    async def menu_for(
-        self, telegram_id: int, chat_id: int, case_id: int, which: str
-    ) -> StaffResult:
+    async def menu_for(self, telegram_id: int, at: Place, case_id: int, which: str) -> StaffResult:
         """Sub-menus that need only the case to exist: tier, close, follow-up, canned."""
         async with self.uow() as uow:
-            if await self.staff(uow, telegram_id, chat_id) is None:
-                return NOT_STAFF
-            case = await self._case(uow, case_id, chat_id)
-        if case is None or case.status is CaseStatus.CLOSED:
+            acting = await self._acting(uow, telegram_id, at, case_id)
+        if isinstance(acting, StaffResult):
+            return acting
+        if acting[1].status is CaseStatus.CLOSED:
             return GONE
         menus = {
             "tier": self.tier_menu,

@@ -210,7 +210,7 @@ class Helpline:
             # 20 a minute.
             target = int(self.policy.targets.target(case.tier).total_seconds() // 60)
             card, rest = case_card(case, person, text, target)
-            await self.board.post(uow, case, card, now, Priority.ALERT)
+            await self.board.post(uow, case, card, now, Priority.ALERT, what="card")
             if rest:
                 await self.board.relay_in(uow, case, rest, now)
             if staffed and tier is Tier.RED:

@@ -100,11 +100,12 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     "helpline/staff_safe": [{"code": "C-0001", "safe": s} for s in (True, False)],
     "helpline/staff_claimed": [{"code": "C-0001", "name": "李老师", "n": 3}],
     "helpline/staff_released": [
-        {"code": "C-0001", "why": w} for w in ("silence", "by_counsellor")
+        {"code": "C-0001", "why": w, "name": n}
+        for w, n in (("silence", ""), ("by_counsellor", "李老师"), ("by_supervisor", "王督导"))
     ],
     "helpline/staff_canned_sent": [{"label": "Greeting"}],
     "helpline/staff_retiered": [
-        {"code": "C-0001", "tier": "orange", "reason": r, "name": "李老师"} for r in ("", "好转")
+        {"code": "C-0001", "tier": "orange", "reason": "好转 <&>", "name": "李老师"}
     ],
     "helpline/staff_transferred": [
         {
@@ -119,7 +120,10 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
             "count": 4,
         }
     ],
-    "helpline/staff_closed": [{"code": "C-0001", "outcome": "supported", "name": "李老师"}],
+    "helpline/staff_closed": [
+        {"code": "C-0001", "outcome": "supported", "name": "李老师", "note": n}
+        for n in ("", "已联系家人，孩子安全 <&>")
+    ],
     "helpline/staff_reopened": [{"code": "C-0001", "name": "李老师"}],
     "helpline/staff_referral": [
         {

@@ -43,6 +43,7 @@ EVENTS = [
         ("raised", {"tier": "red"}),
         ("claimed", {}),
         ("released", {"why": "silence"}),
+        ("released", {"why": "by_supervisor"}),
         ("transferred", {}),
         ("retiered", {"before": "yellow", "after": "red"}),
         ("note", {}),

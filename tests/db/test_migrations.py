@@ -103,3 +103,67 @@ async def test_instances_started_together_migrate_one_after_the_other(db_url: st
     finally:
         for e in engines:
             await e.dispose()
+
+
+def _never_reused() -> list[str]:
+    return sorted(
+        t.name for t in Base.metadata.sorted_tables if t.dialect_options["sqlite"]["autoincrement"]
+    )
+
+
+async def test_ids_are_never_reused_and_the_rebuild_keeps_every_row(db_url: str) -> None:
+    """SQLite gives a new row max(id) + 1: once the newest case was deleted (a /delete), the
+    next one was C-0001 again, and an old button acted on it. 0012 rebuilds the tables with
+    AUTOINCREMENT, keeping the rows already there and what points at them."""
+    people = (
+        "INSERT INTO people (telegram_id, code, role, locale, status, consent, created_at,"
+        " updated_at) VALUES (:tg, :code, 'child', 'zh_Hans', 'active', 'given', :now, :now)"
+    )
+    case = (
+        "INSERT INTO cases (person_id, staff_chat_id, tier, tier_rank, status, trigger,"
+        " categories, evidence, opened_at, alert_level) VALUES (:person, -100, 'red', 3,"
+        " 'closed', 'triage', '', '[]', :now, 0)"
+    )
+    engine = make_engine(db_url)
+    try:
+        await migrate.upgrade(engine, "0011")
+        async with engine.begin() as conn:
+            for pid in (1, 2):
+                await conn.execute(text(people), {"tg": 500 + pid, "code": f"P-{pid}", "now": NOW})
+            for person in (1, 2):
+                await conn.execute(text(case), {"person": person, "now": NOW})
+            await conn.execute(
+                text(
+                    "INSERT INTO case_events (case_id, at, kind, data) VALUES (2, :now, 'opened',"
+                    " '{}')"
+                ),
+                {"now": NOW},
+            )
+        await migrate.upgrade(engine)
+        async with engine.begin() as conn:
+            assert (await conn.execute(text("SELECT id, person_id FROM cases"))).all() == [
+                (1, 1),
+                (2, 2),
+            ]
+            assert await conn.scalar(text("SELECT case_id FROM case_events")) == 2
+            # The person behind the newest case asks to be deleted; a new child writes.
+            await conn.execute(text("DELETE FROM case_events"))
+            await conn.execute(text("DELETE FROM cases WHERE person_id = 2"))
+            await conn.execute(text("DELETE FROM people WHERE id = 2"))
+            await conn.execute(text(people), {"tg": 503, "code": "P-3", "now": NOW})
+            newcomer = await conn.scalar(text("SELECT id FROM people WHERE code = 'P-3'"))
+            await conn.execute(text(case), {"person": newcomer, "now": NOW})
+            new_case = await conn.scalar(text("SELECT max(id) FROM cases"))
+        assert newcomer == 3 and new_case == 3
+        if "sqlite" in db_url:
+            async with engine.connect() as conn:
+                ddl = dict((await conn.execute(text("SELECT name, sql FROM sqlite_master"))).all())
+                fk = await conn.exec_driver_sql("PRAGMA foreign_keys")
+                assert fk.scalar() == 1
+            # The models and the migration agree on which tables never reuse an id.
+            assert _never_reused() == sorted(
+                n for n, sql in ddl.items() if "AUTOINCREMENT" in (sql or "")
+            )
+            assert "WHERE status != 'closed'" in ddl["uq_cases_open_person"]
+    finally:
+        await engine.dispose()

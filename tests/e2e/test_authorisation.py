@@ -322,8 +322,12 @@ async def claim_rules(world: World, caplog: pytest.LogCaptureFixture) -> None:
 
     # Reopening makes a case yours: not past the cap either.
     assert "C-0002" in await press_in_staff(world, wang, card2, "✋")  # Wang now at the cap
-    await press(world, lee, chat, card1, f"case:close:{c1}")
-    await press(world, lee, chat, card1, f"case:closeas:{c1}:supported")  # her own: fine
+    await world.sb.send_text(lee, "/close supported 已转介", chat, scene.thread)  # her own: fine
+    for _ in range(100):
+        async with world.uow() as u:
+            if (case1 := await u.cases.by_id(c1)) is not None and case1.closed_at is not None:
+                break
+        await asyncio.sleep(0.05)
     await quiet(world)
     before = await snapshot(world)
     assert await press(world, w, chat, card1, f"case:reopen:{c1}") == cap

@@ -161,10 +161,27 @@ async def test_transfer_then_close_with_outcome_tells_the_child(world: World) ->
     await press_in_staff(world, world.counsellor, card, "关闭")
     refused = await press_in_staff(world, world.counsellor, card, "已支持")
     assert "同事" in refused
-    await press_in_staff(world, other, card, "已支持")  # the outcome menu is still open
+    # A red case is not closed by a tap: the outcome button says how to confirm it...
+    confirm = await press_in_staff(world, other, card, "已支持")
+    assert "/close supported" in confirm and "说明" in confirm, confirm
+    assert (await the_case(world)).status is CaseStatus.CLAIMED
+    # ...which is the command, with a note on what happened.
+    thread = card["message_thread_id"]
+    await world.sb.send_text(other["id"], "/close supported", world.staff_chat_id, thread)
+    await world.sb.wait_for_text(world.staff_chat_id, "/close supported", thread_id=thread)
+    assert (await the_case(world)).status is CaseStatus.CLAIMED
+    note = "已联系家人，孩子今晚有人陪"
+    await world.sb.send_text(other["id"], f"/close supported {note}", world.staff_chat_id, thread)
     await world.sb.wait_for_text(child, "对话先到这里")
+    closed_post = await world.sb.wait_for_text(world.staff_chat_id, note, thread_id=thread)
+    assert "Counsellor Wang" in closed_post["text"]
     case = await the_case(world)
     assert case.status is CaseStatus.CLOSED and case.outcome is CloseOutcome.SUPPORTED
+    async with world.uow() as u:
+        closing = [d for _, k, _, d in await u.cases.events(1) if k is EventKind.CLOSED]
+    assert closing == [{"outcome": "supported", "note": note}]
+    texts = [m.get("text") or "" for m in await world.sb.messages(child)]
+    assert not any(note in t for t in texts)  # the note is the staff's, never the child's
 
 
 async def test_non_staff_cannot_claim_or_read(world: World) -> None:
@@ -331,8 +348,12 @@ async def test_lessons_wait_while_a_case_is_open(world: World) -> None:
     world.app.delivery.nudge()
     await asyncio.sleep(2.0)
     assert len(await lessons_received(world, uid)) == before  # held during the case
-    await press_in_staff(world, world.counsellor, card, "关闭")
-    await press_in_staff(world, world.counsellor, card, "已支持")
+    await world.sb.send_text(
+        world.counsellor["id"],
+        "/close supported 孙子安全",
+        world.staff_chat_id,
+        card["message_thread_id"],
+    )
     await world.sb.wait_for(uid, lambda m: (m.get("text") or "").startswith("📖"), timeout=20)
     assert len(await lessons_received(world, uid)) == before + 1
 
@@ -364,12 +385,18 @@ async def test_medium_gets_a_gentle_check_in_and_safe_buttons_reach_staff(world:
 
 async def test_mandatory_report_and_retier_are_on_the_record(world: World) -> None:
     await make_staff(world, world.counsellor)
+    await make_staff(world, world.admin, Role.SUPERVISOR)
     _, card = await open_case(world)
     thread = card["message_thread_id"]
-    me = world.counsellor["id"]
+    me, lead = world.counsellor["id"], world.admin["id"]
     await world.sb.send_text(me, "/reported 城关派出所", world.staff_chat_id, thread)
+    # Lowering a red case takes a supervisor: the counsellor is told so in the topic.
     await world.sb.send_text(me, "/tier orange 已联系家人，暂时安全", world.staff_chat_id, thread)
-    await world.sb.send_text(me, "/tier purple", world.staff_chat_id, thread)
+    await world.sb.wait_for_text(world.staff_chat_id, "只有督导", timeout=30, thread_id=thread)
+    await world.sb.send_text(
+        lead, "/tier orange 已联系家人，暂时安全", world.staff_chat_id, thread
+    )
+    await world.sb.send_text(lead, "/tier purple", world.staff_chat_id, thread)
     await world.sb.wait_for_text(world.staff_chat_id, "用法", timeout=30)
     async with world.uow() as u:
         events = await u.cases.events(1)

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.__main__ import QUIET_LOGGERS
 from bot.db import crypto
 from bot.db.models import Base
+from bot.domain.people import Role
 from tests.e2e.harness import running_world
 from tests.e2e.test_helpline import CRITICAL, ROOMY, case_card, make_staff, press_in_staff
 
@@ -59,6 +60,7 @@ async def test_logs_hold_no_words_and_no_names(
     try:
         async with running_world(db_url, data_key=data_key, **ROOMY) as world:
             await make_staff(world, world.counsellor)
+            await make_staff(world, world.admin, Role.SUPERVISOR)  # lowers the red case
             guardian = await world.user(GUARDIAN_NAME)
             await world.say(guardian, GUARDIAN_WORDS)
             child = await world.user(CHILD_NAME)
@@ -77,7 +79,9 @@ async def test_logs_hold_no_words_and_no_names(
             # Someone in the staff group who is not staff: ignored, and logged as such.
             await world.sb.send_text(world.outsider["id"], OUTSIDER, staff_chat, thread)
             await world.sb.send_text(me, NOTE, staff_chat, thread)
-            await world.sb.send_text(me, f"/tier orange {REASON}", staff_chat, thread)
+            await world.sb.send_text(
+                world.admin["id"], f"/tier orange {REASON}", staff_chat, thread
+            )
             await world.sb.send_text(me, f"/reported {AUTHORITY}", staff_chat, thread)
             for _ in range(100):  # updates are handled concurrently: wait for all three
                 async with world.uow() as u:

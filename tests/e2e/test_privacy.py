@@ -32,6 +32,7 @@ from bot.ports import CaseMessage
 from tests.e2e.harness import World, running_world
 from tests.e2e.test_cli import env_for, run_cli
 from tests.e2e.test_helpline import CRITICAL, ROOMY, case_card, make_staff, press_in_staff, started
+from tests.e2e.test_lessons import enrol
 from tests.e2e.test_onboarding import buttons
 from tests.e2e.test_screening import registered
 
@@ -179,6 +180,41 @@ async def test_delete_after_confirmation_forgets_the_family(
     again = await world.person(gid)
     assert again is not None and again.code != grandma.code and again.role is None
     assert kid_uid != gid
+
+
+async def test_a_button_from_before_delete_does_nothing_for_the_new_account(
+    world: World,
+) -> None:
+    """A guardian deletes her data and starts again: the lesson she had, with its buttons,
+    is still in her chat. Before, the new enrolment took the old one's id (SQLite reuses the
+    newest id), so "next" on the old lesson read on in the new one."""
+    uid = await world.user("李奶奶")
+    await enrol(world, uid)
+    old = await world.sb.wait_for(uid, lambda m: (m.get("text") or "").startswith("📖"))
+    old_next = old["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+    await world.sb.mark()
+    await world.sb.send_text(uid, "/delete")
+    await world.sb.wait_for(uid, lambda m: bool(buttons(m)))
+    await world.press(uid, "🗑 是的，删除我的数据")
+    await world.sb.wait_for(uid, lambda m: "/start" in (m.get("text") or ""))
+    await world.sb.mark()
+    await enrol(world, uid)
+    await world.sb.wait_for(uid, lambda m: (m.get("text") or "").startswith("📖"))
+    person = await world.person(uid)
+    assert person is not None and person.id is not None
+    async with world.uow() as u:
+        enrolment = await u.enrolments.get(person.id, "guardian")
+        assert enrolment is not None and enrolment.id is not None
+        (before,) = await u.progress.for_enrolment(enrolment.id)
+    said = len(await world.sb.bot_messages(uid))
+    qid = await world.sb.press(uid, uid, old["message_id"], old_next)
+    stale = world.app.catalog.text("toast.stale", "zh_Hans")
+    assert (await world.sb.wait_callback_answer(qid)).get("text") == stale
+    await asyncio.sleep(0.5)
+    async with world.uow() as u:
+        (after,) = await u.progress.for_enrolment(enrolment.id)
+    assert after.parts_read == before.parts_read
+    assert len(await world.sb.bot_messages(uid)) == said
 
 
 async def test_forged_or_stale_delete_button_is_refused(world: World) -> None:

@@ -16,6 +16,9 @@ from bot.domain.cases import (
     Tier,
     Trigger,
     case_code,
+    closing_needs_note,
+    lowers_red,
+    may_act_on,
     parse_duty_hours,
     queue_key,
     sla_step,
@@ -115,3 +118,14 @@ def test_parse_duty_hours() -> None:
     assert parse_duty_hours("08:00-22:00") == (time(8), time(22))
     with pytest.raises(ValueError, match="08:00-22:00"):
         parse_duty_hours("8 till late")
+
+
+def test_who_may_change_a_case() -> None:
+    waiting, held = case(), case(status=CaseStatus.CLAIMED, claimed_by=7)
+    assert may_act_on(waiting, 8, supervisor=False)
+    assert may_act_on(held, 7, supervisor=False) and not may_act_on(held, 8, supervisor=False)
+    assert may_act_on(held, 8, supervisor=True)
+    assert lowers_red(case(Tier.RED), Tier.ORANGE) and lowers_red(case(Tier.RED), Tier.GREEN)
+    assert not lowers_red(case(Tier.ORANGE), Tier.GREEN)
+    assert not lowers_red(case(Tier.YELLOW), Tier.RED)
+    assert [closing_needs_note(case(t)) for t in Tier] == [True, True, False, False]
