@@ -189,8 +189,13 @@ class Inbox:
             return web.Response(status=401, text="unauthorized")
         try:
             raw = await request.text()
-            update_id = int(json.loads(raw)["update_id"])
-        except (ValueError, KeyError, TypeError):
+        except UnicodeDecodeError:
+            raw = ""  # refused below, as not JSON
+        try:
+            update_id = update_id_of(raw)
+        except NotAnUpdateError as exc:
+            # One line, no traceback: whoever holds the secret and posts this gets told so.
+            log.warning("refused a webhook post: %s", exc)
             return web.Response(status=400, text="not an update")
         try:
             await self.receive([(update_id, raw)])
@@ -296,6 +301,55 @@ class Inbox:
             n = await uow.inbox.prune(self.clock.now() - KEEP_HANDLED)
             await uow.commit()
         return n
+
+
+class NotAnUpdateError(ValueError):
+    """A webhook body that is not an update Telegram could have sent; says why in a few words,
+    never quoting the body."""
+
+
+# Telegram's own updates nest a dozen levels at most (a button in a keyboard in a replied-to
+# message); the limit only has to stop the absurd.
+MAX_DEPTH = 32
+# The inbox's update_id is a signed 64-bit column; Telegram's ids are positive.
+MAX_UPDATE_ID = 2**63 - 1
+
+
+def update_id_of(raw: str) -> int:
+    """The update_id of a posted update, after checking it is one the inbox can store and
+    handle: JSON, an object, a whole number in 0..2**63-1, nested no deeper than MAX_DEPTH."""
+    try:
+        value = json.loads(raw)
+    except RecursionError:  # the parser's own stack: past ~1000 levels
+        raise NotAnUpdateError("JSON nested too deep") from None
+    except ValueError:
+        raise NotAnUpdateError("not JSON") from None
+    if not isinstance(value, dict):
+        raise NotAnUpdateError("not a JSON object")
+    update_id = value.get("update_id")
+    if type(update_id) is not int:  # not bool, float or str, which int() would take
+        raise NotAnUpdateError("no whole-number update_id")
+    if not 0 <= update_id <= MAX_UPDATE_ID:
+        raise NotAnUpdateError("update_id out of range")
+    if _depth(value) > MAX_DEPTH:
+        raise NotAnUpdateError(f"JSON nested deeper than {MAX_DEPTH}")
+    return update_id
+
+
+def _depth(value: Any) -> int:
+    """How deep JSON containers nest (a scalar: 0), without recursion."""
+    deepest = 0
+    stack = [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if not isinstance(item, dict | list):
+            continue
+        deepest = max(deepest, level)
+        if level <= MAX_DEPTH:  # past it the answer is known: look no deeper
+            stack.extend(
+                (child, level + 1) for child in (item.values() if isinstance(item, dict) else item)
+            )
+    return deepest
 
 
 def decode(raw: str) -> Any:
