@@ -498,12 +498,14 @@ async def run_webhook(app: App, *, handle_signals: bool = True) -> None:
         return web.Response(text="ok")  # the process answers
 
     async def readyz(_: web.Request) -> web.Response:
-        # Ready once started and the database answers: a load balancer sends updates here.
+        # Ready once started and the database takes writes: a load balancer sends updates
+        # here, and each must be stored before it is answered. Reading is not enough (a
+        # standby after a failover, a file system remounted read-only answer reads).
         if not app.ready.is_set() or app.stopping.is_set():
             return web.Response(status=503, text="not ready")
         try:
             async with app.uow() as u:
-                await u.inbox.counts()
+                await u.inbox.try_write(app.inbox.owner)  # rolled back: never committed
         except Exception:  # noqa: BLE001 - any failure means "not ready", said plainly
             return web.Response(status=503, text="database unavailable")
         return web.Response(text="ready")

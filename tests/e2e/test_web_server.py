@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import logging
+from typing import Any
 
 import aiohttp
 import pytest
+from sqlalchemy import event, text
 
 from tests.e2e.harness import WEBHOOK_SECRET, running_world
 from tests.e2e.test_inbox import inbox_rows, text_update
@@ -53,3 +55,52 @@ async def test_an_update_too_big_or_too_deep_is_refused_with_400_and_one_line(
             async with http.post(url, data=hotlines, headers=GOOD) as response:
                 assert response.status == 200
             await world.sb.wait_for(uid, lambda m: "12356" in (m.get("text") or ""))
+
+
+async def test_readyz_says_503_while_the_database_refuses_writes(db_url: str) -> None:
+    """A database that answers reads but refuses writes (a PostgreSQL standby after a failover,
+    a file system remounted read-only) cannot store updates: the load balancer must send them
+    elsewhere. PostgreSQL: default_transaction_read_only; SQLite: PRAGMA query_only (the test
+    runs as root here, which file permissions do not stop)."""
+    async with running_world(db_url, webhook=True) as world:
+        root = str(world.app.settings.webhook_url).rsplit("/", 2)[0]
+        engine = world.app.engine
+
+        async def ready() -> int:
+            async with aiohttp.ClientSession() as http, http.get(root + "/readyz") as response:
+                return response.status
+
+        assert await ready() == 200
+        assert all(i > 0 for i in await inbox_rows(world))  # the write it tried: rolled back
+        if engine.dialect.name == "postgresql":
+            name = engine.url.database
+            async with engine.connect() as conn:
+                await conn.execute(
+                    text(f'ALTER DATABASE "{name}" SET default_transaction_read_only = on')
+                )
+                await conn.commit()
+        else:
+
+            def query_only(dbapi_connection: Any, _record: Any) -> None:
+                cursor = dbapi_connection.cursor()
+                cursor.execute("PRAGMA query_only = ON")
+                cursor.close()
+
+            event.listen(engine.sync_engine, "connect", query_only)
+        await engine.dispose()  # the pool's connections open again, refusing writes
+        try:
+            async with world.app.uow() as u:
+                await u.inbox.counts()  # reads still answer
+            assert await ready() == 503
+        finally:
+            if engine.dialect.name == "postgresql":
+                async with engine.connect() as conn:
+                    await conn.execution_options(isolation_level="AUTOCOMMIT")
+                    # This session first (SET is allowed read-only), then the database.
+                    await conn.execute(text("SET default_transaction_read_only = off"))
+                    reset = f'ALTER DATABASE "{name}" RESET default_transaction_read_only'
+                    await conn.execute(text(reset))
+            else:
+                event.remove(engine.sync_engine, "connect", query_only)
+            await engine.dispose()
+        assert await ready() == 200
