@@ -78,6 +78,7 @@ from handlers.isolation import OrderedIsolation
 from handlers.metrics import exposition
 from handlers.retry import ReleaseBeforeRequests, RetryRequests
 from handlers.transport import TelegramTransport
+from handlers.webserver import WebLimits, serve
 from scheduler import Job, Ticker, leadership_for
 
 log = logging.getLogger(__name__)
@@ -436,14 +437,19 @@ def _cjk_font() -> Path | None:
     return CJK_FONT if CJK_FONT.is_file() else None
 
 
-async def _serve(web_app: web.Application, listen: str) -> web.AppRunner:
-    """Serve on `host:port` (no host: every interface). No access log: its lines would name
-    chats and carry sign-in tokens."""
+def web_limits(settings: Settings) -> WebLimits:
+    return WebLimits(
+        head_timeout=settings.web_header_timeout_s,
+        body_timeout=settings.web_body_timeout_s,
+        max_connections=settings.web_max_connections,
+    )
+
+
+async def _serve(web_app: web.Application, listen: str, settings: Settings) -> web.AppRunner:
+    """Serve on `host:port` within the WEB_* limits (handlers/webserver.py). Listening on every
+    interface takes saying so: 0.0.0.0."""
     host, _, port = listen.rpartition(":")
-    runner = web.AppRunner(web_app, access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, host or "0.0.0.0", int(port)).start()  # noqa: S104
-    return runner
+    return await serve(web_app, host.strip("[]") or "127.0.0.1", int(port), web_limits(settings))
 
 
 async def start_dashboard(app: App) -> web.AppRunner | None:
@@ -453,7 +459,7 @@ async def start_dashboard(app: App) -> web.AppRunner | None:
         return None
     root = web.Application(client_max_size=64 * 1024)
     mount_dashboard(root, app.dashboard)
-    runner = await _serve(root, app.settings.dashboard_listen)
+    runner = await _serve(root, app.settings.dashboard_listen, app.settings)
     log.info("dashboard listening on %s", app.settings.dashboard_listen)
     return runner
 
@@ -529,7 +535,7 @@ async def run_webhook(app: App, *, handle_signals: bool = True) -> None:
     web_app.router.add_get("/metrics", metrics)
     if app.dashboard is not None:
         mount_dashboard(web_app, app.dashboard)
-    runner = await _serve(web_app, settings.webhook_listen)
+    runner = await _serve(web_app, settings.webhook_listen, settings)
     try:
         await app.bot.set_webhook(
             settings.webhook_url,
