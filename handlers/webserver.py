@@ -115,10 +115,12 @@ class _Connection(asyncio.Protocol):
             transport.write(REFUSED)
             transport.close()
             return
-        self.inner = self.guard.factory()
-        self.inner.connection_made(transport)
+        # Before aiohttp's keep-alive timer, set to the same time: this one fires first and
+        # counts what it closes.
         loop = asyncio.get_running_loop()
         self.head_timer = loop.call_later(self.guard.limits.head_timeout, self._head_late)
+        self.inner = self.guard.factory()
+        self.inner.connection_made(transport)
 
     def _head_late(self) -> None:
         self.head_timer = None
