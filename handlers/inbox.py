@@ -33,6 +33,7 @@ from aiogram import Bot, Dispatcher
 from aiogram.exceptions import TelegramAPIError, TelegramRetryAfter
 from aiogram.types import Update
 from aiohttp import web
+from pydantic import ValidationError
 
 from bot.ports import Clock, UnitOfWorkFactory
 from handlers.metrics import HandlerMetrics
@@ -253,26 +254,41 @@ class Inbox:
         started = time.perf_counter()
         try:
             update = Update.model_validate(decode(raw), context={"bot": self.bot})
+        except ValidationError as exc:
+            # It will never parse: give up at once. Not pydantic's message: it quotes the
+            # input, people's words; the fields it names are enough to see what was wrong.
+            fields = sorted({".".join(map(str, e["loc"])) for e in exc.errors()})
+            log.warning(
+                "update %s is not one aiogram can read (%s); giving up",
+                update_id,
+                ", ".join(fields[:5]),
+            )
+            await self._failed(update_id, "ValidationError", True, started)
+            return
+        try:
             async with self.scope():
                 await self.dispatcher.feed_update(self.bot, update)
         except Exception as exc:  # the errors router handles most; this is what it let by
-            self.metrics.observe(time.perf_counter() - started, ok=False)
             give_up = attempts >= self.max_attempts
             log.exception(
                 "update %s failed (attempt %d%s)", update_id, attempts, ", giving up" * give_up
             )
-            try:
-                async with self.uow() as uow:
-                    await uow.inbox.failed(update_id, type(exc).__name__, give_up)
-                    await uow.commit()
-            except Exception:  # left as 'handling': the next start handles it again
-                log.exception("could not record the failure of update %s", update_id)
+            await self._failed(update_id, type(exc).__name__, give_up, started)
             return
         self.metrics.observe(time.perf_counter() - started, ok=True)
         self.handled += 1
         self._done.append(update_id)
         if self._flusher is None or self._flusher.done():
             self._flusher = asyncio.create_task(self._flush_soon())
+
+    async def _failed(self, update_id: int, error: str, give_up: bool, started: float) -> None:
+        self.metrics.observe(time.perf_counter() - started, ok=False)
+        try:
+            async with self.uow() as uow:
+                await uow.inbox.failed(update_id, error, give_up)
+                await uow.commit()
+        except Exception:  # left as 'handling': the next start handles it again
+            log.exception("could not record the failure of update %s", update_id)
 
     async def _flush_soon(self) -> None:
         # Many updates marked done in one transaction: one commit per update would halve

@@ -63,6 +63,35 @@ async def test_an_update_too_big_or_too_deep_is_refused_with_400_and_one_line(
             await world.sb.wait_for(uid, lambda m: "12356" in (m.get("text") or ""))
 
 
+async def test_an_update_aiogram_cannot_read_is_given_up_in_one_line_without_its_words(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An update with a whole-number id but a message aiogram cannot read (no chat) is stored,
+    then fails to parse: pydantic's error quotes its input, a child's words, and every retry
+    logged it again as a traceback. Now one line naming the fields, and it is given up at once
+    (it will never parse)."""
+    words = "我不想活了，爸爸又打我"
+    async with running_world(f"sqlite:///{tmp_path / 'x.db'}", webhook=True) as world:
+        uid = await world.user("小丽")
+        await world.say(uid, "/hotlines")
+        broken = text_update(700_020, uid, words)
+        del broken["message"]["chat"]
+        caplog.clear()
+        async with aiohttp.ClientSession() as http:
+            url = str(world.app.settings.webhook_url)
+            async with http.post(url, data=json.dumps(broken), headers=GOOD) as response:
+                assert response.status == 200  # stored: Telegram need not send it again
+        for _ in range(100):
+            if (await inbox_rows(world)).get(700_020) == "failed":
+                break
+            await asyncio.sleep(0.1)
+        assert (await inbox_rows(world))[700_020] == "failed"
+    assert words not in caplog.text and "爸爸" not in caplog.text
+    about = [r for r in caplog.records if "700020" in r.getMessage()]
+    assert len(about) == 1 and about[0].exc_info is None, [r.getMessage() for r in about]
+    assert "message.chat" in about[0].getMessage()
+
+
 async def test_readyz_says_503_while_the_database_refuses_writes(db_url: str) -> None:
     """A database that answers reads but refuses writes (a PostgreSQL standby after a failover,
     a file system remounted read-only) cannot store updates: the load balancer must send them
