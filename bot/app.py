@@ -437,7 +437,7 @@ def _cjk_font() -> Path | None:
     return CJK_FONT if CJK_FONT.is_file() else None
 
 
-def web_limits(settings: Settings) -> WebLimits:
+def _web_limits(settings: Settings) -> WebLimits:
     return WebLimits(
         head_timeout=settings.web_header_timeout_s,
         body_timeout=settings.web_body_timeout_s,
@@ -449,7 +449,7 @@ async def _serve(web_app: web.Application, listen: str, settings: Settings) -> w
     """Serve on `host:port` within the WEB_* limits (handlers/webserver.py). Listening on every
     interface takes saying so: 0.0.0.0."""
     host, _, port = listen.rpartition(":")
-    return await serve(web_app, host.strip("[]") or "127.0.0.1", int(port), web_limits(settings))
+    return await serve(web_app, host.strip("[]") or "127.0.0.1", int(port), _web_limits(settings))
 
 
 async def start_dashboard(app: App) -> web.AppRunner | None:
