@@ -78,6 +78,7 @@ from handlers.isolation import OrderedIsolation
 from handlers.metrics import exposition
 from handlers.retry import ReleaseBeforeRequests, RetryRequests
 from handlers.transport import TelegramTransport
+from handlers.webserver import WebLimits, serve
 from scheduler import Job, Ticker, leadership_for
 
 log = logging.getLogger(__name__)
@@ -443,14 +444,19 @@ def _cjk_font() -> Path | None:
     return CJK_FONT if CJK_FONT.is_file() else None
 
 
-async def _serve(web_app: web.Application, listen: str) -> web.AppRunner:
-    """Serve on `host:port` (no host: every interface). No access log: its lines would name
-    chats and carry sign-in tokens."""
+def _web_limits(settings: Settings) -> WebLimits:
+    return WebLimits(
+        head_timeout=settings.web_header_timeout_s,
+        body_timeout=settings.web_body_timeout_s,
+        max_connections=settings.web_max_connections,
+    )
+
+
+async def _serve(web_app: web.Application, listen: str, settings: Settings) -> web.AppRunner:
+    """Serve on `host:port` within the WEB_* limits (handlers/webserver.py). Listening on every
+    interface takes saying so: 0.0.0.0."""
     host, _, port = listen.rpartition(":")
-    runner = web.AppRunner(web_app, access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, host or "0.0.0.0", int(port)).start()  # noqa: S104
-    return runner
+    return await serve(web_app, host.strip("[]") or "127.0.0.1", int(port), _web_limits(settings))
 
 
 async def start_dashboard(app: App) -> web.AppRunner | None:
@@ -460,7 +466,7 @@ async def start_dashboard(app: App) -> web.AppRunner | None:
         return None
     root = web.Application(client_max_size=64 * 1024)
     mount_dashboard(root, app.dashboard)
-    runner = await _serve(root, app.settings.dashboard_listen)
+    runner = await _serve(root, app.settings.dashboard_listen, app.settings)
     log.info("dashboard listening on %s", app.settings.dashboard_listen)
     return runner
 
@@ -505,12 +511,14 @@ async def run_webhook(app: App, *, handle_signals: bool = True) -> None:
         return web.Response(text="ok")  # the process answers
 
     async def readyz(_: web.Request) -> web.Response:
-        # Ready once started and the database answers: a load balancer sends updates here.
+        # Ready once started and the database takes writes: a load balancer sends updates
+        # here, and each must be stored before it is answered. Reading is not enough (a
+        # standby after a failover, a file system remounted read-only answer reads).
         if not app.ready.is_set() or app.stopping.is_set():
             return web.Response(status=503, text="not ready")
         try:
             async with app.uow() as u:
-                await u.inbox.counts()
+                await u.inbox.try_write(app.inbox.owner)  # rolled back: never committed
         except Exception:  # noqa: BLE001 - any failure means "not ready", said plainly
             return web.Response(status=503, text="database unavailable")
         return web.Response(text="ready")
@@ -534,7 +542,7 @@ async def run_webhook(app: App, *, handle_signals: bool = True) -> None:
     web_app.router.add_get("/metrics", metrics)
     if app.dashboard is not None:
         mount_dashboard(web_app, app.dashboard)
-    runner = await _serve(web_app, settings.webhook_listen)
+    runner = await _serve(web_app, settings.webhook_listen, settings)
     try:
         await app.bot.set_webhook(
             settings.webhook_url,

@@ -70,7 +70,14 @@ class Settings(BaseSettings):
     instance_name: str | None = Field(default=None, max_length=100)
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
-    webhook_listen: str = "0.0.0.0:8080"
+    # Loopback: the reverse proxy in front reaches it there, nobody else should.
+    webhook_listen: str = "127.0.0.1:8080"
+    # The web server (webhook, health, metrics, dashboard) facing the network: how long a
+    # connection may take to send a request's head and then its body, and how many may be
+    # open at once (well under the usual limit of 1,024 open files; see handlers/webserver).
+    web_header_timeout_s: float = Field(default=10.0, gt=0, le=600)
+    web_body_timeout_s: float = Field(default=30.0, gt=0, le=600)
+    web_max_connections: int = Field(default=500, ge=10, le=1_000_000)
     # Minors' data at rest: DATA_KEY encrypts sensitive text; DATA_KEYS_OLD (comma-separated)
     # still decrypt while `python -m bot keys rotate` re-encrypts under the new key.
     data_key: SecretStr | None = None
@@ -168,12 +175,12 @@ class Settings(BaseSettings):
             raise ValueError("expected an http(s) origin, no path: https://xq.example.org")
         return text
 
-    @field_validator("dashboard_listen")
+    @field_validator("dashboard_listen", "webhook_listen")
     @classmethod
-    def _dashboard_listen(cls, v: str) -> str:
+    def _listen(cls, v: str) -> str:
         host, sep, port = v.strip().rpartition(":")
         if not sep or not host or not port.isdecimal() or not 0 < int(port) < 65536:
-            raise ValueError("expected host:port, like 127.0.0.1:8090")
+            raise ValueError("expected host:port, like 127.0.0.1:8090 (0.0.0.0 for everywhere)")
         return v.strip()
 
     @field_validator("redis_url", mode="before")

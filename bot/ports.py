@@ -592,6 +592,11 @@ class InboxRepo(Protocol):
 
     async def counts(self) -> Mapping[str, int]: ...
 
+    async def try_write(self, owner: int | None) -> None:
+        """Raise unless the database takes a write now: stores a row as an update would be
+        stored, which the caller rolls back (it must not commit)."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class ConsentEntry:

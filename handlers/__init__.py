@@ -5,7 +5,6 @@ from aiogram import Router
 
 from handlers import (
     account,
-    common,
     dashboard,
     errors,
     fallback,
@@ -22,7 +21,6 @@ from handlers.inline import run_filters_inline
 
 def build_router() -> Router:
     root = Router(name="xinqiao")
-    root.message.outer_middleware(common.replace_nul)  # before any handler sees the text
     root.include_routers(
         errors.build(),
         safety.build(),

@@ -21,7 +21,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hmac
-import json
 import logging
 import time
 from collections.abc import Callable, Coroutine, Sequence
@@ -33,9 +32,11 @@ from aiogram import Bot, Dispatcher
 from aiogram.exceptions import TelegramAPIError, TelegramRetryAfter
 from aiogram.types import Update
 from aiohttp import web
+from pydantic import ValidationError
 
 from bot.ports import Clock, UnitOfWorkFactory
 from handlers.metrics import HandlerMetrics
+from handlers.raw_updates import NotAnUpdateError, decode, update_id_of
 
 log = logging.getLogger(__name__)
 
@@ -189,8 +190,13 @@ class Inbox:
             return web.Response(status=401, text="unauthorized")
         try:
             raw = await request.text()
-            update_id = int(json.loads(raw)["update_id"])
-        except (ValueError, KeyError, TypeError):
+        except UnicodeDecodeError:
+            raw = ""  # refused below, as not JSON
+        try:
+            update_id = update_id_of(raw)
+        except NotAnUpdateError as exc:
+            # One line, no traceback: whoever holds the secret and posts this gets told so.
+            log.warning("refused a webhook post: %s", exc)
             return web.Response(status=400, text="not an update")
         try:
             await self.receive([(update_id, raw)])
@@ -247,27 +253,42 @@ class Inbox:
     async def _handle(self, update_id: int, raw: str, attempts: int) -> None:
         started = time.perf_counter()
         try:
-            update = Update.model_validate(json.loads(raw), context={"bot": self.bot})
+            update = Update.model_validate(decode(raw), context={"bot": self.bot})
+        except ValidationError as exc:
+            # It will never parse: give up at once. Not pydantic's message: it quotes the
+            # input, people's words; the fields it names are enough to see what was wrong.
+            fields = sorted({".".join(map(str, e["loc"])) for e in exc.errors()})
+            log.warning(
+                "update %s is not one aiogram can read (%s); giving up",
+                update_id,
+                ", ".join(fields[:5]),
+            )
+            await self._failed(update_id, "ValidationError", True, started)
+            return
+        try:
             async with self.scope():
                 await self.dispatcher.feed_update(self.bot, update)
         except Exception as exc:  # the errors router handles most; this is what it let by
-            self.metrics.observe(time.perf_counter() - started, ok=False)
             give_up = attempts >= self.max_attempts
             log.exception(
                 "update %s failed (attempt %d%s)", update_id, attempts, ", giving up" * give_up
             )
-            try:
-                async with self.uow() as uow:
-                    await uow.inbox.failed(update_id, type(exc).__name__, give_up)
-                    await uow.commit()
-            except Exception:  # left as 'handling': the next start handles it again
-                log.exception("could not record the failure of update %s", update_id)
+            await self._failed(update_id, type(exc).__name__, give_up, started)
             return
         self.metrics.observe(time.perf_counter() - started, ok=True)
         self.handled += 1
         self._done.append(update_id)
         if self._flusher is None or self._flusher.done():
             self._flusher = asyncio.create_task(self._flush_soon())
+
+    async def _failed(self, update_id: int, error: str, give_up: bool, started: float) -> None:
+        self.metrics.observe(time.perf_counter() - started, ok=False)
+        try:
+            async with self.uow() as uow:
+                await uow.inbox.failed(update_id, error, give_up)
+                await uow.commit()
+        except Exception:  # left as 'handling': the next start handles it again
+            log.exception("could not record the failure of update %s", update_id)
 
     async def _flush_soon(self) -> None:
         # Many updates marked done in one transaction: one commit per update would halve

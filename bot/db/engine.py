@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import ExceptionContext, make_url
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
@@ -88,7 +88,9 @@ def make_engine(
 ) -> AsyncEngine:
     url = async_url(url)
     ensure_sqlite_dir(url)
-    kwargs: dict[str, Any] = {"echo": echo}
+    # Statement parameters are people's words: SQLAlchemy prints them in every error (and so in
+    # every logged traceback) unless told not to.
+    kwargs: dict[str, Any] = {"echo": echo, "hide_parameters": True}
     postgres = make_url(url).get_backend_name() == "postgresql"
     if postgres:
         # A fixed pool: connections beyond a pool were opened and closed again under load,
@@ -101,9 +103,22 @@ def make_engine(
     if postgres:
         event.listen(engine.sync_engine, "checkin", _stamp_checkin)
         event.listen(engine.sync_engine, "checkout", _ping_if_idle(engine, ping_if_idle))
+        event.listen(engine.sync_engine, "handle_error", _hide_detail)
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
     return engine
+
+
+def _hide_detail(context: ExceptionContext) -> None:
+    """PostgreSQL's DETAIL line can hold a row's values ("Failing row contains (…)" for a NOT
+    NULL or CHECK violation), and asyncpg puts it in the error's text, which every logged
+    traceback prints: people's words. The message itself (which constraint, which column)
+    stays. hide_parameters does not reach it: it is the server's text, not our parameters."""
+    error: BaseException | None = context.original_exception
+    while error is not None:  # the driver's error, and asyncpg's own it was raised from
+        if getattr(error, "detail", None):
+            error.detail = None  # type: ignore[attr-defined]
+        error = error.__cause__
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
