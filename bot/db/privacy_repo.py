@@ -3,7 +3,9 @@ the file access log as supervisors read it."""
 
 from __future__ import annotations
 
+import json
 import logging
+import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -33,9 +35,9 @@ from bot.db.models import (
     ScreeningSessionRow,
     StaffRow,
 )
-from bot.domain.cases import CaseStatus, EventKind
+from bot.domain.cases import CaseStatus, EventKind, case_code
 from bot.domain.lessons import Enrolment
-from bot.domain.outbox import OutboxStatus
+from bot.domain.outbox import STAFF_POST, OutboxStatus
 from bot.domain.people import Role, parse_enum
 from bot.ports import AccessEntry, ConsentEntry, Erasure, Purged
 
@@ -175,6 +177,7 @@ class SqlPrivacyRepo:
         for chunk in _chunks(case_ids):
             about += [OutboxRow.key.like(f"case:{c}:%") for c in chunk]
             about += [OutboxRow.key.like(f"page:{c}:%") for c in chunk]
+        about.append(OutboxRow.id.in_(await self._staff_posts_naming(ids, case_ids)))
         result = await self.s.execute(
             delete(OutboxRow).where(or_(*about)).execution_options(synchronize_session=False)
         )
@@ -188,6 +191,24 @@ class SqlPrivacyRepo:
         )
         self.s.expunge_all()  # nothing cached may outlive the rows it came from
         return counts
+
+    async def _staff_posts_naming(self, ids: Sequence[int], case_ids: Sequence[int]) -> list[int]:
+        """Answers to staff commands that name these people or their cases (/file, /queue,
+        /followups with its notes, /accesslog): keyed by chat, not by person, and encrypted,
+        so read here. Retention keeps them few (purge_transcripts)."""
+        people = await self.s.scalars(select(PersonRow.code).where(PersonRow.id.in_(ids)))
+        codes = [*people, *(case_code(c) for c in case_ids)]
+        named = re.compile(
+            "|".join(rf"(?<![\w-]){re.escape(c)}(?![\w-])" for c in codes) or "(?!)"
+        )
+        rows = await self.s.execute(
+            select(OutboxRow.id, OutboxRow.payload).where(OutboxRow.key.like(f"{STAFF_POST}%"))
+        )
+        return [
+            row_id
+            for row_id, payload in rows
+            if named.search(json.dumps(payload, ensure_ascii=False))
+        ]
 
     async def _count(self, table: Any, where: Any) -> int:
         found = await self.s.scalar(select(func.count()).select_from(table).where(where))
@@ -231,8 +252,19 @@ class SqlPrivacyRepo:
             )
         )
         notes = await self._purge_follow_up_notes(closed_before)
+        # Answers to staff commands carry follow-up notes and file summaries: once sent and
+        # older than the period, they are kept for nothing.
+        posts = await self.s.execute(
+            delete(OutboxRow)
+            .where(
+                OutboxRow.key.like(f"{STAFF_POST}%"),
+                OutboxRow.created_at < closed_before,
+                OutboxRow.status.not_in((*_IN_FLIGHT, OutboxStatus.HELD.value)),
+            )
+            .execution_options(synchronize_session=False)
+        )
         if not case_ids:
-            return Purged(notes=notes)
+            return Purged(outbox=_rowcount(posts), notes=notes)
         # Re-checked in each UPDATE itself: a case reopened meanwhile keeps its conversation.
         still_closed = select(CaseRow.id).where(CaseRow.id.in_(case_ids), CaseRow.status == CLOSED)
         cases = await self.s.execute(
@@ -275,7 +307,7 @@ class SqlPrivacyRepo:
         return Purged(
             cases=_rowcount(cases),
             messages=_rowcount(messages),
-            outbox=outbox,
+            outbox=outbox + _rowcount(posts),
             events=events,
             notes=notes,
         )

@@ -437,9 +437,11 @@ class Retention:
             total += got
             if got.cases < self.batch:
                 break
+        # Every run, not only when something went: the update that confirmed a /delete is
+        # emptied only once handled, after that erasure's own scrub.
+        async with self.uow() as uow:
+            await uow.privacy.scrub()
         if total.anything:
-            async with self.uow() as uow:
-                await uow.privacy.scrub()
             log.info(
                 "privacy: purged %s message(s), %s outbox row(s), %s reason(s) and %s note(s) "
                 "of %s case(s) closed before %s",

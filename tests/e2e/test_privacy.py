@@ -17,7 +17,7 @@ from sqlalchemy import select, text
 
 from bot.db import crypto, migrate
 from bot.db.engine import _sqlite_pragmas, make_engine, make_sessionmaker
-from bot.db.models import OutboxRow
+from bot.db.models import Base, OutboxRow
 from bot.db.uow import SqlUnitOfWorkFactory
 from bot.domain.cases import CaseStatus, CloseOutcome, EventKind, Tier, Trigger
 from bot.domain.people import (
@@ -33,6 +33,7 @@ from bot.ports import CaseMessage
 from tests.e2e.harness import World, running_world
 from tests.e2e.test_cli import env_for, run_cli
 from tests.e2e.test_helpline import CRITICAL, ROOMY, case_card, make_staff, press_in_staff, started
+from tests.e2e.test_hostile import outbox_idle
 from tests.e2e.test_onboarding import buttons
 from tests.e2e.test_screening import registered
 
@@ -236,6 +237,18 @@ async def outbox_of(world: World, case_id: int) -> list[tuple[str, str, Any]]:
         return [(r[0], r[1], r[2]) for r in rows]
 
 
+async def rows_holding(world: World, words: str) -> list[str]:
+    """The tables with a row that holds these words, read as the app reads them (decrypted)."""
+    found = []
+    async with world.uow() as u:
+        for table in Base.metadata.sorted_tables:
+            for row in await u.session.execute(select(table)):
+                if words in json.dumps([str(v) for v in row], ensure_ascii=False):
+                    found.append(table.name)
+                    break
+    return found
+
+
 async def test_retention_purges_old_closed_transcripts_and_keeps_the_record(
     world: World,
 ) -> None:
@@ -281,6 +294,10 @@ async def test_retention_purges_old_closed_transcripts_and_keeps_the_record(
             outcome=CloseOutcome.SUPPORTED,
         )
         await u.commit()
+    # The answer to /followups quotes the open follow-up's note, in a post of no case.
+    await world.sb.send_text(world.counsellor["id"], "/followups", chat)
+    await world.sb.wait_for_text(chat, "家访")
+    await outbox_idle(world)
     [job] = [j for j in world.app.ticker.jobs if j.name == "privacy.retention"]
     # Within the retention period nothing goes.
     assert (await job.run(now + timedelta(days=170))).cases == 0
@@ -304,6 +321,9 @@ async def test_retention_purges_old_closed_transcripts_and_keeps_the_record(
     assert kinds[EventKind.REPORTED]["authority"] == "城关派出所"  # the legal record stays
     assert notes == {done.id: "", todo.id: "家访：" + QUOTE}  # still to do: still needed
     assert purged.events == 1 and purged.notes == 1
+    # Nowhere else in the database: not a column, not a queued or sent message.
+    assert await rows_holding(world, "我有点害怕") == []
+    assert await rows_holding(world, QUOTE) == ["follow_ups"]
     assert old_words and all(m.body == "" for m in old_words)
     assert {m.direction for m in old_words} >= {"in", "out"}  # the structure stays
     assert still_open is not None and still_open.status is CaseStatus.WAITING
@@ -420,15 +440,20 @@ def traces(database: Path, needles: list[bytes]) -> list[str]:
     return found
 
 
-async def stored_copies(world: World) -> list[bytes]:
-    """The phrase as stored: in plain text, or each encrypted value that decrypts to it."""
+async def stored_copies(world: World, code: str) -> list[bytes]:
+    """How the phrase and the /file answer naming `code` are stored: the plain text as it
+    appears in the file, or each encrypted value that decrypts to either."""
     if not crypto.installed().enabled:
-        return [PHRASE.encode()]
+        return [PHRASE.encode(), f'"code":"{code}"'.encode()]
     found = []
     async with world.uow() as u:
         for table, column in (("case_messages", "body"), ("outbox", "payload")):
             for (raw,) in await u.session.execute(text(f"SELECT {column} FROM {table}")):
-                if raw and raw.startswith("enc:") and PHRASE in crypto.decrypt(raw):
+                if (
+                    raw
+                    and raw.startswith("enc:")
+                    and (PHRASE in (plain := crypto.decrypt(raw)) or code in plain)
+                ):
                     found.append(raw.rsplit(":", 1)[1].encode())
     return found
 
@@ -450,8 +475,15 @@ async def test_delete_leaves_no_copy_in_the_sqlite_files(tmp_path: Path, encrypt
             await world.sb.send_text(uid, PHRASE)
             thread = card["message_thread_id"]
             await world.sb.wait_for_text(world.staff_chat_id, PHRASE, thread_id=thread)
-            needles = await stored_copies(world)
-            assert needles, "the phrase should be stored"
+            # A counsellor's /file: an answer in the staff chat that names the child.
+            await world.sb.send_text(
+                world.counsellor["id"], f"/file {child.code}", world.staff_chat_id
+            )
+            await world.sb.wait_for_text(world.staff_chat_id, f"📁 {child.code}")
+            await outbox_idle(world)
+            needles = await stored_copies(world, child.code)
+            # Encrypted: the message, its relay to the staff chat and the /file answer.
+            assert len(needles) >= (3 if encrypted else 2)
             assert traces(database, needles)
             async with world.uow() as u:
                 assert await u.cases.set_status(
