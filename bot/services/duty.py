@@ -15,10 +15,11 @@ from bot.domain.cases import CaseStatus, EventKind, SlaStep, sla_step
 from bot.domain.outbox import Priority
 from bot.domain.people import Person, Role, new_person_code
 from bot.domain.replies import Choice, Reply, rows
-from bot.ports import Clock, StaffMember, UnitOfWork, UnitOfWorkFactory
+from bot.ports import Clock, Removal, StaffMember, UnitOfWork, UnitOfWorkFactory
 from bot.services.board import Board, card_actions
 from bot.services.casework import Casework
 from bot.services.common import parse_int
+from bot.services.roster import Removed, Roster
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,12 +93,14 @@ class Duty:
         clock: Clock,
         board: Board,
         casework: Casework,
+        roster: Roster,
         nudge: Callable[[], None] = lambda: None,
     ) -> None:
         self.uow = uow
         self.clock = clock
         self.board = board
         self.casework = casework
+        self.roster = roster
         self.targets = casework.targets
         self.nudge = nudge
 
@@ -246,31 +249,54 @@ class Duty:
                         "n": member.pseudonym_no,
                     },
                 )
-            elif change.action == "remove" and change.telegram_id:
-                target = await uow.staff.by_telegram_id(change.telegram_id)
-                ok = target is not None and await uow.staff.retire(target.person_id)
-                reply = Reply(
-                    "helpline/staff_removed",
-                    {"ok": ok, "name": target.display_name if target else ""},
-                )
-            else:
-                members = await uow.staff.active()
-                reply = Reply(
-                    "helpline/staff_list",
-                    {
-                        "members": [
-                            {
-                                "name": m.display_name,
-                                "role": m.role.value,
-                                "n": m.pseudonym_no,
-                                "on_duty": m.on_duty,
-                            }
-                            for m in members
-                        ]
-                    },
-                )
+                await self._answer(uow, chat_id, thread_id, reply)
+                return True
+        # Telegram is asked outside any transaction: a slow answer holds no database lock.
+        if change.action == "remove" and change.telegram_id:
+            reply = self._removed(await self.roster.remove(change.telegram_id), chat_id)
+        else:
+            reply = await self._list(chat_id)
+        async with self.uow() as uow:
             await self._answer(uow, chat_id, thread_id, reply)
         return True
+
+    @staticmethod
+    def _removed(removed: Removed, chat_id: int) -> Reply:
+        return Reply(
+            "helpline/staff_removed",
+            {
+                "ok": removed.was_staff,
+                "name": removed.name,
+                # Groups they were not in need no line, unless that is all there is to say.
+                "groups": [
+                    {"here": g.chat_id == chat_id, "place": g.place, "result": g.result.value}
+                    for g in removed.groups
+                    if g.result is not Removal.ABSENT
+                ],
+                "still": bool(removed.still_in),
+            },
+        )
+
+    async def _list(self, chat_id: int) -> Reply:
+        strangers, admins_known = await self.roster.strangers(chat_id)
+        async with self.uow() as uow:
+            members = await uow.staff.active()
+        return Reply(
+            "helpline/staff_list",
+            {
+                "members": [
+                    {
+                        "name": m.display_name,
+                        "role": m.role.value,
+                        "n": m.pseudonym_no,
+                        "on_duty": m.on_duty,
+                    }
+                    for m in members
+                ],
+                "strangers": [{"id": s.telegram_id, "admin": s.admin} for s in strangers],
+                "admins_known": admins_known,
+            },
+        )
 
     # -- timers ---------------------------------------------------------------------------
 
