@@ -669,9 +669,17 @@ class MemberRepo(Protocol):
     in a staff group who are not registered staff are found."""
 
     async def seen(
-        self, chat_id: int, telegram_id: int, now: datetime, present: bool, admin: bool | None
+        self,
+        chat_id: int,
+        telegram_id: int,
+        now: datetime,
+        present: bool,
+        admin: bool | None,
+        update_id: int | None = None,
     ) -> None:
-        """Record that they are (or are no longer) in the group; `admin` None: unchanged."""
+        """Record that they are (or are no longer) in the group; `admin` None: unchanged.
+        Learnt from an update older than the one recorded: nothing changes. Without an
+        update (the bot asked, or removed them itself): it changes in any case."""
         ...
 
     async def admins_are(self, chat_id: int, telegram_ids: Sequence[int], now: datetime) -> None:

@@ -479,6 +479,9 @@ class ChatMemberRow(Base):
     present: Mapped[bool] = mapped_column(Boolean)
     admin: Mapped[bool] = mapped_column(Boolean, default=False)
     seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The update it was learnt from: updates are handled several at once, and a join handled
+    # after the leave that followed it must not bring the person back.
+    update_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
 
 class InboxRow(Base):

@@ -105,10 +105,15 @@ class Roster:
         return Removed(retired, member.display_name if member else "", tuple(results))
 
     async def note(
-        self, chat_id: int, telegram_id: int, present: bool, admin: bool | None = None
+        self,
+        chat_id: int,
+        telegram_id: int,
+        present: bool,
+        admin: bool | None = None,
+        update_id: int | None = None,
     ) -> None:
-        """Someone joined, left or wrote in a group: recorded if it is a staff group. A
-        message (admin None, present) is recorded once per REMEMBER."""
+        """Someone joined, left or wrote in a group (learnt from that update): recorded if
+        it is a staff group. A message (admin None, present) is recorded once per REMEMBER."""
         now = self.clock.now()
         key = (chat_id, telegram_id)
         last = self._recent.get(key)
@@ -120,7 +125,7 @@ class Roster:
             if chat_id not in await self._groups(uow):
                 self._recent[key] = (True, now)  # not a staff group: nothing to record
                 return
-            await uow.members.seen(chat_id, telegram_id, now, present=present, admin=admin)
+            await uow.members.seen(chat_id, telegram_id, now, present, admin, update_id)
             await uow.commit()
         self._recent[key] = (present, now)
 

@@ -24,6 +24,7 @@ def upgrade() -> None:
         sa.Column("present", sa.Boolean(), nullable=False),
         sa.Column("admin", sa.Boolean(), nullable=False),
         sa.Column("seen_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("update_id", sa.BigInteger(), nullable=True),
         sa.PrimaryKeyConstraint("chat_id", "telegram_id", name=op.f("pk_chat_members")),
     )
     # Cases purged before this revision kept their triage evidence: left NULL, the next
