@@ -65,11 +65,13 @@ from bot.services.onboarding import Onboarding, OnboardingPolicy
 from bot.services.oversight import DIGEST_KIND, DigestPolicy, Oversight
 from bot.services.privacy import Privacy, Retention
 from bot.services.reports import Reports
+from bot.services.roster import Roster
 from bot.services.safety import Safety
 from bot.services.screening import Screening
 from bot.services.staff_invites import StaffInvites
 from content import CONTENT_DIR
 from handlers import build_router
+from handlers.chat_admin import TelegramStaffChatAdmin
 from handlers.commands import set_default_commands
 from handlers.dashboard.site import Site as DashboardSite
 from handlers.dashboard.web import mount as mount_dashboard
@@ -292,7 +294,8 @@ async def build_app(
         hold_kinds=(*LESSON_KINDS, INVITE_KIND),
         nudge=delivery.nudge,
     )
-    duty = Duty(uow, clock, board, casework, nudge=delivery.nudge)
+    roster = Roster(uow, clock, TelegramStaffChatAdmin(bot), lambda: staff_chats, bot_id=me.id)
+    duty = Duty(uow, clock, board, casework, roster, nudge=delivery.nudge)
     instruments = load_instruments(CONTENT_DIR)
     child_file = ChildFile(
         uow,

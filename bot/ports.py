@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 from types import TracebackType
 from typing import Protocol, Self
 
@@ -625,6 +626,21 @@ class Purged:
     cases: int = 0
     messages: int = 0
     outbox: int = 0
+    events: int = 0  # history entries that lost a free-text reason
+    notes: int = 0  # follow-up notes emptied
+
+    def __add__(self, other: Purged) -> Purged:
+        return Purged(
+            self.cases + other.cases,
+            self.messages + other.messages,
+            self.outbox + other.outbox,
+            self.events + other.events,
+            self.notes + other.notes,
+        )
+
+    @property
+    def anything(self) -> bool:
+        return any((self.cases, self.messages, self.outbox, self.events, self.notes))
 
 
 @dataclass(frozen=True, slots=True)
@@ -654,10 +670,19 @@ class PrivacyRepo(Protocol):
         ...
 
     async def purge_transcripts(
-        self, closed_before: datetime, kinds: Sequence[str], limit: int
+        self, closed_before: datetime, kinds: Sequence[str], limit: int, now: datetime
     ) -> Purged:
-        """Empty the conversation text of up to `limit` cases closed before then, and the
-        payloads of their outbox rows of these kinds; the structured record stays."""
+        """Empty every word kept of up to `limit` cases closed before then and not purged
+        since: the conversation, the phrases triage matched, free-text reasons in the history,
+        the payloads of their outbox rows of these kinds; and the notes of follow-ups done
+        before then. The structured record stays."""
+        ...
+
+    async def scrub(self) -> bool:
+        """Right after the commit that deleted or emptied words (no write open): leave no
+        older copy of them in the database's own files where the database allows it
+        (SQLite's write-ahead log). False if a copy may remain for now (another connection
+        kept reading)."""
         ...
 
     async def record_erasure(self, erasure: Erasure) -> None:
@@ -666,6 +691,44 @@ class PrivacyRepo(Protocol):
 
     async def erasures(self, since: datetime, limit: int) -> Sequence[Erasure]:
         """Deletions from `since` on, oldest first."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class SeenMember:
+    """Someone the bot has seen in a group and who had not left when last seen."""
+
+    telegram_id: int
+    admin: bool
+    seen_at: datetime
+
+
+class MemberRepo(Protocol):
+    """Who the bot has seen in its staff groups. A bot cannot list a group's members (only
+    its administrators), so this record, kept from joins, leaves and messages, is how people
+    in a staff group who are not registered staff are found."""
+
+    async def seen(
+        self,
+        chat_id: int,
+        telegram_id: int,
+        now: datetime,
+        present: bool,
+        admin: bool | None,
+        update_id: int | None = None,
+    ) -> None:
+        """Record that they are (or are no longer) in the group; `admin` None: unchanged.
+        Learnt from an update older than the one recorded: nothing changes. Without an
+        update (the bot asked, or removed them itself): it changes in any case."""
+        ...
+
+    async def admins_are(self, chat_id: int, telegram_ids: Sequence[int], now: datetime) -> None:
+        """The group's administrators, as Telegram just listed them: in the group, admins;
+        anyone recorded as admin before and not listed now is an admin no longer."""
+        ...
+
+    async def present(self, chat_id: int) -> Sequence[SeenMember]:
+        """Everyone recorded as in the group, by Telegram id."""
         ...
 
 
@@ -757,6 +820,7 @@ class UnitOfWork(Protocol):
     inbox: InboxRepo
     oversight: OversightRepo
     dashboard: DashboardRepo
+    members: MemberRepo
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(
@@ -809,6 +873,36 @@ class Transport(Protocol):
         locale: str,
     ) -> SendResult:
         """Send one message and say how it went; never raises for Telegram's answers."""
+        ...
+
+
+class Removal(StrEnum):
+    """What became of one person in one group when the bot tried to take them out of it."""
+
+    REMOVED = "removed"  # out, and free to be invited again
+    BANNED = "banned"  # out, but still banned: they must be unbanned before a new invitation
+    ABSENT = "absent"  # not in the group (left, or never there)
+    OWNER = "owner"  # the group's owner: nobody can remove them
+    ADMIN = "admin"  # an administrator someone else appointed: the bot may not remove them
+    NO_RIGHTS = "no_rights"  # the bot is not an administrator allowed to ban there
+    FAILED = "failed"  # Telegram did not answer, or answered something else
+
+    @property
+    def out(self) -> bool:
+        return self in (Removal.REMOVED, Removal.BANNED, Removal.ABSENT)
+
+
+class StaffChatAdmin(Protocol):
+    """Membership of the staff groups, where the bot is an administrator."""
+
+    async def remove(self, chat_id: int, user_id: int) -> Removal:
+        """Take the person out of the group, so they stop reading it; they may be invited
+        again later."""
+        ...
+
+    async def administrators(self, chat_id: int) -> Sequence[int] | None:
+        """The Telegram ids of the group's human administrators; None if Telegram would not
+        say (the bot is not in the group, the network)."""
         ...
 
 

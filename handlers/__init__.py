@@ -10,6 +10,7 @@ from handlers import (
     fallback,
     helpline,
     lessons,
+    members,
     onboarding,
     privacy,
     safety,
@@ -21,12 +22,14 @@ from handlers.inline import run_filters_inline
 
 def build_router() -> Router:
     root = Router(name="xinqiao")
+    root.message.outer_middleware(members.note_group_message)
     root.include_routers(
         errors.build(),
         safety.build(),
         helpline.build(),
         privacy.build(),  # before staff: its router takes every group message
         dashboard.build(),
+        members.build(),
         staff.build(),
         onboarding.build(),
         account.build(),

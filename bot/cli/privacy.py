@@ -25,9 +25,10 @@ async def purge(args: argparse.Namespace) -> int:
         done = await Retention(uow, days).purge(at)
     cutoff = at - timedelta(days=days)
     print(
-        f"at {at.isoformat()}: purged {done.messages} message(s) and {done.outbox} outbox "
-        f"row(s) of {done.cases} case(s) closed before {cutoff.isoformat()} "
-        f"(TRANSCRIPT_RETENTION_DAYS={days})"
+        f"at {at.isoformat()}: purged {done.messages} message(s), {done.outbox} outbox "
+        f"row(s), {done.events} re-tier reason(s) and the triage evidence of {done.cases} "
+        f"case(s) closed before {cutoff.isoformat()}, and {done.notes} note(s) of follow-ups "
+        f"done before then (TRANSCRIPT_RETENTION_DAYS={days})"
     )
     return 0
 

@@ -47,6 +47,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # Deleted and emptied rows are overwritten with zeros, not left in free space where a
+    # copy of the file would still show them (erasure and retention, bot/db/privacy_repo.py).
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
 
 

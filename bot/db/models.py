@@ -334,6 +334,8 @@ class CaseRow(Base):
     alert_level: Mapped[int] = mapped_column(SmallInteger, default=0)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     outcome: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    # When retention last emptied the case's words; a case closed again since is due again.
+    purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class CaseEventRow(Base):
@@ -501,6 +503,24 @@ class ErasureRow(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     reason: Mapped[str] = mapped_column(String(16))  # "request" or "retention"
     counts: Mapped[dict[str, int]] = mapped_column(JSON)
+
+
+class ChatMemberRow(Base):
+    """Someone the bot has seen in a staff group (joining, leaving, writing, or listed as an
+    administrator), and whether they were still there when last seen. A bot cannot list a
+    group's members: this is how `/staff list` finds people there who are not staff. By
+    Telegram id only, never a name."""
+
+    __tablename__ = "chat_members"
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    telegram_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    present: Mapped[bool] = mapped_column(Boolean)
+    admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The update it was learnt from: updates are handled several at once, and a join handled
+    # after the leave that followed it must not bring the person back.
+    update_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
 
 class InboxRow(Base):

@@ -3,11 +3,14 @@ the file access log as supervisors read it."""
 
 from __future__ import annotations
 
+import json
+import logging
+import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, delete, func, or_, select, update
+from sqlalchemy import case, delete, func, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.lessons_repo import _enrolment
@@ -15,6 +18,7 @@ from bot.db.models import (
     CaseEventRow,
     CaseMessageRow,
     CaseRow,
+    ChatMemberRow,
     ConsentRow,
     EnrolmentRow,
     ErasureRow,
@@ -31,12 +35,13 @@ from bot.db.models import (
     ScreeningSessionRow,
     StaffRow,
 )
-from bot.domain.cases import CaseStatus
+from bot.domain.cases import CaseStatus, EventKind, case_code
 from bot.domain.lessons import Enrolment
-from bot.domain.outbox import OutboxStatus
+from bot.domain.outbox import STAFF_POST, OutboxStatus
 from bot.domain.people import Role, parse_enum
 from bot.ports import AccessEntry, ConsentEntry, Erasure, Purged
 
+log = logging.getLogger(__name__)
 CLOSED = CaseStatus.CLOSED.value
 # Rows the sender may still pick up keep their payload: only a finished row is emptied, and a
 # row held for a case closed long ago will never go out (it fails, marked as purged).
@@ -159,12 +164,20 @@ class SqlPrivacyRepo:
                 or_(InvitationRow.inviter_person_id.in_(ids), InvitationRow.for_child_id.in_(ids)),
             ),
         }
+        # Seen in a staff group by Telegram id only (no foreign key to cascade along).
+        result = await self.s.execute(
+            delete(ChatMemberRow)
+            .where(ChatMemberRow.telegram_id.in_(telegram_ids))
+            .execution_options(synchronize_session=False)
+        )
+        counts["chat_members"] = _rowcount(result)
         # The outbox points at people loosely (SET NULL, or only by chat id and key): without
         # this, a queued lesson would still go out, and sent rows would keep their words.
         about = [OutboxRow.person_id.in_(ids), OutboxRow.chat_id.in_(telegram_ids)]
         for chunk in _chunks(case_ids):
             about += [OutboxRow.key.like(f"case:{c}:%") for c in chunk]
             about += [OutboxRow.key.like(f"page:{c}:%") for c in chunk]
+        about.append(OutboxRow.id.in_(await self._staff_posts_naming(ids, case_ids)))
         result = await self.s.execute(
             delete(OutboxRow).where(or_(*about)).execution_options(synchronize_session=False)
         )
@@ -178,6 +191,24 @@ class SqlPrivacyRepo:
         )
         self.s.expunge_all()  # nothing cached may outlive the rows it came from
         return counts
+
+    async def _staff_posts_naming(self, ids: Sequence[int], case_ids: Sequence[int]) -> list[int]:
+        """Answers to staff commands that name these people or their cases (/file, /queue,
+        /followups with its notes, /accesslog): keyed by chat, not by person, and encrypted,
+        so read here. Retention keeps them few (purge_transcripts)."""
+        people = await self.s.scalars(select(PersonRow.code).where(PersonRow.id.in_(ids)))
+        codes = [*people, *(case_code(c) for c in case_ids)]
+        named = re.compile(
+            "|".join(rf"(?<![\w-]){re.escape(c)}(?![\w-])" for c in codes) or "(?!)"
+        )
+        rows = await self.s.execute(
+            select(OutboxRow.id, OutboxRow.payload).where(OutboxRow.key.like(f"{STAFF_POST}%"))
+        )
+        return [
+            row_id
+            for row_id, payload in rows
+            if named.search(json.dumps(payload, ensure_ascii=False))
+        ]
 
     async def _count(self, table: Any, where: Any) -> int:
         found = await self.s.scalar(select(func.count()).select_from(table).where(where))
@@ -203,13 +234,10 @@ class SqlPrivacyRepo:
         return [Erasure(at, reason, dict(counts)) for at, reason, counts in rows]
 
     async def purge_transcripts(
-        self, closed_before: datetime, kinds: Sequence[str], limit: int
+        self, closed_before: datetime, kinds: Sequence[str], limit: int, now: datetime
     ) -> Purged:
-        has_text = (
-            select(CaseMessageRow.id)
-            .where(CaseMessageRow.case_id == CaseRow.id, CaseMessageRow.body != "")
-            .exists()
-        )
+        # A case purged once and closed again since (reopened meanwhile) is due again.
+        due = or_(CaseRow.purged_at.is_(None), CaseRow.purged_at < CaseRow.closed_at)
         case_ids = list(
             await self.s.scalars(
                 select(CaseRow.id)
@@ -217,22 +245,42 @@ class SqlPrivacyRepo:
                     CaseRow.status == CLOSED,
                     CaseRow.closed_at.is_not(None),
                     CaseRow.closed_at < closed_before,
-                    has_text,
+                    due,
                 )
                 .order_by(CaseRow.id)
                 .limit(limit)
             )
         )
+        notes = await self._purge_follow_up_notes(closed_before)
+        # Answers to staff commands carry follow-up notes and file summaries: once sent and
+        # older than the period, they are kept for nothing.
+        posts = await self.s.execute(
+            delete(OutboxRow)
+            .where(
+                OutboxRow.key.like(f"{STAFF_POST}%"),
+                OutboxRow.created_at < closed_before,
+                OutboxRow.status.not_in((*_IN_FLIGHT, OutboxStatus.HELD.value)),
+            )
+            .execution_options(synchronize_session=False)
+        )
         if not case_ids:
-            return Purged()
-        # Re-checked in the UPDATE itself: a case reopened meanwhile keeps its conversation.
+            return Purged(outbox=_rowcount(posts), notes=notes)
+        # Re-checked in each UPDATE itself: a case reopened meanwhile keeps its conversation.
         still_closed = select(CaseRow.id).where(CaseRow.id.in_(case_ids), CaseRow.status == CLOSED)
+        cases = await self.s.execute(
+            update(CaseRow)
+            .where(CaseRow.id.in_(still_closed))
+            # The phrases triage matched are the person's own words.
+            .values(evidence=[], purged_at=now)
+            .execution_options(synchronize_session=False)
+        )
         messages = await self.s.execute(
             update(CaseMessageRow)
             .where(CaseMessageRow.case_id.in_(still_closed), CaseMessageRow.body != "")
             .values(body="")
             .execution_options(synchronize_session=False)
         )
+        events = await self._purge_reasons(still_closed)
         outbox = 0
         for chunk in _chunks(case_ids):
             result = await self.s.execute(
@@ -256,4 +304,65 @@ class SqlPrivacyRepo:
                 .execution_options(synchronize_session=False)
             )
             outbox += _rowcount(result)
-        return Purged(cases=len(case_ids), messages=_rowcount(messages), outbox=outbox)
+        return Purged(
+            cases=_rowcount(cases),
+            messages=_rowcount(messages),
+            outbox=outbox + _rowcount(posts),
+            events=events,
+            notes=notes,
+        )
+
+    async def _purge_reasons(self, case_ids: Any) -> int:
+        """A re-tier's reason is a counsellor's free text and may quote the person; the change
+        itself (from, to, who, when) stays. The data is encrypted: read and rewritten here."""
+        rows = await self.s.execute(
+            select(CaseEventRow.id, CaseEventRow.data).where(
+                CaseEventRow.case_id.in_(case_ids),
+                CaseEventRow.kind == EventKind.RETIERED.value,
+            )
+        )
+        emptied = 0
+        for event_id, data in rows.all():
+            if not isinstance(data, dict) or "reason" not in data:
+                continue
+            kept = {k: v for k, v in data.items() if k != "reason"}
+            await self.s.execute(
+                update(CaseEventRow)
+                .where(CaseEventRow.id == event_id)
+                .values(data=kept)
+                .execution_options(synchronize_session=False)
+            )
+            emptied += 1
+        return emptied
+
+    async def _purge_follow_up_notes(self, before: datetime) -> int:
+        """Notes of follow-ups done before the cutoff, on cases closed before it. A follow-up
+        not yet done keeps its note: someone still has to act on it."""
+        old_cases = select(CaseRow.id).where(CaseRow.status == CLOSED, CaseRow.closed_at < before)
+        result = await self.s.execute(
+            update(FollowUpRow)
+            .where(
+                FollowUpRow.done_at < before,
+                FollowUpRow.note != "",
+                FollowUpRow.case_id.in_(old_cases),
+            )
+            .values(note="")
+            .execution_options(synchronize_session=False)
+        )
+        return _rowcount(result)
+
+    async def scrub(self) -> bool:
+        if self.s.bind is None or self.s.bind.dialect.name != "sqlite":
+            # PostgreSQL reclaims old row versions at VACUUM; it has no file we can empty
+            # from here. What is left there is under DATA_KEY like the rest (README).
+            return True
+        # SQLite appends changed pages to the write-ahead log and copies them into the
+        # database file at a checkpoint, but leaves the log's older frames, which still hold
+        # the rows as they were, until they are overwritten. TRUNCATE copies every frame in
+        # and empties the log; PRAGMA secure_delete (bot/db/engine.py) has already zeroed the
+        # deleted content in the pages it copies. https://www.sqlite.org/pragma.html#pragma_wal_checkpoint
+        row = (await self.s.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))).first()
+        busy = bool(row[0]) if row is not None else False
+        if busy:
+            log.warning("privacy: the write-ahead log could not be emptied yet (busy)")
+        return not busy

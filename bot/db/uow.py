@@ -31,6 +31,7 @@ from bot.db.fanout_repo import SqlFanOutRepo
 from bot.db.holds_repo import SqlHoldRepo
 from bot.db.inbox_repo import SqlInboxRepo
 from bot.db.lessons_repo import SqlEnrolmentRepo, SqlProgressRepo
+from bot.db.members_repo import SqlMemberRepo
 from bot.db.outbox_repo import SqlOutboxRepo
 from bot.db.oversight_repo import SqlOversightRepo
 from bot.db.privacy_repo import SqlPrivacyRepo
@@ -54,6 +55,7 @@ from bot.ports import (
     HoldRepo,
     InboxRepo,
     InvitationRepo,
+    MemberRepo,
     OutboxRepo,
     OversightRepo,
     PersonRepo,
@@ -156,6 +158,7 @@ class SqlUnitOfWork:
         self.inbox: InboxRepo = SqlInboxRepo(self.session)
         self.oversight: OversightRepo = SqlOversightRepo(self.session)
         self.dashboard: DashboardRepo = SqlDashboardRepo(self.session)
+        self.members: MemberRepo = SqlMemberRepo(self.session)
         return self
 
     async def __aexit__(

@@ -10,6 +10,10 @@ from typing import Any
 
 from bot.domain.replies import Reply
 
+# Key prefix of a post in a staff chat that belongs to no case (answers to staff commands):
+# retention and erasure find them by it.
+STAFF_POST = "staff:"
+
 
 class Priority(IntEnum):
     """Lower goes first: a lesson broadcast never delays a crisis, and in a staff group that

@@ -92,7 +92,11 @@ def _restrictable(call: Call, chat: Chat, user_id: int) -> Member | None:
 async def ban_chat_member(call: Call) -> bool:
     chat = _group(call, "can't ban members in private chats")
     user_id = call.params.integer("user_id")
-    _restrictable(call, chat, user_id)
+    target = _restrictable(call, chat, user_id)
+    if target is not None and target.status == "administrator":
+        # A bot may remove only administrators it promoted itself (can_be_edited); the
+        # sandbox's administrators were all promoted by someone else.
+        raise bad_request("user is an administrator of the chat")
     user = call.world.user(user_id)
     until = call.params.opt_integer("until_date") or 0
     set_status(call.world, chat, user, "kicked", call.bot.user, until_date=until)

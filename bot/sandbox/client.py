@@ -270,14 +270,24 @@ class SandboxClient:
         result: list[dict[str, Any]] = await self._call("GET", "chats")
         return result
 
-    async def _chat_view(self, chat_id: int, thread_id: int | None) -> dict[str, Any]:
+    async def _chat_view(
+        self, chat_id: int, thread_id: int | None, user_id: int | None = None
+    ) -> dict[str, Any]:
         result: dict[str, Any] = await self._call(
-            "GET", f"chats/{chat_id}/messages", query={"thread_id": thread_id}
+            "GET",
+            f"chats/{chat_id}/messages",
+            query={"thread_id": thread_id, "user_id": user_id},
         )
         return result
 
-    async def messages(self, chat_id: int, thread_id: int | None = None) -> list[dict[str, Any]]:
-        messages: list[dict[str, Any]] = (await self._chat_view(chat_id, thread_id))["messages"]
+    async def messages(
+        self, chat_id: int, thread_id: int | None = None, user_id: int | None = None
+    ) -> list[dict[str, Any]]:
+        """The chat's messages; with `user_id`, as that user sees them (an error once they
+        are not in the group)."""
+        messages: list[dict[str, Any]] = (await self._chat_view(chat_id, thread_id, user_id))[
+            "messages"
+        ]
         return messages
 
     async def bot_messages(

@@ -26,7 +26,9 @@ People acting (each answer carries header X-Sandbox-Seq: the event sequence afte
 Looking
   GET    /sandbox/chats                        [{chat, bot_id, members, topics}]
   GET    /sandbox/chats/{chat_id}/messages     ?thread_id= (0 = General) &since_id= &bot_id=
-                                                -> {messages, reply_keyboard}
+                                                &user_id= -> {messages, reply_keyboard};
+                                                with user_id, as that user sees the chat:
+                                                403 once they are not in the group
   GET    /sandbox/chats/{chat_id}/topics       [{message_thread_id, name, icon_color, closed}]
   GET    /sandbox/callback-answers/{id}        {answered, text, show_alert, url, data}
   GET    /sandbox/files/{file_id}              the file's bytes (for the page's images)
@@ -223,6 +225,13 @@ class ControlApi:
 
     async def messages(self, request: web.Request) -> web.Response:
         chat = self._chat(request)
+        reader = request.query.get("user_id")
+        if reader and chat.type != "private":
+            member = chat.members.get(int(reader))
+            if member is None or not member.active:
+                # Someone removed from a supergroup no longer sees it, not even its history
+                # (banChatMember: revoke_messages is "always True for supergroups").
+                raise ControlError(403, f"user {reader} is not a member of {chat.id}")
         thread = request.query.get("thread_id", "")
         since = int(request.query.get("since_id") or 0)
         messages = [m for m in chat.view() if m["message_id"] > since]

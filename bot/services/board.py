@@ -14,6 +14,7 @@ from datetime import datetime
 from bot.domain.cases import Case, CaseStatus, topic_name
 from bot.domain.lengths import split, units
 from bot.domain.outbox import (
+    STAFF_POST,
     CopyOf,
     NewMessage,
     NewTopic,
@@ -129,7 +130,7 @@ class Board:
         await uow.outbox.enqueue(
             [
                 NewMessage(
-                    key=key or f"staff:{chat_id}:{uuid.uuid4().hex}",
+                    key=key or f"{STAFF_POST}{chat_id}:{uuid.uuid4().hex}",
                     chat_id=chat_id,
                     thread_id=thread_id,
                     kind="reply",

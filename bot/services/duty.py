@@ -17,10 +17,18 @@ from bot.domain.lengths import clip, how_many, units
 from bot.domain.outbox import Priority
 from bot.domain.people import Person, Role, new_person_code
 from bot.domain.replies import Choice, Reply, rows
-from bot.ports import Clock, StaffMember, UnitOfWork, UnitOfWorkFactory
+from bot.ports import (
+    Clock,
+    Removal,
+    SeenMember,
+    StaffMember,
+    UnitOfWork,
+    UnitOfWorkFactory,
+)
 from bot.services.board import Board, card_actions
 from bot.services.casework import Casework
 from bot.services.common import parse_int
+from bot.services.roster import Removed, Roster
 
 # A list is one Telegram message of at most 4,096 UTF-16 units: it shows what fits, in its
 # order (most urgent first), and says how many it left out. Each line's words (a name, a note)
@@ -29,18 +37,86 @@ from bot.services.common import parse_int
 LIST_UNITS = 3500
 ROW_UNITS = 80
 NOTE_IN_LIST_UNITS = 200
+# Of a staff list's budget, what the people seen in the group who are not staff may take.
+STRANGERS_UNITS = 900
 
 T = TypeVar("T")
 
 
-def fitting(items: Sequence[T], words: Callable[[T], int]) -> tuple[list[T], int]:
+def fitting(
+    items: Sequence[T], words: Callable[[T], int], budget: int = LIST_UNITS
+) -> tuple[list[T], int]:
     """The head of `items` that fits in one message, and how many are left out."""
-    shown = how_many((ROW_UNITS + words(i) for i in items), LIST_UNITS)
+    shown = how_many((ROW_UNITS + words(i) for i in items), budget)
     return list(items[:shown]), len(items) - shown
+
+
+def staff_list(
+    members: Sequence[StaffMember], strangers: Sequence[SeenMember], admins_known: bool
+) -> Reply:
+    """`/staff list`: the roster, and who else the bot has seen in the group, both cut to
+    share one message (a group of hundreds must not make the answer too long to send)."""
+    shown, hidden = fitting(
+        [
+            {
+                "name": m.display_name,
+                "role": m.role.value,
+                "n": m.pseudonym_no,
+                "on_duty": m.on_duty,
+            }
+            for m in members
+        ],
+        _words("name"),
+        LIST_UNITS - STRANGERS_UNITS,
+    )
+    seen, unseen = fitting(
+        [{"id": s.telegram_id, "admin": s.admin} for s in strangers],
+        lambda s: 0,
+        STRANGERS_UNITS,
+    )
+    return Reply(
+        "helpline/staff_list",
+        {
+            "members": shown,
+            "hidden": hidden,
+            "strangers": seen,
+            "strangers_hidden": unseen,
+            "admins_known": admins_known,
+        },
+    )
 
 
 def _words(*keys: str) -> Callable[[dict[str, Any]], int]:
     return lambda item: sum(units(str(item[k])) for k in keys)
+
+
+def staff_removed(removed: Removed, chat_id: int) -> Reply:
+    """`/staff remove`: retired or not, and each staff group's outcome, in one message."""
+    # Groups they were not in need no line, unless that is all there is to say; where they
+    # could not be removed comes first, should there be more groups than one message holds.
+    groups = sorted(
+        (g for g in removed.groups if g.result is not Removal.ABSENT),
+        key=lambda g: g.result is Removal.REMOVED,
+    )
+    shown, hidden = fitting(
+        [
+            {"here": g.chat_id == chat_id, "place": g.place, "result": g.result.value}
+            for g in groups
+        ],
+        # Each line says what happened in a sentence of up to ~200 units besides the place.
+        lambda g: units(str(g["place"])) + 200,
+        LIST_UNITS - ROW_UNITS * 4,
+    )
+    return Reply(
+        "helpline/staff_removed",
+        {
+            "ok": removed.was_staff,
+            "name": removed.name,
+            "groups": shown,
+            "hidden": hidden,
+            "still": bool(removed.still_in),
+        },
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,12 +190,14 @@ class Duty:
         clock: Clock,
         board: Board,
         casework: Casework,
+        roster: Roster,
         nudge: Callable[[], None] = lambda: None,
     ) -> None:
         self.uow = uow
         self.clock = clock
         self.board = board
         self.casework = casework
+        self.roster = roster
         self.targets = casework.targets
         self.nudge = nudge
 
@@ -278,29 +356,22 @@ class Duty:
                         "n": member.pseudonym_no,
                     },
                 )
-            elif change.action == "remove" and change.telegram_id:
-                target = await uow.staff.by_telegram_id(change.telegram_id)
-                ok = target is not None and await uow.staff.retire(target.person_id)
-                reply = Reply(
-                    "helpline/staff_removed",
-                    {"ok": ok, "name": target.display_name if target else ""},
-                )
-            else:
-                members, hidden = fitting(
-                    [
-                        {
-                            "name": m.display_name,
-                            "role": m.role.value,
-                            "n": m.pseudonym_no,
-                            "on_duty": m.on_duty,
-                        }
-                        for m in await uow.staff.active()
-                    ],
-                    _words("name"),
-                )
-                reply = Reply("helpline/staff_list", {"members": members, "hidden": hidden})
+                await self._answer(uow, chat_id, thread_id, reply)
+                return True
+        # Telegram is asked outside any transaction: a slow answer holds no database lock.
+        if change.action == "remove" and change.telegram_id:
+            reply = staff_removed(await self.roster.remove(change.telegram_id), chat_id)
+        else:
+            reply = await self._list(chat_id)
+        async with self.uow() as uow:
             await self._answer(uow, chat_id, thread_id, reply)
         return True
+
+    async def _list(self, chat_id: int) -> Reply:
+        strangers, admins_known = await self.roster.strangers(chat_id)
+        async with self.uow() as uow:
+            members = await uow.staff.active()
+        return staff_list(members, strangers, admins_known)
 
     # -- timers ---------------------------------------------------------------------------
 

@@ -347,6 +347,7 @@ class Privacy:
             counts = await uow.privacy.erase([p.id for p in scope if p.id is not None])
             await uow.privacy.record_erasure(Erasure(now, "request", counts))
             await uow.commit()
+            await uow.privacy.scrub()
         # The record of the deletion: ids and counts only, never a name or a word.
         log.info(
             "privacy: erased person %s and %s child record(s) on request: %s",
@@ -405,8 +406,10 @@ class Privacy:
 
 
 class Retention:
-    """Conversation text of cases closed longer ago than the retention period is emptied;
-    the case, its tier, events, referrals and follow-ups stay (the structured record)."""
+    """Every word kept of cases closed longer ago than the retention period is emptied (the
+    conversation, the phrases triage matched, free-text reasons, what the outbox carried, the
+    notes of follow-ups done since); the case, its tier, events, referrals and follow-ups stay
+    (the structured record)."""
 
     def __init__(self, uow: UnitOfWorkFactory, days: int, batch: int = 500) -> None:
         self.uow = uow
@@ -418,25 +421,34 @@ class Retention:
         total = Purged()
         for _ in range(1000):  # bounded: each round empties up to `batch` cases for good
             async with self.uow() as uow:
-                got = await uow.privacy.purge_transcripts(cutoff, TRANSCRIPT_KINDS, self.batch)
-                if got.cases:
+                got = await uow.privacy.purge_transcripts(
+                    cutoff, TRANSCRIPT_KINDS, self.batch, now
+                )
+                if got.anything:
                     counts = {
                         "cases": got.cases,
                         "case_messages": got.messages,
+                        "case_events": got.events,
+                        "follow_up_notes": got.notes,
                         "outbox": got.outbox,
                     }
                     await uow.privacy.record_erasure(Erasure(now, "retention", counts))
                 await uow.commit()
-            total = Purged(
-                total.cases + got.cases, total.messages + got.messages, total.outbox + got.outbox
-            )
+            total += got
             if got.cases < self.batch:
                 break
-        if total.cases:
+        # Every run, not only when something went: the update that confirmed a /delete is
+        # emptied only once handled, after that erasure's own scrub.
+        async with self.uow() as uow:
+            await uow.privacy.scrub()
+        if total.anything:
             log.info(
-                "privacy: purged %s message(s), %s outbox row(s) of %s case(s) closed before %s",
+                "privacy: purged %s message(s), %s outbox row(s), %s reason(s) and %s note(s) "
+                "of %s case(s) closed before %s",
                 total.messages,
                 total.outbox,
+                total.events,
+                total.notes,
                 total.cases,
                 cutoff.isoformat(),
             )

@@ -8,6 +8,12 @@ known child); zero stays 0, which reveals nobody. Where a breakdown is published
 total, one hidden cell could be worked out from the total and the others, so when exactly one
 cell of a breakdown is hidden the next smallest non-zero cell is hidden too ("x"). A median or
 a share over fewer than five cases describes those few cases, so it is written "n<5".
+
+Spreadsheets run a cell that starts with = + - @ (or a tab or carriage return before one) as
+a formula, and a service point's name is typed by an operator: every cell goes through
+`spreadsheet_cell` (OWASP's rule: such text gets a leading apostrophe), and every text cell is
+quoted, so a `;` in a name cannot start a new cell where `;` is the separator. A number stays
+a number, a negative one too.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -32,6 +39,10 @@ COMPLEMENT = "x"  # hidden so that a hidden neighbour cannot be worked out from 
 FEW = "n<5"  # a statistic over fewer than SMALL cases
 DEFAULT_DAYS = 7
 CSV_FORMAT = "xinqiao-figures/1"
+# https://owasp.org/www-community/attacks/CSV_Injection
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# No leading zeros: "007" is a name, and must keep its zeros.
+NUMBER = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?")
 
 
 class ChoiceError(ValueError):
@@ -58,6 +69,16 @@ def suppressed(cells: Mapping[str, int]) -> dict[str, str]:
         if rest:
             out[rest[0][1]] = COMPLEMENT
     return out
+
+
+def spreadsheet_cell(value: str) -> str | int | float:
+    """One CSV cell as a spreadsheet may open it: a number as a number; text that a
+    spreadsheet would take for a formula with a leading apostrophe, so it stays text."""
+    if NUMBER.fullmatch(value):
+        return float(value) if "." in value else int(value)
+    if value.startswith(FORMULA_START):
+        return "'" + value
+    return value
 
 
 def _minutes(value: timedelta | None) -> str:
@@ -218,8 +239,9 @@ class Reports:
         ):
             rows.append((f"guardian_lessons_{measure}", "", small(n)))
         out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\r\n")
+        # Text quoted, numbers bare: the cells are str or int after spreadsheet_cell.
+        writer = csv.writer(out, lineterminator="\r\n", quoting=csv.QUOTE_NONNUMERIC)
         writer.writerow(("measure", "breakdown", "value"))
-        writer.writerows(rows)
+        writer.writerows([spreadsheet_cell(cell) for cell in row] for row in rows)
         name = f"xinqiao-figures-{choice.first.isoformat()}-{choice.last.isoformat()}.csv"
         return name, ("\ufeff" + out.getvalue()).encode("utf-8")

@@ -187,10 +187,33 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         },
     ],
     "helpline/staff_added": [{"name": "李老师", "role": "counsellor", "n": 3}],
-    "helpline/staff_removed": [{"ok": ok, "name": "李老师"} for ok in (True, False)],
+    "helpline/staff_removed": [
+        {
+            "ok": ok,
+            "name": "李老师",
+            "groups": [
+                {"here": here, "place": place, "result": result}
+                for here, place, result in (
+                    (True, "", "removed"),
+                    (False, "城关儿童之家", "banned"),
+                    (False, "", "owner"),
+                    (False, "<b>站</b>", "admin"),
+                    (False, "城关儿童之家", "no_rights"),
+                    (False, "", "failed"),
+                )
+            ],
+            "still": ok,
+        }
+        for ok in (True, False)
+    ]
+    + [{"ok": True, "name": "李老师", "groups": [], "still": False}],
     "helpline/staff_list": [
-        {"members": []},
-        {"members": [{"name": "李老师", "role": "counsellor", "n": 3, "on_duty": True}]},
+        {"members": [], "strangers": [], "admins_known": True},
+        {
+            "members": [{"name": "李老师", "role": "counsellor", "n": 3, "on_duty": True}],
+            "strangers": [{"id": 777000, "admin": False}, {"id": 777001, "admin": True}],
+            "admins_known": False,
+        },
     ],
     "helpline/staff_overdue": [{"code": "C-0001", "tier": "red", "minutes": 6}],
     "helpline/page_unstaffed": [{"code": "C-0001", "tier": "red"}],

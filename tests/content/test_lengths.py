@@ -17,7 +17,7 @@ from bot.domain.lengths import CAPTION_LIMIT, TEXT_LIMIT, clip, units
 from bot.domain.people import AgeBand, Person, Role
 from bot.domain.replies import Reply
 from bot.domain.triage import Category
-from bot.ports import CaseMessage, StaffMember
+from bot.ports import CaseMessage, Removal, SeenMember, StaffMember
 from bot.sandbox.text import parse_html, utf16_len
 from bot.services.board import LINE_COST, MERGE_LIMIT, card_actions, pieces
 from bot.services.casework import (
@@ -27,8 +27,9 @@ from bot.services.casework import (
     transfer_notice,
 )
 from bot.services.child_file import for_chat
-from bot.services.duty import NOTE_IN_LIST_UNITS, fitting
+from bot.services.duty import NOTE_IN_LIST_UNITS, fitting, staff_list, staff_removed
 from bot.services.helpline import case_card, evidence_quotes
+from bot.services.roster import GroupRemoval, Removed
 from content import CONTENT_DIR
 from tests.content.test_catalogs import LOCALES, SAMPLES
 
@@ -170,10 +171,23 @@ def test_staff_posts_with_typed_words_fit(catalog: Any, locale: str) -> None:
             {"code": code, "note": "😀" * 500, "name": NAME, "tg": 10**15},
         ),
         Reply("helpline/staff_claimed", {"code": code, "name": NAME, "n": 99999}),
-        Reply("helpline/staff_closed", {"code": code, "outcome": "emergency", "name": NAME}),
+        Reply(
+            "helpline/staff_closed",
+            {"code": code, "outcome": "emergency", "name": NAME, "note": clip("😀" * 900, 500)},
+        ),
         Reply("helpline/staff_reopened", {"code": code, "name": NAME}),
         Reply("helpline/staff_added", {"name": NAME, "role": "supervisor", "n": 99999}),
-        Reply("helpline/staff_removed", {"ok": True, "name": NAME}),
+        staff_removed(
+            Removed(
+                True,
+                NAME,
+                tuple(
+                    GroupRemoval(-100 - n, PLACE, Removal.ADMIN if n % 2 else Removal.REMOVED)
+                    for n in range(40)
+                ),
+            ),
+            -100,
+        ),
         Reply("onboarding/welcome", {"service_point": PLACE}),
         Reply(
             "staff/invite_link",
@@ -219,9 +233,9 @@ def test_lists_show_what_fits_and_count_the_rest(catalog: Any, locale: str) -> N
     measured(
         catalog, Reply("helpline/staff_follow_ups", {"items": items, "hidden": hidden}), locale
     )
-    members = [{"name": NAME, "role": "supervisor", "n": 99999, "on_duty": True}] * 500
-    items, hidden = fitting(members, lambda m: units(m["name"]))
-    measured(catalog, Reply("helpline/staff_list", {"members": items, "hidden": hidden}), locale)
+    member = StaffMember(1, 10**12, Role.SUPERVISOR, NAME, 99999, True, None)
+    stranger = SeenMember(-(10**15), True, datetime(2026, 1, 1, tzinfo=UTC))
+    measured(catalog, staff_list([member] * 500, [stranger] * 500, False), locale)
     names, hidden = fitting([NAME] * 500, units)
     measured(
         catalog,

@@ -176,3 +176,34 @@ async def test_updates_stored_as_taken_skip_the_claim_and_come_back_once(
         await u.commit()
     # The first attempt was the receiving instance's: this is the second.
     assert [(i, a) for i, _, a in again] == [(5, 2), (6, 2), (7, 2)]
+
+
+async def test_group_members_follow_the_newest_update_not_the_last_handled(
+    uow: SqlUnitOfWorkFactory, clock: FixedClock
+) -> None:
+    """Updates are handled several at once: a join handled after the leave that followed it
+    must not bring the person back; what the bot learns itself (removal, the list of
+    administrators) always counts."""
+    chat, now = -100, clock.now()
+
+    async def present() -> dict[int, bool]:
+        async with uow() as u:
+            return {m.telegram_id: m.admin for m in await u.members.present(chat)}
+
+    async with uow() as u:
+        await u.members.seen(chat, 7, now, present=False, admin=None, update_id=12)  # left
+        await u.members.seen(chat, 7, now, present=True, admin=None, update_id=10)  # joined
+        await u.members.seen(chat, 8, now, present=True, admin=None, update_id=11)
+        await u.commit()
+    assert await present() == {8: False}
+    async with uow() as u:
+        await u.members.admins_are(chat, [9], now)  # Telegram's list, asked just now
+        await u.members.seen(chat, 8, now, present=False, admin=None)  # removed by the bot
+        await u.members.seen(chat, 8, now, present=True, admin=None, update_id=11)  # stale
+        await u.commit()
+    assert await present() == {9: True}
+    async with uow() as u:
+        await u.members.admins_are(chat, [], now)  # no longer an administrator
+        await u.members.seen(chat, 7, now, present=True, admin=None, update_id=13)  # back
+        await u.commit()
+    assert await present() == {7: False, 9: False}

@@ -230,13 +230,13 @@ async def test_only_supervisors_manage_staff(
         newcomer = await u.staff.by_telegram_id(outsider)
     assert newcomer is not None and newcomer.role is Role.COUNSELLOR
 
-    # A counsellor a supervisor removed is nobody here any more.
+    # A counsellor a supervisor removed is out of the group (tests/e2e/test_staff_groups.py)
+    # and, invited back, nobody here any more.
     await world.sb.send_text(admin, f"/staff remove {lee}", chats[0])
-    for _ in range(100):
-        async with world.uow() as u:
-            if await u.staff.by_telegram_id(lee) is None:
-                break
-        await world.sb.events(0, 0.05)
+    await world.sb.wait_for_text(chats[0], "不再是工作人员", timeout=ANSWER_WITHIN)
+    async with world.uow() as u:
+        assert await u.staff.by_telegram_id(lee) is None
+    await world.sb.join(lee, chats[0])
     await quiet(world)
     before = await snapshot(world)
     queued = await outbox_rows(world)

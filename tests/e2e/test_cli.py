@@ -223,6 +223,41 @@ async def test_staff_roster_from_the_command_line(tmp_path: Path) -> None:
     assert code == 2 and "--role" in err
 
 
+async def test_staff_remove_takes_them_out_of_the_staff_groups(tmp_path: Path) -> None:
+    async with (
+        SandboxServer(bots=[(TOKEN, "roster_bot", "心桥")]) as sandbox,
+        SandboxClient(sandbox.base_url) as sb,
+    ):
+        boss = await sb.create_user("王督导")
+        lee = await sb.create_user("李老师")
+        group = await sb.create_group("staff", [boss["id"], lee["id"]], is_forum=True)
+        env = env_for(
+            tmp_path,
+            BOT_TOKEN=TOKEN,
+            TELEGRAM_API_URL=sandbox.base_url,
+            STAFF_CHAT_ID=str(group["id"]),
+        )
+        add = ("staff", "add", "--role", "counsellor", "--name", "李老师", "--telegram-id")
+        code, _, err = await run_cli(*add, str(lee["id"]), env=env, cwd=tmp_path)
+        assert code == 0, err
+        # Without a token the groups cannot be reached: retired, and told it is not done.
+        offline = {k: v for k, v in env.items() if k != "BOT_TOKEN"}
+        code, out, _ = await run_cli(
+            "staff", "remove", "--telegram-id", str(lee["id"]), env=offline, cwd=tmp_path
+        )
+        assert code == 3 and "no longer staff" in out and "BOT_TOKEN is not set" in out, out
+        assert "can still read every case card" in out
+        code, _, err = await run_cli(*add, str(lee["id"]), env=env, cwd=tmp_path)
+        assert code == 0, err
+        code, out, err = await run_cli(
+            "staff", "remove", "--telegram-id", str(lee["id"]), env=env, cwd=tmp_path
+        )
+        assert code == 0, out + err
+        assert f"main staff group ({group['id']}): removed from the group" in out, out
+        [members] = [c["members"] for c in await sb.chats() if c["chat"]["id"] == group["id"]]
+        assert {m["user"]["id"]: m["status"] for m in members}[lee["id"]] == "left"
+
+
 @pytest.mark.parametrize(
     ("args", "expected"),
     [

@@ -265,10 +265,11 @@ async def _rows(session: Any, model: Any) -> list[Any]:
 
 
 async def snapshot(
-    world: World, skip: tuple[str, ...] = ("inbox", "outbox", "instances")
+    world: World, skip: tuple[str, ...] = ("inbox", "outbox", "instances", "chat_members")
 ) -> dict[str, Any]:
-    """Every row of every table but the transport's own (and the instances' heartbeat), to
-    compare before and after."""
+    """Every row of every table but the transport's own (and the instances' heartbeat, and
+    who the bot has seen in its groups: an outsider who writes there is seen, and that grants
+    nothing), to compare before and after."""
     state: dict[str, Any] = {}
     async with world.uow() as u:
         for table in Base.metadata.sorted_tables:

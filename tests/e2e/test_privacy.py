@@ -6,19 +6,20 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import sqlite3
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
-from bot.db import migrate
-from bot.db.engine import make_engine, make_sessionmaker
-from bot.db.models import OutboxRow
+from bot.db import crypto, migrate
+from bot.db.engine import _sqlite_pragmas, make_engine, make_sessionmaker
+from bot.db.models import Base, OutboxRow
 from bot.db.uow import SqlUnitOfWorkFactory
-from bot.domain.cases import CaseStatus, CloseOutcome, Tier, Trigger
+from bot.domain.cases import CaseStatus, CloseOutcome, EventKind, Tier, Trigger
 from bot.domain.people import (
     ConsentStatus,
     Person,
@@ -32,11 +33,13 @@ from bot.ports import CaseMessage
 from tests.e2e.harness import World, running_world
 from tests.e2e.test_cli import env_for, run_cli
 from tests.e2e.test_helpline import CRITICAL, ROOMY, case_card, make_staff, press_in_staff, started
+from tests.e2e.test_hostile import outbox_idle
 from tests.e2e.test_lessons import enrol
 from tests.e2e.test_onboarding import buttons
 from tests.e2e.test_screening import registered
 
 STALE = "失效"
+QUOTE = "她说爸爸又打她了"
 
 
 @pytest.fixture
@@ -270,12 +273,24 @@ async def outbox_of(world: World, case_id: int) -> list[tuple[str, str, Any]]:
         return [(r[0], r[1], r[2]) for r in rows]
 
 
+async def rows_holding(world: World, words: str) -> list[str]:
+    """The tables with a row that holds these words, read as the app reads them (decrypted)."""
+    found = []
+    async with world.uow() as u:
+        for table in Base.metadata.sorted_tables:
+            for row in await u.session.execute(select(table)):
+                if words in json.dumps([str(v) for v in row], ensure_ascii=False):
+                    found.append(table.name)
+                    break
+    return found
+
+
 async def test_retention_purges_old_closed_transcripts_and_keeps_the_record(
     world: World,
 ) -> None:
     await make_staff(world, world.counsellor)
     chat = world.staff_chat_id
-    first, _ = await registered(world, "小兰", Role.CHILD)
+    first, child = await registered(world, "小兰", Role.CHILD)
     await world.sb.send_text(first, CRITICAL)
     await world.sb.wait_for(first, lambda m: True)
     card = await case_card(world)
@@ -293,6 +308,19 @@ async def test_retention_purges_old_closed_transcripts_and_keeps_the_record(
         await asyncio.sleep(0.1)
     now = world.clock.now()
     async with world.uow() as u:
+        # Free text about the child: a re-tier's reason, the notes of two follow-ups (one
+        # done, one still to do), and a report to the authorities.
+        lee = await u.staff.by_telegram_id(world.counsellor["id"])
+        assert lee is not None
+        await u.cases.log(
+            1, EventKind.RETIERED, now, lee.person_id, before="red", after="orange", reason=QUOTE
+        )
+        await u.cases.log(1, EventKind.REPORTED, now, lee.person_id, authority="城关派出所")
+        done = await u.cases.add_follow_up(1, lee.person_id, now, QUOTE, lee.person_id, now)
+        await u.cases.update_follow_up(done.id, done_at=now)
+        todo = await u.cases.add_follow_up(
+            1, lee.person_id, now + timedelta(days=400), "家访：" + QUOTE, lee.person_id, now
+        )
         events_before = len(await u.cases.events(1))
         assert await u.cases.set_status(
             1,
@@ -302,6 +330,10 @@ async def test_retention_purges_old_closed_transcripts_and_keeps_the_record(
             outcome=CloseOutcome.SUPPORTED,
         )
         await u.commit()
+    # The answer to /followups quotes the open follow-up's note, in a post of no case.
+    await world.sb.send_text(world.counsellor["id"], "/followups", chat)
+    await world.sb.wait_for_text(chat, "家访")
+    await outbox_idle(world)
     [job] = [j for j in world.app.ticker.jobs if j.name == "privacy.retention"]
     # Within the retention period nothing goes.
     assert (await job.run(now + timedelta(days=170))).cases == 0
@@ -312,9 +344,22 @@ async def test_retention_purges_old_closed_transcripts_and_keeps_the_record(
         still_open = await u.cases.by_id(2)
         old_words = await u.cases.messages(1)
         open_words = await u.cases.messages(2)
-        events_after = len(await u.cases.events(1))
+        history = await u.cases.events(1)
+        events_after = len(history)
+        notes = {f.id: f.note for f in await u.cases.follow_ups_of(child.id or 0)}
     assert closed is not None and closed.status is CaseStatus.CLOSED and closed.tier is Tier.RED
     assert closed.trigger is Trigger.TRIAGE and events_after == events_before
+    # The phrases triage matched were the child's own words: gone with the transcript.
+    assert closed.evidence == ()
+    assert still_open is not None and still_open.evidence  # an open case keeps them
+    kinds = {kind: data for _, kind, _, data in history}
+    assert kinds[EventKind.RETIERED] == {"before": "red", "after": "orange"}
+    assert kinds[EventKind.REPORTED]["authority"] == "城关派出所"  # the legal record stays
+    assert notes == {done.id: "", todo.id: "家访：" + QUOTE}  # still to do: still needed
+    assert purged.events == 1 and purged.notes == 1
+    # Nowhere else in the database: not a column, not a queued or sent message.
+    assert await rows_holding(world, "我有点害怕") == []
+    assert await rows_holding(world, QUOTE) == ["follow_ups"]
     assert old_words and all(m.body == "" for m in old_words)
     assert {m.direction for m in old_words} >= {"in", "out"}  # the structure stays
     assert still_open is not None and still_open.status is CaseStatus.WAITING
@@ -330,6 +375,8 @@ async def test_retention_purges_old_closed_transcripts_and_keeps_the_record(
     assert erasure.counts == {
         "cases": 1,
         "case_messages": purged.messages,
+        "case_events": 1,
+        "follow_up_notes": 1,
         "outbox": purged.outbox,
     }
 
@@ -411,3 +458,94 @@ async def test_purge_from_the_command_line(tmp_path: Path) -> None:
         assert [m.body for m in await u.cases.messages(case.id)] == [""]
         assert (await u.cases.by_id(case.id)) is not None
     await engine.dispose()
+
+
+# ASCII, so that it is the same bytes in every JSON document that carries it.
+PHRASE = "zebra-quokka-4417 nobody knows"
+
+
+def traces(database: Path, needles: list[bytes]) -> list[str]:
+    """Which of the database's files (the file, its write-ahead log, the log's index) hold
+    any of these bytes."""
+    found = []
+    for suffix in ("", "-wal", "-shm"):
+        path = database.with_name(database.name + suffix)
+        if path.exists():
+            data = path.read_bytes()
+            found += [f"{path.name}: {n[:24]!r}" for n in needles if n in data]
+    return found
+
+
+async def stored_copies(world: World, code: str) -> list[bytes]:
+    """How the phrase and the /file answer naming `code` are stored: the plain text as it
+    appears in the file, or each encrypted value that decrypts to either."""
+    if not crypto.installed().enabled:
+        return [PHRASE.encode(), f'"code":"{code}"'.encode()]
+    found = []
+    async with world.uow() as u:
+        for table, column in (("case_messages", "body"), ("outbox", "payload")):
+            for (raw,) in await u.session.execute(text(f"SELECT {column} FROM {table}")):
+                if (
+                    raw
+                    and raw.startswith("enc:")
+                    and (PHRASE in (plain := crypto.decrypt(raw)) or code in plain)
+                ):
+                    found.append(raw.rsplit(":", 1)[1].encode())
+    return found
+
+
+@pytest.mark.parametrize("encrypted", [True, False], ids=["with-DATA_KEY", "plain"])
+async def test_delete_leaves_no_copy_in_the_sqlite_files(tmp_path: Path, encrypted: bool) -> None:
+    """Erased words were still in the write-ahead log (and in free space in the file) until
+    SQLite happened to checkpoint and overwrite them: a copy of the files showed them."""
+    database = tmp_path / "trace.db"
+    key = {"data_key": crypto.new_key()} if encrypted else {"data_key": ""}
+    previous = crypto.installed()
+    try:
+        async with running_world(f"sqlite:///{database}", **ROOMY, **key) as world:
+            await make_staff(world, world.counsellor)
+            uid, child = await registered(world, "小林", Role.CHILD)
+            await world.sb.send_text(uid, CRITICAL)
+            await world.sb.wait_for(uid, lambda m: True)
+            card = await case_card(world)
+            await world.sb.send_text(uid, PHRASE)
+            thread = card["message_thread_id"]
+            await world.sb.wait_for_text(world.staff_chat_id, PHRASE, thread_id=thread)
+            # A counsellor's /file: an answer in the staff chat that names the child.
+            await world.sb.send_text(
+                world.counsellor["id"], f"/file {child.code}", world.staff_chat_id
+            )
+            await world.sb.wait_for_text(world.staff_chat_id, f"📁 {child.code}")
+            await outbox_idle(world)
+            needles = await stored_copies(world, child.code)
+            # Encrypted: the message, its relay to the staff chat and the /file answer.
+            assert len(needles) >= (3 if encrypted else 2)
+            assert traces(database, needles)
+            async with world.uow() as u:
+                assert await u.cases.set_status(
+                    1, CaseStatus.WAITING, status=CaseStatus.CLOSED, closed_at=world.clock.now()
+                )
+                await u.commit()
+            await world.sb.mark()
+            await world.sb.send_text(uid, "/delete")
+            await world.sb.wait_for(uid, lambda m: bool(buttons(m)))
+            await world.sb.mark()
+            await world.press(uid, "🗑 是的，删除我的数据")
+            await world.sb.wait_for(uid, lambda m: "删掉了" in (m.get("text") or ""))
+            assert await world.person(uid) is None and child.id is not None
+            assert traces(database, needles) == []
+    finally:
+        crypto.install(previous)
+
+
+def test_every_sqlite_connection_overwrites_what_it_deletes() -> None:
+    """Debian's SQLite zeroes deleted content by default (built with SQLITE_SECURE_DELETE),
+    so the test above would pass here without it; python.org's and most other builds do not,
+    and there the database file's free space kept the deleted rows."""
+    raw = sqlite3.connect(":memory:")
+    try:
+        raw.execute("PRAGMA secure_delete=OFF")
+        _sqlite_pragmas(raw, None)
+        assert raw.execute("PRAGMA secure_delete").fetchone() == (1,)
+    finally:
+        raw.close()
