@@ -129,9 +129,8 @@ async def test_a_case_ending_lets_held_messages_go_at_their_own_time(world: Worl
     )
     assert [s for s, _ in await rows_to(world, uid, "checkin")] == ["held"]
     await press_in_staff(world, world.counsellor, card, "✋")
-    await world.app.services.casework.close(
-        world.counsellor["id"], world.staff_chat_id, 1, "supported"
-    )
+    await press_in_staff(world, world.counsellor, card, "关闭")
+    await press_in_staff(world, world.counsellor, card, "已支持")  # a yellow case: one tap
     await world.sb.wait_for_text(uid, "对话先到这里", timeout=10)
     assert await quiet_for(world, uid, 1.5, CHECK_IN)
     assert await rows_to(world, uid, "checkin") == [("pending", due)]
