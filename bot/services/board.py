@@ -8,7 +8,7 @@ its forum topic exists; the topic's after-send hook lets them go, in order.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 
 from bot.domain.cases import Case, CaseStatus, topic_name
@@ -27,7 +27,7 @@ from bot.domain.outbox import (
 )
 from bot.domain.people import Role
 from bot.domain.replies import Choice, Reply, reply_from_data, reply_to_data, rows
-from bot.ports import UnitOfWork, UnitOfWorkFactory
+from bot.ports import StaffMember, UnitOfWork, UnitOfWorkFactory
 
 TOPIC = "case_topic"  # createForumTopic for a new case
 POST = "case_post"  # a reply-shaped post in the case's topic (card, alerts, notices)
@@ -153,20 +153,8 @@ class Board:
     ) -> None:
         """A direct message to every supervisor about a case; `tag` keeps each page once."""
         sups = [s for s in await uow.staff.active() if s.role is Role.SUPERVISOR]
-        await uow.outbox.enqueue(
-            [
-                NewMessage(
-                    key=f"page:{case.id}:{s.person_id}:{tag}",
-                    chat_id=s.telegram_id,
-                    kind="reply",
-                    priority=Priority.ALERT,
-                    locale=self.locale,
-                    due_at=now,
-                    payload={"template": template, "data": {"code": case.code, **data}},
-                )
-                for s in sups
-            ]
-        )
+        reply = Reply(template, {"code": case.code, **data})
+        await self._direct(uow, sups, reply, now, lambda s: f"page:{case.id}:{s.person_id}:{tag}")
 
     async def alert_on_duty(
         self, uow: UnitOfWork, case: Case, service_point_id: int | None, now: datetime
@@ -184,10 +172,24 @@ class Board:
             {"code": case.code, "tier": case.tier.value, "categories": list(case.categories)},
             choices=rows(Choice("btn.case.claim", f"case:claim:{case.id}")),
         )
+        tier = case.tier.value
+        return await self._direct(
+            uow, on_duty, reply, now, lambda s: f"dm:{case.id}:{s.person_id}:{tier}"
+        )
+
+    async def _direct(
+        self,
+        uow: UnitOfWork,
+        members: Sequence[StaffMember],
+        reply: Reply,
+        now: datetime,
+        key: Callable[[StaffMember], str],
+    ) -> int:
+        """The same alert in each of these staff members' private chats with the bot."""
         return await uow.outbox.enqueue(
             [
                 NewMessage(
-                    key=f"dm:{case.id}:{s.person_id}:{case.tier.value}",
+                    key=key(s),
                     chat_id=s.telegram_id,
                     kind="reply",
                     priority=Priority.ALERT,
@@ -195,7 +197,7 @@ class Board:
                     due_at=now,
                     payload=reply_to_data(reply),
                 )
-                for s in on_duty
+                for s in members
             ]
         )
 
