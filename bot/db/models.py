@@ -265,6 +265,7 @@ class OutboxRow(Base):
     __table_args__ = (
         Index("ix_outbox_claim", "status", "priority", "due_at", "id"),
         Index("ix_outbox_chat", "chat_id", "status"),
+        Index("ix_outbox_not_before", "not_before"),
         NEVER_REUSED,
     )
 

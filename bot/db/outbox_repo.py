@@ -125,25 +125,22 @@ class SqlOutboxRepo:
         order = (c.priority, c.due_at, c.id)
         # A chat with a message in flight waits: its messages go out one at a time, in order.
         busy = select(c.chat_id).where(c.status == OutboxStatus.SENDING.value)
-        # So does a chat whose earlier row waits to be tried again: it keeps its place (a
-        # newer post of the same case must not overtake it), except for what is more urgent.
-        earlier = table.alias("earlier")
-        backing_off = (
-            select(earlier.c.id)
-            .where(
-                earlier.c.chat_id == c.chat_id,
-                earlier.c.status == OutboxStatus.PENDING.value,
-                earlier.c.not_before > now,
-                earlier.c.priority <= c.priority,
-            )
-            .exists()
-        )
         conditions = [
             c.status == OutboxStatus.PENDING.value,
             c.due_at <= now,
-            or_(c.not_before.is_(None), c.not_before <= now),
             c.chat_id.not_in(busy),
-            ~backing_off,
+        ]
+        # So does a chat whose row waits to be tried again: that row keeps its place (a newer
+        # post of the same case must not overtake it), and only what is more urgent goes
+        # first. Asked apart (a handful of rows, by their own index): as a correlated
+        # subquery it cost SQLite its ordered index walk and halved a broadcast's rate.
+        waiting = await self.s.execute(
+            select(c.chat_id, func.min(c.priority))
+            .where(c.not_before > now, c.status == OutboxStatus.PENDING.value)
+            .group_by(c.chat_id)
+        )
+        conditions += [
+            or_(c.chat_id != chat_id, c.priority < priority) for chat_id, priority in waiting
         ]
         if closed:
             conditions.append(c.chat_id.not_in(list(closed)))

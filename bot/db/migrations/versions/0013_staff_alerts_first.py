@@ -35,6 +35,7 @@ DOWN = [
 def upgrade() -> None:
     with op.batch_alter_table("outbox") as batch:
         batch.add_column(sa.Column("not_before", sa.DateTime(timezone=True), nullable=True))
+    op.create_index("ix_outbox_not_before", "outbox", ["not_before"], unique=False)
     for statement in UP:
         op.execute(statement)
     op.create_table(
@@ -65,5 +66,6 @@ def downgrade() -> None:
     op.drop_table("service_point_chats")
     for statement in DOWN:
         op.execute(statement)
+    op.drop_index("ix_outbox_not_before", table_name="outbox")
     with op.batch_alter_table("outbox") as batch:
         batch.drop_column("not_before")
