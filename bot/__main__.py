@@ -59,10 +59,17 @@ def _parser() -> argparse.ArgumentParser:
     due = lessons_sub.add_parser("run-due", help="queue and deliver everything due at an instant")
     due.add_argument("--at", default="", help="ISO-8601 instant (default: now; naive = UTC)")
     lessons_sub.add_parser("status", help="queued, sent, failed and blocked counts")
-    sub.add_parser(
+    tri = sub.add_parser(
         "triage",
         help="classify UTF-8 lines from stdin by risk; one JSON object per line on stdout",
     )
+    tri.add_argument(
+        "action",
+        nargs="?",
+        choices=["train"],
+        help="train: rebuild the statistical second opinion's weights (needs .[dev])",
+    )
+    tri.add_argument("--check", action="store_true", help="train: only say if they are stale")
     score = sub.add_parser(
         "score", help="score a screening instrument from item answers; prints one JSON object"
     )
@@ -122,6 +129,7 @@ def _command(name: str) -> Command:
         "lessons run-due": ("lessons", "run_due"),
         "lessons status": ("lessons", "status"),
         "triage": ("triage", "triage"),
+        "triage train": ("triage_model", "train"),
         "score": ("screening", "score"),
         "staff add": ("staff", "add"),
         "staff remove": ("staff", "remove"),
@@ -158,6 +166,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         name = args.command
         if args.command in ("lessons", "staff", "keys", "privacy", "fonts"):
             name = f"{args.command} {args.action}"
+        elif args.command == "triage" and args.action:
+            name = f"triage {args.action}"
         return asyncio.run(_command(name)(args))
     except ConfigError as exc:
         print(f"Configuration error: {exc}", file=sys.stderr)

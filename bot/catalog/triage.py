@@ -7,6 +7,8 @@ silently lost a rule would miss a child in danger.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -14,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from bot.domain.ngram_model import NgramModel
 from bot.domain.triage import (
     Booster,
     Category,
@@ -55,6 +58,23 @@ class _File:
 
     def fail(self, problem: str, item: str = "") -> TriageContentError:
         return TriageContentError(f"{self.where}: {item + ': ' if item else ''}{problem}")
+
+
+MODEL_FILE = "helpline/triage/model.json"
+
+
+def load_model(content_dir: Path) -> NgramModel | None:
+    """The statistical second opinion's weights, if shipped (None: the lexicon decides alone)."""
+    path = content_dir / MODEL_FILE
+    if not path.is_file():
+        return None
+    data = json.loads(path.read_text("utf-8"))
+    return NgramModel(
+        weights=data["weights"],
+        bias=float(data["bias"]),
+        ask_at=float(data["ask_at"]),
+        version=hashlib.sha256(path.read_bytes()).hexdigest()[:12],
+    )
 
 
 def load_triager(content_dir: Path) -> Triager:

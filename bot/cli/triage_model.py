@@ -1,0 +1,173 @@
+"""`triage train`: rebuild the statistical second opinion's weights from the labelled sets.
+
+    python -m bot triage train [--check]
+
+A development tool: it needs scikit-learn (`pip install -e .[dev]`), which the bot itself never
+loads. The result is deterministic (fixed folds, a deterministic solver, sorted output), so the
+same sources always give the same file, and `--check` says whether the shipped file is what the
+sources give today (tests/triage/test_model.py runs it).
+
+What it trains on: every labelled set under tests/triage/ except the blind ones
+(tests/triage/blind/), which only bench/triage.py reads. What it learns: whether a message needs
+a human at level high or above; medium messages (distress, bullying, which the lexicon's
+check-in serves) count as not, which cross-validated slightly better than leaving them out.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from bot.catalog.triage import MODEL_FILE, load_triager
+from bot.domain.ngram_model import MAX_N, NgramModel, features, vector_scale
+from bot.domain.triage import RiskLevel
+from content import CONTENT_DIR
+
+ROOT = CONTENT_DIR.parent
+LABELLED = ROOT / "tests" / "triage"
+BLIND = LABELLED / "blind"
+# Lexicon files the features depend on (normalisation maps Traditional to Simplified).
+FEATURE_SOURCES = (CONTENT_DIR / "helpline" / "triage" / "t2s.yaml",)
+
+C = 30.0  # inverse regularisation: chosen by cross-validation on the training sets, not blind
+MIN_COUNT = 2  # an n-gram seen once teaches nothing that generalises
+PRUNE = 0.02  # weights smaller than this are dropped from the shipped file
+FOLDS = 5
+# The ask band starts where cross-validated scores flag this share of the everyday messages:
+# the question must be rare for a child who only chats.
+ASK_BOTHER = 0.04
+
+
+def sources() -> list[Path]:
+    found = sorted(p for p in LABELLED.rglob("*.tsv") if BLIND not in p.parents)
+    return [p for p in found if not p.name.endswith("_context.tsv")]
+
+
+def _rows(path: Path) -> list[tuple[str, RiskLevel, str]]:
+    rows = []
+    lines = [x for x in path.read_text("utf-8").splitlines() if x and not x.startswith("#")]
+    for line in lines[1:]:
+        parts = line.split("\t")
+        if len(parts) >= 4:
+            rows.append((parts[0], RiskLevel(parts[1]), parts[3]))
+    return rows
+
+
+def _digest(path: Path) -> dict[str, Any]:
+    return {
+        "path": path.relative_to(ROOT).as_posix(),
+        "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+    }
+
+
+def build() -> dict[str, Any]:
+    """The weights file's contents for today's sources."""
+    import numpy as np
+    from scipy.sparse import csr_matrix
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold
+
+    triager = load_triager(CONTENT_DIR)
+    texts: list[str] = []
+    labels: list[int] = []
+    everyday: list[bool] = []
+    for path in sources():
+        for text, level, _tag in _rows(path):
+            texts.append(triager.normalise(text))
+            labels.append(1 if level.at_least(RiskLevel.HIGH) else 0)
+            everyday.append(not level.at_least(RiskLevel.MEDIUM))
+    grams = [features(t) for t in texts]
+    counts: dict[str, int] = {}
+    for g in grams:
+        for f in g:
+            counts[f] = counts.get(f, 0) + 1
+    vocabulary = {
+        f: i for i, f in enumerate(sorted(f for f, n in counts.items() if n >= MIN_COUNT))
+    }
+    data, indices, indptr = [], [], [0]
+    for g in grams:
+        scale = vector_scale(g)
+        cols = sorted(vocabulary[f] for f in g if f in vocabulary)
+        indices.extend(cols)
+        data.extend([scale] * len(cols))
+        indptr.append(len(indices))
+    x = csr_matrix((data, indices, indptr), shape=(len(grams), len(vocabulary)))
+    y = np.array(labels)
+
+    def model() -> Any:
+        return LogisticRegression(
+            C=C, solver="liblinear", class_weight="balanced", random_state=0, max_iter=1000
+        )
+
+    # Cross-validated scores: what the model says of messages it did not train on.
+    cv = np.zeros(len(y))
+    for train, test in StratifiedKFold(FOLDS, shuffle=True, random_state=0).split(x, y):
+        cv[test] = model().fit(x[train], y[train]).predict_proba(x[test])[:, 1]
+    negatives = np.sort(cv[np.array(everyday)])
+    ask_at = float(negatives[int(len(negatives) * (1 - ASK_BOTHER))]) if len(negatives) else 0.5
+    positives = cv[y == 1]
+    fitted = model().fit(x, y)
+    names = sorted(vocabulary, key=vocabulary.__getitem__)
+    weights = {
+        name: round(float(w), 4)
+        for name, w in zip(names, fitted.coef_[0], strict=True)
+        if abs(w) >= PRUNE
+    }
+    return {
+        "about": "Character n-gram logistic regression: the triage's second opinion. Made by "
+        "`python -m bot triage train`; do not edit by hand.",
+        "max_n": MAX_N,
+        "params": {"C": C, "min_count": MIN_COUNT, "prune": PRUNE, "ask_bother": ASK_BOTHER},
+        "trained_from": [_digest(p) for p in [*sources(), *FEATURE_SOURCES]],
+        "examples": {"positive": int(y.sum()), "negative": int(len(y) - y.sum())},
+        "cross_validated": {
+            "positives_at_or_above_ask": round(float((positives >= ask_at).mean()), 4),
+            "everyday_at_or_above_ask": round(float((negatives >= ask_at).mean()), 4),
+        },
+        "bias": round(float(fitted.intercept_[0]), 4),
+        "ask_at": round(ask_at, 4),
+        "weights": dict(sorted(weights.items())),
+    }
+
+
+def dump(model: dict[str, Any]) -> str:
+    return json.dumps(model, ensure_ascii=False, sort_keys=False, separators=(",", ":")) + "\n"
+
+
+def as_model(model: dict[str, Any]) -> NgramModel:
+    return NgramModel(model["weights"], model["bias"], model["ask_at"])
+
+
+async def train(args: argparse.Namespace) -> int:
+    try:
+        fresh = dump(build())
+    except ImportError:
+        print("training needs scikit-learn: pip install -e '.[dev]'", file=sys.stderr)
+        return 2
+    target = CONTENT_DIR / MODEL_FILE
+    if getattr(args, "check", False):
+        same = target.is_file() and target.read_text("utf-8") == fresh
+        print("the shipped weights match their sources" if same else "the weights are stale")
+        return 0 if same else 1
+    target.write_text(fresh, "utf-8")
+    summary = json.loads(fresh)
+    print(
+        json.dumps(
+            {k: summary[k] for k in ("examples", "cross_validated", "ask_at")}
+            | {"weights": len(summary["weights"]), "bytes": len(fresh.encode())},
+            ensure_ascii=False,
+        )
+    )
+    return 0
+
+
+def stale_sources(model_text: str) -> Sequence[str]:
+    """Sources whose digest differs from the one the shipped file records (or that are new)."""
+    recorded = {s["path"]: s["sha256"] for s in json.loads(model_text)["trained_from"]}
+    now = {d["path"]: d["sha256"] for d in map(_digest, [*sources(), *FEATURE_SOURCES])}
+    return sorted(p for p in recorded.keys() | now.keys() if recorded.get(p) != now.get(p))
