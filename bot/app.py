@@ -32,7 +32,7 @@ from bot.catalog.hotlines import load_hotlines
 from bot.catalog.lessons import load_programmes
 from bot.catalog.pages import HtmlPages
 from bot.catalog.questionnaires import load_instruments
-from bot.catalog.triage import load_triager
+from bot.catalog.triage import load_model, load_triager
 from bot.config import Settings
 from bot.db import migrate
 from bot.db.crypto import Keyring, install
@@ -45,6 +45,7 @@ from bot.domain.lessons import QuietHours
 from bot.domain.locale import LOCALES
 from bot.domain.outbox import OutboxItem, Photo, SendResult
 from bot.domain.ratelimit import Limits, RateLimiter
+from bot.domain.safety_net import SafetyNet
 from bot.ports import Clock, UnitOfWorkFactory
 from bot.services.account import Account
 from bot.services.board import KINDS as CASE_KINDS
@@ -264,7 +265,7 @@ async def build_app(
     helpline = Helpline(
         uow,
         clock,
-        load_triager(CONTENT_DIR),
+        SafetyNet(load_triager(CONTENT_DIR), load_model(CONTENT_DIR)),
         hotlines,
         board,
         HelplinePolicy(

@@ -33,6 +33,14 @@ from bot.domain.oversight import (
 from bot.domain.people import ConsentDecision, Person, Relation, Role, ServicePointKind
 from bot.domain.replies import Reply
 from bot.domain.screening import Result, Session, StoredResult
+from bot.domain.triage import Triage
+
+
+class Classifier(Protocol):
+    """Triage of free text (bot.domain.safety_net.SafetyNet in the bot): the message, read
+    with the person's earlier messages of the last minutes when there are any."""
+
+    def classify(self, text: str, earlier: Sequence[str] = ()) -> Triage: ...
 
 
 class Clock(Protocol):

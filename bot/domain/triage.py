@@ -68,6 +68,11 @@ class Triage:
     categories: tuple[Category, ...] = ()
     matched: tuple[str, ...] = ()
     rules: tuple[str, ...] = ()  # ids of the rules and boosters that decided, for the audit
+    # The statistical second opinion (bot/domain/ngram_model.py), 0.0 where no model ran.
+    score: float = 0.0
+    # Cues that make a message uncertain rather than risky (bot/domain/safety_net.py Signal):
+    # a means or death word without intent, a guardian relaying, a request for a person.
+    signals: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, object]:
         return {

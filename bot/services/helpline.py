@@ -18,8 +18,8 @@ from bot.domain.locale import Locale
 from bot.domain.outbox import Priority
 from bot.domain.people import Person
 from bot.domain.replies import Choice, Keyboard, Outcome, Reply, rows
-from bot.domain.triage import Category, RiskLevel, Triage, Triager
-from bot.ports import CaseMessage, Clock, UnitOfWork, UnitOfWorkFactory
+from bot.domain.triage import Category, RiskLevel, Triage
+from bot.ports import CaseMessage, Classifier, Clock, UnitOfWork, UnitOfWorkFactory
 from bot.services.board import Board, card_actions
 from bot.services.common import Who, person_for
 
@@ -94,7 +94,7 @@ class Helpline:
         self,
         uow: UnitOfWorkFactory,
         clock: Clock,
-        triager: Triager,
+        triager: Classifier,
         hotlines: HotlineBook,
         board: Board,
         policy: HelplinePolicy,
