@@ -810,6 +810,61 @@ class DashboardRepo(Protocol):
         ...
 
 
+class Answer(StrEnum):
+    """How the direct question was settled."""
+
+    YES = "yes"
+    NO = "no"
+    SKIP = "skip"  # did not want to say
+    TIMEOUT = "timeout"  # no answer in time
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    """The direct question asked of one person: no words of theirs, only why it was asked."""
+
+    id: int
+    person_id: int
+    asked_at: datetime
+    due_at: datetime
+    reason: str
+    guardian: bool
+    answer: Answer | None = None
+    answered_at: datetime | None = None
+
+
+class SafetyNetRepo(Protocol):
+    """What the safety net keeps between messages: the last minutes of each person's free
+    text (encrypted, deleted after the context window) and the questions it asked."""
+
+    async def remember(self, person_id: int, text: str, now: datetime) -> None: ...
+    async def earlier(self, person_id: int, since: datetime, limit: int) -> Sequence[str]:
+        """The person's newest `limit` messages from `since` on, oldest first."""
+        ...
+
+    async def forget_before(self, before: datetime) -> int:
+        """Delete every remembered message older than `before`; how many went."""
+        ...
+
+    async def ask(
+        self, person_id: int, reason: str, guardian: bool, now: datetime, due: datetime
+    ) -> Question: ...
+    async def last_asked(self, person_id: int) -> datetime | None: ...
+    async def pending(self, person_id: int) -> Question | None:
+        """The person's newest question, if it is still unanswered."""
+        ...
+
+    async def question(self, question_id: int) -> Question | None: ...
+    async def settle(self, question_id: int, answer: Answer, now: datetime) -> bool:
+        """Record the answer if there is none yet (one conditional UPDATE): of a double
+        press, two instances, or a press racing the timer, exactly one wins."""
+        ...
+
+    async def due(self, now: datetime, limit: int) -> Sequence[Question]:
+        """Unanswered questions past their due time, oldest first."""
+        ...
+
+
 class UnitOfWork(Protocol):
     people: PersonRepo
     families: FamilyRepo
@@ -829,6 +884,7 @@ class UnitOfWork(Protocol):
     oversight: OversightRepo
     dashboard: DashboardRepo
     members: MemberRepo
+    net: SafetyNetRepo
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(

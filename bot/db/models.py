@@ -591,3 +591,42 @@ class DashboardSessionRow(Base):
     locale: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class NetContextRow(Base):
+    """A person's recent free text, read with their next message so that a statement split
+    across messages is caught (bot/domain/safety_net.py). As sensitive as the messages:
+    encrypted, kept only for NetPolicy.context_window (a scheduler job deletes older rows),
+    erased with the person."""
+
+    __tablename__ = "net_context"
+    __table_args__ = (Index("ix_net_context_person_at", "person_id", "at"), NEVER_REUSED)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    body: Mapped[str] = mapped_column(SecretText, default="")
+
+
+class NetQuestionRow(Base):
+    """The direct question ("你是不是有结束自己生命的想法？") asked when the signals were
+    uncertain: who, when, by when an answer is due, why (a short code, never their words),
+    and the answer. One conditional UPDATE settles it, so a double press or two instances
+    make one case."""
+
+    __tablename__ = "net_questions"
+    __table_args__ = (
+        Index("ix_net_questions_person", "person_id", "asked_at"),
+        Index("ix_net_questions_due", "answer", "due_at"),
+        NEVER_REUSED,
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    asked_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    reason: Mapped[str] = mapped_column(String(16), default="")
+    guardian: Mapped[bool] = mapped_column(Boolean, default=False)
+    # yes, no, skip (did not want to say), timeout; NULL while unanswered.
+    answer: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

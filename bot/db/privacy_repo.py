@@ -27,6 +27,8 @@ from bot.db.models import (
     FollowUpRow,
     InvitationRow,
     LessonProgressRow,
+    NetContextRow,
+    NetQuestionRow,
     OutboxRow,
     PersonRow,
     ReferralRow,
@@ -159,6 +161,9 @@ class SqlPrivacyRepo:
             "referrals": await self._count(ReferralRow, ReferralRow.case_id.in_(case_ids)),
             "follow_ups": await self._count(FollowUpRow, FollowUpRow.case_id.in_(case_ids)),
             "file_access_log": await self._count(FileAccessRow, FileAccessRow.subject_id.in_(ids)),
+            # The safety net's last minutes of their words and the questions it asked them.
+            "net_context": await self._count(NetContextRow, NetContextRow.person_id.in_(ids)),
+            "net_questions": await self._count(NetQuestionRow, NetQuestionRow.person_id.in_(ids)),
             "invitations": await self._count(
                 InvitationRow,
                 or_(InvitationRow.inviter_person_id.in_(ids), InvitationRow.for_child_id.in_(ids)),

@@ -411,10 +411,20 @@ class Retention:
     notes of follow-ups done since); the case, its tier, events, referrals and follow-ups stay
     (the structured record)."""
 
-    def __init__(self, uow: UnitOfWorkFactory, days: int, batch: int = 500) -> None:
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        days: int,
+        batch: int = 500,
+        context_window: timedelta = timedelta(minutes=10),
+    ) -> None:
         self.uow = uow
         self.days = days
         self.batch = batch
+        # The safety net's recent words (net_context) live minutes, not days: its own job
+        # deletes them every minute; retention deletes them too, so that a stopped ticker or
+        # `python -m bot privacy purge` leaves none behind.
+        self.context_window = context_window
 
     async def purge(self, now: datetime) -> Purged:
         cutoff = now - timedelta(days=self.days)
@@ -437,6 +447,9 @@ class Retention:
             total += got
             if got.cases < self.batch:
                 break
+        async with self.uow() as uow:
+            await uow.net.forget_before(now - self.context_window)
+            await uow.commit()
         # Every run, not only when something went: the update that confirmed a /delete is
         # emptied only once handled, after that erasure's own scrub.
         async with self.uow() as uow:
