@@ -403,6 +403,9 @@ async def build_app(
             Job("lessons.resume", lessons.resume_due, every_seconds=600),
             Job("lessons.settle", lessons.settle_pending, every_seconds=60),
             Job("helpline.timers", duty.tick, every_seconds=15),
+            # Unanswered direct questions become yellow cases; words older than the context
+            # window are deleted (they are as sensitive as the messages themselves).
+            Job("helpline.net", helpline.tick, every_seconds=15),
             Job("screening.invitations", child_file.invite_due, every_seconds=300),
             Job("oversight.digest", oversight.queue_weekly, every_seconds=300),
             Job(

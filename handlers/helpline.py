@@ -7,10 +7,14 @@ from aiogram import Bot, F, Router
 from aiogram.dispatcher.event.bases import SkipHandler
 from aiogram.types import CallbackQuery, Message
 
+from bot.domain.replies import Outcome
+from bot.ports import Answer
 from bot.services.bundle import Services
+from bot.services.common import parse_int
 from handlers.common import who
 from handlers.render import deliver
 
+ANSWERS = {"yes": Answer.YES, "no": Answer.NO, "skip": Answer.SKIP}
 MEDIA = ("photo", "voice", "sticker", "video", "video_note", "audio", "document", "animation")
 
 
@@ -59,6 +63,20 @@ async def answer_safe(query: CallbackQuery, bot: Bot, services: Services) -> Non
     await deliver(bot, query.message.chat.id, outcome, services, locale, callback=query)
 
 
+async def answer_question(query: CallbackQuery, bot: Bot, services: Services) -> None:
+    """有 / 没有 / 不想说 to the direct question; an old or repeated press is only thanked."""
+    assert query.message is not None and query.data is not None
+    _, word, ref = [*query.data.split(":"), "", ""][:3]
+    question_id = parse_int(ref)
+    answer = ANSWERS.get(word)
+    if question_id is None or answer is None:
+        outcome = Outcome(toast="toast.ask.answered")
+    else:
+        outcome = await services.helpline.answer(who(query.from_user), question_id, answer)
+    locale = await services.account.locale_of(who(query.from_user))
+    await deliver(bot, query.message.chat.id, outcome, services, locale, callback=query)
+
+
 async def not_now(query: CallbackQuery, bot: Bot, services: Services) -> None:
     """The gentle check-in declined: that is fine, and the way back stays open."""
     assert query.message is not None
@@ -77,4 +95,5 @@ def build() -> Router:
     router.edited_message.register(hear_edit, F.text)
     router.callback_query.register(answer_safe, F.data.in_({"safe:yes", "safe:no"}))
     router.callback_query.register(not_now, F.data == "help:later")
+    router.callback_query.register(answer_question, F.data.startswith("ask:"))
     return router

@@ -49,6 +49,8 @@ class Trigger(StrEnum):
     REQUEST = "request"  # the person asked for a counsellor
     TRIAGE = "triage"  # what they wrote showed risk
     SCREENING = "screening"  # a questionnaire result (the screening issue)
+    ASKED = "asked"  # answered 有 to the direct question about ending their life
+    UNCONFIRMED = "unconfirmed"  # asked directly, did not say (不想说, or no answer in time)
 
 
 class CloseOutcome(StrEnum):

@@ -9,17 +9,18 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.domain.cases import Case, CaseStatus, DutyHours, EventKind, Targets, Tier, Trigger
 from bot.domain.hotlines import HotlineBook
 from bot.domain.lengths import MARK, head_and_rest, share
 from bot.domain.locale import Locale
 from bot.domain.outbox import Priority
-from bot.domain.people import Person
+from bot.domain.people import Person, Role
 from bot.domain.replies import Choice, Keyboard, Outcome, Reply, rows
+from bot.domain.safety_net import Action, Decision, NetPolicy, decide, may_ask, settle
 from bot.domain.triage import Category, RiskLevel, Triage
-from bot.ports import CaseMessage, Classifier, Clock, UnitOfWork, UnitOfWorkFactory
+from bot.ports import Answer, CaseMessage, Classifier, Clock, UnitOfWork, UnitOfWorkFactory
 from bot.services.board import Board, card_actions
 from bot.services.common import Who, person_for
 
@@ -32,6 +33,11 @@ _RED_AT_HIGH = frozenset({Category.SUICIDE, Category.SEXUAL_ABUSE})
 CARD_WORDS = 2800
 EVIDENCE_UNITS = 600
 EVIDENCE_ITEMS = 10
+# A message this soon after the person's case closed goes to that case's topic (issue 17).
+AFTER_CLOSE = timedelta(days=1)
+# The words quoted on the card of a case the direct question led to.
+ASKED_WORDS = 5
+DUE_BATCH = 100
 
 
 def evidence_quotes(evidence: Sequence[str]) -> list[str]:
@@ -100,7 +106,9 @@ class Helpline:
         policy: HelplinePolicy,
         hold_kinds: Sequence[str] = (),
         nudge: Callable[[], None] = lambda: None,
+        net: NetPolicy | None = None,
     ) -> None:
+        self.net = net or NetPolicy()
         self.uow = uow
         self.clock = clock
         self.triager = triager
@@ -294,49 +302,274 @@ class Helpline:
     # -- entry points ---------------------------------------------------------------------
 
     async def hear(self, who: Who, text: str) -> Heard:
-        """Every free-text message from a private chat passes here first."""
-        triage = self.triager.classify(text)
+        """Every free-text message from a private chat passes here first: read with the
+        person's last minutes of messages, then escalated, asked about, offered a counsellor,
+        relayed to their counsellor, or left to the other routers."""
         now = self.clock.now()
-        tier = tier_for(triage)
         async with self.uow() as uow:
             person = await uow.people.by_telegram_id(who.telegram_id)
             if person is not None and person.role is not None and person.role.is_staff:
                 return Heard(Outcome(), handled=False)
+            earlier: Sequence[str] = ()
+            if person is not None and person.id is not None:
+                earlier = await uow.net.earlier(
+                    person.id, now - self.net.context_window, self.net.context_messages
+                )
+                await uow.net.remember(person.id, text, now)
+            triage = self.triager.classify(text, earlier)
+            guardian = person is not None and person.role is Role.GUARDIAN
+            decision = decide(triage, guardian=guardian, policy=self.net)
             case = await uow.cases.open_for(person.id) if person and person.id else None
             if case is not None and person is not None:
-                # A counsellor owns the conversation: their words, not the bot's.
-                if tier is not None:
-                    await self._escalate(uow, person, tier, Trigger.TRIAGE, triage, text, now)
-                else:
-                    await self._record_in(uow, case, person, text, now)
+                outcome = await self._hear_in_case(uow, person, case, decision, text, now)
                 await uow.commit()
                 self.nudge()
-                return Heard(Outcome(), handled=True)
-            if tier is None:
-                if triage.level is RiskLevel.MEDIUM:
-                    return Heard(
-                        Outcome.of(
-                            Reply(
-                                "helpline/check_in",
-                                choices=rows(
-                                    Choice("btn.checkin.talk", "help:counsellor"),
-                                    Choice("btn.checkin.later", "help:later"),
-                                ),
-                            )
+                return Heard(outcome, handled=True)
+            if decision.action is Action.ESCALATE:
+                person = person or await person_for(uow, who, self.policy.default_locale)
+                outcome = await self._escalate_now(uow, person, decision, text, now)
+                await uow.commit()
+                self.nudge()
+                return Heard(outcome, handled=True)
+            after = await self._closed_lately(uow, person, now)
+            if decision.action is Action.ASK:
+                person = person or await person_for(uow, who, self.policy.default_locale)
+                assert person.id is not None
+                last = await uow.net.last_asked(person.id)
+                decision = settle(decision, may_ask(last, now, self.net))
+            if after is not None and person is not None:
+                # Within a day of closing: the counsellor who closed it hears it, not the bot.
+                await self._after_close(uow, after, text, now)
+            if decision.action is Action.ASK and person is not None:
+                outcome = await self._ask(uow, person, decision, now)
+            elif after is not None:
+                region = await self.region_of(uow, person)
+                outcome = Outcome.of(Reply("helpline/passed_on", self._hotline_data(region)))
+            elif decision.action is Action.OFFER:
+                outcome = Outcome.of(
+                    Reply(
+                        "helpline/check_in",
+                        choices=rows(
+                            Choice("btn.checkin.talk", "help:counsellor"),
+                            Choice("btn.checkin.later", "help:later"),
                         ),
-                        handled=True,
                     )
-                return Heard(Outcome(), handled=False)
-            # Emergency escalation needs no fresh consent (DOMAIN.md §5): a first message can
-            # open a case, with only the Telegram id and language kept until consent.
-            person = person or await person_for(uow, who, self.policy.default_locale)
-            case, _ = await self._escalate(uow, person, tier, Trigger.TRIAGE, triage, text, now)
+                )
+            else:
+                outcome = Outcome()
+            await uow.commit()
+        if after is not None:
+            self.nudge()
+        return Heard(outcome, handled=bool(outcome.replies))
+
+    async def _escalate_now(
+        self, uow: UnitOfWork, person: Person, decision: Decision, text: str, now: datetime
+    ) -> Outcome:
+        """A case at once. Emergency escalation needs no fresh consent (DOMAIN.md §5): a
+        first message can open a case, with only the Telegram id and language kept until
+        consent. A request for a person is the counsellor button, in words."""
+        region = await self.region_of(uow, person)
+        if decision.request:
+            case, new = await self._escalate(
+                uow, person, Tier.YELLOW, Trigger.REQUEST, None, text, now
+            )
+            return self._requested(await self._staffed(uow, now), now, case, new, region)
+        tier = tier_for(decision.triage) or Tier.ORANGE
+        case, _ = await self._escalate(
+            uow, person, tier, Trigger.TRIAGE, decision.triage, text, now
+        )
+        staffed = await self._staffed(uow, now)
+        return Outcome.of(self._safety_reply(staffed, now, case.tier, region))
+
+    async def _hear_in_case(
+        self,
+        uow: UnitOfWork,
+        person: Person,
+        case: Case,
+        decision: Decision,
+        text: str,
+        now: datetime,
+    ) -> Outcome:
+        """A counsellor owns the conversation: the words are relayed, and the case is raised
+        when they show danger. Until a counsellor has answered, the person is not left in
+        silence: the safety reply with the new response time; afterwards one quiet line of
+        hotlines, so as not to talk over the counsellor."""
+        answered = case.first_response_at is not None
+        region = await self.region_of(uow, person)
+        if decision.action is Action.ESCALATE and not decision.request:
+            tier = tier_for(decision.triage) or Tier.ORANGE
+            case, _ = await self._escalate(
+                uow, person, tier, Trigger.TRIAGE, decision.triage, text, now
+            )
+            if answered:
+                return Outcome.of(Reply("helpline/quiet_hotlines", self._hotline_data(region)))
             staffed = await self._staffed(uow, now)
+            return Outcome.of(self._safety_reply(staffed, now, case.tier, region))
+        if decision.request:
+            case, new = await self._escalate(
+                uow, person, Tier.YELLOW, Trigger.REQUEST, None, text, now
+            )
+            if answered:
+                return Outcome()
+            return self._requested(await self._staffed(uow, now), now, case, new, region)
+        await self._record_in(uow, case, person, text, now)
+        if decision.action is Action.ASK and not answered:
+            return Outcome.of(Reply("helpline/quiet_hotlines", self._hotline_data(region)))
+        return Outcome()
+
+    def _requested(
+        self, staffed: bool, now: datetime, case: Case, new: bool, region: str | None
+    ) -> Outcome:
+        template = "helpline/requested" if staffed else "helpline/requested_unstaffed"
+        data = {**self._hotline_data(region), **self._when_data(now, case.tier), "again": not new}
+        return Outcome.of(Reply(template, data))
+
+    # -- after a case closed --------------------------------------------------------------
+
+    async def _closed_lately(
+        self, uow: UnitOfWork, person: Person | None, now: datetime
+    ) -> Case | None:
+        """The person's case closed within the last day, if any: their next words are most
+        likely for the counsellor who just talked with them."""
+        if person is None or person.id is None:
+            return None
+        ids = await uow.cases.ids_for(person.id)
+        last = await uow.cases.by_id(ids[-1]) if ids else None
+        if last is None or last.status is not CaseStatus.CLOSED or last.closed_at is None:
+            return None
+        return last if now - last.closed_at <= AFTER_CLOSE else None
+
+    async def _after_close(self, uow: UnitOfWork, case: Case, text: str, now: datetime) -> None:
+        """The words in the closed case's topic, then one tap to reopen it."""
+        await uow.cases.add_message(case.id, CaseMessage(now, "in", case.person_id, text))
+        await self.board.relay_in(uow, case, text, now)
+        await self.board.post(
+            uow,
+            case,
+            Reply(
+                "helpline/staff_after_close",
+                {"code": case.code},
+                choices=rows(Choice("btn.case.reopen", f"case:reopen:{case.id}")),
+            ),
+            now,
+            Priority.ALERT,
+        )
+
+    # -- the direct question --------------------------------------------------------------
+
+    async def _ask(
+        self, uow: UnitOfWork, person: Person, decision: Decision, now: datetime
+    ) -> Outcome:
+        """The direct question, with 有 / 没有 / 不想说, the counsellor button and the
+        hotlines. What is kept: who, when, by when, and why (never their words)."""
+        assert person.id is not None
+        guardian = person.role is Role.GUARDIAN
+        question = await uow.net.ask(
+            person.id, decision.reason[:16], guardian, now, now + self.net.answer_within
+        )
+        region = await self.region_of(uow, person)
+        q = question.id
+        return Outcome.of(
+            Reply(
+                "helpline/ask",
+                {**self._hotline_data(region), "guardian": guardian},
+                choices=(
+                    (
+                        Choice("btn.ask.yes", f"ask:yes:{q}"),
+                        Choice("btn.ask.no", f"ask:no:{q}"),
+                        Choice("btn.ask.skip", f"ask:skip:{q}"),
+                    ),
+                    (Choice("btn.help", "help:counsellor"),),
+                ),
+            )
+        )
+
+    async def answer(self, who: Who, question_id: int, answer: Answer) -> Outcome:
+        """有 escalates at once as critical; 不想说 opens a yellow case so a human looks;
+        没有 gets a warm reply and the offer of a counsellor. A stale or repeated press, or
+        someone else's button, is thanked and changes nothing."""
+        now = self.clock.now()
+        async with self.uow() as uow:
+            person = await uow.people.by_telegram_id(who.telegram_id)
+            question = await uow.net.question(question_id)
+            if (
+                person is None
+                or question is None
+                or question.person_id != person.id
+                or not await uow.net.settle(question_id, answer, now)
+            ):
+                return Outcome(toast="toast.ask.answered")
             region = await self.region_of(uow, person)
+            if answer is Answer.NO:
+                await uow.commit()
+                guardian = person.role is Role.GUARDIAN
+                return Outcome.of(
+                    Reply(
+                        "helpline/ask_no",
+                        {"guardian": guardian},
+                        choices=rows(Choice("btn.checkin.talk", "help:counsellor")),
+                    ),
+                    toast="toast.thanks",
+                )
+            case = await self._unsure_case(uow, person, answer, now)
+            staffed = await self._staffed(uow, now)
             await uow.commit()
         self.nudge()
-        reply = self._safety_reply(staffed, now, case.tier, region)
-        return Heard(Outcome.of(reply), handled=True)
+        if answer is Answer.YES:
+            return Outcome.of(self._safety_reply(staffed, now, case.tier, region))
+        data = {**self._hotline_data(region), **self._when_data(now, case.tier)}
+        return Outcome.of(Reply("helpline/ask_skip", {**data, "staffed": staffed}))
+
+    async def _unsure_case(
+        self, uow: UnitOfWork, person: Person, answer: Answer, now: datetime
+    ) -> Case:
+        """The case an answer calls for, with the words that led to the question (from the
+        context still kept) on its card."""
+        assert person.id is not None
+        words = await uow.net.earlier(
+            person.id, now - self.net.answer_within - self.net.context_window, ASKED_WORDS
+        )
+        triage = self.triager.classify(words[-1], words[:-1]) if words else None
+        categories = [c.value for c in triage.categories] if triage else []
+        evidence = list(triage.matched) if triage else []
+        if answer is Answer.YES:
+            tier, trigger = Tier.RED, Trigger.ASKED
+            if Category.SUICIDE.value not in categories:
+                categories.append(Category.SUICIDE.value)
+        else:
+            tier, trigger = Tier.YELLOW, Trigger.UNCONFIRMED
+        case, _ = await self.escalate(
+            uow, person, tier, trigger, categories, evidence, "\n".join(words), now
+        )
+        return case
+
+    async def unanswered(self, now: datetime) -> int:
+        """Questions nobody answered in time become yellow cases ("possible risk,
+        unconfirmed"), so a human looks. Claimed one by one with the same conditional UPDATE
+        as a press: a restart, a late press or a second instance makes no second case."""
+        done = 0
+        async with self.uow() as uow:
+            due = await uow.net.due(now, DUE_BATCH)
+        for question in due:
+            async with self.uow() as uow:
+                person = await uow.people.by_id(question.person_id)
+                if person is None or not await uow.net.settle(question.id, Answer.TIMEOUT, now):
+                    continue
+                await self._unsure_case(uow, person, Answer.TIMEOUT, now)
+                await uow.commit()
+            done += 1
+        if done:
+            self.nudge()
+        return done
+
+    async def tick(self, now: datetime) -> dict[str, int]:
+        """The safety net's timer: unanswered questions first (their cards quote the words
+        still kept), then the words older than the context window go."""
+        asked = await self.unanswered(now)
+        async with self.uow() as uow:
+            forgotten = await uow.net.forget_before(now - self.net.context_window)
+            await uow.commit()
+        return {"unanswered": asked, "forgotten": forgotten}
 
     async def request(self, who: Who) -> Outcome:
         """The person asked for a counsellor: a case (or the open one), and honest timing."""
@@ -352,9 +585,7 @@ class Helpline:
             region = await self.region_of(uow, person)
             await uow.commit()
         self.nudge()
-        template = "helpline/requested" if staffed else "helpline/requested_unstaffed"
-        data = {**self._hotline_data(region), **self._when_data(now, case.tier), "again": not new}
-        return Outcome.of(Reply(template, data))
+        return self._requested(staffed, now, case, new, region)
 
     async def media(self, who: Who, chat_id: int, message_id: int, kind: str) -> bool:
         """A photo, voice or sticker: copied to the case's topic if there is an open case."""

@@ -73,6 +73,16 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         {**_HOTLINE_DATA, "minutes": 5, "staffed": staffed} for staffed in (True, False)
     ],
     "helpline/requested": [{**_HOTLINE_DATA, "minutes": 15, "again": a} for a in (True, False)],
+    # The direct question and what follows it (issue 17).
+    "helpline/ask": [{**_HOTLINE_DATA, "guardian": g} for g in (False, True)],
+    "helpline/ask_no": [{"guardian": g} for g in (False, True)],
+    "helpline/ask_skip": [
+        {**_HOTLINE_DATA, "minutes": 30, "opens": "2026-12-01T08:00", "staffed": s}
+        for s in (True, False)
+    ],
+    "helpline/quiet_hotlines": [_HOTLINE_DATA],
+    "helpline/passed_on": [_HOTLINE_DATA],
+    "helpline/staff_after_close": [{"code": "C-0001"}],
     "helpline/relay_out": [{"n": 7, "body": "你好 <&>"}, {"n": 7, "canned": "Are you safe?"}],
     "helpline/relay_out_media": [{"n": 7}],
     # The helpline: staff side (data as the services send it; user text is escaped).
@@ -90,7 +100,7 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
             "target": 5,
             "first": first,
         }
-        for trigger in ("triage", "request", "screening")
+        for trigger in ("triage", "request", "screening", "asked", "unconfirmed")
         for first in ("", "我今晚就想 <&>")
     ],
     "helpline/relay_in": [{"lines": ["我有点害怕 <&>", "还在吗"]}],
