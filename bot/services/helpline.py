@@ -333,7 +333,12 @@ class Helpline:
                 return Heard(outcome, handled=True)
             after = await self._closed_lately(uow, person, now)
             if decision.action is Action.ASK:
-                person = person or await person_for(uow, who, self.policy.default_locale)
+                if person is None:
+                    # The question needs someone to belong to (only a Telegram id and a
+                    # language, as for an emergency case), and its card the words.
+                    person = await person_for(uow, who, self.policy.default_locale)
+                    assert person.id is not None
+                    await uow.net.remember(person.id, text, now)
                 assert person.id is not None
                 last = await uow.net.last_asked(person.id)
                 decision = settle(decision, may_ask(last, now, self.net))
