@@ -25,6 +25,7 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.catalog import ContentCatalog, load_catalog
+from bot.catalog.answers import load_answers
 from bot.catalog.charts import PillowCharts
 from bot.catalog.fonts import FONT as CJK_FONT
 from bot.catalog.helpline import load_canned, load_directory
@@ -282,6 +283,7 @@ async def build_app(
         ),
         hold_kinds=(*LESSON_KINDS, INVITE_KIND),
         nudge=delivery.nudge,
+        answers=load_answers(CONTENT_DIR),
     )
     staff_chats = frozenset({settings.staff_chat_id} if settings.staff_chat_id else ())
     casework = Casework(

@@ -9,6 +9,7 @@ from enum import StrEnum
 from types import TracebackType
 from typing import Protocol, Self
 
+from bot.domain.asking import Answer
 from bot.domain.cases import Case, CaseStatus, EventKind, ReferralStatus, Tier, Trigger
 from bot.domain.invitations import InvitationView
 from bot.domain.lessons import DueEnrolment, Enrolment, EnrolmentStatus, Progress
@@ -808,15 +809,6 @@ class DashboardRepo(Protocol):
     async def referrals(self, limit: int) -> Sequence[Referral]:
         """Every case's referrals, most recently changed first."""
         ...
-
-
-class Answer(StrEnum):
-    """How the direct question was settled."""
-
-    YES = "yes"
-    NO = "no"
-    SKIP = "skip"  # did not want to say
-    TIMEOUT = "timeout"  # no answer in time
 
 
 @dataclass(frozen=True, slots=True)

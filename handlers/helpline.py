@@ -7,8 +7,8 @@ from aiogram import Bot, F, Router
 from aiogram.dispatcher.event.bases import SkipHandler
 from aiogram.types import CallbackQuery, Message
 
+from bot.domain.asking import Answer
 from bot.domain.replies import Outcome
-from bot.ports import Answer
 from bot.services.bundle import Services
 from bot.services.common import parse_int
 from handlers.common import who

@@ -11,7 +11,8 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import NetContextRow, NetQuestionRow
-from bot.ports import Answer, Question
+from bot.domain.asking import Answer
+from bot.ports import Question
 
 
 def _question(row: NetQuestionRow) -> Question:

@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from bot.domain.asking import Answer, TypedAnswers
 from bot.domain.cases import Case, CaseStatus, DutyHours, EventKind, Targets, Tier, Trigger
 from bot.domain.hotlines import HotlineBook
 from bot.domain.lengths import MARK, head_and_rest, share
@@ -20,7 +21,7 @@ from bot.domain.people import Person, Role
 from bot.domain.replies import Choice, Keyboard, Outcome, Reply, rows
 from bot.domain.safety_net import Action, Decision, NetPolicy, decide, may_ask, settle
 from bot.domain.triage import Category, RiskLevel, Triage
-from bot.ports import Answer, CaseMessage, Classifier, Clock, UnitOfWork, UnitOfWorkFactory
+from bot.ports import CaseMessage, Classifier, Clock, UnitOfWork, UnitOfWorkFactory
 from bot.services.board import Board, card_actions
 from bot.services.common import Who, person_for
 
@@ -107,8 +108,10 @@ class Helpline:
         hold_kinds: Sequence[str] = (),
         nudge: Callable[[], None] = lambda: None,
         net: NetPolicy | None = None,
+        answers: TypedAnswers | None = None,
     ) -> None:
         self.net = net or NetPolicy()
+        self.answers = answers or TypedAnswers()
         self.uow = uow
         self.clock = clock
         self.triager = triager
@@ -319,6 +322,15 @@ class Helpline:
             triage = self.triager.classify(text, earlier)
             guardian = person is not None and person.role is Role.GUARDIAN
             decision = decide(triage, guardian=guardian, policy=self.net)
+            typed = self.answers.read(text) if decision.action is not Action.ESCALATE else None
+            if typed is not None and person is not None and person.id is not None:
+                question = await uow.net.pending(person.id)
+                if question is not None and question.due_at > now:
+                    # "有" typed instead of pressed is the same answer.
+                    outcome = await self._answer(uow, person, question.id, typed, now)
+                    await uow.commit()
+                    self.nudge()
+                    return Heard(outcome, handled=True)
             case = await uow.cases.open_for(person.id) if person and person.id else None
             if case is not None and person is not None:
                 outcome = await self._hear_in_case(uow, person, case, decision, text, now)
@@ -490,36 +502,40 @@ class Helpline:
         )
 
     async def answer(self, who: Who, question_id: int, answer: Answer) -> Outcome:
-        """有 escalates at once as critical; 不想说 opens a yellow case so a human looks;
-        没有 gets a warm reply and the offer of a counsellor. A stale or repeated press, or
-        someone else's button, is thanked and changes nothing."""
+        """A press of 有 / 没有 / 不想说. A stale or repeated press, or someone else's
+        button, is thanked and changes nothing."""
         now = self.clock.now()
         async with self.uow() as uow:
             person = await uow.people.by_telegram_id(who.telegram_id)
             question = await uow.net.question(question_id)
-            if (
-                person is None
-                or question is None
-                or question.person_id != person.id
-                or not await uow.net.settle(question_id, answer, now)
-            ):
+            if person is None or question is None or question.person_id != person.id:
                 return Outcome(toast="toast.ask.answered")
-            region = await self.region_of(uow, person)
-            if answer is Answer.NO:
-                await uow.commit()
-                guardian = person.role is Role.GUARDIAN
-                return Outcome.of(
-                    Reply(
-                        "helpline/ask_no",
-                        {"guardian": guardian},
-                        choices=rows(Choice("btn.checkin.talk", "help:counsellor")),
-                    ),
-                    toast="toast.thanks",
-                )
-            case = await self._unsure_case(uow, person, answer, now)
-            staffed = await self._staffed(uow, now)
+            outcome = await self._answer(uow, person, question_id, answer, now)
             await uow.commit()
         self.nudge()
+        return outcome
+
+    async def _answer(
+        self, uow: UnitOfWork, person: Person, question_id: int, answer: Answer, now: datetime
+    ) -> Outcome:
+        """有 escalates at once as critical; 不想说 opens a yellow case so a human looks;
+        没有 gets a warm reply and the offer of a counsellor. Only the first answer counts
+        (one conditional UPDATE), so a double press or a press racing the timer makes one
+        case, whichever instance handles it."""
+        if not await uow.net.settle(question_id, answer, now):
+            return Outcome(toast="toast.ask.answered")
+        if answer is Answer.NO:
+            return Outcome.of(
+                Reply(
+                    "helpline/ask_no",
+                    {"guardian": person.role is Role.GUARDIAN},
+                    choices=rows(Choice("btn.checkin.talk", "help:counsellor")),
+                ),
+                toast="toast.thanks",
+            )
+        region = await self.region_of(uow, person)
+        case = await self._unsure_case(uow, person, answer, now)
+        staffed = await self._staffed(uow, now)
         if answer is Answer.YES:
             return Outcome.of(self._safety_reply(staffed, now, case.tier, region))
         data = {**self._hotline_data(region), **self._when_data(now, case.tier)}

@@ -119,6 +119,18 @@ async def test_yes_to_the_direct_question_is_a_red_case_at_once(world: World, la
 
 
 @pytest.mark.parametrize("lang", ["zh_Hans", "en"])
+async def test_a_typed_yes_is_the_same_answer(world: World, lang: str) -> None:
+    """A child who writes 有 instead of pressing it is not told the bot cannot read them."""
+    await make_staff(world, world.counsellor)
+    child, _ = await asked(world, lang)
+    reply = await world.say(child, "有" if lang == "zh_Hans" else "yes")
+    assert "110" in reply["text"] and len(buttons(reply)) == 2
+    await case_card(world)
+    (case,) = await cases(world)
+    assert case.tier is Tier.RED and case.trigger is Trigger.ASKED
+
+
+@pytest.mark.parametrize("lang", ["zh_Hans", "en"])
 async def test_rather_not_say_is_a_yellow_case_possible_risk(world: World, lang: str) -> None:
     await make_staff(world, world.counsellor)
     child, _ = await asked(world, lang)
