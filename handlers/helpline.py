@@ -42,7 +42,7 @@ async def hear_edit(message: Message, bot: Bot, services: Services) -> None:
         await deliver(bot, message.chat.id, heard.outcome, services, locale)
 
 
-async def relay_media(message: Message, services: Services) -> None:
+async def relay_media(message: Message, bot: Bot, services: Services) -> None:
     """A photo, voice or sticker reaches the counsellor when a case is open."""
     assert message.from_user is not None
     kind = next((k for k in MEDIA if getattr(message, k, None)), "other")
@@ -51,7 +51,11 @@ async def relay_media(message: Message, services: Services) -> None:
     ):
         raise SkipHandler
     if message.caption:
-        await services.helpline.hear(who(message.from_user), message.caption)
+        # A caption is words like any other: a risky one gets its answer too (never silent).
+        heard = await services.helpline.hear(who(message.from_user), message.caption)
+        if heard.outcome.replies:
+            locale = await services.account.locale_of(who(message.from_user))
+            await deliver(bot, message.chat.id, heard.outcome, services, locale)
 
 
 async def answer_safe(query: CallbackQuery, bot: Bot, services: Services) -> None:

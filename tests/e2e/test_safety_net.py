@@ -332,3 +332,14 @@ async def test_a_risky_message_after_closing_still_escalates(world: World) -> No
     found = await cases(world)
     assert [c.status for c in found] == [CaseStatus.CLOSED, CaseStatus.WAITING]
     assert found[1].tier is Tier.RED
+
+
+async def test_a_risky_caption_in_a_waiting_case_is_answered_too(world: World) -> None:
+    await make_staff(world, world.counsellor)
+    child = await world.user("小明")
+    await _waiting_case(world, child)
+    await world.sb.send_photo(child, caption=CRITICAL_LATER)
+    reply = await world.sb.wait_for(child, lambda m: "110" in (m.get("text") or ""), 10)
+    assert len(buttons(reply)) == 2
+    (case,) = await cases(world)
+    assert case.tier is Tier.RED
