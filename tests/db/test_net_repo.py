@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 from sqlalchemy import text
@@ -94,3 +95,23 @@ async def test_erasure_takes_the_words_and_the_questions(
     async with uow() as u:
         assert await u.net.earlier(me, clock.now() - timedelta(days=1), 9) == []
         assert await u.net.due(clock.now(), 9) == []
+
+
+async def test_two_answers_at_once_one_wins(uow: SqlUnitOfWorkFactory, clock: FixedClock) -> None:
+    """Two instances (or a press and the timer) settling the same question at the same time:
+    the row lock (PostgreSQL) or the single writer (SQLite) lets exactly one through."""
+    me = await _person(uow, 1)
+    t0 = clock.now()
+    async with uow() as u:
+        q = await u.net.ask(me, "score", False, t0, t0)
+        await u.commit()
+
+    async def settle(answer: Answer) -> bool:
+        async with uow() as u:
+            won = await u.net.settle(q.id, answer, t0)
+            await asyncio.sleep(0.05)  # hold the transaction open while the other tries
+            await u.commit()
+            return won
+
+    results = await asyncio.gather(settle(Answer.YES), settle(Answer.TIMEOUT))
+    assert sorted(results) == [False, True]
