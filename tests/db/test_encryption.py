@@ -112,8 +112,9 @@ def test_settings_name_the_bad_key() -> None:
 
 
 async def seed(uow: SqlUnitOfWorkFactory, clock: FixedClock, tg: int) -> int:
-    """A child's message, a counsellor's note, reply, follow-up and reason, a queued relay and
-    a raw update: every kind of encrypted column, written through the repositories."""
+    """A child's message, a counsellor's note, reply, follow-up and reason, a queued relay, a
+    raw update and the safety net's context: every kind of encrypted column, written through
+    the repositories."""
     now = clock.now()
     async with uow() as u:
         child = await u.people.add(
@@ -129,6 +130,7 @@ async def seed(uow: SqlUnitOfWorkFactory, clock: FixedClock, tg: int) -> int:
         await u.cases.add_message(case.id, CaseMessage(now, "in", child.id, CHILD_WORDS))
         await u.cases.add_message(case.id, CaseMessage(now, "note", staff.id, NOTE))
         await u.cases.add_message(case.id, CaseMessage(now, "in", child.id, ""))  # a sticker
+        await u.net.remember(child.id, CHILD_WORDS, now)  # the safety net's context
         await u.cases.log(case.id, EventKind.RETIERED, now, staff.id, reason=REASON)
         await u.cases.add_follow_up(
             case.id, staff.id, now + timedelta(days=3), FOLLOW_UP, staff.id, now
@@ -266,7 +268,8 @@ async def test_rotation_moves_everything_to_the_new_key(
 
     use(KEY_B)  # the old key is gone, and nothing needed it
     after = await read_all(engine)
-    assert after.count("紫色长颈鹿") == before.count("紫色长颈鹿") + 3 and LEGACY in after
+    # The fourth seed: its message, relay, raw update and context.
+    assert after.count("紫色长颈鹿") == before.count("紫色长颈鹿") + 4 and LEGACY in after
     assert (await rotate(engine, Keyring(KEY_B)))["case_messages.body"].rewritten == 0
     use(KEY_A)
     with pytest.raises(UnknownKeyError):
