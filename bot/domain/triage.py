@@ -616,7 +616,9 @@ class Triager:
             if m is None:
                 continue
             if booster.support_only:
-                support.append((booster.id, m.group()))
+                # "我" is no evidence worth showing a counsellor; it only serves compositions.
+                if booster.kind != "self":
+                    support.append((booster.id, m.group()))
                 continue
             for hit in hits:
                 if (
