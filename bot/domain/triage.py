@@ -518,6 +518,11 @@ class Triager:
         table = {ch: "/".join(s) for ch, s in (lexicon.sounds or {}).items()}
         self._rules = [(r, _compile_terms(r.id, r.terms, t2s, table)) for r in lexicon.rules]
         self._boosters = [(b, _compile_terms(b.id, b.terms, t2s)) for b in lexicon.boosters]
+        for c in lexicon.contexts:
+            if c.upto.rank > RiskLevel.MEDIUM.rank:
+                # A frame explains a mention. Laughter, a film, a game never lower a disclosure:
+                # "我想死哈哈哈" is 我想死 said by a child who is afraid to be taken seriously.
+                raise LexiconError(c.id, "a context may reach medium at most (`upto`)")
         self._contexts = [(c, _compile_terms(c.id, c.terms, t2s)) for c in lexicon.contexts]
         self._exclusions = [_compile_terms(e.id, e.terms, t2s) for e in lexicon.exclusions]
         self._compositions = lexicon.compositions
