@@ -47,6 +47,9 @@ def _below(triager: Triager, text: str, level: RiskLevel) -> None:
         "安眠药我偷偷攒了好久，今晚就",
         "i have been saving my pills for weeks, tonight is the night",
         "ive got the rope, after school today",
+        "老鼠药我放书包里了 今晚就吃",
+        "i have the knife from kitchen in my room, tonight i finish it",
+        "i poured the 农药 in a cup. just looking at it now",  # mixed script
     ],
 )
 def test_means_time_and_the_first_person_are_critical(triager: Triager, text: str) -> None:
