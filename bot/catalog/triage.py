@@ -36,9 +36,10 @@ TRIAGE_DIR = Path("helpline") / "triage"
 # self: the first person (我, I, my); ready: means in hand (药攒好了, "pills ready"). Both are
 # evidence for compositions and never raise anything alone.
 BOOSTER_KINDS = frozenset({"time", "plan", "ongoing", "means", "ready", "self"})
-_TERM_KEYS = frozenset({"id", "note", "phrases", "patterns", "pinyin", "sounds"})
+_TERM_KEYS = frozenset({"id", "note", "phrases", "patterns", "pinyin"})
 _SECTION_KEYS = {
-    "rules": _TERM_KEYS | {"category", "level", "negatable"},
+    # Only rules listen for sounds: the other sections act on the written text.
+    "rules": _TERM_KEYS | {"category", "level", "negatable", "sounds"},
     "boosters": _TERM_KEYS | {"kind", "raises", "support_only"},
     "exclusions": _TERM_KEYS,
     "contexts": _TERM_KEYS | {"cap", "upto", "categories"},

@@ -312,6 +312,10 @@ boosters:
         ("sounds: ['zi 自a']\n", "'a' is not a Chinese character"),
         ("sounds: ['zi 自', 'zi 自']\n", "sounds lists '自' twice"),
         ("sounds: ['Zi 自']\n", "must be a toneless syllable"),
+        (
+            "exclusions:\n  - {id: e, sounds: ['zi sha 自杀']}\n",
+            "unknown keys ['sounds'] in `exclusions`",
+        ),
     ],
 )
 def test_a_broken_composition_or_sound_is_named(tmp_path: Path, extra: str, expected: str) -> None:
