@@ -18,6 +18,7 @@ from bot.domain.locale import Locale
 from bot.domain.outbox import Priority
 from bot.domain.people import Person
 from bot.domain.replies import Choice, Keyboard, Outcome, Reply, rows
+from bot.domain.safety_net import NetPolicy
 from bot.domain.triage import Category, RiskLevel, Triage
 from bot.ports import CaseMessage, Classifier, Clock, UnitOfWork, UnitOfWorkFactory
 from bot.services.board import Board, card_actions
@@ -79,6 +80,8 @@ class HelplinePolicy:
     duty: DutyHours = field(default_factory=DutyHours)
     staff_chat_id: int | None = None
     default_locale: Locale = Locale.ZH_HANS
+    # When the safety net asks, how long context is kept (bot/catalog/triage.load_net_policy).
+    net: NetPolicy = field(default_factory=NetPolicy)
 
 
 @dataclass(frozen=True, slots=True)
