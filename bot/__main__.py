@@ -70,6 +70,18 @@ def _parser() -> argparse.ArgumentParser:
         help="train: rebuild the statistical second opinion's weights (needs .[dev])",
     )
     tri.add_argument("--check", action="store_true", help="train: only say if they are stale")
+    tri.add_argument(
+        "--as",
+        dest="speaker",
+        choices=["child", "guardian"],
+        default="child",
+        help="whose message each line is: the action differs for a guardian's relay",
+    )
+    tri.add_argument(
+        "--context",
+        metavar="FILE",
+        help="earlier messages (UTF-8, one per line) read before every line, as the bot does",
+    )
     score = sub.add_parser(
         "score", help="score a screening instrument from item answers; prints one JSON object"
     )

@@ -539,7 +539,8 @@ class Cues:
     """Named term lists matched the way the rules are, for cues that decide no level (the
     safety net's signals, bot/domain/safety_net.py): on the normalised text with everyday
     hyperbole blanked, so 累死了 is not a death word, and, where an item is negatable, not
-    when a negation right before denies it (我不想死)."""
+    when a negation right before denies it (我不想死; in a pattern with groups, right before
+    its last group: 我不会消失 against 我[^。]{0,6}(消失))."""
 
     def __init__(self, triager: Triager, items: Iterable[tuple[str, str, Terms, bool]]) -> None:
         """`items`: (key, id, terms, negatable); `find` answers with the keys found."""
@@ -564,8 +565,21 @@ class Cues:
         for key, negatable, matcher in self._items:
             if key in found:
                 continue
-            for m in _finditer(matcher, scan, scripts):
-                if not (negatable and t._negated(scan, m.start())):
+            for regex in matcher.regexes(*scripts):
+                m = next(
+                    (
+                        m
+                        for m in regex.finditer(scan)
+                        if not (negatable and t._negated(scan, _cue_start(m)))
+                    ),
+                    None,
+                )
+                if m is not None:
                     found[key] = m.group()
                     break
         return found
+
+
+def _cue_start(m: re.Match[str]) -> int:
+    """Where the denied word starts: a pattern's last group, else the whole match."""
+    return m.start(m.lastindex) if m.lastindex else m.start()
