@@ -64,13 +64,6 @@ def _parser() -> argparse.ArgumentParser:
         help="classify UTF-8 lines from stdin by risk; one JSON object per line on stdout",
     )
     tri.add_argument(
-        "action",
-        nargs="?",
-        choices=["train"],
-        help="train: rebuild the statistical second opinion's weights (needs .[dev])",
-    )
-    tri.add_argument("--check", action="store_true", help="train: only say if they are stale")
-    tri.add_argument(
         "--as",
         dest="speaker",
         choices=["child", "guardian"],
@@ -82,6 +75,13 @@ def _parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="earlier messages (UTF-8, one per line) read before every line, as the bot does",
     )
+    tri.add_argument(
+        "action",
+        nargs="?",
+        choices=["train"],
+        help="train: rebuild the statistical second opinion's weights (needs .[dev])",
+    )
+    tri.add_argument("--check", action="store_true", help="train: only say if they are stale")
     score = sub.add_parser(
         "score", help="score a screening instrument from item answers; prints one JSON object"
     )

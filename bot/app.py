@@ -278,10 +278,11 @@ async def build_app(
             ),
             staff_chat_id=settings.staff_chat_id,
             default_locale=settings.default_locale,
-            net=load_net_policy(CONTENT_DIR),
         ),
         hold_kinds=(*LESSON_KINDS, INVITE_KIND),
         nudge=delivery.nudge,
+        # The ask band and signal floors (model.json, signals.yaml), the context window.
+        net=load_net_policy(CONTENT_DIR),
     )
     staff_chats = frozenset({settings.staff_chat_id} if settings.staff_chat_id else ())
     casework = Casework(

@@ -80,8 +80,6 @@ class HelplinePolicy:
     duty: DutyHours = field(default_factory=DutyHours)
     staff_chat_id: int | None = None
     default_locale: Locale = Locale.ZH_HANS
-    # When the safety net asks, how long context is kept (bot/catalog/triage.load_net_policy).
-    net: NetPolicy = field(default_factory=NetPolicy)
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,7 +101,9 @@ class Helpline:
         policy: HelplinePolicy,
         hold_kinds: Sequence[str] = (),
         nudge: Callable[[], None] = lambda: None,
+        net: NetPolicy | None = None,
     ) -> None:
+        self.net = net or NetPolicy()
         self.uow = uow
         self.clock = clock
         self.triager = triager
