@@ -261,10 +261,11 @@ async def build_app(
         max_claims=settings.max_claims,
     )
     hotlines = load_hotlines(CONTENT_DIR)
+    net = load_safety_net(CONTENT_DIR)
     helpline = Helpline(
         uow,
         clock,
-        load_safety_net(CONTENT_DIR),
+        net,
         hotlines,
         board,
         HelplinePolicy(
