@@ -64,6 +64,18 @@ def _parser() -> argparse.ArgumentParser:
         help="classify UTF-8 lines from stdin by risk; one JSON object per line on stdout",
     )
     tri.add_argument(
+        "--as",
+        dest="speaker",
+        choices=["child", "guardian"],
+        default="child",
+        help="whose message each line is: the action differs for a guardian's relay",
+    )
+    tri.add_argument(
+        "--context",
+        metavar="FILE",
+        help="earlier messages (UTF-8, one per line) read before every line, as the bot does",
+    )
+    tri.add_argument(
         "action",
         nargs="?",
         choices=["train", "sounds"],

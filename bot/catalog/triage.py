@@ -3,12 +3,17 @@
 Every file may hold any of the sections below; ids are unique across all files. A mistake
 stops the load with one message that names the file and the item, because a lexicon that
 silently lost a rule would miss a child in danger.
+
+signals.yaml beside them is not lexicon: it holds the safety net's uncertain signals (means and
+death words, a guardian's relay, a request for a person), read by `load_safety_net` and
+`load_net_policy` with the same care.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -17,11 +22,13 @@ from typing import Any
 import yaml
 
 from bot.domain.ngram_model import NgramModel
+from bot.domain.safety_net import NetPolicy, SafetyNet, Signal
 from bot.domain.triage import (
     Booster,
     Category,
     Composition,
     Context,
+    Cues,
     Exclusion,
     Lexicon,
     LexiconError,
@@ -86,6 +93,91 @@ def load_model(content_dir: Path) -> NgramModel | None:
     )
 
 
+SIGNALS_FILE = "signals.yaml"
+# A denial cancels a means or death word (我不想死); a request or a relay stays what it is.
+_NEGATABLE_SIGNALS = frozenset({Signal.MEANS, Signal.DEATH})
+_ASKS = frozenset({Signal.MEANS, Signal.DEATH, Signal.RELAYED})
+
+
+def load_safety_net(content_dir: Path) -> SafetyNet:
+    """What the bot classifies with: the lexicon, the model (if shipped) and the signals."""
+    triager = load_triager(content_dir)
+    items = [
+        (kind.value, raw["id"], terms, kind in _NEGATABLE_SIGNALS)
+        for kind, raw, terms in _signal_items(content_dir)
+    ]
+    try:
+        cues = Cues(triager, items)
+    except LexiconError as exc:
+        where = (TRIAGE_DIR / SIGNALS_FILE).as_posix()
+        raise TriageContentError(f"{where}: {exc.item_id}: {exc.problem}") from None
+    return SafetyNet(triager, load_model(content_dir), cues)
+
+
+def load_net_policy(content_dir: Path) -> NetPolicy:
+    """The decision's thresholds: the model's ask band (from its weights file) and the score
+    from which each signal asks (signals.yaml `asks`)."""
+    model = load_model(content_dir)
+    data = _signals_data(content_dir)[0]
+    asks = {Signal(k): float(v) for k, v in (data.get("asks") or {}).items()}
+    default = NetPolicy()
+    return NetPolicy(
+        ask_at=model.ask_at if model else math.inf,
+        means_ask_at=asks.get(Signal.MEANS, default.means_ask_at),
+        death_ask_at=asks.get(Signal.DEATH, default.death_ask_at),
+        relayed_ask_at=asks.get(Signal.RELAYED, default.relayed_ask_at),
+    )
+
+
+def _signals_data(content_dir: Path) -> tuple[dict[str, Any], _File]:
+    path = content_dir / TRIAGE_DIR / SIGNALS_FILE
+    f = _File(path, (TRIAGE_DIR / SIGNALS_FILE).as_posix())
+    if not path.is_file():
+        raise f.fail("missing: the safety net needs its signals")
+    try:
+        data = yaml.load(path.read_text("utf-8"), Loader=_LOADER)  # noqa: S506 (a safe loader)
+    except yaml.YAMLError as exc:
+        raise f.fail(f"not valid YAML: {exc}") from None
+    allowed = {"version", "asks", *(s.value for s in Signal)}
+    if not isinstance(data, dict) or sorted(set(data) - allowed):
+        raise f.fail(f"must be a mapping with some of {sorted(allowed)}")
+    if not isinstance(data.get("version"), str) or not data["version"].strip():
+        raise f.fail("needs a `version:` (text)")
+    asks = data.get("asks") or {}
+    if not isinstance(asks, dict):
+        raise f.fail("`asks` must be a mapping of signal to model score")
+    for key, value in asks.items():
+        if key not in {s.value for s in _ASKS}:
+            raise f.fail(f"`asks` has {key!r}; expected some of {sorted(s.value for s in _ASKS)}")
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+            raise f.fail(f"`asks.{key}` must be a model score between 0 and 1, got {value!r}")
+    return data, f
+
+
+def _signal_items(content_dir: Path) -> list[tuple[Signal, dict[str, Any], Terms]]:
+    data, f = _signals_data(content_dir)
+    found: list[tuple[Signal, dict[str, Any], Terms]] = []
+    seen: set[str] = set()
+    for kind in Signal:
+        items = data.get(kind.value) or []
+        if not isinstance(items, list) or not items:
+            raise f.fail(f"`{kind.value}` must be a non-empty list")
+        for raw in items:
+            if not isinstance(raw, dict):
+                raise f.fail(f"each entry of `{kind.value}` must be a mapping, got {raw!r}")
+            item_id = raw.get("id")
+            if not isinstance(item_id, str) or not _ID.fullmatch(item_id):
+                raise f.fail(f"entry in `{kind.value}` needs a kebab-case `id`, got {item_id!r}")
+            unknown = sorted(set(raw) - _TERM_KEYS)
+            if unknown:
+                raise f.fail(f"unknown keys {unknown} in `{kind.value}`", item_id)
+            if item_id in seen:
+                raise f.fail("duplicate id", item_id)
+            seen.add(item_id)
+            found.append((kind, raw, _terms(f, raw)))
+    return found
+
+
 def load_triager(content_dir: Path) -> Triager:
     """The compiled triager; raises TriageContentError naming the file and rule at fault."""
     lexicon, origin = _load(content_dir)
@@ -103,7 +195,7 @@ def load_lexicon(content_dir: Path) -> Lexicon:
 
 def _load(content_dir: Path) -> tuple[Lexicon, dict[str, str]]:
     root = content_dir / TRIAGE_DIR
-    paths = sorted(root.glob("*.yaml"))
+    paths = sorted(p for p in root.glob("*.yaml") if p.name != SIGNALS_FILE)
     if not paths:
         raise TriageContentError(f"{root}: no lexicon files (*.yaml)")
     sections: dict[str, list[Any]] = {name: [] for name in _SECTION_KEYS}

@@ -679,3 +679,56 @@ def _verdict(hits: list[_Hit], support: list[tuple[str, str]]) -> Triage:
     matched = tuple(m for m in found if m and not any(m != o and m in o for o in found))
     rules = tuple(dict.fromkeys(i for i, _ in evidence))
     return Triage(level, categories, matched, rules)
+
+
+# --- cues outside the lexicon --------------------------------------------------------------
+
+
+class Cues:
+    """Named term lists matched the way the rules are, for cues that decide no level (the
+    safety net's signals, bot/domain/safety_net.py): on the normalised text with everyday
+    hyperbole blanked, so 累死了 is not a death word, and, where an item is negatable, not
+    when a negation right before denies it (我不想死; in a pattern with groups, right before
+    its last group: 我不会消失 against 我[^。]{0,6}(消失))."""
+
+    def __init__(self, triager: Triager, items: Iterable[tuple[str, str, Terms, bool]]) -> None:
+        """`items`: (key, id, terms, negatable); `find` answers with the keys found."""
+        self._triager = triager
+        self._items = [
+            (key, negatable, _compile_terms(item_id, terms, triager._t2s))
+            for key, item_id, terms, negatable in items
+        ]
+
+    def find(self, norm: str) -> dict[str, str]:
+        """The keys found in an already normalised text (`Triager.normalise`), each with the
+        first evidence for it."""
+        if not norm:
+            return {}
+        t = self._triager
+        scripts = (_HAS_LATIN.search(norm) is not None, _HAS_CJK.search(norm) is not None)
+        scan = norm
+        for matcher in t._exclusions:
+            for regex in matcher.regexes(*scripts):
+                scan = regex.sub(_BLANK, scan)
+        found: dict[str, str] = {}
+        for key, negatable, matcher in self._items:
+            if key in found:
+                continue
+            for regex in matcher.regexes(*scripts):
+                m = next(
+                    (
+                        m
+                        for m in regex.finditer(scan)
+                        if not (negatable and t._negated(scan, _cue_start(m)))
+                    ),
+                    None,
+                )
+                if m is not None:
+                    found[key] = m.group()
+                    break
+        return found
+
+
+def _cue_start(m: re.Match[str]) -> int:
+    """Where the denied word starts: a pattern's last group, else the whole match."""
+    return m.start(m.lastindex) if m.lastindex else m.start()

@@ -18,6 +18,7 @@ from bot.domain.locale import Locale
 from bot.domain.outbox import Priority
 from bot.domain.people import Person
 from bot.domain.replies import Choice, Keyboard, Outcome, Reply, rows
+from bot.domain.safety_net import NetPolicy
 from bot.domain.triage import Category, RiskLevel, Triage
 from bot.ports import CaseMessage, Classifier, Clock, UnitOfWork, UnitOfWorkFactory
 from bot.services.board import Board, card_actions
@@ -100,7 +101,9 @@ class Helpline:
         policy: HelplinePolicy,
         hold_kinds: Sequence[str] = (),
         nudge: Callable[[], None] = lambda: None,
+        net: NetPolicy | None = None,
     ) -> None:
+        self.net = net or NetPolicy()
         self.uow = uow
         self.clock = clock
         self.triager = triager
