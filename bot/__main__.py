@@ -64,12 +64,27 @@ def _parser() -> argparse.ArgumentParser:
         help="classify UTF-8 lines from stdin by risk; one JSON object per line on stdout",
     )
     tri.add_argument(
+        "--as",
+        dest="speaker",
+        choices=["child", "guardian"],
+        default="child",
+        help="whose message each line is: the action differs for a guardian's relay",
+    )
+    tri.add_argument(
+        "--context",
+        metavar="FILE",
+        help="earlier messages (UTF-8, one per line) read before every line, as the bot does",
+    )
+    tri.add_argument(
         "action",
         nargs="?",
-        choices=["train"],
-        help="train: rebuild the statistical second opinion's weights (needs .[dev])",
+        choices=["train", "sounds"],
+        help="train: rebuild the statistical second opinion's weights; sounds: rebuild the "
+        "char→pinyin table of the sounds channel (both need .[dev])",
     )
-    tri.add_argument("--check", action="store_true", help="train: only say if they are stale")
+    tri.add_argument(
+        "--check", action="store_true", help="train, sounds: only say if the file is stale"
+    )
     score = sub.add_parser(
         "score", help="score a screening instrument from item answers; prints one JSON object"
     )
@@ -130,6 +145,7 @@ def _command(name: str) -> Command:
         "lessons status": ("lessons", "status"),
         "triage": ("triage", "triage"),
         "triage train": ("triage_model", "train"),
+        "triage sounds": ("triage_sounds", "sounds"),
         "score": ("screening", "score"),
         "staff add": ("staff", "add"),
         "staff remove": ("staff", "remove"),

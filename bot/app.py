@@ -33,7 +33,7 @@ from bot.catalog.hotlines import load_hotlines
 from bot.catalog.lessons import load_programmes
 from bot.catalog.pages import HtmlPages
 from bot.catalog.questionnaires import load_instruments
-from bot.catalog.triage import load_model, load_triager
+from bot.catalog.triage import load_net_policy, load_safety_net
 from bot.config import Settings
 from bot.db import migrate
 from bot.db.crypto import Keyring, install
@@ -46,7 +46,6 @@ from bot.domain.lessons import QuietHours
 from bot.domain.locale import LOCALES
 from bot.domain.outbox import OutboxItem, Photo, SendResult
 from bot.domain.ratelimit import Limits, RateLimiter
-from bot.domain.safety_net import SafetyNet
 from bot.ports import Clock, UnitOfWorkFactory
 from bot.services.account import Account
 from bot.services.board import KINDS as CASE_KINDS
@@ -263,10 +262,11 @@ async def build_app(
         max_claims=settings.max_claims,
     )
     hotlines = load_hotlines(CONTENT_DIR)
+    net = load_safety_net(CONTENT_DIR)
     helpline = Helpline(
         uow,
         clock,
-        SafetyNet(load_triager(CONTENT_DIR), load_model(CONTENT_DIR)),
+        net,
         hotlines,
         board,
         HelplinePolicy(
@@ -283,6 +283,8 @@ async def build_app(
         ),
         hold_kinds=(*LESSON_KINDS, INVITE_KIND),
         nudge=delivery.nudge,
+        # The ask band and signal floors (model.json, signals.yaml), the context window.
+        net=load_net_policy(CONTENT_DIR),
         answers=load_answers(CONTENT_DIR),
     )
     staff_chats = frozenset({settings.staff_chat_id} if settings.staff_chat_id else ())

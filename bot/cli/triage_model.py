@@ -38,6 +38,9 @@ C = 30.0  # inverse regularisation: chosen by cross-validation on the training s
 MIN_COUNT = 2  # an n-gram seen once teaches nothing that generalises
 PRUNE = 0.02  # weights smaller than this are dropped from the shipped file
 FOLDS = 5
+# Message pairs (*_context.tsv) joined as extra rows: the bot scores a message joined with its
+# context, and a statement split in two reads differently from one message.
+PAIRS = True
 # The ask band starts where cross-validated scores flag this share of the everyday messages:
 # the question must be rare for a child who only chats.
 ASK_BOTHER = 0.04
@@ -46,6 +49,15 @@ ASK_BOTHER = 0.04
 def sources() -> list[Path]:
     found = sorted(p for p in LABELLED.rglob("*.tsv") if BLIND not in p.parents)
     return [p for p in found if not p.name.endswith("_context.tsv")]
+
+
+def pair_sources() -> list[Path]:
+    found = sorted(p for p in LABELLED.rglob("*_context.tsv") if BLIND not in p.parents)
+    return found if PAIRS else []
+
+
+def all_sources() -> list[Path]:
+    return [*sources(), *pair_sources()]
 
 
 def _rows(path: Path) -> list[tuple[str, RiskLevel, str]]:
@@ -58,6 +70,16 @@ def _rows(path: Path) -> list[tuple[str, RiskLevel, str]]:
     return rows
 
 
+def _pair_rows(path: Path) -> list[tuple[str, str, RiskLevel]]:
+    rows = []
+    lines = [x for x in path.read_text("utf-8").splitlines() if x and not x.startswith("#")]
+    for line in lines[1:]:
+        parts = line.split("\t")
+        if len(parts) >= 5:
+            rows.append((parts[0], parts[1], RiskLevel(parts[2])))
+    return rows
+
+
 def _digest(path: Path) -> dict[str, Any]:
     return {
         "path": path.relative_to(ROOT).as_posix(),
@@ -65,22 +87,44 @@ def _digest(path: Path) -> dict[str, Any]:
     }
 
 
-def build() -> dict[str, Any]:
-    """The weights file's contents for today's sources."""
-    import numpy as np
-    from scipy.sparse import csr_matrix
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import StratifiedKFold
-
+def training_rows(pairs: bool = PAIRS) -> list[tuple[str, RiskLevel]]:
+    """(normalised text, level) of every visible labelled message, and with `pairs` every
+    message pair joined as the bot reads it (the earlier message, a newline, the new one)."""
     triager = load_triager(CONTENT_DIR)
-    texts: list[str] = []
-    labels: list[int] = []
-    everyday: list[bool] = []
-    for path in sources():
-        for text, level, _tag in _rows(path):
-            texts.append(triager.normalise(text))
-            labels.append(1 if level.at_least(RiskLevel.HIGH) else 0)
-            everyday.append(not level.at_least(RiskLevel.MEDIUM))
+    rows = [(triager.normalise(text), level) for p in sources() for text, level, _ in _rows(p)]
+    if pairs:
+        for path in pair_sources():
+            for first, second, level in _pair_rows(path):
+                rows.append((triager.normalise(f"{first}\n{second}"), level))
+    return rows
+
+
+def fit(texts: Sequence[str], labels: Sequence[int]) -> tuple[dict[str, float], float]:
+    """Weights (pruned, rounded, as shipped) and bias of the model trained on these rows."""
+    import numpy as np
+
+    vocabulary, x = _matrix(texts)
+    fitted = _model().fit(x, np.array(labels))
+    names = sorted(vocabulary, key=vocabulary.__getitem__)
+    weights = {
+        name: round(float(w), 4)
+        for name, w in zip(names, fitted.coef_[0], strict=True)
+        if abs(w) >= PRUNE
+    }
+    return dict(sorted(weights.items())), round(float(fitted.intercept_[0]), 4)
+
+
+def _model() -> Any:
+    from sklearn.linear_model import LogisticRegression
+
+    return LogisticRegression(
+        C=C, solver="liblinear", class_weight="balanced", random_state=0, max_iter=1000
+    )
+
+
+def _matrix(texts: Sequence[str]) -> tuple[dict[str, int], Any]:
+    from scipy.sparse import csr_matrix
+
     grams = [features(t) for t in texts]
     counts: dict[str, int] = {}
     for g in grams:
@@ -89,49 +133,58 @@ def build() -> dict[str, Any]:
     vocabulary = {
         f: i for i, f in enumerate(sorted(f for f, n in counts.items() if n >= MIN_COUNT))
     }
-    data, indices, indptr = [], [], [0]
+    data: list[float] = []
+    indices: list[int] = []
+    indptr = [0]
     for g in grams:
         scale = vector_scale(g)
         cols = sorted(vocabulary[f] for f in g if f in vocabulary)
         indices.extend(cols)
         data.extend([scale] * len(cols))
         indptr.append(len(indices))
-    x = csr_matrix((data, indices, indptr), shape=(len(grams), len(vocabulary)))
-    y = np.array(labels)
+    return vocabulary, csr_matrix((data, indices, indptr), shape=(len(grams), len(vocabulary)))
 
-    def model() -> Any:
-        return LogisticRegression(
-            C=C, solver="liblinear", class_weight="balanced", random_state=0, max_iter=1000
-        )
+
+def build() -> dict[str, Any]:
+    """The weights file's contents for today's sources."""
+    import numpy as np
+    from sklearn.model_selection import StratifiedKFold
+
+    rows = training_rows()
+    texts = [t for t, _ in rows]
+    labels = [1 if level.at_least(RiskLevel.HIGH) else 0 for _, level in rows]
+    everyday = np.array([not level.at_least(RiskLevel.MEDIUM) for _, level in rows])
+    _, x = _matrix(texts)
+    y = np.array(labels)
 
     # Cross-validated scores: what the model says of messages it did not train on.
     cv = np.zeros(len(y))
     for train, test in StratifiedKFold(FOLDS, shuffle=True, random_state=0).split(x, y):
-        cv[test] = model().fit(x[train], y[train]).predict_proba(x[test])[:, 1]
-    negatives = np.sort(cv[np.array(everyday)])
+        cv[test] = _model().fit(x[train], y[train]).predict_proba(x[test])[:, 1]
+    negatives = np.sort(cv[everyday])
     ask_at = float(negatives[int(len(negatives) * (1 - ASK_BOTHER))]) if len(negatives) else 0.5
     positives = cv[y == 1]
-    fitted = model().fit(x, y)
-    names = sorted(vocabulary, key=vocabulary.__getitem__)
-    weights = {
-        name: round(float(w), 4)
-        for name, w in zip(names, fitted.coef_[0], strict=True)
-        if abs(w) >= PRUNE
-    }
+    weights, bias = fit(texts, labels)
     return {
         "about": "Character n-gram logistic regression: the triage's second opinion. Made by "
         "`python -m bot triage train`; do not edit by hand.",
         "max_n": MAX_N,
-        "params": {"C": C, "min_count": MIN_COUNT, "prune": PRUNE, "ask_bother": ASK_BOTHER},
-        "trained_from": [_digest(p) for p in [*sources(), *FEATURE_SOURCES]],
+        "params": {
+            "C": C,
+            "min_count": MIN_COUNT,
+            "prune": PRUNE,
+            "ask_bother": ASK_BOTHER,
+            "pairs": PAIRS,
+        },
+        "trained_from": [_digest(p) for p in [*all_sources(), *FEATURE_SOURCES]],
         "examples": {"positive": int(y.sum()), "negative": int(len(y) - y.sum())},
         "cross_validated": {
             "positives_at_or_above_ask": round(float((positives >= ask_at).mean()), 4),
             "everyday_at_or_above_ask": round(float((negatives >= ask_at).mean()), 4),
         },
-        "bias": round(float(fitted.intercept_[0]), 4),
+        "bias": bias,
         "ask_at": round(ask_at, 4),
-        "weights": dict(sorted(weights.items())),
+        "weights": weights,
     }
 
 
@@ -169,5 +222,5 @@ async def train(args: argparse.Namespace) -> int:
 def stale_sources(model_text: str) -> Sequence[str]:
     """Sources whose digest differs from the one the shipped file records (or that are new)."""
     recorded = {s["path"]: s["sha256"] for s in json.loads(model_text)["trained_from"]}
-    now = {d["path"]: d["sha256"] for d in map(_digest, [*sources(), *FEATURE_SOURCES])}
+    now = {d["path"]: d["sha256"] for d in map(_digest, [*all_sources(), *FEATURE_SOURCES])}
     return sorted(p for p in recorded.keys() | now.keys() if recorded.get(p) != now.get(p))

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from bot.domain.ngram_model import NgramModel
-from bot.domain.triage import RiskLevel, Triage, Triager
+from bot.domain.triage import Cues, RiskLevel, Triage, Triager
 
 
 class Action(StrEnum):
@@ -43,6 +43,12 @@ class NetPolicy:
     answer_within: timedelta = timedelta(minutes=10)  # unanswered → a yellow case
     context_window: timedelta = timedelta(minutes=10)  # earlier messages read with a new one
     context_messages: int = 4  # at most this many earlier messages
+    # A signal asks only from this model score on (0: whenever present). Means and death words
+    # are common in everyday talk (感冒药, the fish died): the score tells them apart.
+    means_ask_at: float = 0.0
+    death_ask_at: float = 0.0
+    # A guardian's relay asks when what is relayed is medium, or scores from here.
+    relayed_ask_at: float = math.inf
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,9 +70,15 @@ def decide(triage: Triage, *, guardian: bool = False, policy: NetPolicy = NetPol
         return Decision(Action.ESCALATE, triage, reason="score")
     if triage.score >= policy.ask_at:
         return Decision(Action.ASK, triage, reason="score")
-    if signals & {Signal.MEANS, Signal.DEATH}:
-        return Decision(Action.ASK, triage, reason="means" if Signal.MEANS in signals else "death")
-    if guardian and Signal.RELAYED in signals and triage.level is RiskLevel.MEDIUM:
+    if Signal.MEANS in signals and triage.score >= policy.means_ask_at:
+        return Decision(Action.ASK, triage, reason="means")
+    if Signal.DEATH in signals and triage.score >= policy.death_ask_at:
+        return Decision(Action.ASK, triage, reason="death")
+    if (
+        guardian
+        and Signal.RELAYED in signals
+        and (triage.level is RiskLevel.MEDIUM or triage.score >= policy.relayed_ask_at)
+    ):
         return Decision(Action.ASK, triage, reason="relayed")
     if triage.level is RiskLevel.MEDIUM:
         return Decision(Action.OFFER, triage, reason="level")
@@ -87,11 +99,16 @@ def settle(decision: Decision, may_ask_now: bool) -> Decision:
 
 class SafetyNet:
     """The classifier the bot uses: the lexicon on the message and on the message read after
-    its context, the model's score on both, whichever is higher. Context can only raise."""
+    its context, the model's score on both, whichever is higher, and the signals found in
+    either (content/helpline/triage/signals.yaml; `cues` keys are Signal values). Context can
+    only raise."""
 
-    def __init__(self, triager: Triager, model: NgramModel | None = None) -> None:
+    def __init__(
+        self, triager: Triager, model: NgramModel | None = None, cues: Cues | None = None
+    ) -> None:
         self.triager = triager
         self.model = model
+        self.cues = cues
         self.version = triager.version + (f"+{model.version}" if model else "")
 
     def normalise(self, text: str) -> str:
@@ -112,6 +129,9 @@ class SafetyNet:
 
     def _one(self, text: str) -> Triage:
         triage = self.triager.classify(text)
-        if self.model is None:
+        if self.model is None and self.cues is None:
             return triage
-        return replace(triage, score=self.model.score(self.triager.normalise(text)))
+        norm = self.triager.normalise(text)
+        score = self.model.score(norm) if self.model is not None else 0.0
+        signals = tuple(self.cues.find(norm)) if self.cues is not None else ()
+        return replace(triage, score=score, signals=signals)

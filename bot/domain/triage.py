@@ -9,14 +9,21 @@ invisible characters) fall away on both sides.
 A message's level is the highest level among the rules it matches, after three adjustments:
 a negation just before a match lowers it ("我不会自杀"), a booster elsewhere in the message
 (a time, a plan, an act under way) raises a high match to critical, and a context (a film,
-the news, laughter) caps the mild matches it explains. Everyday hyperbole (笑死, "killing
-me") is blanked out before any rule sees the text.
+the news) caps the mild matches it explains. Everyday hyperbole (笑死, "killing me") is
+blanked out before any rule sees the text.
+
+Two more channels see what no single word says. A rule's `sounds` are toneless pinyin matched
+against the message's Chinese characters read aloud (through a char→syllable table shipped as
+data), so 紫砂 and 去似 read as zi sha and qu si whichever characters are in fashion this
+year. A composition names kinds of booster (means in hand, a time, the first person) that
+together make a level no one of them reaches: "药我都攒好了，今天晚上就用".
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -60,6 +67,7 @@ class Category(StrEnum):
     NEGLECT = "neglect"
     ONLINE_THREAT = "online_threat"
     ACUTE_DISTRESS = "acute_distress"
+    EATING_DISORDER = "eating_disorder"
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,11 +99,14 @@ NO_RISK = Triage(RiskLevel.NONE)
 @dataclass(frozen=True, slots=True)
 class Terms:
     """What to look for. Phrases and pinyin are literal; patterns are regular expressions
-    over the normalised text (lower case, Simplified, repeated letters squeezed to one)."""
+    over the normalised text (lower case, Simplified, repeated letters squeezed to one).
+    Sounds are toneless pinyin matched against the message's Chinese characters read aloud
+    (自杀, 紫砂 and 子杀 all read zi sha), where pinyin matches what a child typed in Latin."""
 
     phrases: tuple[str, ...] = ()
     patterns: tuple[str, ...] = ()
     pinyin: tuple[str, ...] = ()
+    sounds: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,13 +160,27 @@ class Negation:
 
 
 @dataclass(frozen=True, slots=True)
+class Composition:
+    """Kinds of booster that, all found in one message, make a level and category on their
+    own: means in hand + a time + the first person is critical though no rule is high."""
+
+    id: str
+    category: Category
+    level: RiskLevel
+    kinds: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Lexicon:
     rules: tuple[Rule, ...]
     boosters: tuple[Booster, ...] = ()
     exclusions: tuple[Exclusion, ...] = ()
     contexts: tuple[Context, ...] = ()
     negations: tuple[Negation, ...] = ()
+    compositions: tuple[Composition, ...] = ()
     t2s: Mapping[str, str] | None = None
+    # Chinese character → its toneless syllables (sounds.yaml), for the `sounds` channel.
+    sounds: Mapping[str, tuple[str, ...]] | None = None
     version: str = ""
 
 
@@ -307,6 +332,32 @@ def _pinyin_regex(phrase: str) -> str:
     return f"{body[0]}(?<![a-z]{body[0]}){body[1:]}(?![a-z])"
 
 
+def _sound_regex(entry: str, table: Mapping[str, str], t2s: _T2S) -> tuple[str, str]:
+    """ "zi sha 自杀" → (a regex over the spoken form, the word itself). The spoken form is
+    "wo xiang zi sha ": a space after each character's readings, which are joined by "/"
+    where it has two ("qu shi/si "), and "|" for anything that is not a Chinese character,
+    so a sound matches whole syllables only. The word itself is left to the written rules,
+    which know its negations and contexts: the sound is for the characters put in its place.
+    """
+    *syllables, word = entry.split() or [""]
+    word = _normalise(word, t2s)
+    if not syllables or not all(_SYLLABLE.fullmatch(s) for s in syllables):
+        raise ValueError(
+            "write a sound as toneless syllables in lower case, then the word: zi sha 自杀"
+        )
+    if len(word) != len(syllables):
+        raise ValueError(f"{word!r} does not have one character per syllable")
+    for ch, syllable in zip(word, syllables, strict=True):
+        if syllable not in table.get(ch, "").split("/"):
+            raise ValueError(f"sounds.yaml reads {ch!r} as {table.get(ch)!r}, not {syllable!r}")
+    if len(syllables) < 2:
+        raise ValueError("a sound needs two syllables or more: one syllable has dozens of words")
+    # The first syllable is literal (the engine skips ahead to it); the edge is checked after.
+    first, *rest = syllables
+    head = f"{first[0]}(?<![a-z]{first[0]}){first[1:]}(?:/[a-z]+)* "
+    return head + "".join(f"(?:[a-z]+/)*{s}(?:/[a-z]+)* " for s in rest), word
+
+
 def _squeeze_pattern(src: str) -> str:
     """Squeeze doubled letters in a pattern as the text is squeezed, skipping escapes."""
     out: list[str] = []
@@ -348,7 +399,14 @@ class _Matcher:
     """An item's regexes, split by script so that a Chinese message skips the English
     alternatives and the other way round."""
 
-    def __init__(self, phrases: list[str], patterns: list[str]) -> None:
+    def __init__(
+        self,
+        phrases: list[str],
+        patterns: list[str],
+        sounds: list[tuple[str, str]] | None = None,
+    ) -> None:
+        self.sounds = _join([r for r, _ in sounds]) if sounds else None
+        self.spelled = frozenset(w for _, w in sounds or ())
         found: dict[str, list[re.Pattern[str]]] = {"latin": [], "cjk": [], "any": []}
         for script, parts in _by_script(phrases).items():
             found[script] += [_join(parts)] if parts else []
@@ -383,10 +441,15 @@ def _join(parts: list[str]) -> re.Pattern[str]:
     return re.compile("|".join(f"(?:{p})" for p in parts))
 
 
-def _compile_terms(item_id: str, terms: Terms, t2s: _T2S) -> _Matcher:
+def _compile_terms(
+    item_id: str, terms: Terms, t2s: _T2S, table: Mapping[str, str] | None = None
+) -> _Matcher:
     """An item's phrases, pinyin and patterns as regexes, longest phrases first."""
     literal: list[str] = []
     patterns: list[str] = []
+    sounds: list[tuple[str, str]] = []
+    if terms.sounds and not table:
+        raise LexiconError(item_id, "lists sounds but there is no sounds table")
     for kind, items, build, into in (
         ("phrase", terms.phrases, lambda p: _phrase_regex(p, t2s), literal),
         ("pinyin", terms.pinyin, _pinyin_regex, literal),
@@ -400,9 +463,38 @@ def _compile_terms(item_id: str, terms: Terms, t2s: _T2S) -> _Matcher:
             except (ValueError, re.error) as exc:
                 raise LexiconError(item_id, f"{kind} {item!r}: {exc}") from None
             into.append(regex)
-    if not literal and not patterns:
-        raise LexiconError(item_id, "has no phrases, pinyin or patterns")
-    return _Matcher(sorted(literal, key=len, reverse=True), patterns)
+    for item in terms.sounds:
+        try:
+            sounds.append(_sound_regex(item, table or {}, t2s))
+        except ValueError as exc:
+            raise LexiconError(item_id, f"sound {item!r}: {exc}") from None
+    if not literal and not patterns and not sounds:
+        raise LexiconError(item_id, "has no phrases, pinyin, patterns or sounds")
+    return _Matcher(sorted(literal, key=len, reverse=True), patterns, sounds)
+
+
+class _Spoken:
+    """A text's Chinese characters read aloud: "我想紫砂" → "wo xiang zi sha ", with where
+    each character's syllable starts, so a sound match maps back to the characters."""
+
+    __slots__ = ("starts", "text")
+
+    def __init__(self, text: str, table: Mapping[str, str]) -> None:
+        parts: list[str] = []
+        starts: list[int] = []
+        at = 0
+        for ch in text:
+            starts.append(at)
+            # Anything but a known character is a wall: no sound spans 自 and 杀 in 自x杀.
+            piece = table.get(ch, "|") + " "
+            parts.append(piece)
+            at += len(piece)
+        self.text = "".join(parts)
+        self.starts = starts
+
+    def span(self, m: re.Match[str]) -> tuple[int, int]:
+        """The characters of the message that a match over the spoken form covers."""
+        return bisect_right(self.starts, m.start()) - 1, bisect_right(self.starts, m.end() - 1)
 
 
 # --- classifying ---------------------------------------------------------------------------
@@ -423,10 +515,20 @@ class Triager:
     def __init__(self, lexicon: Lexicon) -> None:
         self.version = lexicon.version
         self._t2s = t2s = _T2S(lexicon.t2s)
-        self._rules = [(r, _compile_terms(r.id, r.terms, t2s)) for r in lexicon.rules]
+        table = {ch: "/".join(s) for ch, s in (lexicon.sounds or {}).items()}
+        self._rules = [(r, _compile_terms(r.id, r.terms, t2s, table)) for r in lexicon.rules]
         self._boosters = [(b, _compile_terms(b.id, b.terms, t2s)) for b in lexicon.boosters]
+        for c in lexicon.contexts:
+            if c.upto.rank > RiskLevel.MEDIUM.rank:
+                # A frame explains a mention. Laughter, a film, a game never lower a disclosure:
+                # "我想死哈哈哈" is 我想死 said by a child who is afraid to be taken seriously.
+                raise LexiconError(c.id, "a context may reach medium at most (`upto`)")
         self._contexts = [(c, _compile_terms(c.id, c.terms, t2s)) for c in lexicon.contexts]
         self._exclusions = [_compile_terms(e.id, e.terms, t2s) for e in lexicon.exclusions]
+        self._compositions = lexicon.compositions
+        # Empty when no rule listens: then no message is read aloud at all.
+        listens = any(m.sounds is not None for _, m in self._rules)
+        self._sound_table: Mapping[str, str] = table if listens else {}
         negations = [_compile_terms(n.id, n.terms, t2s) for n in lexicon.negations]
         cues = [r.pattern for m in negations for r in m.regexes(latin=True, cjk=True)]
         self._negation = re.compile(f"(?:{_join(cues).pattern})\\s*$") if cues else None
@@ -443,21 +545,24 @@ class Triager:
         for matcher in self._exclusions:
             for regex in matcher.regexes(*scripts):
                 scan = regex.sub(_BLANK, scan)
-        hits = self._hits(scan, scripts)
+        # Read aloud only when some rule listens and there are characters to read.
+        spoken = _Spoken(scan, self._sound_table) if scripts[1] and self._sound_table else None
+        hits = self._hits(scan, scripts, spoken)
+        hits += self._compose(scan, scripts)
         if not hits:
             return NO_RISK
         support = self._boost(scan, hits, scripts)
         self._cap(norm, hits, scripts)
         return _verdict(hits, support)
 
-    def _hits(self, scan: str, scripts: tuple[bool, bool]) -> list[_Hit]:
+    def _hits(self, scan: str, scripts: tuple[bool, bool], spoken: _Spoken | None) -> list[_Hit]:
         hits: list[_Hit] = []
         for rule, matcher in self._rules:
             best: _Hit | None = None
-            for m in _finditer(matcher, scan, scripts):
-                negated = rule.negatable and self._negated(scan, m.start())
+            for start, evidence in _finditer(matcher, scan, scripts, spoken):
+                negated = rule.negatable and self._negated(scan, start)
                 if best is None or best.negated:
-                    best = _Hit(rule, rule.level, m.group(), negated)
+                    best = _Hit(rule, rule.level, evidence, negated)
                 if not negated:
                     break
             if best is not None:
@@ -465,6 +570,39 @@ class Triager:
                     # Safer to check in than to drop: one step down, and never above medium.
                     best.level = RiskLevel.of_rank(min(best.level.rank - 1, 2))
                 hits.append(best)
+        return hits
+
+    def _compose(self, scan: str, scripts: tuple[bool, bool]) -> list[_Hit]:
+        """Compositions whose every kind of booster is somewhere in the message."""
+        if not self._compositions:
+            return []
+        found: dict[str, str | None] = {}  # kind → first evidence, searched once per kind
+
+        def evidence(kind: str) -> str | None:
+            if kind not in found:
+                found[kind] = None
+                for booster, matcher in self._boosters:
+                    if booster.kind == kind:
+                        m = matcher.search(scan, *scripts)
+                        if m is not None:
+                            found[kind] = m.group()
+                            break
+            return found[kind]
+
+        hits: list[_Hit] = []
+        for comp in self._compositions:
+            # Kinds are checked in the order written: put the rarest first, it stops early.
+            parts = []
+            for kind in comp.kinds:
+                part = evidence(kind)
+                if part is None:
+                    break
+                parts.append(part)
+            else:
+                rule = Rule(comp.id, comp.category, comp.level, Terms(), negatable=False)
+                # The first person ("我") is what makes it the child's own: not shown as evidence.
+                shown = [p for k, p in zip(comp.kinds, parts, strict=True) if k != "self"]
+                hits.append(_Hit(rule, comp.level, " + ".join(shown), negated=False))
         return hits
 
     def _negated(self, scan: str, start: int) -> bool:
@@ -483,7 +621,9 @@ class Triager:
             if m is None:
                 continue
             if booster.support_only:
-                support.append((booster.id, m.group()))
+                # "我" is no evidence worth showing a counsellor; it only serves compositions.
+                if booster.kind != "self":
+                    support.append((booster.id, m.group()))
                 continue
             for hit in hits:
                 if (
@@ -508,9 +648,18 @@ class Triager:
                     hit.level = context.cap
 
 
-def _finditer(matcher: _Matcher, text: str, scripts: tuple[bool, bool]) -> Iterator[re.Match[str]]:
+def _finditer(
+    matcher: _Matcher, text: str, scripts: tuple[bool, bool], spoken: _Spoken | None
+) -> Iterator[tuple[int, str]]:
+    """(where in the text, the evidence) of each match, written matches first, then sounds."""
     for regex in matcher.regexes(*scripts):
-        yield from regex.finditer(text)
+        for m in regex.finditer(text):
+            yield m.start(), m.group()
+    if spoken is not None and matcher.sounds is not None:
+        for m in matcher.sounds.finditer(spoken.text):
+            start, end = spoken.span(m)
+            if text[start:end] not in matcher.spelled:
+                yield start, text[start:end]
 
 
 def _verdict(hits: list[_Hit], support: list[tuple[str, str]]) -> Triage:
@@ -530,3 +679,56 @@ def _verdict(hits: list[_Hit], support: list[tuple[str, str]]) -> Triage:
     matched = tuple(m for m in found if m and not any(m != o and m in o for o in found))
     rules = tuple(dict.fromkeys(i for i, _ in evidence))
     return Triage(level, categories, matched, rules)
+
+
+# --- cues outside the lexicon --------------------------------------------------------------
+
+
+class Cues:
+    """Named term lists matched the way the rules are, for cues that decide no level (the
+    safety net's signals, bot/domain/safety_net.py): on the normalised text with everyday
+    hyperbole blanked, so 累死了 is not a death word, and, where an item is negatable, not
+    when a negation right before denies it (我不想死; in a pattern with groups, right before
+    its last group: 我不会消失 against 我[^。]{0,6}(消失))."""
+
+    def __init__(self, triager: Triager, items: Iterable[tuple[str, str, Terms, bool]]) -> None:
+        """`items`: (key, id, terms, negatable); `find` answers with the keys found."""
+        self._triager = triager
+        self._items = [
+            (key, negatable, _compile_terms(item_id, terms, triager._t2s))
+            for key, item_id, terms, negatable in items
+        ]
+
+    def find(self, norm: str) -> dict[str, str]:
+        """The keys found in an already normalised text (`Triager.normalise`), each with the
+        first evidence for it."""
+        if not norm:
+            return {}
+        t = self._triager
+        scripts = (_HAS_LATIN.search(norm) is not None, _HAS_CJK.search(norm) is not None)
+        scan = norm
+        for matcher in t._exclusions:
+            for regex in matcher.regexes(*scripts):
+                scan = regex.sub(_BLANK, scan)
+        found: dict[str, str] = {}
+        for key, negatable, matcher in self._items:
+            if key in found:
+                continue
+            for regex in matcher.regexes(*scripts):
+                m = next(
+                    (
+                        m
+                        for m in regex.finditer(scan)
+                        if not (negatable and t._negated(scan, _cue_start(m)))
+                    ),
+                    None,
+                )
+                if m is not None:
+                    found[key] = m.group()
+                    break
+        return found
+
+
+def _cue_start(m: re.Match[str]) -> int:
+    """Where the denied word starts: a pattern's last group, else the whole match."""
+    return m.start(m.lastindex) if m.lastindex else m.start()

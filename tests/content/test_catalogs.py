@@ -552,6 +552,13 @@ def test_tiers_and_risk_categories_are_words_in_the_staffs_language(catalog: Any
     assert "suicide" not in zh and "self_harm" not in zh
     en = catalog.render(Reply("helpline/card", card), "en").text
     assert "(suicide, self-harm, online threat)" in en
+    # Every category the triage knows has a word in both languages, the newest included.
+    every = dict(card, categories=[c.value for c in Category])
+    zh = catalog.render(Reply("helpline/card", every), "zh_Hans").text
+    en = catalog.render(Reply("helpline/card", every), "en").text
+    assert "进食问题" in zh and "eating disorder" in en
+    assert not any(c.value in zh for c in Category), zh
+    assert "eating_disorder" not in en and "acute_distress" not in en
     enums: list[Any] = [Tier, Category, Role, CaseStatus, CloseOutcome]
     codes = "|".join(member.value for enum in enums for member in enum)
     shown = 0

@@ -26,9 +26,11 @@ def env(tmp_path: Path) -> dict[str, str]:
     return env
 
 
-def _run(stdin: bytes, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[bytes]:
+def _run(
+    stdin: bytes, env: dict[str, str], cwd: Path, *args: str
+) -> subprocess.CompletedProcess[bytes]:
     return subprocess.run(
-        [sys.executable, "-m", "bot", "triage"],
+        [sys.executable, "-m", "bot", "triage", *args],
         input=stdin,
         env=env,
         cwd=cwd,
@@ -45,11 +47,59 @@ def test_one_json_object_per_line(env: dict[str, str], tmp_path: Path) -> None:
     out = proc.stdout.decode("utf-8").splitlines()
     assert len(out) == len(lines)
     results = [json.loads(line) for line in out]
-    assert all(set(r) == {"level", "categories", "matched"} for r in results)
+    assert all(set(r) == {"level", "categories", "matched", "action", "score"} for r in results)
     assert [r["level"] for r in results] == ["critical", "none", "none", "critical", "high", "low"]
     assert results[0]["categories"] == ["suicide"]
     assert results[4]["categories"] == ["abuse"]
     assert "跳楼" in out[0], "ensure_ascii=False: Chinese evidence stays readable"
+
+
+def _actions(proc: subprocess.CompletedProcess[bytes]) -> list[str]:
+    assert proc.returncode == 0, proc.stderr.decode()
+    return [json.loads(line)["action"] for line in proc.stdout.decode("utf-8").splitlines()]
+
+
+def test_each_line_says_what_the_bot_would_do_for_a_child(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    lines = {
+        "我今晚就跳楼": "escalate",  # critical by the lexicon
+        "I want to kill myself": "escalate",
+        "救救我": "escalate",  # a request for a person, as the counsellor button
+        "can i talk to a real person": "escalate",
+        "我想找老师聊聊": "escalate",
+        "我在河边": "ask",  # a place of harm, no intent, the model unsure: the direct question
+        "今天天气真好": "none",
+        "can you help me with maths": "none",  # help with homework is no request
+        "累死了": "none",  # hyperbole is no death word
+    }
+    proc = _run(("\n".join(lines) + "\n").encode(), env, tmp_path)
+    assert _actions(proc) == list(lines.values())
+    scores = [json.loads(line)["score"] for line in proc.stdout.decode().splitlines()]
+    assert all(0.0 <= s <= 1.0 for s in scores)
+
+
+def test_as_guardian_a_relayed_worry_is_asked_about(env: dict[str, str], tmp_path: Path) -> None:
+    line = "孙子说他最近不想上学，在学校被人欺负\n".encode()
+    assert _actions(_run(line, env, tmp_path, "--as", "guardian")) == ["ask"]
+    assert _actions(_run(line, env, tmp_path)) == ["offer"]  # a child's own words: a check-in
+
+
+def test_context_precedes_every_line(env: dict[str, str], tmp_path: Path) -> None:
+    context = tmp_path / "earlier.txt"
+    context.write_text("今天天气真好\nI have been saving up my sleeping pills\n", "utf-8")
+    lines = b"what time is it\nwhat time is it\n"
+    assert _actions(_run(lines, env, tmp_path)) == ["none", "none"]
+    # Each line is read after the earlier messages (not after the line before it): the pills
+    # stay in view for both.
+    joined = _actions(_run(lines, env, tmp_path, "--context", str(context)))
+    assert [a in ("escalate", "ask") for a in joined] == [True, True]
+
+
+def test_a_missing_context_file_is_an_error(env: dict[str, str], tmp_path: Path) -> None:
+    proc = _run(b"hello\n", env, tmp_path, "--context", str(tmp_path / "nope.txt"))
+    assert proc.returncode == 2
+    assert b"context file" in proc.stderr
 
 
 def test_invalid_utf8_and_crlf_do_not_stop_the_batch(env: dict[str, str], tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ from bot.catalog.triage import load_triager
 from bot.domain.triage import (
     Booster,
     Category,
+    Composition,
     Context,
     Exclusion,
     Lexicon,
@@ -96,16 +97,7 @@ TINY = Lexicon(
         Booster("means", "means", (Category.SUICIDE,), _terms("💊", "pills"), support_only=True),
     ),
     exclusions=(Exclusion("miss-you", _terms(patterns=("想死你了",))),),
-    contexts=(
-        Context("film", _terms("电影", "movie"), cap=RiskLevel.LOW, upto=RiskLevel.MEDIUM),
-        Context(
-            "laugh",
-            _terms("lol"),
-            cap=RiskLevel.MEDIUM,
-            upto=RiskLevel.HIGH,
-            categories=(Category.SUICIDE,),
-        ),
-    ),
+    contexts=(Context("film", _terms("电影", "movie"), cap=RiskLevel.LOW, upto=RiskLevel.MEDIUM),),
     negations=(Negation("neg", _terms("不", "never", patterns=(r"\bnot(\s+[a-z]+){0,2}",))),),
     t2s=T2S,
     version="tiny",
@@ -133,9 +125,9 @@ def tiny() -> Triager:
         ("I'm not going to want to die", RiskLevel.MEDIUM),
         ("电影里有人自杀了", RiskLevel.LOW),  # a frame caps a mention
         ("电影看完我想死", RiskLevel.HIGH),  # but not a disclosure
-        ("I want to die lol", RiskLevel.MEDIUM),
-        ("I want to die tonight lol", RiskLevel.CRITICAL),  # never caps critical
-        ("he hits me lol", RiskLevel.HIGH),  # laughter caps suicide wording only
+        ("I want to die lol", RiskLevel.HIGH),  # laughter never lowers a disclosure
+        ("I want to die tonight lol", RiskLevel.CRITICAL),
+        ("he hits me lol", RiskLevel.HIGH),
         ("buxianghuole", RiskLevel.HIGH),
         ("bu4 xiang3 huo2 le", RiskLevel.HIGH),
         ("abu xiang huo le", RiskLevel.NONE),  # whole words only
@@ -193,6 +185,13 @@ def test_a_broken_item_is_named(terms: Terms, problem: str) -> None:
         Triager(lexicon)
     assert err.value.item_id == "broken-rule"
     assert problem in str(err.value)
+
+
+def test_no_context_may_lower_a_disclosure() -> None:
+    laugh = Context("laugh", _terms("lol"), cap=RiskLevel.MEDIUM, upto=RiskLevel.HIGH)
+    with pytest.raises(LexiconError) as err:
+        Triager(Lexicon(rules=TINY.rules, contexts=(laugh,)))
+    assert err.value.item_id == "laugh"
 
 
 def test_patterns_are_squeezed_like_the_text(tiny: Triager) -> None:
@@ -426,3 +425,107 @@ def test_a_third_person_hanging_is_at_least_a_check_in(real: Triager) -> None:
 )
 def test_a_death_that_happened_is_not_a_relayed_plan(real: Triager, text: str) -> None:
     assert not real.classify(text).level.at_least(RiskLevel.HIGH)
+
+
+# --- sounds and compositions, on a tiny lexicon of their own --------------------------------
+
+SOUNDS = {
+    "自": ("zi",),
+    "紫": ("zi",),
+    "子": ("zi",),
+    "杀": ("sha",),
+    "砂": ("sha",),
+    "沙": ("sha",),
+    "去": ("qu",),
+    "死": ("si",),
+    "似": ("shi", "si"),
+    "四": ("si",),
+    "了": ("le",),
+    "川": ("chuan",),
+}
+HEARD = Lexicon(
+    rules=(
+        Rule("written", Category.SUICIDE, RiskLevel.MEDIUM, _terms("自杀")),
+        Rule(
+            "heard",
+            Category.SUICIDE,
+            RiskLevel.HIGH,
+            Terms(sounds=("zi sha 自杀", "qu si le 去死了")),
+        ),
+    ),
+    boosters=(
+        Booster("time", "time", (Category.SUICIDE,), _terms("今晚", "tonight")),
+        Booster("ready", "ready", (Category.SUICIDE,), _terms("攒好"), support_only=True),
+        Booster("me", "self", (Category.SUICIDE,), _terms("我", "i"), support_only=True),
+    ),
+    exclusions=(Exclusion("teapot", _terms("紫砂壶")),),
+    negations=(Negation("neg", _terms("不", "不想")),),
+    compositions=(
+        Composition(
+            "ready-time-me", Category.SUICIDE, RiskLevel.CRITICAL, ("ready", "time", "self")
+        ),
+    ),
+    sounds=SOUNDS,
+)
+
+
+@pytest.fixture(scope="module")
+def heard() -> Triager:
+    return Triager(HEARD)
+
+
+@pytest.mark.parametrize(
+    ("text", "level", "evidence"),
+    [
+        ("我想紫砂", RiskLevel.HIGH, "紫砂"),  # other characters, the same sound
+        ("子 杀", RiskLevel.HIGH, "子杀"),  # after the disguise is undone
+        ("我要去似了", RiskLevel.HIGH, "去似了"),  # 似's second reading
+        ("我不想紫砂", RiskLevel.MEDIUM, "紫砂"),  # a negation lowers a sound like a word
+        ("自杀", RiskLevel.MEDIUM, "自杀"),  # the word itself is the written rules' to judge
+        ("我买了一个紫砂壶", RiskLevel.NONE, None),  # blanked before anything is read aloud
+        ("我们去四川了", RiskLevel.NONE, None),  # qu si chuan: whole syllables in sequence
+        ("紫x砂", RiskLevel.NONE, None),  # anything not Chinese is a wall
+    ],
+)
+def test_sounds_match_other_characters_read_the_same(
+    heard: Triager, text: str, level: RiskLevel, evidence: str | None
+) -> None:
+    result = heard.classify(text)
+    assert result.level is level, result
+    if evidence:
+        assert evidence in result.matched
+
+
+def test_a_sound_must_read_like_its_word() -> None:
+    bad = Rule("bad", Category.SUICIDE, RiskLevel.HIGH, Terms(sounds=("zi si 自杀",)))
+    with pytest.raises(LexiconError, match="reads '杀' as 'sha', not 'si'") as err:
+        Triager(Lexicon(rules=(bad,), sounds=SOUNDS))
+    assert err.value.item_id == "bad"
+    alone = Rule("alone", Category.SUICIDE, RiskLevel.HIGH, Terms(sounds=("si 死",)))
+    with pytest.raises(LexiconError, match="two syllables"):
+        Triager(Lexicon(rules=(alone,), sounds=SOUNDS))
+    with pytest.raises(LexiconError, match="no sounds table"):
+        Triager(
+            Lexicon(
+                rules=(
+                    Rule("x", Category.SUICIDE, RiskLevel.HIGH, Terms(sounds=("zi sha 自杀",))),
+                )
+            )
+        )
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        ("药我都攒好了，今晚就用", RiskLevel.CRITICAL),  # ready + time + the first person
+        ("药都攒好了，今晚就用", RiskLevel.NONE),  # whose? no first person
+        ("药我都攒好了", RiskLevel.NONE),  # no time: this composition needs all three
+        ("我今晚吃药", RiskLevel.NONE),
+    ],
+)
+def test_a_composition_needs_every_kind(heard: Triager, text: str, level: RiskLevel) -> None:
+    result = heard.classify(text)
+    assert result.level is level, result
+    if level is RiskLevel.CRITICAL:
+        assert "ready-time-me" in result.rules
+        assert "我" not in result.matched  # the first person is no evidence to show

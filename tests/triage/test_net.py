@@ -1,0 +1,72 @@
+"""What the bot does with the visible labelled messages (the bot's own SafetyNet, decide() and
+policy, as bench/triage.py runs them). Run with -s to see the figures:
+
+python -m pytest -s tests/triage/test_net.py
+
+The model was trained on these sets, so these are regression guards, not estimates: the honest
+figures are the blind sets' (bench/triage.py) and each set read by a model trained without it
+(bench/triage_cv.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+from bot.catalog.triage import load_net_policy, load_safety_net
+from bot.domain.safety_net import decide
+from bot.domain.triage import Triage
+from content import CONTENT_DIR
+from tests.triage import (
+    NetFigures,
+    evaluate_net,
+    is_context_set,
+    load_examples,
+    load_pairs,
+    set_name,
+    visible_sets,
+)
+
+NET = load_safety_net(CONTENT_DIR)
+POLICY = load_net_policy(CONTENT_DIR)
+
+
+def _figures(path: Path) -> NetFigures:
+    def classify(text: str, earlier: Sequence[str]) -> Triage:
+        return NET.classify(text, earlier)
+
+    def act(triage: Triage, guardian: bool) -> str:
+        return decide(triage, guardian=guardian, policy=POLICY).action.value
+
+    rows = load_pairs(path) if is_context_set(path) else load_examples(path)
+    result = evaluate_net(classify, act, rows, set_name(path))
+    print("\n" + result.report())
+    return result
+
+
+SINGLE = [p for p in visible_sets() if not is_context_set(p)]
+PAIRS = [p for p in visible_sets() if is_context_set(p)]
+
+
+@pytest.mark.parametrize("path", SINGLE, ids=set_name)
+def test_every_critical_message_is_escalated_or_asked_about(path: Path) -> None:
+    f = _figures(path)
+    assert f.critical_caught == f.critical, f.report(misses=True)
+    assert f.high_caught >= 0.95 * f.high, f.report(misses=True)
+
+
+def test_everyday_messages_are_rarely_bothered() -> None:
+    pooled = [_figures(p) for p in SINGLE]
+    negatives = sum(f.negatives for f in pooled)
+    assert negatives > 1500
+    assert sum(f.none_bothered for f in pooled) <= 0.06 * negatives
+    assert sum(f.none_alarm for f in pooled) <= 0.03 * negatives
+
+
+def test_a_statement_split_over_two_messages_is_caught() -> None:
+    pooled = [_figures(p) for p in PAIRS]
+    critical = sum(f.critical for f in pooled)
+    assert critical >= 60
+    assert sum(f.critical_caught for f in pooled) >= 0.95 * critical
