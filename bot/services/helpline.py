@@ -322,7 +322,10 @@ class Helpline:
             triage = self.triager.classify(text, earlier)
             guardian = person is not None and person.role is Role.GUARDIAN
             decision = decide(triage, guardian=guardian, policy=self.net)
-            typed = self.answers.read(text) if decision.action is not Action.ESCALATE else None
+            # A whole-message answer (有, 没有, 不想说) to a waiting question is that answer,
+            # even where read with the words that led to the question it would escalate: the
+            # answer decides (有 is red at once), not a second reading of the same words.
+            typed = self.answers.read(text)
             if typed is not None and person is not None and person.id is not None:
                 question = await uow.net.pending(person.id)
                 if question is not None and question.due_at > now:
@@ -333,6 +336,8 @@ class Helpline:
                     return Heard(outcome, handled=True)
             case = await uow.cases.open_for(person.id) if person and person.id else None
             if case is not None and person is not None:
+                if earlier and decision.action is not Action.NONE:
+                    decision = self._news_in_case(case, decision, text, guardian)
                 outcome = await self._hear_in_case(uow, person, case, decision, text, now)
                 await uow.commit()
                 self.nudge()
@@ -397,6 +402,20 @@ class Helpline:
         )
         staffed = await self._staffed(uow, now)
         return Outcome.of(self._safety_reply(staffed, now, case.tier, region))
+
+    def _news_in_case(self, case: Case, decision: Decision, text: str, guardian: bool) -> Decision:
+        """In an open case, what only the earlier words made risky has been acted on: the
+        case exists (or was raised) for them. "好的" after "药我都攒好了" is not a new danger,
+        and answering it with the safety reply again would be noise. Context still counts
+        where it raises the case (high and then a time: critical)."""
+        alone = decide(self.triager.classify(text), guardian=guardian, policy=self.net)
+        if alone.action is Action.ESCALATE:
+            return decision if not alone.request else alone
+        if decision.action is Action.ESCALATE and not decision.request:
+            tier = tier_for(decision.triage) or Tier.ORANGE
+            if case.tier.raised_to(tier) is not case.tier:
+                return decision
+        return alone
 
     async def _hear_in_case(
         self,

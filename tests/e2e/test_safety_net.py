@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from bot.domain.cases import CaseStatus, Tier, Trigger
+from bot.domain.cases import CaseStatus, EventKind, Tier, Trigger
 from bot.domain.safety_net import Signal
 from bot.domain.triage import Category, RiskLevel, Triage
 from bot.ports import Classifier
@@ -56,7 +56,8 @@ class Scripted:
         return self.real.classify(text, earlier)
 
 
-MEANS_ONLY = Triage(RiskLevel.LOW, matched=("药",), signals=(Signal.MEANS.value,))
+# A means word without intent, and a model score in the band where the net asks about it.
+MEANS_ONLY = Triage(RiskLevel.LOW, matched=("药",), score=0.5, signals=(Signal.MEANS.value,))
 CRITICAL = Triage(
     RiskLevel.CRITICAL, categories=(Category.SUICIDE,), matched=("药", "今天晚上就用")
 )
@@ -178,7 +179,10 @@ async def test_a_question_nobody_answers_becomes_a_yellow_case_after_ten_minutes
 
 
 async def test_two_messages_a_minute_apart_are_read_together(world: World) -> None:
-    scripted = script(world, lines={}, pairs={(MEANS, THEN): CRITICAL})
+    # Neither half alone is anything here; together they are danger now.
+    scripted = script(
+        world, lines={MEANS: Triage(RiskLevel.NONE)}, pairs={(MEANS, THEN): CRITICAL}
+    )
     await make_staff(world, world.counsellor)
     child = await world.user("小明")
     await world.say(child, "/start")  # context is kept for people the bot knows
@@ -210,13 +214,37 @@ async def test_context_is_erased_with_the_person(world: World) -> None:
     assert counts["net_context"] >= 1
 
 
-@pytest.mark.xfail(reason="needs the lexicon's means + time composition (feat/lex)", strict=False)
 async def test_means_then_time_with_the_shipped_classifier(world: World) -> None:
     child = await world.user("小明")
     await world.say(child, "/start")
     await world.say(child, MEANS)
     world.clock.advance(minutes=1)
     await world.say(child, THEN)
+    await case_card(world)
+    for _ in range(50):  # the second message raises the case the first one opened
+        (case,) = await cases(world)
+        if case.tier is Tier.RED:
+            break
+        await asyncio.sleep(0.1)
+    assert case.tier is Tier.RED
+
+
+@pytest.mark.parametrize("lang", ["zh_Hans", "en"])
+async def test_a_question_then_the_rest_of_the_statement_is_red(world: World, lang: str) -> None:
+    """Neither half alone is more than a question; read together they are danger now."""
+    first, second = (
+        ("我在楼顶", "今晚就跳") if lang == "zh_Hans" else ("I'm on the roof", "tonight I jump")
+    )
+    await make_staff(world, world.counsellor)
+    child = await world.user("小明", LANGS[lang])
+    await world.say(child, "/start")
+    question = await world.say(child, first)
+    if lang == "zh_Hans":
+        assert ASK[lang][0] in question["text"]
+    world.clock.advance(minutes=1)
+    reply = await world.say(child, second)
+    assert "110" in reply["text"] and len(buttons(reply)) == 2
+    await case_card(world)
     (case,) = await cases(world)
     assert case.tier is Tier.RED
 
@@ -277,12 +305,16 @@ async def test_a_request_for_a_person_is_the_counsellor_button(world: World, lan
     assert case.tier is Tier.YELLOW and case.trigger is Trigger.REQUEST
 
 
-@pytest.mark.xfail(reason="requests for a person come with feat/decide's signals", strict=False)
-async def test_requests_with_the_shipped_classifier(world: World) -> None:
-    child = await world.user("小明")
-    await world.say(child, "我想找老师聊聊")
+@pytest.mark.parametrize(
+    ("lang", "words"), [("zh_Hans", "我想找老师聊聊"), ("zh_Hans", "帮帮我"), ("en", "help")]
+)
+async def test_requests_with_the_shipped_classifier(world: World, lang: str, words: str) -> None:
+    child = await world.user("小明", LANGS[lang])
+    reply = await world.say(child, words)
+    assert "110" in reply["text"]
+    await case_card(world)
     (case,) = await cases(world)
-    assert case.trigger is Trigger.REQUEST
+    assert case.trigger is Trigger.REQUEST and case.tier is Tier.YELLOW
 
 
 async def test_a_message_after_closing_reaches_that_topic_with_a_reopen_button(
@@ -343,3 +375,23 @@ async def test_a_risky_caption_in_a_waiting_case_is_answered_too(world: World) -
     assert len(buttons(reply)) == 2
     (case,) = await cases(world)
     assert case.tier is Tier.RED
+
+
+async def test_words_after_an_escalation_are_not_raised_again_by_their_context(
+    world: World,
+) -> None:
+    """The context window must not make every "好的" after a disclosure a new alarm: the
+    case already exists for those words."""
+    await make_staff(world, world.counsellor)
+    child = await world.user("小明")
+    await world.say(child, "/start")
+    await world.say(child, CRITICAL_LATER)
+    card = await case_card(world)
+    world.clock.advance(seconds=30)
+    await world.sb.send_text(child, "好的")
+    await world.sb.wait_for_text(
+        world.staff_chat_id, "好的", timeout=20, thread_id=card["message_thread_id"]
+    )
+    async with world.uow() as u:
+        kinds = [k for _, k, _, _ in await u.cases.events(1)]
+    assert EventKind.RAISED not in kinds, kinds
