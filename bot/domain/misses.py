@@ -113,7 +113,9 @@ def match_relayed(lines: Sequence[str], inbound: Sequence[Inbound]) -> list[Inbo
 # -- de-identification ----------------------------------------------------------------------
 
 _DIGIT = r"[0-9０-９]"
-_ID = re.compile(rf"(?<!{_DIGIT}){_DIGIT}{{17}}[0-9０-９Xx]|(?<!{_DIGIT}){_DIGIT}{{15}}(?!{_DIGIT})")
+_ID = re.compile(
+    rf"(?<!{_DIGIT}){_DIGIT}{{17}}[0-9０-９Xx]|(?<!{_DIGIT}){_DIGIT}{{15}}(?!{_DIGIT})"
+)
 _PHONE = re.compile(
     rf"(?<!{_DIGIT})(?:\+?86[- ]?)?1[3-9]{_DIGIT}(?:[- ]?{_DIGIT}{{4}}){{2}}(?!{_DIGIT})"
     rf"|(?<!{_DIGIT})0{_DIGIT}{{2,3}}-{_DIGIT}{{7,8}}(?!{_DIGIT})"
@@ -153,7 +155,6 @@ _SCHOOL = re.compile(
 )
 _PLACE = re.compile(r"([\u4e00-\u9fff]{1,8}?)(街道|小区|社区|村|镇|乡|县|省|市|区)")
 _HOUSE = re.compile(rf"{_DIGIT}+(号楼|栋|幢|单元|室|号院|号|组)")
-_SCHOOL_TAIL = {"学校"}  # on its own a generic word: 我们学校 names nobody
 
 
 def _named(prefix: str) -> str:
@@ -167,8 +168,7 @@ def _named(prefix: str) -> str:
 def _school(m: re.Match[str]) -> str:
     prefix, word = m.group(1), m.group(2)
     name = _named(prefix)
-    if not name and word in _SCHOOL_TAIL | {"小学", "中学", "初中", "高中", "职高", "技校", "中专"}:
-        return m.group(0)
+    # 我们学校, 上小学 name nobody; 在一中 does (a county has one 一中).
     if not name and not word[0].isdigit() and word[0] not in "一二三四五六七八九十":
         return m.group(0)
     return prefix[: len(prefix) - len(name)] + "<SCHOOL>"
