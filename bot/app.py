@@ -61,6 +61,7 @@ from bot.services.family import Family
 from bot.services.helpline import Helpline, HelplinePolicy
 from bot.services.lesson_chat import LessonChat
 from bot.services.lessons import LESSON_KINDS, LessonPolicy, Lessons
+from bot.services.misses import Misses
 from bot.services.notify import REPLY_KIND, OutboxSender, compose_reply
 from bot.services.onboarding import Onboarding, OnboardingPolicy
 from bot.services.oversight import DIGEST_KIND, DigestPolicy, Oversight
@@ -262,10 +263,11 @@ async def build_app(
         max_claims=settings.max_claims,
     )
     hotlines = load_hotlines(CONTENT_DIR)
+    net = SafetyNet(load_triager(CONTENT_DIR), load_model(CONTENT_DIR))
     helpline = Helpline(
         uow,
         clock,
-        SafetyNet(load_triager(CONTENT_DIR), load_model(CONTENT_DIR)),
+        net,
         hotlines,
         board,
         HelplinePolicy(
@@ -356,6 +358,7 @@ async def build_app(
         privacy=Privacy(
             uow, clock, board, casework, catalog, settings.timezone, nudge=delivery.nudge
         ),
+        misses=Misses(uow, clock, casework, net, settings.timezone),
         dashboard=Dashboard(
             uow,
             clock,

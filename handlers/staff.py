@@ -186,6 +186,26 @@ async def record_report(message: Message, command: CommandObject, services: Serv
     await _say(services, message, answer)
 
 
+async def report_missed(message: Message, command: CommandObject, services: Services) -> None:
+    """`/missed <level> [note]` as a reply to the child's words in a case topic: a risk that
+    triage missed, for whoever maintains the lexicon and the training data."""
+    assert message.from_user is not None
+    if services.misses is None:
+        return
+    replied = message.reply_to_message
+    answer = await services.misses.report(
+        message.from_user.id,
+        message.chat.id,
+        _thread(message),
+        replied.message_id if replied is not None else None,
+        command.args or "",
+    )
+    if isinstance(answer, str):
+        _ignored(message, "/missed")
+        return
+    await services.casework.post_general(message.chat.id, _thread(message), answer)
+
+
 async def show_file(message: Message, command: CommandObject, services: Services) -> None:
     """`/file <case or person code>`: the child's file; the view is logged."""
     assert message.from_user is not None
@@ -396,6 +416,7 @@ def build() -> Router:
     router.message.register(set_tier, Command("tier"))
     router.message.register(close_case, Command("close"))
     router.message.register(record_report, Command("reported"))
+    router.message.register(report_missed, Command("missed"))
     router.message.register(show_file, Command("file"))
     router.message.register(request_screening, Command("screen"))
     router.message.register(show_stats, Command("stats"))
