@@ -1,0 +1,126 @@
+"""Learning from misses end to end: `/missed` as a reply to the child's words in a case topic
+(issue 17, item 6), its refusals, and both staff languages."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.db.models import MissedRiskRow
+from tests.e2e.harness import World, running_world
+from tests.e2e.test_helpline import ROOMY, make_staff, open_case
+
+# Giving things away is a farewell sign the lexicon has no rule for: triage gives it nothing.
+FAREWELL = "我把攒的零花钱都给妹妹了"
+
+
+@pytest.fixture
+async def world(db_url: str) -> AsyncIterator[World]:
+    async with running_world(db_url, **ROOMY) as w:
+        yield w
+
+
+async def relayed(world: World, thread: int, words: str) -> dict[str, Any]:
+    """The bot's post of the child's words in the case topic."""
+    return await world.sb.wait_for(
+        world.staff_chat_id,
+        lambda m: words in (m.get("text") or "") and m.get("message_thread_id") == thread,
+        20,
+    )
+
+
+async def command(
+    world: World, user: dict[str, Any], text: str, thread: int | None, reply_to: int | None
+) -> None:
+    await world.sb.send_text(user["id"], text, world.staff_chat_id, thread, reply_to)
+
+
+async def misses(world: World) -> list[Any]:
+    """The reports as rows of plain values (read inside the unit of work)."""
+    async with world.uow() as u:
+        session = u.session  # type: ignore[attr-defined]
+        return list((await session.execute(select(*MissedRiskRow.__table__.c))).all())
+
+
+async def test_a_counsellor_records_a_missed_risk_and_is_told_in_chinese(world: World) -> None:
+    await make_staff(world, world.counsellor)
+    child, card = await open_case(world)
+    thread = card["message_thread_id"]
+    await world.sb.send_text(child, FAREWELL)
+    post = await relayed(world, thread, FAREWELL)
+
+    words = "/missed 危急 自杀 在交代后事"
+    await command(world, world.counsellor, words, thread, post["message_id"])
+    answer = await world.sb.wait_for_text(world.staff_chat_id, "已记录漏判", 20, thread)
+    assert "危急" in answer["text"] and "无风险" in answer["text"]
+
+    [row] = await misses(world)
+    assert (row.level, row.given_level, row.categories) == ("critical", "none", "suicide")
+    assert row.body == FAREWELL and row.note == "在交代后事" and row.case_tier == "red"
+    async with world.uow() as u:
+        me = await u.staff.by_telegram_id(world.counsellor["id"])
+    assert me is not None and row.reported_by == me.person_id
+
+    # Said again on the same message: one report, updated.
+    await command(world, world.counsellor, "/missed high", thread, post["message_id"])
+    await world.sb.wait_for_text(world.staff_chat_id, "漏判记录已更新", 20, thread)
+    [row] = await misses(world)
+    assert row.level == "high" and row.note == ""
+
+
+async def test_refusals_say_what_to_do_and_strangers_get_nothing(world: World) -> None:
+    await make_staff(world, world.counsellor)
+    child, card = await open_case(world)
+    thread = card["message_thread_id"]
+    me = world.counsellor
+
+    # The card carries the first words, which triage already took for critical.
+    await command(world, me, "/missed critical", thread, card["message_id"])
+    await world.sb.wait_for_text(world.staff_chat_id, "不算漏判", 20, thread)
+    # Not a reply: in a forum it answers the topic's first post, which is no one's words.
+    await command(world, me, "/missed critical", thread, None)
+    await world.sb.wait_for_text(world.staff_chat_id, "请在本话题里回复", 20, thread)
+    # No level.
+    await world.sb.send_text(child, FAREWELL)
+    post = await relayed(world, thread, FAREWELL)
+    await command(world, me, "/missed purple", thread, post["message_id"])
+    # A reply to the bot's own answer, which is not the child's words.
+    refusal = await world.sb.wait_for_text(world.staff_chat_id, "用法", 20, thread)
+    await command(world, me, "/missed high", thread, refusal["message_id"])
+    await world.sb.wait_for_text(world.staff_chat_id, "这不是本个案里孩子发来的消息", 20, thread)
+    # The general thread is no case's place.
+    await command(world, me, "/missed high", None, None)
+    await world.sb.wait_for_text(world.staff_chat_id, "请在个案话题里使用", 20)
+
+    # Someone in the group who is not staff: ignored (a refusal would say what the chat is).
+    await command(world, world.outsider, "/missed critical", thread, post["message_id"])
+    await command(world, me, "/missed medium", thread, post["message_id"])
+    await world.sb.wait_for_text(world.staff_chat_id, "已记录漏判", 20, thread)
+    [row] = await misses(world)
+    assert row.level == "medium"
+    texts = [m.get("text") or "" for m in await world.sb.bot_messages(world.staff_chat_id, thread)]
+    # The counsellor's report is the first on the message: the stranger's left nothing.
+    assert sum("已记录漏判" in t for t in texts) == 1
+    assert not any("漏判记录已更新" in t for t in texts)
+
+
+async def test_the_confirmation_is_in_the_staff_language(db_url: str) -> None:
+    async with running_world(db_url, **ROOMY, default_locale="en") as world:
+        await make_staff(world, world.counsellor)
+        child, card = await open_case(world)
+        thread = card["message_thread_id"]
+        await world.sb.send_text(child, FAREWELL)
+        post = await relayed(world, thread, FAREWELL)
+        await command(world, world.counsellor, "/missed 高", thread, post["message_id"])
+        answer = await world.sb.wait_for_text(world.staff_chat_id, "missed risk recorded", 20)
+        assert "should have been high" in answer["text"] and "gives them no risk" in answer["text"]
+        await command(world, world.counsellor, "/missed", thread, post["message_id"])
+        await world.sb.wait_for_text(world.staff_chat_id, "Usage: reply to the relayed", 20)
+        async with world.uow() as u:
+            n = await u.session.scalar(  # type: ignore[attr-defined]
+                select(func.count()).select_from(MissedRiskRow)
+            )
+        assert n == 1
