@@ -66,10 +66,15 @@ def _parser() -> argparse.ArgumentParser:
     tri.add_argument(
         "action",
         nargs="?",
-        choices=["train"],
-        help="train: rebuild the statistical second opinion's weights (needs .[dev])",
+        choices=["train", "misses"],
+        help="train: rebuild the statistical second opinion's weights (needs .[dev]); "
+        "misses: the messages staff marked as missed risks, de-identified",
     )
     tri.add_argument("--check", action="store_true", help="train: only say if they are stale")
+    tri.add_argument("--since", default="", help="misses: ISO-8601 date (default: 90 days ago)")
+    tri.add_argument(
+        "--format", choices=["tsv", "json"], default="tsv", help="misses: output format"
+    )
     score = sub.add_parser(
         "score", help="score a screening instrument from item answers; prints one JSON object"
     )
@@ -130,6 +135,7 @@ def _command(name: str) -> Command:
         "lessons status": ("lessons", "status"),
         "triage": ("triage", "triage"),
         "triage train": ("triage_model", "train"),
+        "triage misses": ("misses", "misses"),
         "score": ("screening", "score"),
         "staff add": ("staff", "add"),
         "staff remove": ("staff", "remove"),

@@ -157,32 +157,47 @@ class Misses:
         )
 
     async def listing(self, since: datetime, viewer_id: int | None = None) -> list[MissLine]:
-        """Every report since `since` that still holds words, de-identified. Each child whose
-        words are read this way gets an entry in their file's access log."""
-        now = self.clock.now()
-        async with self.uow() as uow:
-            found = await uow.misses.since(since, LIST_LIMIT)
-            for subject in sorted({m.subject_id for m in found}):
-                await uow.privacy.log_view(viewer_id, subject, "missed_risk", VIA, now)
-            await uow.commit()
-        return [
-            MissLine(
-                week=week_of(m.at, self.tz),
-                text=deidentify(m.body),
-                level=m.level.value,
-                given=m.given_level.value,
-                categories=m.categories or m.given_categories,
-                case_tier=m.case_tier,
-                note=deidentify(m.note),
-            )
-            for m in found
-        ]
+        return await de_identified(self.uow, since, self.clock.now(), self.tz, viewer_id)
 
     async def per_week(self, since: datetime, until: datetime) -> dict[str, int]:
-        """How many reports were made in each ISO week of [since, until), every week listed."""
-        async with self.uow() as uow:
-            times = await uow.misses.times(since, until)
-        return count_weeks(times, since, until, self.tz)
+        return await per_week(self.uow, since, until, self.tz)
+
+
+async def de_identified(
+    uow_factory: UnitOfWorkFactory,
+    since: datetime,
+    now: datetime,
+    tz: ZoneInfo,
+    viewer_id: int | None = None,
+) -> list[MissLine]:
+    """Every report since `since` that still holds words, de-identified. Reading them is a
+    view of each child's words: each child gets an entry in their file's access log."""
+    async with uow_factory() as uow:
+        found = await uow.misses.since(since, LIST_LIMIT)
+        for subject in sorted({m.subject_id for m in found}):
+            await uow.privacy.log_view(viewer_id, subject, "missed_risk", VIA, now)
+        await uow.commit()
+    return [
+        MissLine(
+            week=week_of(m.at, tz),
+            text=deidentify(m.body),
+            level=m.level.value,
+            given=m.given_level.value,
+            categories=m.categories or m.given_categories,
+            case_tier=m.case_tier,
+            note=deidentify(m.note),
+        )
+        for m in found
+    ]
+
+
+async def per_week(
+    uow_factory: UnitOfWorkFactory, since: datetime, until: datetime, tz: ZoneInfo
+) -> dict[str, int]:
+    """How many reports were made in each ISO week of [since, until), every week listed."""
+    async with uow_factory() as uow:
+        times = await uow.misses.times(since, until)
+    return count_weeks(times, since, until, tz)
 
 
 def count_weeks(
