@@ -3,15 +3,29 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
 
 from bot.db.models import MissedRiskRow
+from bot.domain.cases import CaseStatus
+from bot.domain.misses import week_of
+from bot.domain.people import Person, Role
+from tests.e2e.dashboard_support import base_url, dashboard_world
 from tests.e2e.harness import World, running_world
-from tests.e2e.test_helpline import ROOMY, make_staff, open_case
+from tests.e2e.test_cli import env_for, run_cli
+from tests.e2e.test_dashboard import client, sign_in
+from tests.e2e.test_helpline import CRITICAL, ROOMY, case_card, make_staff, open_case
+from tests.e2e.test_hostile import outbox_idle
+from tests.e2e.test_onboarding import buttons
+from tests.e2e.test_privacy import rows_holding
+from tests.e2e.test_screening import registered
 
 # Giving things away is a farewell sign the lexicon has no rule for: triage gives it nothing.
 FAREWELL = "我把攒的零花钱都给妹妹了"
@@ -124,3 +138,106 @@ async def test_the_confirmation_is_in_the_staff_language(db_url: str) -> None:
                 select(func.count()).select_from(MissedRiskRow)
             )
         assert n == 1
+
+
+# -- what happens to a report afterwards -------------------------------------------------------
+
+PHONED = FAREWELL + "，我妈电话13812345678"
+
+
+async def reported_case(world: World, name: str) -> tuple[int, Person, dict[str, Any]]:
+    """A registered child's case with a message a counsellor marked as a missed risk."""
+    await make_staff(world, world.counsellor)
+    uid, child = await registered(world, name, Role.CHILD)
+    await world.sb.send_text(uid, CRITICAL)
+    await world.sb.wait_for(uid, lambda m: True)
+    card = await case_card(world)
+    thread = card["message_thread_id"]
+    await world.sb.send_text(uid, PHONED)
+    post = await relayed(world, thread, PHONED)
+    await command(world, world.counsellor, "/missed critical", thread, post["message_id"])
+    await world.sb.wait_for_text(world.staff_chat_id, "已记录漏判", 20, thread)
+    return uid, child, card
+
+
+async def close_case(world: World) -> datetime:
+    await outbox_idle(world)
+    now = world.clock.now()
+    async with world.uow() as u:
+        assert await u.cases.set_status(
+            1, CaseStatus.WAITING, status=CaseStatus.CLOSED, closed_at=now
+        )
+        await u.commit()
+    return now
+
+
+async def test_the_listing_is_de_identified_and_reading_it_is_logged(
+    world: World, db_url: str, tmp_path: Path
+) -> None:
+    _, child, _ = await reported_case(world, "小兰")
+    env = env_for(tmp_path, DATABASE_URL=db_url)
+    code, out, err = await run_cli("triage", "misses", "--format", "json", env=env, cwd=tmp_path)
+    assert code == 0, err
+    [row] = [json.loads(x) for x in out.splitlines()]
+    assert row["text"] == FAREWELL + "，我妈电话<PHONE>"
+    assert (row["level"], row["given"], row["case_tier"]) == ("critical", "none", "red")
+    for secret in ("13812345678", "C-0001", child.code, "Counsellor Li", "小兰"):
+        assert secret not in out
+    code, out, _ = await run_cli(
+        "triage", "misses", "--since", "2020-01-01", env=env, cwd=tmp_path
+    )
+    assert code == 0 and "text\tlevel\tcategories\ttag" in out
+    assert f"{FAREWELL}，我妈电话<PHONE>\tcritical\t\tmissed" in out
+    async with world.uow() as u:
+        total, entries = await u.privacy.access_log(child.id or 0, 10)
+    assert total == 2 and {(e.what, e.via, e.viewer_id) for e in entries} == {
+        ("missed_risk", "cli", None)
+    }
+
+
+async def test_retention_empties_the_reported_words_and_keeps_the_count(world: World) -> None:
+    await reported_case(world, "小兰")
+    now = await close_case(world)
+    [job] = [j for j in world.app.ticker.jobs if j.name == "privacy.retention"]
+    purged = await job.run(now + timedelta(days=181))
+    assert purged.misses == 1
+    assert await rows_holding(world, FAREWELL) == []
+    [row] = await misses(world)
+    assert (row.body, row.note, row.level) == ("", "", "critical")
+    async with world.uow() as u:
+        [erasure] = await u.privacy.erasures(now, 10)
+        assert await u.misses.since(now - timedelta(days=1), 10) == []
+        assert len(await u.misses.times(now - timedelta(days=1), now + timedelta(days=1))) == 1
+    assert erasure.counts["missed_risks"] == 1
+
+
+async def test_delete_takes_the_report_with_the_case(world: World) -> None:
+    uid, child, _ = await reported_case(world, "小兰")
+    await close_case(world)
+    await world.sb.mark()
+    await world.sb.send_text(uid, "/delete")
+    await world.sb.wait_for(uid, lambda m: bool(buttons(m)))
+    await world.sb.mark()
+    await world.press(uid, "🗑 是的，删除我的数据")
+    await world.sb.wait_for(uid, lambda m: "/start" in (m.get("text") or ""))
+    assert await misses(world) == []
+    assert await rows_holding(world, FAREWELL) == []
+    async with world.uow() as u:
+        assert await u.people.by_id(child.id or 0) is None
+        [erasure] = await u.privacy.erasures(world.clock.now() - timedelta(minutes=5), 10)
+    assert erasure.reason == "request" and erasure.counts["missed_risks"] == 1
+
+
+async def test_the_dashboard_counts_reports_per_week(db_url: str) -> None:
+    async with dashboard_world(db_url) as world:
+        await make_staff(world, world.admin, Role.SUPERVISOR)
+        await reported_case(world, "小兰")
+        week = week_of(world.clock.now(), ZoneInfo("Asia/Shanghai"))
+        async with client() as http:
+            await sign_in(world, http)
+            async with http.get(f"{base_url(world)}/dashboard/reports") as page:
+                assert page.status == 200
+                html = await page.text()
+        assert "心理老师报告的漏判" in html
+        assert f'<tr><td>{week}</td><td class="num">1</td></tr>' in html
+        assert FAREWELL not in html
