@@ -18,6 +18,7 @@ from bot.services.bundle import Services
 from bot.services.casework import Casework, Place, StaffResult
 from bot.services.child_file import ChildFile
 from bot.services.common import parse_int
+from bot.services.misses import Misses
 from handlers.common import who as person_of
 from handlers.helpline import MEDIA
 from handlers.render import deliver, keyboard_for
@@ -316,7 +317,7 @@ async def press_case(query: CallbackQuery, bot: Bot, services: Services) -> None
     cw = services.casework
     result = StaffResult("toast.stale")
     try:
-        result = await _dispatch(cw, services.child_file, who, at, parts)
+        result = await _dispatch(cw, services.child_file, services.misses, who, at, parts)
     except (ValueError, IndexError):  # forged or mangled data: the same polite refusal
         result = StaffResult("toast.stale")
     if result.toast == "toast.case.not_staff":
@@ -356,7 +357,12 @@ def _id(text: str) -> int:
 
 
 async def _dispatch(
-    cw: Casework, files: ChildFile, who: int, at: Place, parts: list[str]
+    cw: Casework,
+    files: ChildFile,
+    misses: Misses | None,
+    who: int,
+    at: Place,
+    parts: list[str],
 ) -> StaffResult:
     head = parts[0]
     chat = at.chat_id
@@ -394,6 +400,10 @@ async def _dispatch(
         return await cw.refer(who, at, case_id, parts[3])
     if action == "fuin":
         return await cw.follow_up(who, at, case_id, _id(parts[3]))
+    if action == "miss" and misses is not None:
+        return await misses.picker(who, at, case_id)
+    if action == "missas" and misses is not None:
+        return await misses.picked(who, at, case_id, _id(parts[3]), parts[4])
     return StaffResult("toast.stale")
 
 

@@ -22,17 +22,38 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.domain.misses import Inbound, deidentify, match_relayed, parse_miss, week_of
-from bot.domain.replies import Reply
-from bot.ports import Classifier, Clock, NewMiss, Relayed, UnitOfWorkFactory
-from bot.services.board import COPY, POST, RELAY_IN, card_key
-from bot.services.casework import Casework
+from bot.domain.cases import Case
+from bot.domain.lengths import clip
+from bot.domain.misses import (
+    Inbound,
+    MissWords,
+    deidentify,
+    match_relayed,
+    parse_miss,
+    week_of,
+)
+from bot.domain.replies import Choice, Reply
+from bot.domain.triage import RiskLevel
+from bot.ports import (
+    Classifier,
+    Clock,
+    NewMiss,
+    Relayed,
+    StaffMember,
+    UnitOfWork,
+    UnitOfWorkFactory,
+)
+from bot.services.board import COPY, POST, RELAY_IN, card_actions, card_key
+from bot.services.casework import GONE, NOT_STAFF, Casework, Place, StaffResult
 
 log = logging.getLogger(__name__)
 
 IGNORED = "ignored"
 LIST_LIMIT = 10_000
 VIA = "cli"  # file_access_log.via: the words were read from the command line
+PICKABLE = (RiskLevel.CRITICAL, RiskLevel.HIGH, RiskLevel.MEDIUM)
+# How much of the message the picker's toast quotes (Telegram shows up to 200 characters).
+PREVIEW_UNITS = 80
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,37 +145,111 @@ class Misses:
             )
             if not matched:
                 return Reply("helpline/staff_missed_not_words")
-            texts = [m.body for m in matched]
-            given = self.triager.classify(texts[-1], texts[:-1])
-            if given.level.at_least(words.level):
-                return Reply("helpline/staff_missed_caught", {"given": given.level.value})
-            new = await uow.misses.record(
-                NewMiss(
-                    case_id=case.id,
-                    case_message_id=matched[-1].id,
-                    at=now,
-                    reported_by=staff.person_id,
-                    level=words.level,
-                    categories=tuple(c.value for c in words.categories),
-                    given_level=given.level,
-                    given_categories=tuple(c.value for c in given.categories),
-                    case_tier=case.tier,
-                    body="\n".join(texts),
-                    note=words.note,
-                )
-            )
+            recorded = await self._record(uow, staff, case, matched, words, now)
+            if isinstance(recorded, RiskLevel):
+                return Reply("helpline/staff_missed_caught", {"given": recorded.value})
             await uow.commit()
-        log.info("missed risk recorded on case %s (%s)", case.code, "new" if new else "replaced")
+        given, new = recorded
         return Reply(
             "helpline/staff_missed_recorded",
             {
                 "code": case.code,
                 "level": words.level.value,
-                "given": given.level.value,
+                "given": given.value,
                 "messages": len(matched),
                 "again": not new,
             },
         )
+
+    async def _record(
+        self,
+        uow: UnitOfWork,
+        staff: StaffMember,
+        case: Case,
+        matched: Sequence[Inbound],
+        words: MissWords,
+        now: datetime,
+    ) -> tuple[RiskLevel, bool] | RiskLevel:
+        """Keep the report: (what triage gives the words, whether it is new); or only what
+        triage gives them, when that is already the level the counsellor names (no miss)."""
+        texts = [m.body for m in matched]
+        given = self.triager.classify(texts[-1], texts[:-1])
+        if given.level.at_least(words.level):
+            return given.level
+        new = await uow.misses.record(
+            NewMiss(
+                case_id=case.id,
+                case_message_id=matched[-1].id,
+                at=now,
+                reported_by=staff.person_id,
+                level=words.level,
+                categories=tuple(c.value for c in words.categories),
+                given_level=given.level,
+                given_categories=tuple(c.value for c in given.categories),
+                case_tier=case.tier,
+                body="\n".join(texts),
+                note=words.note,
+            )
+        )
+        log.info("missed risk recorded on case %s (%s)", case.code, "new" if new else "again")
+        return given.level, new
+
+    # -- the ⚠️ button on the case card ----------------------------------------------------
+
+    async def _acting(
+        self, uow: UnitOfWork, telegram_id: int, at: Place, case_id: int
+    ) -> tuple[StaffMember, Case] | StaffResult:
+        """Staff, on this chat's case, in its own topic (as every card button checks)."""
+        staff = await self.casework.staff(uow, telegram_id, at.chat_id)
+        if staff is None:
+            return NOT_STAFF
+        case = await uow.cases.by_id(case_id)
+        if case is None or case.staff_chat_id != at.chat_id:
+            return GONE
+        if at.thread_id != case.topic_id:
+            return StaffResult("toast.case.wrong_place", {"code": case.code}, alert=True)
+        return staff, case
+
+    async def picker(self, telegram_id: int, at: Place, case_id: int) -> StaffResult:
+        """⚠️ on the card: the levels for the person's latest message, which the toast
+        quotes so that the counsellor sees which one; the message rides in the buttons, so a
+        newer message arriving meanwhile does not take its place."""
+        async with self.uow() as uow:
+            acting = await self._acting(uow, telegram_id, at, case_id)
+            if isinstance(acting, StaffResult):
+                return acting
+            inbound = await uow.misses.inbound(case_id)
+        if not inbound:
+            return StaffResult("toast.miss.no_words", alert=True)
+        latest = inbound[-1]
+        levels = [
+            Choice(f"btn.miss.{level.value}", f"case:missas:{case_id}:{latest.id}:{level.value}")
+            for level in PICKABLE
+        ]
+        menu = (tuple(levels), (Choice("btn.case.back", f"case:card:{case_id}"),))
+        return StaffResult(
+            "toast.miss.pick", {"words": clip(latest.body, PREVIEW_UNITS)}, alert=True, menu=menu
+        )
+
+    async def picked(
+        self, telegram_id: int, at: Place, case_id: int, message_id: int, level: str
+    ) -> StaffResult:
+        """A level from the picker: the report, and the card's own buttons back."""
+        words = parse_miss(level)
+        now = self.clock.now()
+        async with self.uow() as uow:
+            acting = await self._acting(uow, telegram_id, at, case_id)
+            if isinstance(acting, StaffResult):
+                return acting
+            staff, case = acting
+            matched = [m for m in await uow.misses.inbound(case_id) if m.id == message_id]
+            if words is None or not matched:
+                return StaffResult("toast.stale")
+            recorded = await self._record(uow, staff, case, matched, words, now)
+            if isinstance(recorded, RiskLevel):
+                return StaffResult("toast.miss.caught", alert=True)
+            await uow.commit()
+        return StaffResult("toast.miss.recorded", menu=card_actions(case))
 
     async def listing(self, since: datetime, viewer_id: int | None = None) -> list[MissLine]:
         return await de_identified(self.uow, since, self.clock.now(), self.tz, viewer_id)

@@ -21,7 +21,14 @@ from tests.e2e.dashboard_support import base_url, dashboard_world
 from tests.e2e.harness import World, running_world
 from tests.e2e.test_cli import env_for, run_cli
 from tests.e2e.test_dashboard import client, sign_in
-from tests.e2e.test_helpline import CRITICAL, ROOMY, case_card, make_staff, open_case
+from tests.e2e.test_helpline import (
+    CRITICAL,
+    ROOMY,
+    case_card,
+    make_staff,
+    open_case,
+    press_in_staff,
+)
 from tests.e2e.test_hostile import outbox_idle
 from tests.e2e.test_onboarding import buttons
 from tests.e2e.test_privacy import rows_holding
@@ -241,3 +248,30 @@ async def test_the_dashboard_counts_reports_per_week(db_url: str) -> None:
         assert "心理老师报告的漏判" in html
         assert f'<tr><td>{week}</td><td class="num">1</td></tr>' in html
         assert FAREWELL not in html
+
+
+async def test_the_card_button_marks_the_latest_message(world: World) -> None:
+    await make_staff(world, world.counsellor)
+    child, card = await open_case(world)
+    thread = card["message_thread_id"]
+    await world.sb.send_text(child, FAREWELL)
+    await relayed(world, thread, FAREWELL)
+    # Someone not on staff is refused, and nothing changes.
+    toast = await press_in_staff(world, world.outsider, card, "⚠️ 漏判")
+    assert "只有" in toast and await misses(world) == []
+    toast = await press_in_staff(world, world.counsellor, card, "⚠️ 漏判")
+    assert "最新一条消息" in toast and FAREWELL in toast
+    # A newer message meanwhile does not take the place of the one the picker quoted.
+    await world.sb.send_text(child, "好的")
+    await relayed(world, thread, "好的")
+    toast = await press_in_staff(world, world.counsellor, card, "危急")
+    assert "已记录漏判" in toast
+    [row] = await misses(world)
+    assert (row.level, row.given_level, row.body) == ("critical", "none", FAREWELL)
+    # The card has its own buttons again.
+    [card_now] = [
+        m
+        for m in await world.sb.messages(world.staff_chat_id, thread)
+        if m["message_id"] == card["message_id"]
+    ]
+    assert "⚠️ 漏判" in buttons(card_now) and "危急" not in buttons(card_now)
