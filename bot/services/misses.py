@@ -17,7 +17,7 @@ and "what today's lexicon and model make of these words" is what a maintainer ne
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -100,14 +100,12 @@ class Misses:
         casework: Casework,
         triager: Classifier,
         timezone: str,
-        nudge: Callable[[], None] = lambda: None,
     ) -> None:
         self.uow = uow
         self.clock = clock
         self.casework = casework
         self.triager = triager
         self.tz = ZoneInfo(timezone)
-        self.nudge = nudge
 
     async def report(
         self,

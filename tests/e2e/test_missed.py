@@ -275,3 +275,18 @@ async def test_the_card_button_marks_the_latest_message(world: World) -> None:
         if m["message_id"] == card["message_id"]
     ]
     assert "⚠️ 漏判" in buttons(card_now) and "危急" not in buttons(card_now)
+
+
+async def test_a_photo_or_sticker_is_not_a_miss(world: World) -> None:
+    await make_staff(world, world.counsellor)
+    child, card = await open_case(world)
+    thread = card["message_thread_id"]
+    await world.sb.send_sticker(child)
+    copied = await world.sb.wait_for(
+        world.staff_chat_id,
+        lambda m: "sticker" in m and m.get("message_thread_id") == thread,
+        20,
+    )
+    await command(world, world.counsellor, "/missed critical", thread, copied["message_id"])
+    await world.sb.wait_for_text(world.staff_chat_id, "风险筛查只读文字", 20, thread)
+    assert await misses(world) == []
