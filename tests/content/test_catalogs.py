@@ -141,6 +141,12 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         {"code": "C-0001", "note": "家访", "name": "李老师", "tg": 5}
     ],
     "helpline/staff_reported": [{"code": "C-0001", "authority": "城关派出所", "name": "李老师"}],
+    "helpline/staff_missed_caught": [{"given": "critical"}, {"given": "none"}],
+    "helpline/staff_missed_recorded": [
+        {"code": "C-0001", "level": "critical", "given": "none", "messages": 1, "again": False},
+        {"code": "C-0001", "level": "medium", "given": "low", "messages": 3, "again": True},
+    ],
+    "helpline/staff_missed_usage": [{}, {"reply": True}],
     "helpline/staff_toast": [{"text": "已发送。"}],
     "helpline/staff_duty": [
         {"name": "李老师", "on": on, "count": c, "names": ["李老师"] * c}
