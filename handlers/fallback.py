@@ -16,18 +16,26 @@ from handlers.render import deliver
 async def answer_anything(
     message: Message, bot: Bot, state: FSMContext, services: Services
 ) -> None:
-    """Text, stickers, photos, anything: never silence."""
+    """Text, stickers, photos, anything: never silence, and exactly one reply."""
     assert message.from_user is not None
     person = who(message.from_user)
+    if message.caption and not message.caption.startswith("/"):
+        # A photo's caption is words like any other: a child may write their danger under a
+        # picture. The helpline router hears only text, and a caption outside a case reaches
+        # nobody but this handler, so it is heard for risk here before anything else is said.
+        heard = await services.helpline.hear(person, message.caption)
+        if heard.handled and heard.outcome.replies:
+            locale = await services.account.locale_of(person)
+            await deliver(bot, message.chat.id, heard.outcome, services, locale)
+            return
     draft = await load_draft(state)
     prompt = prompt_for(draft.step, draft)
     if prompt is not None:
         outcome = Outcome.of(Reply("onboarding/use_buttons"), prompt)
     else:
-        outcome = await services.account.fallback(person)
-    await deliver(
-        bot, message.chat.id, outcome, services, await services.account.locale_of(person)
-    )
+        outcome = await services.account.fallback(person, message.message_id)
+    locale = await services.account.locale_of(person)
+    await deliver(bot, message.chat.id, outcome, services, locale)
 
 
 async def refuse_unknown_button(query: CallbackQuery, services: Services) -> None:
