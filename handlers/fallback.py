@@ -13,20 +13,31 @@ from handlers.common import load_draft, who
 from handlers.render import deliver
 
 
+def unheard_words(message: Message) -> str:
+    """Words the helpline router did not hear for risk: it hears plain text only. A photo's
+    caption (a child may write their danger under a picture), and text that starts with "/"
+    but is no command ("/我不想活了", a mistyped command with words after it), reach nobody
+    but this handler, so they are heard here before anything else is said."""
+    if message.caption:
+        return message.caption
+    if message.text and message.text.startswith("/"):
+        return message.text.lstrip("/")
+    return ""
+
+
 async def answer_anything(
     message: Message, bot: Bot, state: FSMContext, services: Services
 ) -> None:
     """Text, stickers, photos, anything: never silence, and exactly one reply."""
     assert message.from_user is not None
     person = who(message.from_user)
-    if message.caption and not message.caption.startswith("/"):
-        # A photo's caption is words like any other: a child may write their danger under a
-        # picture. The helpline router hears only text, and a caption outside a case reaches
-        # nobody but this handler, so it is heard for risk here before anything else is said.
-        heard = await services.helpline.hear(person, message.caption)
-        if heard.handled and heard.outcome.replies:
-            locale = await services.account.locale_of(person)
-            await deliver(bot, message.chat.id, heard.outcome, services, locale)
+    words = unheard_words(message)
+    if words:
+        heard = await services.helpline.hear(person, words)
+        if heard.handled:  # a safety reply, a check-in, or relayed into their open case
+            if heard.outcome.replies:
+                locale = await services.account.locale_of(person)
+                await deliver(bot, message.chat.id, heard.outcome, services, locale)
             return
     draft = await load_draft(state)
     prompt = prompt_for(draft.step, draft)

@@ -177,6 +177,26 @@ async def test_a_photo_caption_is_heard_for_risk(world: World, lang: str) -> Non
     await red_case_of(world, uid)
 
 
+@pytest.mark.parametrize("lang", ["zh", "en"])
+async def test_risky_words_after_a_slash_or_after_help_are_heard(world: World, lang: str) -> None:
+    """ "/我不想活了" is no command and used to reach only the fallback; "/help 我不想活了…"
+    asked for a counsellor at the calm yellow tier. Both are heard for risk now."""
+    await make_staff(world, world.counsellor)
+    uid, _ = await registered(world, "小亮", Role.CHILD, AgeBand.A14_15)
+    if lang == "en":
+        await to_english(world, uid)
+    sent = await world.sb.send_text(uid, "/" + RISKY[lang])
+    await assert_safety_reply(world, uid, lang, sent)
+    await red_case_of(world, uid)
+
+    other, _ = await registered(world, "小静", Role.CHILD, AgeBand.A12_13)
+    if lang == "en":
+        await to_english(world, other)
+    sent = await world.sb.send_text(other, "/help " + RISKY[lang])
+    await assert_safety_reply(world, other, lang, sent)
+    await red_case_of(world, other)
+
+
 # -- a screening result that opens a case is said at once -----------------------------------
 
 
