@@ -67,7 +67,8 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         for r in ("child", "guardian", "counsellor", "supervisor")
         for v in (0, 1, 2)
     ],
-    "account/fallback_new": [{"variant": v} for v in (0, 1, 2)],
+    # Also without a variant: lessons and /invite show it to someone not yet registered.
+    "account/fallback_new": [{}, *({"variant": v} for v in (0, 1, 2))],
     "safety/help": [_HOTLINE_DATA],
     # The helpline: person side.
     **{
