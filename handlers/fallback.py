@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from aiogram import Bot, F, Router
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
@@ -12,17 +14,21 @@ from bot.services.onboarding import prompt_for
 from handlers.common import load_draft, who
 from handlers.render import deliver
 
+# A command and nothing else ("/accesslog" outside the staff chat): no words to hear.
+BARE_COMMAND = re.compile(r"/[A-Za-z0-9_]+(@\w+)?\s*")
+
 
 def unheard_words(message: Message) -> str:
     """Words the helpline router did not hear for risk: it hears plain text only. A photo's
-    caption (a child may write their danger under a picture), and text that starts with "/"
-    but is no command ("/我不想活了", a mistyped command with words after it), reach nobody
-    but this handler, so they are heard here before anything else is said."""
+    caption (a child may write their danger under a picture), and text after a slash that no
+    handler took ("/我不想活了", or "/I want to die", where Telegram makes "/I" a command),
+    reach nobody but this handler, so they are heard here first."""
     if message.caption:
         return message.caption
-    if message.text and message.text.startswith("/"):
-        return message.text.lstrip("/")
-    return ""
+    text = message.text or ""
+    if not text.startswith("/") or BARE_COMMAND.fullmatch(text):
+        return ""
+    return text[1:].strip()
 
 
 async def answer_anything(
@@ -34,11 +40,11 @@ async def answer_anything(
     words = unheard_words(message)
     if words:
         heard = await services.helpline.hear(person, words)
-        if heard.handled:  # a safety reply, a check-in, or relayed into their open case
-            if heard.outcome.replies:
-                locale = await services.account.locale_of(person)
-                await deliver(bot, message.chat.id, heard.outcome, services, locale)
+        if heard.handled and heard.outcome.replies:  # the safety reply, or a check-in
+            locale = await services.account.locale_of(person)
+            await deliver(bot, message.chat.id, heard.outcome, services, locale)
             return
+        # Anything else (nothing to act on, or relayed into their open case) is still answered.
     draft = await load_draft(state)
     prompt = prompt_for(draft.step, draft)
     if prompt is not None:
