@@ -62,7 +62,13 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         for r in ("child", "")
         for c in ("given", "awaiting_guardian", "none")
     ],
-    "account/fallback": [{"role": "child"}, {"role": "guardian"}],
+    "account/fallback": [
+        {"role": r, "variant": v}
+        for r in ("child", "guardian", "counsellor", "supervisor")
+        for v in (0, 1, 2)
+    ],
+    # Also without a variant: lessons and /invite show it to someone not yet registered.
+    "account/fallback_new": [{}, *({"variant": v} for v in (0, 1, 2))],
     "safety/help": [_HOTLINE_DATA],
     # The helpline: person side.
     **{
@@ -251,7 +257,12 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         for f in (False, True)
     ]
     + [{"complete": False, "summary": "", "advice": "", "tier": "", "formal": f} for f in (0, 1)],
-    "screening/case_opened": [{"formal": False}, {"formal": True}],
+    "screening/case_opened": [
+        {**_HOTLINE_DATA, "minutes": 30, "formal": f, "staffed": s, "again": a}
+        for f in (False, True)
+        for s in (False, True)
+        for a in (False, True)
+    ],
     "screening/file": [
         {
             "code": "P-ABC234",
