@@ -45,17 +45,23 @@ async def world(db_url: str) -> AsyncIterator[World]:
 
 
 async def relayed(world: World, thread: int, words: str) -> dict[str, Any]:
-    """The bot's post of the child's words in the case topic."""
-    return await world.sb.wait_for(
+    """The bot's post of the child's words in the case topic, once the bot has recorded it as
+    sent: a counsellor cannot reply to a post faster than the bot notes Telegram's answer, but
+    a test can (on PostgreSQL the commit comes a few milliseconds after the sandbox shows it)."""
+    post = await world.sb.wait_for(
         world.staff_chat_id,
         lambda m: words in (m.get("text") or "") and m.get("message_thread_id") == thread,
         20,
     )
+    await outbox_idle(world)
+    return post
 
 
 async def command(
     world: World, user: dict[str, Any], text: str, thread: int | None, reply_to: int | None
 ) -> None:
+    if reply_to is not None:
+        await outbox_idle(world)  # the post replied to is recorded as sent (see `relayed`)
     await world.sb.send_text(user["id"], text, world.staff_chat_id, thread, reply_to)
 
 
