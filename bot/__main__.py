@@ -78,12 +78,17 @@ def _parser() -> argparse.ArgumentParser:
     tri.add_argument(
         "action",
         nargs="?",
-        choices=["train", "sounds"],
+        choices=["train", "sounds", "misses"],
         help="train: rebuild the statistical second opinion's weights; sounds: rebuild the "
-        "char→pinyin table of the sounds channel (both need .[dev])",
+        "char→pinyin table of the sounds channel (both need .[dev]); misses: the messages "
+        "staff marked as missed risks, de-identified",
     )
     tri.add_argument(
         "--check", action="store_true", help="train, sounds: only say if the file is stale"
+    )
+    tri.add_argument("--since", default="", help="misses: ISO-8601 date (default: 90 days ago)")
+    tri.add_argument(
+        "--format", choices=["tsv", "json"], default="tsv", help="misses: output format"
     )
     score = sub.add_parser(
         "score", help="score a screening instrument from item answers; prints one JSON object"
@@ -146,6 +151,7 @@ def _command(name: str) -> Command:
         "triage": ("triage", "triage"),
         "triage train": ("triage_model", "train"),
         "triage sounds": ("triage_sounds", "sounds"),
+        "triage misses": ("misses", "misses"),
         "score": ("screening", "score"),
         "staff add": ("staff", "add"),
         "staff remove": ("staff", "remove"),

@@ -61,6 +61,7 @@ from bot.services.family import Family
 from bot.services.helpline import Helpline, HelplinePolicy
 from bot.services.lesson_chat import LessonChat
 from bot.services.lessons import LESSON_KINDS, LessonPolicy, Lessons
+from bot.services.misses import Misses
 from bot.services.notify import REPLY_KIND, OutboxSender, compose_reply
 from bot.services.onboarding import Onboarding, OnboardingPolicy
 from bot.services.oversight import DIGEST_KIND, DigestPolicy, Oversight
@@ -360,6 +361,7 @@ async def build_app(
         privacy=Privacy(
             uow, clock, board, casework, catalog, settings.timezone, nudge=delivery.nudge
         ),
+        misses=Misses(uow, clock, casework, net, settings.timezone),
         dashboard=Dashboard(
             uow,
             clock,

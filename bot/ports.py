@@ -13,6 +13,7 @@ from bot.domain.asking import Answer
 from bot.domain.cases import Case, CaseStatus, EventKind, ReferralStatus, Tier, Trigger
 from bot.domain.invitations import InvitationView
 from bot.domain.lessons import DueEnrolment, Enrolment, EnrolmentStatus, Progress
+from bot.domain.misses import Inbound
 from bot.domain.outbox import (
     CopyOf,
     NewMessage,
@@ -34,7 +35,7 @@ from bot.domain.oversight import (
 from bot.domain.people import ConsentDecision, Person, Relation, Role, ServicePointKind
 from bot.domain.replies import Reply
 from bot.domain.screening import Result, Session, StoredResult
-from bot.domain.triage import Triage
+from bot.domain.triage import RiskLevel, Triage
 
 
 class Classifier(Protocol):
@@ -637,6 +638,7 @@ class Purged:
     outbox: int = 0
     events: int = 0  # history entries that lost a free-text reason
     notes: int = 0  # follow-up notes emptied
+    misses: int = 0  # missed-risk reports whose words were emptied
 
     def __add__(self, other: Purged) -> Purged:
         return Purged(
@@ -645,11 +647,12 @@ class Purged:
             self.outbox + other.outbox,
             self.events + other.events,
             self.notes + other.notes,
+            self.misses + other.misses,
         )
 
     @property
     def anything(self) -> bool:
-        return any((self.cases, self.messages, self.outbox, self.events, self.notes))
+        return any((self.cases, self.messages, self.outbox, self.events, self.notes, self.misses))
 
 
 @dataclass(frozen=True, slots=True)
@@ -857,6 +860,69 @@ class SafetyNetRepo(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class Relayed:
+    """A post the bot made about a case in a staff chat, found by its Telegram message id."""
+
+    case_id: int
+    kind: str
+    key: str
+    payload: Mapping[str, object]
+
+
+@dataclass(frozen=True, slots=True)
+class NewMiss:
+    case_id: int
+    case_message_id: int
+    at: datetime
+    reported_by: int | None
+    level: RiskLevel
+    categories: tuple[str, ...]
+    given_level: RiskLevel
+    given_categories: tuple[str, ...]
+    case_tier: Tier
+    body: str
+    note: str
+
+
+@dataclass(frozen=True, slots=True)
+class Miss:
+    """A missed-risk report as the maintainers' listing needs it; `subject_id` (whose words)
+    is for the access log only and never leaves the process."""
+
+    at: datetime
+    level: RiskLevel
+    categories: tuple[str, ...]
+    given_level: RiskLevel
+    given_categories: tuple[str, ...]
+    case_tier: str
+    body: str
+    note: str
+    subject_id: int
+
+
+class MissRepo(Protocol):
+    async def relayed(self, chat_id: int, message_id: int) -> Relayed | None:
+        """The case post (relayed words, card, copied media) that is this message, if sent."""
+        ...
+
+    async def inbound(self, case_id: int) -> Sequence[Inbound]:
+        """The person's text messages in the case that still have their words, oldest first."""
+        ...
+
+    async def record(self, miss: NewMiss) -> bool:
+        """Keep the report; True if new, False if it replaced an earlier one on the message."""
+        ...
+
+    async def since(self, since: datetime, limit: int) -> Sequence[Miss]:
+        """Reports from `since` on that still hold words, oldest first."""
+        ...
+
+    async def times(self, since: datetime, until: datetime) -> Sequence[datetime]:
+        """When each report in [since, until) was made (with or without its words)."""
+        ...
+
+
 class UnitOfWork(Protocol):
     people: PersonRepo
     families: FamilyRepo
@@ -877,6 +943,7 @@ class UnitOfWork(Protocol):
     dashboard: DashboardRepo
     members: MemberRepo
     net: SafetyNetRepo
+    misses: MissRepo
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from aiogram import Bot, F, Router
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
@@ -12,22 +14,45 @@ from bot.services.onboarding import prompt_for
 from handlers.common import load_draft, who
 from handlers.render import deliver
 
+# A command and nothing else ("/accesslog" outside the staff chat): no words to hear.
+BARE_COMMAND = re.compile(r"/[A-Za-z0-9_]+(@\w+)?\s*")
+
+
+def unheard_words(message: Message) -> str:
+    """Words the helpline router did not hear for risk: it hears plain text only. A photo's
+    caption (a child may write their danger under a picture), and text after a slash that no
+    handler took ("/我不想活了", or "/I want to die", where Telegram makes "/I" a command),
+    reach nobody but this handler, so they are heard here first."""
+    if message.caption:
+        return message.caption
+    text = message.text or ""
+    if not text.startswith("/") or BARE_COMMAND.fullmatch(text):
+        return ""
+    return text[1:].strip()
+
 
 async def answer_anything(
     message: Message, bot: Bot, state: FSMContext, services: Services
 ) -> None:
-    """Text, stickers, photos, anything: never silence."""
+    """Text, stickers, photos, anything: never silence, and exactly one reply."""
     assert message.from_user is not None
     person = who(message.from_user)
+    words = unheard_words(message)
+    if words:
+        heard = await services.helpline.hear(person, words)
+        if heard.handled and heard.outcome.replies:  # the safety reply, or a check-in
+            locale = await services.account.locale_of(person)
+            await deliver(bot, message.chat.id, heard.outcome, services, locale)
+            return
+        # Anything else (nothing to act on, or relayed into their open case) is still answered.
     draft = await load_draft(state)
     prompt = prompt_for(draft.step, draft)
     if prompt is not None:
         outcome = Outcome.of(Reply("onboarding/use_buttons"), prompt)
     else:
-        outcome = await services.account.fallback(person)
-    await deliver(
-        bot, message.chat.id, outcome, services, await services.account.locale_of(person)
-    )
+        outcome = await services.account.fallback(person, message.message_id)
+    locale = await services.account.locale_of(person)
+    await deliver(bot, message.chat.id, outcome, services, locale)
 
 
 async def refuse_unknown_button(query: CallbackQuery, services: Services) -> None:

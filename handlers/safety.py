@@ -3,19 +3,40 @@
 from __future__ import annotations
 
 from aiogram import Bot, F, Router
-from aiogram.filters import Command, Filter
+from aiogram.filters import Command, CommandObject, Filter
 from aiogram.types import CallbackQuery, Message
 
+from bot.domain.replies import Outcome
 from bot.services.bundle import Services
 from handlers.common import who
 from handlers.render import deliver
 
 
-async def send_help(message: Message, bot: Bot, services: Services) -> None:
-    """`/help`: a counsellor is asked for, and the hotlines are there at once."""
+def _asks_if_safe(outcome: Outcome) -> bool:
+    """The safety reply (it asks "are you safe right now?"): what a risky message calls for."""
+    return any(
+        choice.action == "safe:yes"
+        for reply in outcome.replies
+        for row in reply.choices
+        for choice in row
+    )
+
+
+async def send_help(
+    message: Message, command: CommandObject, bot: Bot, services: Services
+) -> None:
+    """`/help`: a counsellor is asked for, and the hotlines are there at once. Words after it
+    ("/help 我不想活了") are heard for risk first: a child in danger gets the safety reply and
+    a case at the tier their words call for, not the calmer "a counsellor will write"."""
     assert message.from_user is not None
-    locale = await services.account.locale_of(who(message.from_user))
-    outcome = await services.helpline.request(who(message.from_user))
+    person = who(message.from_user)
+    locale = await services.account.locale_of(person)
+    if command.args:
+        heard = await services.helpline.hear(person, command.args)
+        if heard.handled and _asks_if_safe(heard.outcome):
+            await deliver(bot, message.chat.id, heard.outcome, services, locale)
+            return
+    outcome = await services.helpline.request(person)
     await deliver(bot, message.chat.id, outcome, services, locale)
 
 

@@ -18,6 +18,7 @@ from bot.services.bundle import Services
 from bot.services.casework import Casework, Place, StaffResult
 from bot.services.child_file import ChildFile
 from bot.services.common import parse_int
+from bot.services.misses import Misses
 from handlers.common import who as person_of
 from handlers.helpline import MEDIA
 from handlers.render import deliver, keyboard_for
@@ -186,6 +187,26 @@ async def record_report(message: Message, command: CommandObject, services: Serv
     await _say(services, message, answer)
 
 
+async def report_missed(message: Message, command: CommandObject, services: Services) -> None:
+    """`/missed <level> [note]` as a reply to the child's words in a case topic: a risk that
+    triage missed, for whoever maintains the lexicon and the training data."""
+    assert message.from_user is not None
+    if services.misses is None:
+        return
+    replied = message.reply_to_message
+    answer = await services.misses.report(
+        message.from_user.id,
+        message.chat.id,
+        _thread(message),
+        replied.message_id if replied is not None else None,
+        command.args or "",
+    )
+    if isinstance(answer, str):
+        _ignored(message, "/missed")
+        return
+    await services.casework.post_general(message.chat.id, _thread(message), answer)
+
+
 async def show_file(message: Message, command: CommandObject, services: Services) -> None:
     """`/file <case or person code>`: the child's file; the view is logged."""
     assert message.from_user is not None
@@ -296,7 +317,7 @@ async def press_case(query: CallbackQuery, bot: Bot, services: Services) -> None
     cw = services.casework
     result = StaffResult("toast.stale")
     try:
-        result = await _dispatch(cw, services.child_file, who, at, parts)
+        result = await _dispatch(cw, services.child_file, services.misses, who, at, parts)
     except (ValueError, IndexError):  # forged or mangled data: the same polite refusal
         result = StaffResult("toast.stale")
     if result.toast == "toast.case.not_staff":
@@ -336,7 +357,12 @@ def _id(text: str) -> int:
 
 
 async def _dispatch(
-    cw: Casework, files: ChildFile, who: int, at: Place, parts: list[str]
+    cw: Casework,
+    files: ChildFile,
+    misses: Misses | None,
+    who: int,
+    at: Place,
+    parts: list[str],
 ) -> StaffResult:
     head = parts[0]
     chat = at.chat_id
@@ -374,6 +400,10 @@ async def _dispatch(
         return await cw.refer(who, at, case_id, parts[3])
     if action == "fuin":
         return await cw.follow_up(who, at, case_id, _id(parts[3]))
+    if action == "miss" and misses is not None:
+        return await misses.picker(who, at, case_id)
+    if action == "missas" and misses is not None:
+        return await misses.picked(who, at, case_id, _id(parts[3]), parts[4])
     return StaffResult("toast.stale")
 
 
@@ -396,6 +426,7 @@ def build() -> Router:
     router.message.register(set_tier, Command("tier"))
     router.message.register(close_case, Command("close"))
     router.message.register(record_report, Command("reported"))
+    router.message.register(report_missed, Command("missed"))
     router.message.register(show_file, Command("file"))
     router.message.register(request_screening, Command("screen"))
     router.message.register(show_stats, Command("stats"))

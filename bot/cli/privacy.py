@@ -26,7 +26,8 @@ async def purge(args: argparse.Namespace) -> int:
     cutoff = at - timedelta(days=days)
     print(
         f"at {at.isoformat()}: purged {done.messages} message(s), {done.outbox} outbox "
-        f"row(s), {done.events} re-tier reason(s) and the triage evidence of {done.cases} "
+        f"row(s), {done.events} re-tier reason(s), {done.misses} missed-risk report(s) and "
+        f"the triage evidence of {done.cases} "
         f"case(s) closed before {cutoff.isoformat()}, and {done.notes} note(s) of follow-ups "
         f"done before then (TRANSCRIPT_RETENTION_DAYS={days})"
     )

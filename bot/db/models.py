@@ -373,6 +373,34 @@ class CaseMessageRow(Base):
     media: Mapped[str | None] = mapped_column(String(16), nullable=True)
 
 
+class MissedRiskRow(Base):
+    """A counsellor's word that triage missed a message: the level it should have had, what
+    triage gave it, and the words themselves (emptied with the case's messages by retention;
+    gone with the case on /delete), for whoever maintains the lexicon and the training data."""
+
+    __tablename__ = "missed_risks"
+    __table_args__ = (Index("ix_missed_risks_at", "at"), NEVER_REUSED)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    # One report per message: a second counsellor's word replaces the first.
+    case_message_id: Mapped[int] = mapped_column(
+        ForeignKey("case_messages.id", ondelete="CASCADE"), unique=True
+    )
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    reported_by: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="SET NULL"), nullable=True
+    )
+    level: Mapped[str] = mapped_column(String(8))  # what it should have had
+    categories: Mapped[str] = mapped_column(String(200), default="")  # the counsellor's
+    given_level: Mapped[str] = mapped_column(String(8))  # what triage gives the words
+    given_categories: Mapped[str] = mapped_column(String(200), default="")
+    case_tier: Mapped[str] = mapped_column(String(8))  # the case's tier when reported
+    # Encrypted: the person's own words, and a counsellor's free text about them.
+    body: Mapped[str] = mapped_column(SecretText, default="")
+    note: Mapped[str] = mapped_column(SecretText, default="")
+
+
 class ReferralRow(Base):
     __tablename__ = "referrals"
     __table_args__ = NEVER_REUSED

@@ -27,6 +27,7 @@ from bot.db.models import (
     FollowUpRow,
     InvitationRow,
     LessonProgressRow,
+    MissedRiskRow,
     NetContextRow,
     NetQuestionRow,
     OutboxRow,
@@ -160,6 +161,7 @@ class SqlPrivacyRepo:
             "case_events": await self._count(CaseEventRow, CaseEventRow.case_id.in_(case_ids)),
             "referrals": await self._count(ReferralRow, ReferralRow.case_id.in_(case_ids)),
             "follow_ups": await self._count(FollowUpRow, FollowUpRow.case_id.in_(case_ids)),
+            "missed_risks": await self._count(MissedRiskRow, MissedRiskRow.case_id.in_(case_ids)),
             "file_access_log": await self._count(FileAccessRow, FileAccessRow.subject_id.in_(ids)),
             # The safety net's last minutes of their words and the questions it asked them.
             "net_context": await self._count(NetContextRow, NetContextRow.person_id.in_(ids)),
@@ -286,6 +288,17 @@ class SqlPrivacyRepo:
             .execution_options(synchronize_session=False)
         )
         events = await self._purge_reasons(still_closed)
+        # A missed-risk report quotes the person's words (and a counsellor's note on them):
+        # emptied with the conversation. Its levels and week stay, for the weekly count.
+        misses = await self.s.execute(
+            update(MissedRiskRow)
+            .where(
+                MissedRiskRow.case_id.in_(still_closed),
+                or_(MissedRiskRow.body != "", MissedRiskRow.note != ""),
+            )
+            .values(body="", note="")
+            .execution_options(synchronize_session=False)
+        )
         outbox = 0
         for chunk in _chunks(case_ids):
             result = await self.s.execute(
@@ -315,6 +328,7 @@ class SqlPrivacyRepo:
             outbox=outbox + _rowcount(posts),
             events=events,
             notes=notes,
+            misses=_rowcount(misses),
         )
 
     async def _purge_reasons(self, case_ids: Any) -> int:

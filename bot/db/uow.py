@@ -32,6 +32,7 @@ from bot.db.holds_repo import SqlHoldRepo
 from bot.db.inbox_repo import SqlInboxRepo
 from bot.db.lessons_repo import SqlEnrolmentRepo, SqlProgressRepo
 from bot.db.members_repo import SqlMemberRepo
+from bot.db.misses_repo import SqlMissRepo
 from bot.db.net_repo import SqlSafetyNetRepo
 from bot.db.outbox_repo import SqlOutboxRepo
 from bot.db.oversight_repo import SqlOversightRepo
@@ -57,6 +58,7 @@ from bot.ports import (
     InboxRepo,
     InvitationRepo,
     MemberRepo,
+    MissRepo,
     OutboxRepo,
     OversightRepo,
     PersonRepo,
@@ -162,6 +164,7 @@ class SqlUnitOfWork:
         self.dashboard: DashboardRepo = SqlDashboardRepo(self.session)
         self.members: MemberRepo = SqlMemberRepo(self.session)
         self.net: SafetyNetRepo = SqlSafetyNetRepo(self.session)
+        self.misses: MissRepo = SqlMissRepo(self.session)
         return self
 
     async def __aexit__(

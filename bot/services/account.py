@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.domain.locale import Locale, guess_locale
-from bot.domain.people import PersonStatus, parse_enum
+from bot.domain.people import PersonStatus, Role, parse_enum
 from bot.domain.replies import Choice, Keyboard, Outcome, Reply, rows
 from bot.ports import UnitOfWorkFactory
 from bot.services.common import Who, person_for
@@ -100,12 +100,23 @@ class Account:
             await uow.commit()
         return True
 
-    async def fallback(self, who: Who) -> Outcome:
-        """Free text outside any question: say what the bot can do, never ignore them."""
+    async def fallback(self, who: Who, nth: int = 0) -> Outcome:
+        """Free text that needs nothing: a warm acknowledgement and the way to a person, never
+        "I cannot read you". `nth` (the message id, say) picks the wording, so several lines in
+        a row are not each met with the identical sentence, deterministically. Three wordings:
+        in a private chat the ids of one's own lines go up by two (a reply between each), and
+        two does not divide three, so consecutive lines take each wording in turn."""
         async with self.uow() as uow:
             person = await uow.people.by_telegram_id(who.telegram_id)
-        if person is None or person.role is None:
-            return Outcome.of(Reply("account/fallback_new", keyboard=Keyboard.HELP))
-        return Outcome.of(
-            Reply("account/fallback", {"role": person.role.value}, keyboard=Keyboard.HELP)
-        )
+        role = person.role if person is not None else None
+        # A child waiting for a guardian's consent is still a child: warm, with the button.
+        if role is None or (role is Role.GUARDIAN and not (person and person.registered)):
+            return Outcome.of(
+                Reply("account/fallback_new", {"variant": nth % 3}, keyboard=Keyboard.HELP)
+            )
+        data = {"role": role.value, "variant": nth % 3}
+        if role is Role.CHILD:
+            # The offer as a button on the message itself: one tap, nothing to find.
+            talk = rows(Choice("btn.help", "help:counsellor"))
+            return Outcome.of(Reply("account/fallback", data, choices=talk))
+        return Outcome.of(Reply("account/fallback", data, keyboard=Keyboard.HELP))

@@ -80,6 +80,8 @@ def card_actions(case: Case) -> tuple[tuple[Choice, ...], ...]:
             Choice("btn.case.canned", f"case:canned:{c}"),
             Choice("btn.case.close", f"case:close:{c}"),
         ),
+        # Learning from misses: the person's latest words deserved more than triage gave.
+        (Choice("btn.case.missed", f"case:miss:{c}"),),
     )
 
 

@@ -15,6 +15,7 @@ from bot.services.family import Family
 from bot.services.helpline import Helpline
 from bot.services.lesson_chat import LessonChat
 from bot.services.lessons import Lessons
+from bot.services.misses import Misses
 from bot.services.onboarding import Onboarding
 from bot.services.oversight import Oversight
 from bot.services.privacy import Privacy
@@ -49,3 +50,5 @@ class Services:
     dashboard: Dashboard | None = None
     # Figures for supervisors: `/stats` in a staff chat.
     oversight: Oversight | None = None
+    # Learning from misses: `/missed` in a case topic.
+    misses: Misses | None = None

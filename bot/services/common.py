@@ -100,6 +100,8 @@ def viewer_kind(entry: AccessEntry, subject_id: int, guardians: Set[int | None])
     themself, one of their guardians, someone else, or someone no longer on record."""
     if entry.viewer_no is not None:
         return "staff"
+    if entry.via == "cli":  # an operator at the command line, who is nobody on record
+        return "operator"
     if entry.viewer_id is None:
         return "gone"
     if entry.viewer_id == subject_id:

@@ -25,12 +25,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.domain.cases import Case, CaseStatus, ReferralStatus, case_code, queue_key
+from bot.domain.oversight import Period
 from bot.domain.people import Person, Role
 from bot.domain.referrals import Directory
 from bot.domain.replies import Outcome, Reply
 from bot.ports import Clock, StaffMember, UnitOfWork, UnitOfWorkFactory
 from bot.services.child_file import ChildFile
 from bot.services.common import Who, parse_int, person_by_ref, viewer_kind
+from bot.services.misses import per_week
 
 log = logging.getLogger(__name__)
 
@@ -414,6 +416,12 @@ class Dashboard:
                 {"resource": self._resource(rid), "status": status} for rid, _, status in pairs
             ]
         return data
+
+    async def misses_per_week(self, period: Period) -> list[dict[str, Any]]:
+        """Missed-risk reports (`/missed`) per ISO week of the period, quiet weeks included:
+        counts only, never the words."""
+        weeks = await per_week(self.uow, period.start, period.end, self.tz)
+        return [{"week": week, "n": n} for week, n in weeks.items()]
 
     async def access_log(self, viewer: Viewer, ref: str) -> dict[str, Any] | None:
         """Who viewed the file, newest first; reading it is logged first, as `/accesslog`."""

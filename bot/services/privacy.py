@@ -440,6 +440,7 @@ class Retention:
                         "case_messages": got.messages,
                         "case_events": got.events,
                         "follow_up_notes": got.notes,
+                        "missed_risks": got.misses,
                         "outbox": got.outbox,
                     }
                     await uow.privacy.record_erasure(Erasure(now, "retention", counts))

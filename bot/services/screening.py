@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from bot.domain.cases import Tier, Trigger
 from bot.domain.people import AgeBand, ConsentStatus, Person, Role, new_person_code
-from bot.domain.replies import Choice, Outcome, Reply, rows
+from bot.domain.replies import Choice, Keyboard, Outcome, Reply, rows
 from bot.domain.screening import (
     Instrument,
     Item,
@@ -405,7 +405,7 @@ class Screening:
         if tier in (Tier.ORANGE, Tier.RED) and not fired:
             # The case is with whoever answered: a guardian worried about a child talks to
             # the counsellor themselves.
-            await self.helpline.escalate(
+            _, new = await self.helpline.escalate(
                 uow,
                 person,
                 tier,
@@ -415,8 +415,17 @@ class Screening:
                 "",
                 now,
             )
+            # Told in this same answer, honestly: who was told, when they will write, and the
+            # hotlines (the safety reply's own figures, so the two never disagree).
+            staffed = await self.helpline.staffed_now(uow, now)
+            region = await self.helpline.region_of(uow, person)
+            timing = self.helpline.safety_reply(staffed, now, tier, region).data
             replies.append(
-                Reply("screening/case_opened", {"formal": person.role is Role.GUARDIAN})
+                Reply(
+                    "screening/case_opened",
+                    {**timing, "again": not new, "formal": person.role is Role.GUARDIAN},
+                    keyboard=Keyboard.HELP,
+                )
             )
         elif tier is Tier.YELLOW:
             replies.append(

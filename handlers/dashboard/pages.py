@@ -92,6 +92,7 @@ async def reports(request: web.Request) -> web.StreamResponse:
         "place": choice.service_point.name if choice.service_point else "",
         "query": query,
         "f": service.page_data(figures),
+        "misses": await site_of(request).dashboard.misses_per_week(choice.period),
     }
     return render(request, "reports", data)
 

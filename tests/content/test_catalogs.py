@@ -62,7 +62,13 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         for r in ("child", "")
         for c in ("given", "awaiting_guardian", "none")
     ],
-    "account/fallback": [{"role": "child"}, {"role": "guardian"}],
+    "account/fallback": [
+        {"role": r, "variant": v}
+        for r in ("child", "guardian", "counsellor", "supervisor")
+        for v in (0, 1, 2)
+    ],
+    # Also without a variant: lessons and /invite show it to someone not yet registered.
+    "account/fallback_new": [{}, *({"variant": v} for v in (0, 1, 2))],
     "safety/help": [_HOTLINE_DATA],
     # The helpline: person side.
     **{
@@ -151,6 +157,12 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         {"code": "C-0001", "note": "家访", "name": "李老师", "tg": 5}
     ],
     "helpline/staff_reported": [{"code": "C-0001", "authority": "城关派出所", "name": "李老师"}],
+    "helpline/staff_missed_caught": [{"given": "critical"}, {"given": "none"}],
+    "helpline/staff_missed_recorded": [
+        {"code": "C-0001", "level": "critical", "given": "none", "messages": 1, "again": False},
+        {"code": "C-0001", "level": "medium", "given": "low", "messages": 3, "again": True},
+    ],
+    "helpline/staff_missed_usage": [{}, {"reply": True}],
     "helpline/staff_toast": [{"text": "已发送。"}],
     "helpline/staff_duty": [
         {"name": "李老师", "on": on, "count": c, "names": ["李老师"] * c}
@@ -255,7 +267,12 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         for f in (False, True)
     ]
     + [{"complete": False, "summary": "", "advice": "", "tier": "", "formal": f} for f in (0, 1)],
-    "screening/case_opened": [{"formal": False}, {"formal": True}],
+    "screening/case_opened": [
+        {**_HOTLINE_DATA, "minutes": 30, "formal": f, "staffed": s, "again": a}
+        for f in (False, True)
+        for s in (False, True)
+        for a in (False, True)
+    ],
     "screening/file": [
         {
             "code": "P-ABC234",

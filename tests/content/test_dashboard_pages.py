@@ -134,6 +134,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "error": "",
         "place": f"城关镇{EVIL}",
         "query": "first=2026-03-01&last=2026-03-07&sp=1",
+        "misses": [{"week": "2026-W09", "n": 0}, {"week": "2026-W10", "n": 2}],
         "f": {
             "cases": 5,
             "tiers": [{"tier": "red", "n": 2}, {"tier": "green", "n": 3}],

@@ -335,3 +335,31 @@ def test_the_compositions_file_is_where_reviewers_look() -> None:
     assert (CONTENT_DIR / TRIAGE_DIR / "compositions.yaml").is_file()
     readme = (CONTENT_DIR / TRIAGE_DIR / "README.md").read_text("utf-8")
     assert "## Compositions" in readme and "## Sounds" in readme
+
+
+# --- emergencies that are not about feelings --------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "厨房着火了 好大的烟 出不去",
+        "奶奶早上叫不醒了 怎么办",
+        "房子塌了一角 爷爷被压着",
+        "我弟掉进河里了",
+        "有个不认识的叔叔拉着我要带我走",
+        "our house is on fire and i cant get out",
+        "my grandma wont wake up",
+        "a man is trying to pull me into his car",
+    ],
+)
+def test_an_emergency_is_critical(triager: Triager, text: str) -> None:
+    _at_least(triager, text, RiskLevel.CRITICAL, Category.ACUTE_DISTRESS)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["游戏里房子着火了", "我梦里掉进河里了", "动画片里房子塌了", "奶奶在睡午觉 我不敢吵醒她"],
+)
+def test_a_game_or_a_dream_is_no_emergency(triager: Triager, text: str) -> None:
+    _below(triager, text, RiskLevel.MEDIUM)

@@ -28,7 +28,8 @@ from bot.db.uow import SqlUnitOfWorkFactory
 from bot.domain.cases import EventKind, Tier, Trigger
 from bot.domain.outbox import NewMessage, Priority
 from bot.domain.people import Person, Role, new_person_code
-from bot.ports import CaseMessage
+from bot.domain.triage import RiskLevel
+from bot.ports import CaseMessage, NewMiss
 from tests.support import FixedClock
 
 KEY_A = "test-only passphrase not for production use: A"  # >= 32 characters: HKDF
@@ -134,6 +135,22 @@ async def seed(uow: SqlUnitOfWorkFactory, clock: FixedClock, tg: int) -> int:
         await u.cases.log(case.id, EventKind.RETIERED, now, staff.id, reason=REASON)
         await u.cases.add_follow_up(
             case.id, staff.id, now + timedelta(days=3), FOLLOW_UP, staff.id, now
+        )
+        first = (await u.misses.inbound(case.id))[0]
+        await u.misses.record(
+            NewMiss(
+                case_id=case.id,
+                case_message_id=first.id,
+                at=now,
+                reported_by=staff.id,
+                level=RiskLevel.CRITICAL,
+                categories=(),
+                given_level=RiskLevel.NONE,
+                given_categories=(),
+                case_tier=Tier.RED,
+                body="我的猫以后就拜托你们了",  # a missed-risk report quotes the words
+                note="在交代后事",
+            )
         )
         await u.outbox.enqueue(
             [

@@ -70,7 +70,8 @@ async def test_junk_at_every_step(world: World, kind: str, text: str | None) -> 
     await press_and_wait(world, uid, "✅ 同意")
     await send_junk(world, uid, kind, text)  # registered: a friendly pointer, never silence
     reply = await world.sb.wait_for(uid, lambda m: True)
-    assert "/help" in reply["text"]
+    # A child is offered a counsellor on the reply itself (a guardian is told of /help).
+    assert buttons(reply) == ["💬 找心理老师"], reply
     p = await world.person(uid)
     assert p is not None and p.role is Role.CHILD and p.consent is ConsentStatus.GIVEN
 
