@@ -21,7 +21,7 @@ from typing import Any
 
 import yaml
 
-from bot.domain.ngram_model import NgramModel
+from bot.domain.ngram_model import NgramModel, unpack_weights
 from bot.domain.safety_net import NetPolicy, SafetyNet, Signal
 from bot.domain.triage import (
     Booster,
@@ -84,12 +84,17 @@ def load_model(content_dir: Path) -> NgramModel | None:
     path = content_dir / MODEL_FILE
     if not path.is_file():
         return None
-    data = json.loads(path.read_text("utf-8"))
+    raw = path.read_bytes()
+    data = json.loads(raw)
+    try:
+        weights = unpack_weights(data["weights"])
+    except (ValueError, KeyError, TypeError) as exc:
+        raise TriageContentError(f"{MODEL_FILE}: weights: {exc}") from None
     return NgramModel(
-        weights=data["weights"],
+        weights=weights,
         bias=float(data["bias"]),
         ask_at=float(data["ask_at"]),
-        version=hashlib.sha256(path.read_bytes()).hexdigest()[:12],
+        version=hashlib.sha256(raw).hexdigest()[:12],
     )
 
 

@@ -16,15 +16,26 @@ check-in serves) count as not, which cross-validated slightly better than leavin
 from __future__ import annotations
 
 import argparse
+import array
 import hashlib
 import json
 import sys
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from bot.catalog.triage import MODEL_FILE, load_triager
-from bot.domain.ngram_model import MAX_N, NgramModel, features, vector_scale
+from bot.domain.ngram_model import (
+    MAX_N,
+    SIZE,
+    NgramModel,
+    buckets,
+    features,
+    pack_weights,
+    unpack_weights,
+    vector_scale,
+)
 from bot.domain.triage import RiskLevel
 from content import CONTENT_DIR
 
@@ -35,8 +46,8 @@ BLIND = LABELLED / "blind"
 FEATURE_SOURCES = (CONTENT_DIR / "helpline" / "triage" / "t2s.yaml",)
 
 C = 30.0  # inverse regularisation: chosen by cross-validation on the training sets, not blind
-MIN_COUNT = 2  # an n-gram seen once teaches nothing that generalises
-PRUNE = 0.02  # weights smaller than this are dropped from the shipped file
+MIN_COUNT = 2  # an n-gram seen once teaches nothing that generalises: it is left out of training
+PRUNE = 0.02  # slots whose weight is smaller than this are left at zero in the shipped file
 FOLDS = 5
 # Message pairs (*_context.tsv) joined as extra rows: the bot scores a message joined with its
 # context, and a statement split in two reads differently from one message.
@@ -99,19 +110,16 @@ def training_rows(pairs: bool = PAIRS) -> list[tuple[str, RiskLevel]]:
     return rows
 
 
-def fit(texts: Sequence[str], labels: Sequence[int]) -> tuple[dict[str, float], float]:
-    """Weights (pruned, rounded, as shipped) and bias of the model trained on these rows."""
+def fit(texts: Sequence[str], labels: Sequence[int]) -> tuple[array.array[float], float]:
+    """Weights table (pruned, rounded, float32, as shipped) and bias of the model trained on
+    these rows."""
     import numpy as np
 
-    vocabulary, x = _matrix(texts)
-    fitted = _model().fit(x, np.array(labels))
-    names = sorted(vocabulary, key=vocabulary.__getitem__)
-    weights = {
-        name: round(float(w), 4)
-        for name, w in zip(names, fitted.coef_[0], strict=True)
-        if abs(w) >= PRUNE
-    }
-    return dict(sorted(weights.items())), round(float(fitted.intercept_[0]), 4)
+    fitted = _model().fit(_matrix(texts), np.array(labels))
+    weights = array.array(
+        "f", (round(float(w), 4) if abs(w) >= PRUNE else 0.0 for w in fitted.coef_[0])
+    )
+    return weights, round(float(fitted.intercept_[0]), 4)
 
 
 def _model() -> Any:
@@ -122,27 +130,25 @@ def _model() -> Any:
     )
 
 
-def _matrix(texts: Sequence[str]) -> tuple[dict[str, int], Any]:
+def _matrix(texts: Sequence[str], min_count: int = MIN_COUNT) -> Any:
+    """The hashed feature matrix, SIZE columns: each n-gram seen in at least `min_count` of
+    these rows adds 1/sqrt(n-grams of the row) to its slot, exactly what the bot's scorer sums
+    (it also scales by all n-grams of the message, counted or not)."""
     from scipy.sparse import csr_matrix
 
     grams = [features(t) for t in texts]
-    counts: dict[str, int] = {}
-    for g in grams:
-        for f in g:
-            counts[f] = counts.get(f, 0) + 1
-    vocabulary = {
-        f: i for i, f in enumerate(sorted(f for f, n in counts.items() if n >= MIN_COUNT))
-    }
+    counts = Counter(f for g in grams for f in g)
     data: list[float] = []
     indices: list[int] = []
     indptr = [0]
     for g in grams:
         scale = vector_scale(g)
-        cols = sorted(vocabulary[f] for f in g if f in vocabulary)
-        indices.extend(cols)
-        data.extend([scale] * len(cols))
+        # Two n-grams of a row may share a slot: the scorer then adds the weight twice.
+        slots = sorted(Counter(buckets(f for f in g if counts[f] >= min_count)).items())
+        indices.extend(i for i, _ in slots)
+        data.extend(n * scale for _, n in slots)
         indptr.append(len(indices))
-    return vocabulary, csr_matrix((data, indices, indptr), shape=(len(grams), len(vocabulary)))
+    return csr_matrix((data, indices, indptr), shape=(len(grams), SIZE))
 
 
 def build() -> dict[str, Any]:
@@ -154,7 +160,7 @@ def build() -> dict[str, Any]:
     texts = [t for t, _ in rows]
     labels = [1 if level.at_least(RiskLevel.HIGH) else 0 for _, level in rows]
     everyday = np.array([not level.at_least(RiskLevel.MEDIUM) for _, level in rows])
-    _, x = _matrix(texts)
+    x = _matrix(texts)
     y = np.array(labels)
 
     # Cross-validated scores: what the model says of messages it did not train on.
@@ -167,7 +173,9 @@ def build() -> dict[str, Any]:
     weights, bias = fit(texts, labels)
     return {
         "about": "Character n-gram logistic regression: the triage's second opinion. Made by "
-        "`python -m bot triage train`; do not edit by hand.",
+        "`python -m bot triage train`; do not edit by hand. weights: a table of `size` slots "
+        "(an n-gram's slot: CRC-32 of its UTF-8 modulo size), the nonzero ones as base64 of "
+        "LEB128 gaps (`slots`) and of float32 little-endian (`values`).",
         "max_n": MAX_N,
         "params": {
             "C": C,
@@ -184,7 +192,7 @@ def build() -> dict[str, Any]:
         },
         "bias": bias,
         "ask_at": round(ask_at, 4),
-        "weights": weights,
+        "weights": pack_weights(weights),
     }
 
 
@@ -193,7 +201,7 @@ def dump(model: dict[str, Any]) -> str:
 
 
 def as_model(model: dict[str, Any]) -> NgramModel:
-    return NgramModel(model["weights"], model["bias"], model["ask_at"])
+    return NgramModel(unpack_weights(model["weights"]), model["bias"], model["ask_at"])
 
 
 async def train(args: argparse.Namespace) -> int:
@@ -212,7 +220,11 @@ async def train(args: argparse.Namespace) -> int:
     print(
         json.dumps(
             {k: summary[k] for k in ("examples", "cross_validated", "ask_at")}
-            | {"weights": len(summary["weights"]), "bytes": len(fresh.encode())},
+            | {
+                "weights": sum(1 for w in unpack_weights(summary["weights"]) if w),
+                "size": summary["weights"]["size"],
+                "bytes": len(fresh.encode()),
+            },
             ensure_ascii=False,
         )
     )
