@@ -153,6 +153,7 @@ def main() -> None:
                 "blind_targets_met": met(blind["single"]) if "single" in blind else {},
                 "policy": {
                     "ask_at": policy.ask_at,
+                    "escalate_at": policy.escalate_at,
                     "means_ask_at": policy.means_ask_at,
                     "death_ask_at": policy.death_ask_at,
                     "relayed_ask_at": policy.relayed_ask_at,

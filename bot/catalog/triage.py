@@ -95,6 +95,7 @@ def load_model(content_dir: Path) -> NgramModel | None:
         bias=float(data["bias"]),
         ask_at=float(data["ask_at"]),
         version=hashlib.sha256(raw).hexdigest()[:12],
+        escalate_at=float(data.get("escalate_at", math.inf)),
     )
 
 
@@ -128,6 +129,7 @@ def load_net_policy(content_dir: Path) -> NetPolicy:
     default = NetPolicy()
     return NetPolicy(
         ask_at=model.ask_at if model else math.inf,
+        escalate_at=model.escalate_at if model else math.inf,
         means_ask_at=asks.get(Signal.MEANS, default.means_ask_at),
         death_ask_at=asks.get(Signal.DEATH, default.death_ask_at),
         relayed_ask_at=asks.get(Signal.RELAYED, default.relayed_ask_at),

@@ -80,6 +80,8 @@ class NgramModel:
     bias: float
     ask_at: float  # a message that needs no action by the lexicon is asked about from here
     version: str = ""
+    # From here the model escalates on its own (an orange case), where the lexicon found nothing.
+    escalate_at: float = math.inf
 
     def score(self, norm: str) -> float:
         """The probability, as trained, that the message needs a human (level high or above)."""

@@ -3,10 +3,11 @@
 Layers, in order: the lexicon's level (precise about wording it knows), the statistical
 model's score (bot/domain/ngram_model.py: how much the message looks like those that needed a
 human), and the uncertain signals (a means or death word without intent, a guardian relaying,
-a request for a person). The lexicon alone may escalate; the model and the signals may only
-raise a message to a question, never lower what the lexicon found. A question is the ASQ's
-direct one ("你是不是有结束自己生命的想法？"), which does not plant the idea (WHO 2014) and turns a
-miss into a conversation instead of silence.
+a request for a person). The lexicon escalates; the model escalates on its own only from a
+narrow band where it is as sure as the lexicon's high matches (an orange case), and otherwise
+raises a message to a question; signals only ask. Nothing lowers what the lexicon found. A
+question is the ASQ's direct one ("你是不是有结束自己生命的想法？"), which does not plant
+the idea (WHO 2014) and turns a miss into a conversation instead of silence.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ class Signal(StrEnum):
 @dataclass(frozen=True, slots=True)
 class NetPolicy:
     ask_at: float = math.inf  # model score from which an unflagged message is asked about
-    escalate_at: float = math.inf  # the model never escalates on its own (kept for the audit)
+    escalate_at: float = math.inf  # the model's own escalation band (from its weights file)
     ask_again: timedelta = timedelta(hours=6)  # no second question sooner: then an offer
     answer_within: timedelta = timedelta(minutes=10)  # unanswered → a yellow case
     context_window: timedelta = timedelta(minutes=10)  # earlier messages read with a new one

@@ -395,3 +395,27 @@ async def test_words_after_an_escalation_are_not_raised_again_by_their_context(
     async with world.uow() as u:
         kinds = [k for _, k, _, _ in await u.cases.events(1)]
     assert EventKind.RAISED not in kinds, kinds
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        ("zh_Hans", "我坐在水库边上，脚已经放进水里了"),
+        ("en", "wrote letters to everyone and left them on my desk, tonight is the night"),
+    ],
+)
+async def test_what_the_model_is_sure_of_opens_a_case_though_no_rule_matched(
+    world: World, lang: str, words: str
+) -> None:
+    """The shipped lexicon has no rule for these; the shipped model's escalation band does."""
+    net = world.app.services.helpline.triager
+    verdict = net.classify(words)
+    assert not verdict.level.at_least(RiskLevel.MEDIUM), verdict  # no rule: the model's call
+    await make_staff(world, world.counsellor)
+    child = await world.user("小明", LANGS[lang])
+    reply = await world.say(child, words)
+    assert "110" in reply["text"] and len(buttons(reply)) == 2  # the safety reply, at once
+    card = await case_card(world)
+    assert "🟠" in card["text"] and words in card["text"]
+    (case,) = await cases(world)
+    assert case.tier is Tier.ORANGE and case.trigger is Trigger.TRIAGE

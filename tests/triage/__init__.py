@@ -209,7 +209,7 @@ class NetFigures:
     name: str
     total: int = 0
     critical: int = 0
-    critical_escalated: int = 0  # level ≥ high: a red or orange case at once
+    critical_escalated: int = 0  # a red or orange case at once (lexicon ≥ high, or the model)
     critical_caught: int = 0  # escalated (any case) or asked
     high: int = 0
     high_caught: int = 0  # ≥ medium (the check-in), asked, or escalated
@@ -266,7 +266,11 @@ def evaluate_net(
         example, earlier = (row.example, [row.first]) if isinstance(row, Pair) else (row, [])
         triage = classify(example.text, earlier)
         action = decide(triage, example.tag in GUARDIAN_TAGS)
-        escalated = action == "escalate" and triage.level.at_least(RiskLevel.HIGH)
+        # A red or orange case at once: the lexicon's high or critical, or the model's own
+        # escalation band; a request for a person escalates too, but as the 💬 button does.
+        escalated = action == "escalate" and (
+            triage.level.at_least(RiskLevel.HIGH) or "request" not in triage.signals
+        )
         f.total += 1
         shown = " / ".join([*earlier, example.text])
         if example.level is RiskLevel.CRITICAL:

@@ -3,8 +3,8 @@ in both languages."""
 
 from __future__ import annotations
 
-import math
 import shutil
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -58,11 +58,23 @@ def test_a_request_for_a_person_escalates_as_the_counsellor_button() -> None:
     assert (got.action, got.request) == (Action.ESCALATE, True)
 
 
-def test_the_model_alone_raises_to_a_question_never_to_a_case() -> None:
+def test_the_model_alone_asks_and_escalates_only_from_its_escalation_band() -> None:
     assert decide(_t(score=0.61), policy=POLICY_AT).action is Action.ASK
     assert decide(_t(score=0.59), policy=POLICY_AT).action is Action.NONE
     assert decide(_t(score=0.99), policy=POLICY_AT).action is Action.ASK  # escalate_at is inf
     assert decide(_t(RiskLevel.MEDIUM, 0.9), policy=POLICY_AT).action is Action.ASK
+    banded = replace(POLICY_AT, escalate_at=0.94)
+    got = decide(_t(score=0.95), policy=banded)
+    assert (got.action, got.request, got.reason) == (Action.ESCALATE, False, "score")
+    assert decide(_t(score=0.93), policy=banded).action is Action.ASK
+    # A request stays a request (the 💬 button's yellow case), whatever the score.
+    assert decide(_t(RiskLevel.NONE, 0.99, Signal.REQUEST), policy=banded).request
+
+
+def test_the_model_never_lowers_the_lexicon() -> None:
+    for level in (RiskLevel.HIGH, RiskLevel.CRITICAL):
+        got = decide(_t(level, 0.0), policy=replace(POLICY_AT, escalate_at=0.94))
+        assert (got.action, got.reason) == (Action.ESCALATE, "level")
 
 
 @pytest.mark.parametrize(("signal", "floor"), [(Signal.MEANS, 0.4), (Signal.DEATH, 0.3)])
@@ -230,7 +242,9 @@ def test_the_policy_comes_from_the_weights_and_the_signals_file() -> None:
     assert 0.0 < POLICY.means_ask_at < POLICY.ask_at
     assert 0.0 < POLICY.death_ask_at < POLICY.ask_at
     assert 0.0 <= POLICY.relayed_ask_at < POLICY.ask_at
-    assert POLICY.escalate_at == math.inf  # the model never opens a case on its own
+    # The model opens a case on its own only where it is as sure as the lexicon's high matches.
+    assert POLICY.escalate_at == model.escalate_at
+    assert 0.9 < POLICY.escalate_at < 1.0
     assert POLICY.context_window == timedelta(minutes=10)
     assert POLICY.context_messages == 4
 
