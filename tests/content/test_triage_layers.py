@@ -363,3 +363,21 @@ def test_an_emergency_is_critical(triager: Triager, text: str) -> None:
 )
 def test_a_game_or_a_dream_is_no_emergency(triager: Triager, text: str) -> None:
     _below(triager, text, RiskLevel.MEDIUM)
+
+
+@pytest.mark.parametrize(
+    ("text", "level", "category"),
+    [
+        ("👨\u200d🦳🛏️❌🫁", RiskLevel.CRITICAL, Category.ACUTE_DISTRESS),
+        ("🚪🔒🍺👊😰", RiskLevel.HIGH, Category.ABUSE),
+    ],
+)
+def test_a_story_told_in_emoji_is_heard(
+    triager: Triager, text: str, level: RiskLevel, category: Category
+) -> None:
+    _at_least(triager, text, level, category)
+
+
+@pytest.mark.parametrize("text", ["👊 兄弟", "赢了👊😭太感人了", "💊", "🔪🍉"])
+def test_a_lone_emoji_or_a_fist_bump_is_no_alarm(triager: Triager, text: str) -> None:
+    _below(triager, text, RiskLevel.MEDIUM)
