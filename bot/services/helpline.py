@@ -304,6 +304,12 @@ class Helpline:
 
     # -- entry points ---------------------------------------------------------------------
 
+    def needs_action(self, text: str) -> bool:
+        """Whether the words alone, in a new conversation, call for anything (a case, the
+        question or a check-in): for words that are not talk to a counsellor (a staff
+        command's arguments typed in a private chat), which are acted on only then."""
+        return decide(self.triager.classify(text), policy=self.net).action is not Action.NONE
+
     async def hear(self, who: Who, text: str) -> Heard:
         """Every free-text message from a private chat passes here first: read with the
         person's last minutes of messages, then escalated, asked about, offered a counsellor,

@@ -196,6 +196,15 @@ async def test_risky_words_after_a_slash_or_after_help_are_heard(world: World, l
     await assert_safety_reply(world, other, lang, sent)
     await red_case_of(world, other)
 
+    # A staff command's words typed in a private chat are relayed to nobody, but risk in them
+    # is still acted on.
+    third, _ = await registered(world, "小雨", Role.CHILD, AgeBand.A12_13)
+    if lang == "en":
+        await to_english(world, third)
+    sent = await world.sb.send_text(third, "/note " + RISKY[lang])
+    await assert_safety_reply(world, third, lang, sent)
+    await red_case_of(world, third)
+
 
 # -- a screening result that opens a case is said at once -----------------------------------
 
