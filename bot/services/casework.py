@@ -206,6 +206,12 @@ class Casework:
             return StaffResult("toast.case.wrong_place", {"code": case.code}, alert=True)
         return found, case
 
+    async def acting(
+        self, uow: UnitOfWork, telegram_id: int, at: Place, case_id: int
+    ) -> tuple[StaffMember, Case] | StaffResult:
+        """The same check for the services that act on a case from its card (misses)."""
+        return await self._acting(uow, telegram_id, at, case_id)
+
     async def _card(self, uow: UnitOfWork, case: Case) -> CardRefresh | None:
         """The card's message, to show the buttons for the case as it is now: a card that
         still offered ✋ after the case was claimed from another post invites a wrong press."""

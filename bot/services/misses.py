@@ -44,7 +44,7 @@ from bot.ports import (
     UnitOfWorkFactory,
 )
 from bot.services.board import COPY, POST, RELAY_IN, card_actions, card_key
-from bot.services.casework import GONE, NOT_STAFF, Casework, Place, StaffResult
+from bot.services.casework import Casework, Place, StaffResult
 
 log = logging.getLogger(__name__)
 
@@ -194,26 +194,12 @@ class Misses:
 
     # -- the ⚠️ button on the case card ----------------------------------------------------
 
-    async def _acting(
-        self, uow: UnitOfWork, telegram_id: int, at: Place, case_id: int
-    ) -> tuple[StaffMember, Case] | StaffResult:
-        """Staff, on this chat's case, in its own topic (as every card button checks)."""
-        staff = await self.casework.staff(uow, telegram_id, at.chat_id)
-        if staff is None:
-            return NOT_STAFF
-        case = await uow.cases.by_id(case_id)
-        if case is None or case.staff_chat_id != at.chat_id:
-            return GONE
-        if at.thread_id != case.topic_id:
-            return StaffResult("toast.case.wrong_place", {"code": case.code}, alert=True)
-        return staff, case
-
     async def picker(self, telegram_id: int, at: Place, case_id: int) -> StaffResult:
         """⚠️ on the card: the levels for the person's latest message, which the toast
         quotes so that the counsellor sees which one; the message rides in the buttons, so a
         newer message arriving meanwhile does not take its place."""
         async with self.uow() as uow:
-            acting = await self._acting(uow, telegram_id, at, case_id)
+            acting = await self.casework.acting(uow, telegram_id, at, case_id)
             if isinstance(acting, StaffResult):
                 return acting
             inbound = await uow.misses.inbound(case_id)
@@ -236,7 +222,7 @@ class Misses:
         words = parse_miss(level)
         now = self.clock.now()
         async with self.uow() as uow:
-            acting = await self._acting(uow, telegram_id, at, case_id)
+            acting = await self.casework.acting(uow, telegram_id, at, case_id)
             if isinstance(acting, StaffResult):
                 return acting
             staff, case = acting
