@@ -120,20 +120,7 @@ def main() -> None:
         result = evaluate_net(classify, act, rows, set_name(path))
         print(result.report(misses=False))  # aggregate only, whatever --misses says
         sets[result.name] = result.figures()
-        into = pooled["context" if is_context_set(path) else "single"]
-        for key in (
-            "total",
-            "critical",
-            "critical_escalated",
-            "critical_caught",
-            "high",
-            "high_caught",
-            "negatives",
-            "none_alarm",
-            "none_bothered",
-            "none_bothered_guardian",
-        ):
-            setattr(into, key, getattr(into, key) + getattr(result, key))
+        pooled["context" if is_context_set(path) else "single"].add(result)
     blind = {key: f.figures() for key, f in pooled.items() if f.total}
     for f in pooled.values():
         if f.total:

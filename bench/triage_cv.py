@@ -124,7 +124,7 @@ def main() -> None:
             got = iter(triaged[p])
             f = _evaluate(rows[p], got, policy, set_name(p))
             per_set[f.name] = f.figures()
-            _add(pooled["context" if is_context_set(p) else "single"], f)
+            pooled["context" if is_context_set(p) else "single"].add(f)
         figures = {k: v.figures() for k, v in pooled.items()}
         worst = {
             key: min(per_set.values(), key=lambda s: s[key] * sign)[key] * sign
@@ -165,22 +165,6 @@ def _evaluate(
         return decide(triage, guardian=guardian, policy=policy).action.value
 
     return evaluate_net(classify, act, rows, name)
-
-
-def _add(into: NetFigures, f: NetFigures) -> None:
-    for key in (
-        "total",
-        "critical",
-        "critical_escalated",
-        "critical_caught",
-        "high",
-        "high_caught",
-        "negatives",
-        "none_alarm",
-        "none_bothered",
-        "none_bothered_guardian",
-    ):
-        setattr(into, key, getattr(into, key) + getattr(f, key))
 
 
 if __name__ == "__main__":

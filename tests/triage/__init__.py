@@ -203,8 +203,9 @@ GUARDIAN_TAGS = frozenset({"relayed"})
 @dataclass
 class NetFigures:
     """What the bot would do with each message of a labelled set, as the issue measures it:
-    caught is escalated or asked; a request for a person escalates (a yellow case) but only the
-    lexicon's high or critical counts as escalated for a critical message."""
+    caught is escalated or asked; a request for a person escalates (a yellow case) but only a
+    red or orange case (the lexicon's high or critical, or the model's escalation band) counts
+    as escalated for a critical message."""
 
     name: str
     total: int = 0
@@ -218,6 +219,22 @@ class NetFigures:
     none_bothered: int = 0  # anything but the plain acknowledgement
     none_bothered_guardian: int = 0  # the same negatives, had a guardian written them
     misses: list[tuple[str, Example, str]] = field(default_factory=list)
+
+    def add(self, other: NetFigures) -> None:
+        """Pool another set's counts into these (its misses stay with it)."""
+        for key in (
+            "total",
+            "critical",
+            "critical_escalated",
+            "critical_caught",
+            "high",
+            "high_caught",
+            "negatives",
+            "none_alarm",
+            "none_bothered",
+            "none_bothered_guardian",
+        ):
+            setattr(self, key, getattr(self, key) + getattr(other, key))
 
     def figures(self) -> dict[str, float | int]:
         return {
