@@ -206,6 +206,37 @@ async def test_risky_words_after_a_slash_or_after_help_are_heard(world: World, l
     await red_case_of(world, third)
 
 
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+async def test_risky_words_after_any_command_are_heard_and_the_command_still_answers(
+    world: World, lang: str
+) -> None:
+    """ "/check 我不想活了…" went to the questionnaire menu alone: the command had no ear for
+    the words after it. The safety reply and a case come first now, then what was asked."""
+    await make_staff(world, world.counsellor)
+    uid, _ = await registered(world, "小北", Role.CHILD, AgeBand.A12_13)
+    if lang == "en":
+        await to_english(world, uid)
+    sent = await world.sb.send_text(uid, "/check " + RISKY[lang])
+    said = await replies_to(world, uid, sent)
+    assert said and SAFE_Q[lang] in text_of(said[0]), [text_of(m) for m in said]
+    assert buttons(said[0]) == SAFE_BUTTONS[lang]
+    assert len(said) == 2, [text_of(m) for m in said]  # and the menu of checks, as asked
+    assert SAFE_Q[lang] not in text_of(said[1]) and buttons(said[1])
+    await red_case_of(world, uid)
+
+    # Ordinary words after a command are the command's business: no case, no safety reply.
+    calm, _ = await registered(world, "小南", Role.CHILD, AgeBand.A12_13)
+    if lang == "en":
+        await to_english(world, calm)
+    sent = await world.sb.send_text(calm, "/check " + ("今天好开心" if lang == "zh" else "hello"))
+    said = await replies_to(world, calm, sent)
+    assert all(SAFE_Q[lang] not in text_of(m) for m in said), [text_of(m) for m in said]
+    person = await world.person(calm)
+    assert person is not None and person.id is not None
+    async with world.uow() as u:
+        assert await u.cases.open_for(person.id) is None
+
 # -- a screening result that opens a case is said at once -----------------------------------
 
 
