@@ -299,3 +299,21 @@ async def test_a_safety_answer_opens_the_case_without_asking(world: World, lang:
     async with world.uow() as u:
         case = await u.cases.open_for(child.id or 0)
     assert case is not None and case.tier is Tier.RED
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+async def test_screen_sends_a_guardian_only_a_guardians_form(world: World, lang: str) -> None:
+    """A counsellor's /screen never invites a guardian to a child's self-report."""
+    await make_staff(world, world.counsellor)
+    gid, guardian = await person_of(world, Role.GUARDIAN, lang)
+    chat = world.staff_chat_id
+    await world.sb.send_text(world.counsellor["id"], f"/screen {guardian.code} gad-7", chat)
+    await world.sb.wait_for_text(chat, "无法请此人填写", timeout=10)
+    await world.sb.mark()
+    await world.sb.send_text(
+        world.counsellor["id"], f"/screen {guardian.code} gad-7-guardian", chat
+    )
+    invite = await world.sb.wait_for(gid, lambda m: bool(callbacks(m)), timeout=10)
+    assert callbacks(invite) == ["sc:start:gad-7-guardian"]
+    reply, _ = await press_data(world, gid, invite, "sc:start:gad-7-guardian")
+    assert reply is not None and ADULT_PROMPT[lang] in text_of(reply), reply
