@@ -372,6 +372,11 @@ class Screening:
                 )
             result = score(instrument, session.answers)
             tier = result.tier or Tier.ORANGE
+            evidence = f"{instrument.id}: {result.band}"
+            if session.subject_id != person.id:
+                # A guardian's answers about a child: the card names whose file holds them.
+                subject = await uow.people.by_id(session.subject_id)
+                evidence += f" ({subject.code})" if subject and subject.code else ""
             # The case is with whoever answered: a guardian worried about a child talks to
             # the counsellor themselves.
             _, new = await self.helpline.escalate(
@@ -380,7 +385,7 @@ class Screening:
                 tier,
                 Trigger.SCREENING,
                 [],
-                [f"{instrument.id}: {result.band}"],
+                [evidence],
                 "",
                 now,
             )

@@ -16,7 +16,7 @@ import pytest
 from bot.domain.cases import Tier
 from bot.domain.people import AgeBand, Relation, Role
 from tests.e2e.harness import World, running_world
-from tests.e2e.test_helpline import ROOMY, make_staff
+from tests.e2e.test_helpline import ROOMY, case_card, make_staff
 from tests.e2e.test_never_silent import case_said, text_of, to_english
 from tests.e2e.test_onboarding import buttons
 from tests.e2e.test_screening import answer, registered
@@ -278,6 +278,9 @@ async def test_a_guardians_yes_opens_the_case_and_tells_her_when(world: World, l
     async with world.uow() as u:
         case = await u.cases.open_for(guardian.id or 0)
     assert case is not None and case.tier is Tier.ORANGE
+    # The counsellor's card says whose file holds the answers.
+    card = await case_card(world)
+    assert f"psc-17: positive ({child.code})" in text_of(card), text_of(card)
     # Pressed twice: one case, one notice.
     _, toast = await press_data(world, gid, offer, yes)
     assert STALE[lang] in toast
