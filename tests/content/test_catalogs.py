@@ -252,8 +252,13 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     # Self-checks, with real questionnaire text so the translation shows.
     "screening/again": [{"days": 14}],
     "screening/intro": [
-        {"name": _Q.name, "prompt": _Q.prompt, "validated": v, "count": 9} for v in (True, False)
+        {"name": _Q.name, "prompt": _Q.prompt, "validated": v, "count": 9, "skips": k, "formal": f}
+        for v in (True, False)
+        for k in (0, 3)
+        for f in (False, True)
     ],
+    "screening/case_offer": [{"formal": f} for f in (False, True)],
+    "screening/case_declined": [{"formal": f} for f in (False, True)],
     "screening/item": [{"n": 1, "total": 9, "text": _Q.items[0].text}],
     "screening/summary": [
         {

@@ -248,6 +248,26 @@ async def case_said(world: World, uid: int, lang: str) -> dict[str, Any]:
     )
 
 
+async def accept_case(world: World, uid: int) -> None:
+    """Say yes to the case a result offers (it never opens unasked)."""
+    offer = await world.sb.wait_for(
+        uid,
+        lambda m: any(
+            b.get("callback_data", "").startswith("sc:case:")
+            for row in (m.get("reply_markup") or {}).get("inline_keyboard", [])
+            for b in row
+        ),
+    )
+    data = next(
+        b["callback_data"]
+        for row in offer["reply_markup"]["inline_keyboard"]
+        for b in row
+        if b["callback_data"].startswith("sc:case:")
+    )
+    await world.sb.mark()
+    await world.sb.press(uid, uid, offer["message_id"], data)
+
+
 @pytest.mark.parametrize("lang", ["zh", "en"])
 async def test_guardians_questionnaire_that_opens_a_case_tells_her_when_and_whom_to_call(
     world: World, lang: str
@@ -265,8 +285,10 @@ async def test_guardians_questionnaire_that_opens_a_case_tells_her_when_and_whom
         assert text_of(item).startswith(f"{n + 1}/17"), text_of(item)
         if n < 16:
             item = await answer(world, gid, item, 2 if n < 8 else 0)  # "often" for 8 items
-    # The last answer: the summary and, in the same update, what happens now.
+    # The last answer: the summary and the question whether a counsellor may get in touch;
+    # her yes opens the case and, in the same update, she is told what happens now.
     await answer(world, gid, item, 0)
+    await accept_case(world, gid)
     told = await case_said(world, gid, lang)
     assert "12356" in text_of(told)
     person = await world.person(gid)
@@ -290,6 +312,7 @@ async def test_childs_questionnaire_that_opens_a_case_tells_them_at_once(
         if not text_of(item)[:1].isdigit():
             break
         item = await answer(world, uid, item, 2 if n < 6 else 0)
+    await accept_case(world, uid)
     told = await case_said(world, uid, lang)
     assert "12356" in text_of(told)
     case = await world.app.services.helpline.open_case_of(uid)
