@@ -33,6 +33,7 @@ STAFF_COMMANDS = frozenset(
         "note",
         "offduty",
         "onduty",
+        "plan",
         "queue",
         "refer",
         "reported",
@@ -40,6 +41,7 @@ STAFF_COMMANDS = frozenset(
         "staff",
         "stats",
         "tier",
+        "visit",
     }
 )
 
