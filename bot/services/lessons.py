@@ -76,7 +76,9 @@ def when_data(weekday: int, hour: int) -> dict[str, int]:
 
 def lesson_message(lesson: Lesson, enrolment_id: int, index: int, part: int) -> Reply:
     """Part `part` of a lesson: a message with "next", or the check question."""
-    return _lesson_part(lesson, part, f"ls:n:{enrolment_id}:{index}", f"ls:a:{enrolment_id}:{index}")
+    return _lesson_part(
+        lesson, part, f"ls:n:{enrolment_id}:{index}", f"ls:a:{enrolment_id}:{index}"
+    )
 
 
 def child_lesson_message(lesson: Lesson, index: int, part: int) -> Reply:

@@ -33,7 +33,7 @@ def test_home_visit_checklist_covers_the_four_stressors_the_policy_names() -> No
         assert word in zh, word
     for word in ("Study pressure", "Money trouble", "Family change", "Rights violated"):
         assert word in en, word
-    assert "C-0007" in zh and "橙" in zh and "虐待" in zh  # prefilled from the case
+    assert "C-0007" in zh and "橙" in zh and "（虐待）" in zh  # prefilled from the case
     assert "C-0007" in en and "orange" in en and "abuse" in en
     assert zh.count("☐") == en.count("☐") >= 12 and len(zh) <= 4096 and len(en) <= 4096
 

@@ -2,8 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
+import pytest
+
 from tests.e2e.harness import World, running_world
-from tests.e2e.test_helpline import ROOMY, make_staff, open_case, world  # noqa: F401
+from tests.e2e.test_helpline import ROOMY, make_staff, open_case
+
+
+@pytest.fixture
+async def world(db_url: str) -> AsyncIterator[World]:
+    async with running_world(db_url, **ROOMY) as w:
+        yield w
 
 
 async def test_forms_are_posted_into_the_case_topic_prefilled(world: World) -> None:

@@ -257,7 +257,11 @@ async def test_a_child_reads_lessons_in_english(world: World) -> None:
     uid = await world.user("Tom", "en-GB")
     await child_aged(world, uid, "🧒 I am a child or teenager", "16–17", "✅ I agree")
     listing = await world.say(uid, "/lessons")
-    assert buttons(listing) == ["Naming what you feel", "Coping with setbacks", "Where to get help"]
+    assert buttons(listing) == [
+        "Naming what you feel",
+        "Coping with setbacks",
+        "Where to get help",
+    ]
     first = await press_and_wait(world, uid, "Where to get help")
     assert "Where to get help" in first["text"]
     await press_and_wait(world, uid, "Next ▶")
