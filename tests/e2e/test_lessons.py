@@ -209,7 +209,8 @@ async def child_aged(world: World, uid: int, role: str, age: str, agree: str) ->
     await start(world, uid)
     await press_and_wait(world, uid, role)
     await press_and_wait(world, uid, age)
-    await press_and_wait(world, uid, agree)
+    done = await press_and_wait(world, uid, agree)
+    assert "/lessons" in done["text"]  # a child learns their lessons are there
 
 
 async def test_a_child_reads_their_own_lessons_with_sources(world: World) -> None:
