@@ -239,11 +239,12 @@ async def test_a_child_reads_their_own_lessons_with_sources(world: World) -> Non
     assert buttons(again) == ["说出你的感受", "应对挫折", "去哪里找帮助"]
     person = await world.person(uid)
     assert person is not None and person.id is not None
+    # A forged button (a lesson that does not exist, or the guardians' schedule) does nothing.
+    for forged in ("ls:k:99:0", "ls:day:6", "ls:hour:6:19"):
+        qid = await world.sb.press(uid, uid, again["message_id"], forged)
+        assert (await world.sb.wait_callback_answer(qid)).get("text"), forged
     async with world.uow() as u:
         assert await u.enrolments.get(person.id, "guardian") is None
-    # A forged button (a lesson that does not exist) opens nothing.
-    qid = await world.sb.press(uid, uid, again["message_id"], "ls:k:99:0")
-    assert (await world.sb.wait_callback_answer(qid)).get("text")
     # A younger child gets the 8–11 lessons.
     async with world.uow() as u:
         await u.session.execute(  # type: ignore[attr-defined]
