@@ -34,6 +34,7 @@ STAFF_COMMANDS = frozenset(
         "note",
         "offduty",
         "onduty",
+        "plan",
         "queue",
         "refer",
         "reported",
@@ -41,6 +42,7 @@ STAFF_COMMANDS = frozenset(
         "staff",
         "stats",
         "tier",
+        "visit",
     }
 )
 
