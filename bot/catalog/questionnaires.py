@@ -12,6 +12,7 @@ from typing import Any
 import yaml
 
 from bot.domain.cases import Tier
+from bot.domain.triage import Category
 from bot.domain.screening import (
     Band,
     Direction,
@@ -26,6 +27,8 @@ from bot.domain.screening import (
 )
 
 FORBIDDEN = ("diagnos", "诊断", "disorder", "抑郁症")
+# How the Chinese wording came about: a published version, or the project's own (provisional).
+TRANSLATIONS = frozenset({"published", "provisional"})
 
 
 class QuestionnaireError(ValueError):
@@ -82,10 +85,7 @@ def _instrument(data: dict[str, Any]) -> Instrument:
         )
         for b in scoring.get("bands") or ()
     )
-    subscales = tuple(
-        Subscale(str(s["id"]), tuple(int(x) for x in s["items"]), int(s["cutoff"]))
-        for s in scoring.get("subscales") or ()
-    )
+    subscales = tuple(_subscale(s) for s in scoring.get("subscales") or ())
     ages = tuple(int(a) for a in data["ages"])
     instrument = Instrument(
         id=str(data["id"]),
@@ -107,9 +107,28 @@ def _instrument(data: dict[str, Any]) -> Instrument:
         bands=bands,
         subscales=subscales,
         guardian_self=bool(data.get("guardian_self", False)),
+        credit=str(data.get("credit") or ""),
+        translation=str(data.get("translation") or "provisional"),
     )
     _check(instrument)
     return instrument
+
+
+def _subscale(raw: dict[str, Any]) -> Subscale:
+    categories = tuple(str(c) for c in raw.get("categories") or ())
+    unknown = set(categories) - {c.value for c in Category}
+    if unknown:
+        raise ValueError(f"subscale {raw.get('id')}: unknown categories {sorted(unknown)}")
+    return Subscale(
+        str(raw["id"]),
+        tuple(int(x) for x in raw["items"]),
+        int(raw["cutoff"]),
+        tier=Tier(raw.get("tier", "yellow")),
+        categories=categories,
+        label=str(raw.get("label") or ""),
+        summary=str(raw.get("summary") or ""),
+        advice=str(raw.get("advice") or ""),
+    )
 
 
 def _check(instrument: Instrument) -> None:
@@ -126,6 +145,12 @@ def _check(instrument: Instrument) -> None:
         text = f"{band.summary} {band.advice}".lower()
         if any(word in text for word in FORBIDDEN):
             raise ValueError(f"band {band.band}: results are screening, never a diagnosis")
+    for sub in instrument.subscales:
+        text = f"{sub.summary} {sub.advice}".lower()
+        if any(word in text for word in FORBIDDEN):
+            raise ValueError(f"subscale {sub.id}: results are screening, never a diagnosis")
+    if instrument.translation not in TRANSLATIONS:
+        raise ValueError(f"translation must be one of {sorted(TRANSLATIONS)}")
     if not 0 <= instrument.max_missing < len(instrument.items):
         raise ValueError("max_missing must leave at least one item")
 

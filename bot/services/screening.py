@@ -18,9 +18,12 @@ from bot.domain.screening import (
     Instrument,
     Item,
     Respondent,
+    Result,
     Session,
     SessionStatus,
     Subject,
+    concerns,
+    reading,
     score,
 )
 from bot.ports import Clock, UnitOfWork, UnitOfWorkFactory
@@ -48,6 +51,19 @@ class Step:
 def next_step(instrument: Instrument, answers: Mapping[int, int | None], position: int) -> Step:
     asked = instrument.to_ask(answers)
     return Step(asked[position] if position < len(asked) else None, position)
+
+
+def evidence(
+    instrument: Instrument, result: Result, answers: Mapping[int, int | None]
+) -> list[str]:
+    """What the case card quotes: the band, and each positive subscale with its answers (the
+    counsellor sees at once that item 6 of mood-kids, "unsafe at home or school", was hit)."""
+    out = [f"{instrument.id}: {result.band}"]
+    for sub in instrument.subscales:
+        if f"{sub.id}_positive" in result.flags:
+            hits = ", ".join(f"item {i} = {answers.get(i)}" for i in sub.items)
+            out.append(f"{instrument.id} {sub.id}: {hits}")
+    return out
 
 
 class Screening:
@@ -364,6 +380,38 @@ class Screening:
         region = await self.helpline.region_of(uow, person)
         return self.helpline.safety_reply(staffed, now, tier, region)
 
+    async def _summary(
+        self,
+        uow: UnitOfWork,
+        person: Person,
+        instrument: Instrument,
+        result: Result,
+        now: datetime,
+    ) -> Reply:
+        """What the person reads at the end: a safety answer acknowledged first, honestly
+        about whether a counsellor is on duty, and never a band's reassurance after a flag."""
+        seen = reading(instrument, result)
+        staffed = await self.helpline.staffed_now(uow, now) if seen.safety else False
+        return Reply(
+            "screening/summary",
+            {
+                "complete": result.complete,
+                "summary": seen.band.summary if seen.band else "",
+                "advice": seen.band.advice if seen.band else "",
+                "subscales": [
+                    {"summary": s.summary, "advice": s.advice}
+                    for s in seen.subscales
+                    if s.summary
+                ],
+                "safety": seen.safety,
+                "staffed": staffed,
+                "credit": instrument.credit,
+                "tier": result.tier.value if result.tier else "",
+                # Guardians, often grandparents, are addressed with 您; children with 你.
+                "formal": person.role is Role.GUARDIAN,
+            },
+        )
+
     async def _finish(
         self,
         uow: UnitOfWork,
@@ -377,22 +425,7 @@ class Screening:
         result = score(instrument, answers)
         await uow.screening.record(session.subject_id, person.id, answers, result, now)
         await uow.screening.close(session.id, SessionStatus.COMPLETED.value, now)
-        band = instrument.band_for(result.total) if result.total is not None else None
-        if instrument.method.value == "asq" and result.band is not None:
-            band = next((b for b in instrument.bands if b.band == result.band), None)
-        replies = [
-            Reply(
-                "screening/summary",
-                {
-                    "complete": result.complete,
-                    "summary": band.summary if band else "",
-                    "advice": band.advice if band else "",
-                    "tier": result.tier.value if result.tier else "",
-                    # Guardians, often grandparents, are addressed with 您; children with 你.
-                    "formal": person.role is Role.GUARDIAN,
-                },
-            )
-        ]
+        replies = [await self._summary(uow, person, instrument, result, now)]
         if fired and instrument.id != "asq" and "asq" in self.instruments:
             # A safety answer on a longer form is followed by the suicide-risk questions.
             replies.append(
@@ -410,8 +443,8 @@ class Screening:
                 person,
                 tier,
                 Trigger.SCREENING,
-                [],
-                [f"{instrument.id}: {result.band}"],
+                concerns(instrument, result),
+                evidence(instrument, result, answers),
                 "",
                 now,
             )
