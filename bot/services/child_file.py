@@ -41,6 +41,9 @@ CASE_ROW_UNITS = 90
 REFERRALS_SHOWN = 5
 FOLLOW_UPS_UNITS = 320
 FOLLOW_UP_UNITS = 16
+FLAGS_UNITS = 900
+FLAG_LINE_UNITS = 16
+FLAG_UNITS = 40
 # School hours (local, Monday to Friday): no pushes to a child then (DOMAIN.md §5).
 SCHOOL = (time(8, 0), time(17, 0))
 
@@ -95,17 +98,38 @@ def about(instrument: Instrument | None) -> dict[str, Any]:
     }
 
 
+def _flag_units(point: Mapping[str, Any] | None) -> int:
+    """About what a point's spelled-out flags take (a flag's words, its label, its items)."""
+    if point is None:
+        return 0
+    return FLAG_LINE_UNITS + sum(
+        FLAG_UNITS + units(str(f.get("label", ""))) + 4 * len(f.get("items", ()))
+        for f in point["flags"]
+    )
+
+
 def for_chat(data: Mapping[str, Any]) -> dict[str, Any]:
     """The file as one chat message holds it: the newest of everything, and counts of the
     rest."""
+    # Every flagged point carries a mark; the newest flagged result of each form is spelled
+    # out, the most recent first as far as FLAGS_UNITS goes (the dashboard spells out all).
+    newest = {
+        t["instrument"]: next((p for p in reversed(t["points"]) if p.get("flags")), None)
+        for t in data["trends"]
+    }
+    by_date = sorted((p["date"], k) for k, p in newest.items() if p is not None)[::-1]
+    spelled = {
+        k
+        for _, k in by_date[
+            : how_many((_flag_units(newest[k]) for _, k in by_date), FLAGS_UNITS)
+        ]
+    }
     trends = [
         {
             **t,
             "points": t["points"][-POINTS_SHOWN:],
             "earlier": max(0, len(t["points"]) - POINTS_SHOWN),
-            # Older flagged points carry a mark; the newest one's flags are spelled out (the
-            # dashboard spells out all of them).
-            "flagged": next((p for p in reversed(t["points"]) if p.get("flags")), None),
+            "flagged": newest[t["instrument"]] if t["instrument"] in spelled else None,
         }
         for t in data["trends"]
     ]

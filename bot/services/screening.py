@@ -11,7 +11,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.domain.cases import Tier, Trigger
+from bot.domain.cases import Case, Tier, Trigger
+from bot.domain.outbox import Priority
 from bot.domain.people import AgeBand, ConsentStatus, Person, Role, new_person_code
 from bot.domain.replies import Choice, Keyboard, Outcome, Reply, rows
 from bot.domain.screening import (
@@ -412,6 +413,36 @@ class Screening:
             },
         )
 
+    async def _tell_open_case(
+        self,
+        uow: UnitOfWork,
+        before: Case | None,
+        case: Case,
+        instrument: Instrument,
+        result: Result,
+        answers: Mapping[int, int | None],
+        now: datetime,
+    ) -> None:
+        """A concern (possible abuse or neglect) on a case that was already open at this tier
+        or above: escalate posts nothing then, yet the counsellor must read it."""
+        named = concerns(instrument, result)
+        if before is None or not named or before.tier.rank < case.tier.rank:
+            return  # a new case's card, or the "raised" post, already says it
+        await self.helpline.board.post(
+            uow,
+            case,
+            Reply(
+                "screening/staff_concern",
+                {
+                    "code": case.code,
+                    "categories": named,
+                    "evidence": evidence(instrument, result, answers),
+                },
+            ),
+            now,
+            Priority.ALERT,
+        )
+
     async def _finish(
         self,
         uow: UnitOfWork,
@@ -438,7 +469,8 @@ class Screening:
         if tier in (Tier.ORANGE, Tier.RED) and not fired:
             # The case is with whoever answered: a guardian worried about a child talks to
             # the counsellor themselves.
-            _, new = await self.helpline.escalate(
+            before = await uow.cases.open_for(person.id or 0)
+            case, new = await self.helpline.escalate(
                 uow,
                 person,
                 tier,
@@ -448,6 +480,7 @@ class Screening:
                 "",
                 now,
             )
+            await self._tell_open_case(uow, before, case, instrument, result, answers, now)
             # Told in this same answer, honestly: who was told, when they will write, and the
             # hotlines (the safety reply's own figures, so the two never disagree).
             staffed = await self.helpline.staffed_now(uow, now)
