@@ -12,7 +12,6 @@ from typing import Any
 import yaml
 
 from bot.domain.cases import Tier
-from bot.domain.triage import Category
 from bot.domain.screening import (
     Band,
     Direction,
@@ -25,6 +24,7 @@ from bot.domain.screening import (
     Subject,
     Subscale,
 )
+from bot.domain.triage import Category
 
 FORBIDDEN = ("diagnos", "诊断", "disorder", "抑郁症")
 # How the Chinese wording came about: a published version, or the project's own (provisional).

@@ -120,9 +120,7 @@ def for_chat(data: Mapping[str, Any]) -> dict[str, Any]:
     by_date = sorted((p["date"], k) for k, p in newest.items() if p is not None)[::-1]
     spelled = {
         k
-        for _, k in by_date[
-            : how_many((_flag_units(newest[k]) for _, k in by_date), FLAGS_UNITS)
-        ]
+        for _, k in by_date[: how_many((_flag_units(newest[k]) for _, k in by_date), FLAGS_UNITS)]
     }
     trends = [
         {

@@ -54,6 +54,27 @@ def next_step(instrument: Instrument, answers: Mapping[int, int | None], positio
     return Step(asked[position] if position < len(asked) else None, position)
 
 
+def summary_reply(instrument: Instrument, result: Result, formal: bool, staffed: bool) -> Reply:
+    """The end of a form, as the person reads it (see `reading` for what is left out)."""
+    seen = reading(instrument, result)
+    return Reply(
+        "screening/summary",
+        {
+            "complete": result.complete,
+            "summary": seen.band.summary if seen.band else "",
+            "advice": seen.band.advice if seen.band else "",
+            "subscales": [
+                {"summary": s.summary, "advice": s.advice} for s in seen.subscales if s.summary
+            ],
+            "safety": seen.safety,
+            "staffed": staffed,
+            "credit": instrument.credit,
+            "tier": result.tier.value if result.tier else "",
+            "formal": formal,
+        },
+    )
+
+
 def evidence(
     instrument: Instrument, result: Result, answers: Mapping[int, int | None]
 ) -> list[str]:
@@ -391,27 +412,13 @@ class Screening:
     ) -> Reply:
         """What the person reads at the end: a safety answer acknowledged first, honestly
         about whether a counsellor is on duty, and never a band's reassurance after a flag."""
-        seen = reading(instrument, result)
-        staffed = await self.helpline.staffed_now(uow, now) if seen.safety else False
-        return Reply(
-            "screening/summary",
-            {
-                "complete": result.complete,
-                "summary": seen.band.summary if seen.band else "",
-                "advice": seen.band.advice if seen.band else "",
-                "subscales": [
-                    {"summary": s.summary, "advice": s.advice}
-                    for s in seen.subscales
-                    if s.summary
-                ],
-                "safety": seen.safety,
-                "staffed": staffed,
-                "credit": instrument.credit,
-                "tier": result.tier.value if result.tier else "",
-                # Guardians, often grandparents, are addressed with 您; children with 你.
-                "formal": person.role is Role.GUARDIAN,
-            },
+        staffed = (
+            await self.helpline.staffed_now(uow, now)
+            if reading(instrument, result).safety
+            else False
         )
+        # Guardians, often grandparents, are addressed with 您; children with 你.
+        return summary_reply(instrument, result, person.role is Role.GUARDIAN, staffed)
 
     async def _tell_open_case(
         self,
