@@ -353,3 +353,24 @@ async def test_mood_kids_feeling_unsafe_opens_an_orange_case_for_abuse_or_neglec
     shown = await world.sb.wait_for_text(chat, "📁", timeout=20)
     assert "在家里或学校感到害怕、不安全 4 ≥ 4 · 可能涉及：虐待, 忽视" in shown["text"]
     assert "mood-kids · 本项目自编，未经验证" in shown["text"]  # for staff, not the child
+
+
+async def test_feeling_unsafe_reaches_the_counsellor_of_an_already_open_case(
+    world: World,
+) -> None:
+    """A child whose red case is already open answers "unsafe at home or at school": the case
+    tier does not change, so nothing was posted; now the topic hears of it."""
+    await make_staff(world, world.counsellor)
+    uid, child = await registered(world, "小兰", Role.CHILD, AgeBand.A8_11)
+    await world.sb.send_text(uid, "我今晚就想自杀，药已经准备好了")
+    await case_card(world)
+    item = await first_item(world, uid, "📋")
+    for _ in range(5):
+        item = await answer(world, uid, item, 0)
+    await answer(world, uid, item, 2)  # "A lot": 7
+    posted = await world.sb.wait_for_text(world.staff_chat_id, "新的筛查结果", timeout=20)
+    assert "C-0001" in posted["text"] and "可能涉及：虐待, 忽视" in posted["text"]
+    assert "item 6 = 7" in posted["text"]
+    async with world.uow() as u:
+        case = await u.cases.open_for(child.id or 0)
+    assert case is not None and case.tier is Tier.RED and case.code == "C-0001"
