@@ -57,15 +57,19 @@ def next_step(instrument: Instrument, answers: Mapping[int, int | None], positio
 def summary_reply(instrument: Instrument, result: Result, formal: bool, staffed: bool) -> Reply:
     """The end of a form, as the person reads it (see `reading` for what is left out)."""
     seen = reading(instrument, result)
+    advised = {seen.band.advice} if seen.band else set()
+    subscales = []
+    for s in (s for s in seen.subscales if s.summary):
+        # Two subscales with the same advice: said once.
+        subscales.append({"summary": s.summary, "advice": "" if s.advice in advised else s.advice})
+        advised.add(s.advice)
     return Reply(
         "screening/summary",
         {
             "complete": result.complete,
             "summary": seen.band.summary if seen.band else "",
             "advice": seen.band.advice if seen.band else "",
-            "subscales": [
-                {"summary": s.summary, "advice": s.advice} for s in seen.subscales if s.summary
-            ],
+            "subscales": subscales,
             "safety": seen.safety,
             "staffed": staffed,
             "credit": instrument.credit,
