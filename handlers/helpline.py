@@ -30,9 +30,17 @@ MEDIA = ("photo", "voice", "sticker", "video", "video_note", "audio", "document"
 COMMAND_WITH_WORDS = re.compile(r"/[A-Za-z0-9_]+(?:@\w+)?\s+(\S[\s\S]*)")
 
 
+# A deep link's payload (t.me/bot?start=CODE): an invitation code, machine-made, never words.
+START_PAYLOAD = re.compile(r"/start(?:@\w+)?\s+[A-Za-z0-9_-]{1,64}")
+
+
 def command_words(text: str | None) -> str:
-    """The words typed after a command, or "" for a bare command or plain text."""
-    match = COMMAND_WITH_WORDS.fullmatch((text or "").strip())
+    """The words typed after a command, or "" for a bare command, plain text or a deep link's
+    code (a random code can score like anything to the model)."""
+    text = (text or "").strip()
+    if START_PAYLOAD.fullmatch(text):
+        return ""
+    match = COMMAND_WITH_WORDS.fullmatch(text)
     return match.group(1).strip() if match else ""
 
 

@@ -9,6 +9,7 @@ import pytest
 from aiogram.types import Chat, Message
 
 from handlers.fallback import unheard_words
+from handlers.helpline import command_words
 
 
 def _message(text: str | None = None, caption: str | None = None) -> Message:
@@ -45,3 +46,23 @@ def test_a_caption_is_heard() -> None:
 
 def test_a_sticker_has_no_words() -> None:
     assert unheard_words(_message()) == ""
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("/check 我不想活了", "我不想活了"),
+        ("/lessons@xinqiao_test_bot 今晚就跳", "今晚就跳"),
+        ("/help I want to die", "I want to die"),
+        ("/check", ""),
+        ("我不想活了", ""),
+        # A deep link's invitation code is machine-made: a random code is not words to triage
+        # (the model once asked a grandchild opening an invitation whether they wanted to die).
+        ("/start g-9fQk2xZ7", ""),
+        ("/start AbC_123-xyz", ""),
+        # Words typed after /start by hand are words.
+        ("/start 我想死", "我想死"),
+    ],
+)
+def test_command_words(text: str, words: str) -> None:
+    assert command_words(text) == words
