@@ -147,4 +147,3 @@ class HotlineBook:
             "lines": [*by_state[LineState.OPEN], *by_state[LineState.VARIES]]
             + by_state[LineState.CLOSED],
         }
-

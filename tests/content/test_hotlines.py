@@ -76,12 +76,20 @@ def test_a_citys_12356_seat_keeps_its_own_hours() -> None:
 @pytest.mark.parametrize(
     ("old", "new", "message"),
     [
-        ('      hours: "24 hours"\n      open: 24h\n      note: "For', '      note: "For', "hours"),
+        (
+            '      hours: "24 hours"\n      open: 24h\n      note: "For',
+            '      note: "For',
+            "hours",
+        ),
         ("      checked: 2026-12-07\n", "", "checked"),
         ('      source: "Ministry of Public Security', '      sauce: "x', "unknown field"),
         ('      open: "08:00-02:00"', '      open: "8am till 2"', "spans like"),
         ('    - number: "120"', '    - number: "120 ambulance"', "digits"),
-        ("      open: 24h\n      emergency: true", "      open: varies\n      emergency: true", "24h"),
+        (
+            "      open: 24h\n      emergency: true",
+            "      open: varies\n      emergency: true",
+            "24h",
+        ),
     ],
 )
 def test_the_loader_refuses_a_line_without_what_a_child_needs(
@@ -99,7 +107,9 @@ def test_the_loader_refuses_a_line_without_what_a_child_needs(
 def test_a_book_without_a_24_hour_line_is_refused(tmp_path: Path) -> None:
     shutil.copytree(CONTENT_DIR / "helpline", tmp_path / "helpline")
     path = tmp_path / "helpline" / "hotlines.yaml"
-    text = path.read_text("utf-8").replace("      open: 24h\n      note:", "      open: varies\n      note:")
+    text = path.read_text("utf-8").replace(
+        "      open: 24h\n      note:", "      open: varies\n      note:"
+    )
     path.write_text(text, "utf-8")
     with pytest.raises(HelplineContentError, match="open 24h"):
         load_hotlines(tmp_path)
@@ -168,9 +178,9 @@ def test_out_of_hours_says_when_counsellors_are_back(
         {"day": "date", "time": "8:00", "weekday": 3, "month": 12, "date": 10},
     ]
     for back, said in zip(backs, when, strict=True):
-        for template in SHOWING:
-            if "back" not in SHOWING[template]:
+        for template, needs in SHOWING.items():
+            if "back" not in needs:
                 continue
-            data = {**BOOK.shown(None, AT_3AM), **SHOWING[template], "back": back}
+            data = {**BOOK.shown(None, AT_3AM), **needs, "back": back}
             text = catalog.render(Reply(template, data), locale).text
             assert said in text, (template, said)

@@ -33,7 +33,8 @@ BACK = {"zh": "心理老师今天 8:00 开始值班", "en": "Counsellors are bac
 # What must never be said while nobody is on duty, or about lines closed at this hour.
 CLAIMS = (
     *("现在就能帮你", "who can help right now"),
-    *("已经通知", "已经告诉", "has been told", "We have told", "第一位上班", "first counsellor on"),
+    *("已经通知", "已经告诉", "has been told", "We have told"),
+    *("第一位上班", "first counsellor on"),
 )
 HOPE24 = "400-161-9995"
 
@@ -62,7 +63,9 @@ def honest(text: str) -> None:
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-async def test_a_child_asking_for_a_counsellor_at_3am_is_told_when(world: World, lang: str) -> None:
+async def test_a_child_asking_for_a_counsellor_at_3am_is_told_when(
+    world: World, lang: str
+) -> None:
     child = await world.user("小明", PHONE[lang])
     text = (await world.say(child, "/help"))["text"]
     assert NOBODY[lang] in text and BACK[lang] in text

@@ -1,4 +1,4 @@
-"""Which lines answer now, across midnight, and when counsellors are back (issue 18, items 2, 7)."""
+"""Which lines answer now, across midnight, and when counsellors are back (issue 18)."""
 
 from __future__ import annotations
 
