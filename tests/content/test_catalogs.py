@@ -99,6 +99,13 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     "helpline/relay_out": [{"n": 7, "body": "你好 <&>"}, {"n": 7, "canned": "Are you safe?"}],
     "helpline/relay_out_media": [{"n": 7}],
     # The helpline: staff side (data as the services send it; user text is escaped).
+    **{
+        form: [
+            {"code": "C-0001", "tier": "orange", "icon": "🟠", "categories": ["abuse"]},
+            {"code": "C-0002", "tier": "green", "icon": "🟢", "categories": []},
+        ]
+        for form in ("staff/plan_safety", "staff/plan_care", "staff/visit")
+    },
     "helpline/card": [
         {
             "code": "C-0001",
@@ -259,8 +266,13 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     # Self-checks, with real questionnaire text so the translation shows.
     "screening/again": [{"days": 14}],
     "screening/intro": [
-        {"name": _Q.name, "prompt": _Q.prompt, "validated": v, "count": 9} for v in (True, False)
+        {"name": _Q.name, "prompt": _Q.prompt, "validated": v, "count": 9, "skips": k, "formal": f}
+        for v in (True, False)
+        for k in (0, 3)
+        for f in (False, True)
     ],
+    "screening/case_offer": [{"formal": f} for f in (False, True)],
+    "screening/case_declined": [{"formal": f} for f in (False, True)],
     "screening/item": [{"n": 1, "total": 9, "text": _Q.items[0].text}],
     "screening/summary": [
         {
@@ -344,9 +356,32 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     "lessons/schedule_changed": [{"weekday": 0, "hour": 12}],
     "lessons/resumed": [{"weekday": 6, "hour": 19}],
     "lessons/part": [
-        {"title": _L.title, "text": _L.messages[0], "n": 1, "total": 4, "first": True},
-        {"title": _L.title, "text": _L.messages[1], "n": 2, "total": 4, "first": False},
+        {
+            "title": _L.title,
+            "text": _L.messages[0],
+            "n": 1,
+            "total": 4,
+            "first": True,
+            "sources": "",
+        },
+        {
+            "title": _L.title,
+            "text": _L.messages[1],
+            "n": 2,
+            "total": 4,
+            "first": False,
+            "sources": "",
+        },
+        {
+            "title": _L.title,
+            "text": _L.messages[-1],
+            "n": 4,
+            "total": 4,
+            "first": False,
+            "sources": _L.sources,
+        },
     ],
+    "lessons/child_task": [{"task": _L.task}],
     "lessons/question": [{"prompt": _L.prompt}],
     "lessons/feedback": [{"text": o.feedback, "best": o.best} for o in _L.options],
     "lessons/task": [{"task": _L.task, "days": 3}],

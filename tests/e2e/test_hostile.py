@@ -352,6 +352,7 @@ TEMPLATES = [
     *("canned:{n}:{w}", "ref:{n}:{w}", "fu:done:{n}", "file:tell:{n}"),
     *("sc:a:{n}:{n}:{n}", "sc:s:{n}:{n}", "sc:b:{n}:{n}", "sc:stop:{n}", "sc:start:{w}"),
     *("sc:addchild:{w}", "sc:child:{w}:{n}", "sc:again:{w}:{n}", "sc:resume", "sc:later"),
+    *("sc:case:{n}", "sc:nocase:{n}"),
     *("ls:n:{n}:{n}:{n}", "ls:a:{n}:{n}:{n}", "ls:c:{n}:{n}:{w}", "ls:r:{n}:{n}", "ls:p:{n}"),
     *("ls:day:{n}", "ls:hour:{n}:{n}", "pv:del:{w}:{n}", "pv:keep", "acc:lang:{w}"),
     *("acc:stop:{w}", "ob:{w}:{w}", "ob:{w}:{w}:{w}", "fam:{w}:{w}", "safe:{w}", "help:{w}"),
@@ -772,6 +773,9 @@ async def test_breaking_arguments_to_staff_commands_and_start(
         fill("/reported ", "派出所"),
         *(f"/tier {v}" for v in BREAKERS),
         "/canned ²",
+        "/plan ²",
+        fill("/plan safety ", "理由"),
+        "/visit ²",
     ]
     chats = [world.staff_chat_id, *await more_staff_chats(world, 3)]
     for n, text in enumerate(general):
