@@ -262,7 +262,7 @@ async def build_app(
         claimed_silence=timedelta(minutes=settings.claimed_silence_min),
         max_claims=settings.max_claims,
     )
-    hotlines = load_hotlines(CONTENT_DIR)
+    hotlines = load_hotlines(CONTENT_DIR, settings.timezone)
     net = load_safety_net(CONTENT_DIR)
     helpline = Helpline(
         uow,
@@ -343,7 +343,7 @@ async def build_app(
         ),
         family=Family(uow, clock, settings.invite_days, username),
         account=account,
-        safety=Safety(hotlines),
+        safety=Safety(hotlines, clock),
         staff_invites=StaffInvites(uow, clock, settings.invite_days, username, admin_ids),
         sender=OutboxSender(uow, clock, delivery.nudge),
         staff_chat_ids=frozenset({settings.staff_chat_id} if settings.staff_chat_id else ()),

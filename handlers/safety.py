@@ -48,10 +48,12 @@ async def send_help(
 
 
 async def send_hotlines(message: Message, bot: Bot, services: Services) -> None:
-    """`/hotlines`: the numbers alone, without asking for anyone."""
+    """`/hotlines`: the numbers alone (with the person's own region's), asking for nobody."""
     assert message.from_user is not None
-    locale = await services.account.locale_of(who(message.from_user))
-    await deliver(bot, message.chat.id, services.safety.help(), services, locale)
+    person = who(message.from_user)
+    locale = await services.account.locale_of(person)
+    region = await services.helpline.region_for(person)
+    await deliver(bot, message.chat.id, services.safety.help(region), services, locale)
 
 
 class HelpButton(Filter):

@@ -246,6 +246,24 @@ class DutyHours:
                 return opening
         return now  # no opening in a year: configuration says closed forever; do not loop
 
+    def back(self, now: datetime) -> dict[str, object] | None:
+        """When counsellors are next on duty, as a reply says it (today, tomorrow or a date,
+        at a local time like "8:00"); None while the hours are open, when nobody being on
+        duty leaves no time to promise."""
+        opening = self.next_opening(now)
+        if opening <= now:
+            return None
+        zone = ZoneInfo(self.timezone)
+        at, today = opening.astimezone(zone), now.astimezone(zone).date()
+        days = (at.date() - today).days
+        return {
+            "day": "today" if days == 0 else "tomorrow" if days == 1 else "date",
+            "time": f"{at.hour}:{at.minute:02d}",
+            "weekday": at.weekday(),
+            "month": at.month,
+            "date": at.day,
+        }
+
 
 def parse_duty_hours(spec: str) -> tuple[time, time]:
     """ "08:00-22:00" -> (08:00, 22:00); raises ValueError with a readable message."""

@@ -124,11 +124,8 @@ class Helpline:
     # -- what the person sees -------------------------------------------------------------
 
     def _hotline_data(self, region: str | None = None) -> dict[str, object]:
-        lines = self.hotlines.for_region(region)
-        return {
-            "emergency": [h for h in lines if h.emergency],
-            "lines": [h for h in lines if not h.emergency],
-        }
+        """The lines that answer at this hour first (a reply never claims a closed line)."""
+        return dict(self.hotlines.shown(region, self.clock.now()))
 
     async def _staffed(self, uow: UnitOfWork, now: datetime) -> bool:
         if not self.policy.duty.is_open(now) or self.policy.staff_chat_id is None:
@@ -138,7 +135,12 @@ class Helpline:
     def _when_data(self, now: datetime, tier: Tier) -> dict[str, object]:
         opening = self.policy.duty.next_opening(now)
         minutes = int(self.policy.targets.target(tier).total_seconds() // 60)
-        return {"minutes": minutes, "opens": opening.isoformat(timespec="minutes")}
+        # `back`: when counsellors are next on duty, for a person told that nobody is now.
+        return {
+            "minutes": minutes,
+            "opens": opening.isoformat(timespec="minutes"),
+            "back": self.policy.duty.back(now),
+        }
 
     async def staffed_now(self, uow: UnitOfWork, now: datetime) -> bool:
         return await self._staffed(uow, now)
@@ -154,6 +156,10 @@ class Helpline:
             return None
         sp = await uow.service_points.by_id(person.service_point_id)
         return sp.region if sp and sp.region else None
+
+    async def region_for(self, who: Who) -> str | None:
+        async with self.uow() as uow:
+            return await self.region_of(uow, await uow.people.by_telegram_id(who.telegram_id))
 
     def _safety_reply(
         self, staffed: bool, now: datetime, tier: Tier, region: str | None = None
@@ -372,7 +378,12 @@ class Helpline:
                 outcome = await self._ask(uow, person, decision, now)
             elif after is not None:
                 region = await self.region_of(uow, person)
-                outcome = Outcome.of(Reply("helpline/passed_on", self._hotline_data(region)))
+                data = {
+                    **self._hotline_data(region),
+                    **self._when_data(now, after.tier),
+                    "staffed": await self._staffed(uow, now),
+                }
+                outcome = Outcome.of(Reply("helpline/passed_on", data))
             elif decision.action is Action.OFFER:
                 outcome = Outcome.of(
                     Reply(
@@ -651,10 +662,13 @@ class Helpline:
     async def safe_answer(self, who: Who, safe: bool) -> Outcome:
         """The answer to "are you safe right now?": recorded, told to staff, and answered."""
         now = self.clock.now()
+        told, staffed, region, tier = False, False, None, Tier.RED
         async with self.uow() as uow:
             person = await uow.people.by_telegram_id(who.telegram_id)
             case = await uow.cases.open_for(person.id) if person and person.id else None
+            region = await self.region_of(uow, person)
             if case is not None and person is not None:
+                told, staffed = True, await self._staffed(uow, now)
                 await uow.cases.log(case.id, EventKind.RAISED, now, None, safe_now=safe)
                 if not safe and case.tier is not Tier.RED:
                     await uow.cases.update(case.id, tier=Tier.RED)
@@ -667,10 +681,19 @@ class Helpline:
                     now,
                     Priority.ALERT,
                 )
+                tier = case.tier
                 await uow.commit()
         self.nudge()
         template = "helpline/safe_yes" if safe else "helpline/safe_no"
-        return Outcome.of(Reply(template, self._hotline_data()), toast="toast.thanks")
+        # Who heard the answer is said as it is: the counsellor on duty, or nobody until
+        # the next duty starts (and when), or nobody at all without a case.
+        data = {
+            **self._hotline_data(region),
+            **self._when_data(now, tier),
+            "told": told,
+            "staffed": staffed,
+        }
+        return Outcome.of(Reply(template, data), toast="toast.thanks")
 
     def check_in_later(self) -> Outcome:
         return Outcome.of(Reply("helpline/check_in_later", self._hotline_data()))

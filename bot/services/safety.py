@@ -4,19 +4,15 @@ from __future__ import annotations
 
 from bot.domain.hotlines import HotlineBook
 from bot.domain.replies import Keyboard, Outcome, Reply
+from bot.ports import Clock
 
 
 class Safety:
-    def __init__(self, hotlines: HotlineBook) -> None:
+    def __init__(self, hotlines: HotlineBook, clock: Clock) -> None:
         self.hotlines = hotlines
-
-    def _with_hotlines(self, template: str, region: str | None) -> Outcome:
-        lines = self.hotlines.for_region(region)
-        data = {
-            "emergency": [h for h in lines if h.emergency],
-            "lines": [h for h in lines if not h.emergency],
-        }
-        return Outcome.of(Reply(template, data, keyboard=Keyboard.HELP))
+        self.clock = clock
 
     def help(self, region: str | None = None) -> Outcome:
-        return self._with_hotlines("safety/help", region)
+        """The lines that answer at this hour first, then the others with their hours."""
+        data = self.hotlines.shown(region, self.clock.now())
+        return Outcome.of(Reply("safety/help", dict(data), keyboard=Keyboard.HELP))

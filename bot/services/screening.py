@@ -546,9 +546,13 @@ class Screening:
         replies = [await self._summary(uow, person, instrument, result, now)]
         if fired and instrument.id != "asq" and "asq" in self.instruments:
             # A safety answer on a longer form is followed by the suicide-risk questions.
+            # Out of hours it says nobody is on duty yet, and when someone will be.
+            staffed = await self.helpline.staffed_now(uow, now)
+            timing = self.helpline.safety_reply(staffed, now, Tier.RED).data
             replies.append(
                 Reply(
                     "screening/offer_asq",
+                    {"staffed": staffed, "back": timing["back"]},
                     choices=rows(Choice("btn.screening.start", "sc:start:asq")),
                 )
             )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -28,11 +29,15 @@ TEMPLATES = sorted(
     if not p.name.startswith("_")
 )
 
-_hotlines = load_hotlines(CONTENT_DIR).for_region(None)
-_HOTLINE_DATA = {
-    "emergency": [h for h in _hotlines if h.emergency],
-    "lines": [h for h in _hotlines if not h.emergency],
-}
+# At 3 a.m. in Jinzhong its own 12356 seat is closed: every group of lines has a member.
+_HOTLINE_DATA: dict[str, Any] = dict(
+    load_hotlines(CONTENT_DIR).shown("shanxi-jinzhong", datetime(2026, 12, 1, 19, tzinfo=UTC))
+)
+# When counsellors are next on duty: tomorrow, today, a date, or no time to promise.
+_BACKS: list[dict[str, Any] | None] = [
+    {"day": d, "time": "8:00", "weekday": 0, "month": 12, "date": 8}
+    for d in ("today", "tomorrow", "date")
+] + [None]
 
 _Q = load_instruments(CONTENT_DIR)["phq-a"]
 _PSC = load_instruments(CONTENT_DIR)["psc-17"]
@@ -83,22 +88,24 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     "safety/help": [_HOTLINE_DATA],
     # The helpline: person side.
     **{
-        f"helpline/{t}": [{**_HOTLINE_DATA, "minutes": 5, "opens": "2026-12-01T08:00"}]
-        for t in ("safety_now", "requested", "requested_unstaffed", "safe_no")
+        f"helpline/{t}": [
+            {**_HOTLINE_DATA, "minutes": 5, "back": b, "staffed": s, "told": told}
+            for b in _BACKS
+            for s in (True, False)
+            for told in (True, False)
+        ]
+        for t in ("safety_now", "requested_unstaffed", "safe_no", "safe_yes", "passed_on")
     },
-    "helpline/safety_now": [
-        {**_HOTLINE_DATA, "minutes": 5, "staffed": staffed} for staffed in (True, False)
-    ],
     "helpline/requested": [{**_HOTLINE_DATA, "minutes": 15, "again": a} for a in (True, False)],
     # The direct question and what follows it (issue 17).
     "helpline/ask": [{**_HOTLINE_DATA, "guardian": g} for g in (False, True)],
     "helpline/ask_no": [{"guardian": g} for g in (False, True)],
     "helpline/ask_skip": [
-        {**_HOTLINE_DATA, "minutes": 30, "opens": "2026-12-01T08:00", "staffed": s}
+        {**_HOTLINE_DATA, "minutes": 30, "back": b, "staffed": s}
         for s in (True, False)
+        for b in _BACKS
     ],
     "helpline/quiet_hotlines": [_HOTLINE_DATA],
-    "helpline/passed_on": [_HOTLINE_DATA],
     "helpline/staff_after_close": [{"code": "C-0001"}],
     "helpline/relay_out": [{"n": 7, "body": "你好 <&>"}, {"n": 7, "canned": "Are you safe?"}],
     "helpline/relay_out_media": [{"n": 7}],
@@ -312,10 +319,11 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         {"code": "C-0001", "categories": ["abuse", "neglect"], "evidence": ["mood-kids: x"]}
     ],
     "screening/case_opened": [
-        {**_HOTLINE_DATA, "minutes": 30, "formal": f, "staffed": s, "again": a}
+        {**_HOTLINE_DATA, "minutes": 30, "formal": f, "staffed": s, "again": a, "back": b}
         for f in (False, True)
         for s in (False, True)
         for a in (False, True)
+        for b in _BACKS
     ],
     "screening/file": [
         {
