@@ -18,12 +18,16 @@ CLINICAL = {A.CLAIM, A.DUTY, A.RELAY, A.RETIER, A.CLOSE, A.TRANSFER, A.SAFETY_PL
 
 
 def test_every_staff_role_has_a_row_and_nobody_else_does() -> None:
-    assert set(PERMISSIONS) == set(STAFF_ROLES) == {
-        Role.COUNSELLOR,
-        Role.SUPERVISOR,
-        Role.DIRECTOR,
-        Role.TOWNSHIP,
-    }
+    assert (
+        set(PERMISSIONS)
+        == set(STAFF_ROLES)
+        == {
+            Role.COUNSELLOR,
+            Role.SUPERVISOR,
+            Role.DIRECTOR,
+            Role.TOWNSHIP,
+        }
+    )
     assert all(r.is_staff for r in STAFF_ROLES)
     assert not Role.CHILD.is_staff and not Role.GUARDIAN.is_staff
     for action in StaffAction:
