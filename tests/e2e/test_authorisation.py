@@ -8,6 +8,8 @@ bot, and shown to fail, with the database checked to be exactly as it was.
 - A counsellor acts only as their claim allows (bot/services/casework.py): not past the cap
   (claim, take-next, "transfer to me", reopen), not on a colleague's claimed case (release,
   close, transfer, claim, relay, canned replies, media), not on a case of another staff chat.
+- Each staff role (心理老师, 督导, 儿童主任, 儿童督导员) tries every staff action: what its row of
+  bot/domain/permissions.py allows works, the rest is refused and changes nothing.
 - Private chats never reach staff commands, nor, by forged buttons, another person's
   questionnaire, lessons, case, file or data; no answer carries another person's code.
 """
