@@ -99,7 +99,13 @@ def _parser() -> argparse.ArgumentParser:
     staff_sub = staff.add_subparsers(dest="action", required=True)
     staff_add = staff_sub.add_parser("add", help="add or update a staff member")
     staff_add.add_argument("--telegram-id", type=int, required=True)
-    staff_add.add_argument("--role", choices=["counsellor", "supervisor"], required=True)
+    staff_add.add_argument(
+        "--role",
+        choices=["counsellor", "supervisor", "director", "township"],
+        required=True,
+        help="counsellor 心理老师, supervisor 督导 (clinical), director 儿童主任, "
+        "township 儿童督导员 (see bot/domain/permissions.py)",
+    )
     staff_add.add_argument("--name", required=True, help="shown to colleagues, never to children")
     staff_add.add_argument("--service-point", default="", help="service point code")
     staff_remove = staff_sub.add_parser("remove", help="retire a staff member")

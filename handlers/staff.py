@@ -13,6 +13,7 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
+from bot.domain.permissions import StaffAction
 from bot.domain.replies import Reply
 from bot.services.bundle import Services
 from bot.services.casework import Casework, Place, StaffResult
@@ -55,10 +56,90 @@ async def _say(services: Services, message: Message, template: str | StaffResult
     await services.casework.post_general(message.chat.id, _thread(message), Reply(template))
 
 
+# The action each command is, for the role table (bot/domain/permissions.py). /staff and
+# /accesslog are checked by their services, which know list from add.
+COMMANDS = {
+    "invite": StaffAction.INVITE,
+    "queue": StaffAction.QUEUE,
+    "next": StaffAction.CLAIM,
+    "onduty": StaffAction.DUTY,
+    "offduty": StaffAction.DUTY,
+    "followups": StaffAction.FOLLOW_UP,
+    "canned": StaffAction.RELAY,
+    "visit": StaffAction.VISIT,
+    "tier": StaffAction.RETIER,
+    "close": StaffAction.CLOSE,
+    "reported": StaffAction.REPORT,
+    "missed": StaffAction.MISSED,
+    "file": StaffAction.FILE,
+    "screen": StaffAction.SCREEN,
+    "stats": StaffAction.STATS,
+}
+
+
+def command_action(command: str, args: str) -> StaffAction | None:
+    name = command.lower()
+    if name == "plan":
+        care = args.strip().lower() == "care"
+        return StaffAction.CARE_PLAN if care else StaffAction.SAFETY_PLAN
+    return COMMANDS.get(name)
+
+
+def button_action(parts: list[str]) -> StaffAction:
+    """The action a case button is; ValueError (the polite refusal) for an unknown one."""
+    head = parts[0]
+    if head in ("file", "canned", "ref", "fu"):
+        return {
+            "file": StaffAction.TELL_GUARDIAN,
+            "canned": StaffAction.RELAY,
+            "ref": StaffAction.REFER,
+            "fu": StaffAction.FOLLOW_UP,
+        }[head]
+    actions = {
+        "next": StaffAction.CLAIM,
+        "claim": StaffAction.CLAIM,
+        "release": StaffAction.CLAIM,
+        "reopen": StaffAction.CLAIM,
+        "card": StaffAction.QUEUE,
+        "xfer": StaffAction.TRANSFER,
+        "xferto": StaffAction.TRANSFER,
+        "refer": StaffAction.REFER,
+        "referto": StaffAction.REFER,
+        "tier": StaffAction.RETIER,
+        "settier": StaffAction.RETIER,
+        "close": StaffAction.CLOSE,
+        "closeas": StaffAction.CLOSE,
+        "fu": StaffAction.FOLLOW_UP,
+        "fuin": StaffAction.FOLLOW_UP,
+        "canned": StaffAction.RELAY,
+        "miss": StaffAction.MISSED,
+        "missas": StaffAction.MISSED,
+    }
+    if parts[1] not in actions:
+        raise ValueError(parts[1])
+    return actions[parts[1]]
+
+
+async def _refused(services: Services, message: Message, command: CommandObject) -> bool:
+    """Whether the sender's role does not include this command; if so, they were told."""
+    if message.from_user is None:
+        return False
+    action = command_action(command.command, command.args or "")
+    if action is None:
+        return False
+    refusal = await services.casework.refusal(message.from_user.id, message.chat.id, action)
+    if refusal is None:
+        return False
+    await _say(services, message, refusal)
+    return True
+
+
 async def create_invite(
     message: Message, command: CommandObject, bot: Bot, services: Services
 ) -> None:
     """`/invite guardian|child [uses] [days]`: a deep link tied to the service point."""
+    if await _refused(services, message, command):
+        return
     if message.from_user is None:
         return
     if not await services.casework.is_staff_chat(message.chat.id):
@@ -82,15 +163,21 @@ async def create_invite(
     )
 
 
-async def show_queue(message: Message, services: Services) -> None:
+async def show_queue(message: Message, command: CommandObject, services: Services) -> None:
     """`/queue`: open cases, most urgent first, then longest waiting."""
+    if await _refused(services, message, command):
+        return
     assert message.from_user is not None
     if not await services.duty.show_queue(message.from_user.id, message.chat.id, _thread(message)):
         _ignored(message, "/queue")
 
 
-async def take_next(message: Message, bot: Bot, services: Services) -> None:
+async def take_next(
+    message: Message, command: CommandObject, bot: Bot, services: Services
+) -> None:
     """`/next`: claim the top of the queue."""
+    if await _refused(services, message, command):
+        return
     assert message.from_user is not None
     result = await services.casework.take_next(message.from_user.id, message.chat.id)
     if result.toast == "toast.case.not_staff":
@@ -104,8 +191,10 @@ async def take_next(message: Message, bot: Bot, services: Services) -> None:
     await _refresh_card(bot, services, result)
 
 
-async def go_on_duty(message: Message, services: Services) -> None:
+async def go_on_duty(message: Message, command: CommandObject, services: Services) -> None:
     """`/onduty` and `/offduty`."""
+    if await _refused(services, message, command):
+        return
     assert message.from_user is not None and message.text is not None
     on = message.text.lstrip("/").lower().startswith("onduty")
     if not await services.duty.set_duty(
@@ -125,8 +214,10 @@ async def manage_staff(message: Message, command: CommandObject, services: Servi
         _ignored(message, "/staff")
 
 
-async def show_follow_ups(message: Message, services: Services) -> None:
+async def show_follow_ups(message: Message, command: CommandObject, services: Services) -> None:
     """`/followups`: what is due or overdue."""
+    if await _refused(services, message, command):
+        return
     assert message.from_user is not None
     if not await services.duty.show_follow_ups(
         message.from_user.id, message.chat.id, _thread(message)
@@ -134,8 +225,10 @@ async def show_follow_ups(message: Message, services: Services) -> None:
         _ignored(message, "/followups")
 
 
-async def show_canned(message: Message, services: Services) -> None:
+async def show_canned(message: Message, command: CommandObject, services: Services) -> None:
     """`/canned` in a case topic: the ready replies as buttons."""
+    if await _refused(services, message, command):
+        return
     assert message.from_user is not None
     if not await services.casework.is_staff(message.from_user.id, message.chat.id):
         _ignored(message, "/canned")  # not even "use it in a case topic" to a stranger
@@ -157,6 +250,8 @@ async def show_canned(message: Message, services: Services) -> None:
 
 async def show_form(message: Message, command: CommandObject, services: Services) -> None:
     """`/plan safety|care` or `/visit` in a case topic: a form to fill in from the case."""
+    if await _refused(services, message, command):
+        return
     assert message.from_user is not None and command.command is not None
     if not await services.casework.is_staff(message.from_user.id, message.chat.id):
         _ignored(message, f"/{command.command}")
@@ -175,6 +270,8 @@ async def show_form(message: Message, command: CommandObject, services: Services
 
 async def set_tier(message: Message, command: CommandObject, bot: Bot, services: Services) -> None:
     """`/tier red|orange|yellow|green <reason>` in a case topic."""
+    if await _refused(services, message, command):
+        return
     assert message.from_user is not None
     answer = await services.casework.tier_command(
         message.from_user.id, message.chat.id, _thread(message), command.args or ""
@@ -188,6 +285,8 @@ async def close_case(
     message: Message, command: CommandObject, bot: Bot, services: Services
 ) -> None:
     """`/close <outcome> <note>` in a case topic: how a red or orange case is closed."""
+    if await _refused(services, message, command):
+        return
     assert message.from_user is not None
     answer = await services.casework.close_command(
         message.from_user.id, message.chat.id, _thread(message), command.args or ""
@@ -199,6 +298,8 @@ async def close_case(
 
 async def record_report(message: Message, command: CommandObject, services: Services) -> None:
     """`/reported <authority>`: a mandatory report was made, on the record."""
+    if await _refused(services, message, command):
+        return
     assert message.from_user is not None
     answer = await services.casework.reported(
         message.from_user.id, message.chat.id, _thread(message), command.args or ""
@@ -209,6 +310,8 @@ async def record_report(message: Message, command: CommandObject, services: Serv
 async def report_missed(message: Message, command: CommandObject, services: Services) -> None:
     """`/missed <level> [note]` as a reply to the child's words in a case topic: a risk that
     triage missed, for whoever maintains the lexicon and the training data."""
+    if await _refused(services, message, command):
+        return
     assert message.from_user is not None
     if services.misses is None:
         return
@@ -228,6 +331,8 @@ async def report_missed(message: Message, command: CommandObject, services: Serv
 
 async def show_file(message: Message, command: CommandObject, services: Services) -> None:
     """`/file <case or person code>`: the child's file; the view is logged."""
+    if await _refused(services, message, command):
+        return
     assert message.from_user is not None
     answer = await services.child_file.show(
         message.from_user.id, message.chat.id, _thread(message), command.args or ""
@@ -238,6 +343,8 @@ async def show_file(message: Message, command: CommandObject, services: Services
 
 async def request_screening(message: Message, command: CommandObject, services: Services) -> None:
     """`/screen <code> <instrument> [every N days]`."""
+    if await _refused(services, message, command):
+        return
     assert message.from_user is not None
     answer = await services.child_file.request(
         message.from_user.id, message.chat.id, _thread(message), command.args or ""
@@ -248,6 +355,8 @@ async def request_screening(message: Message, command: CommandObject, services: 
 
 async def show_stats(message: Message, command: CommandObject, services: Services) -> None:
     """`/stats [week|month|2026-03|2026-03-01..2026-03-15]`: figures and a chart."""
+    if await _refused(services, message, command):
+        return
     assert message.from_user is not None
     if services.oversight is None:
         return
@@ -336,7 +445,10 @@ async def press_case(query: CallbackQuery, bot: Bot, services: Services) -> None
     cw = services.casework
     result = StaffResult("toast.stale")
     try:
-        result = await _dispatch(cw, services.child_file, services.misses, who, at, parts)
+        refusal = await cw.refusal(who, chat_id, button_action(parts))
+        result = refusal or await _dispatch(
+            cw, services.child_file, services.misses, who, at, parts
+        )
     except (ValueError, IndexError):  # forged or mangled data: the same polite refusal
         result = StaffResult("toast.stale")
     if result.toast == "toast.case.not_staff":

@@ -14,11 +14,16 @@ class Role(StrEnum):
     GUARDIAN = "guardian"
     CHILD = "child"
     COUNSELLOR = "counsellor"
-    SUPERVISOR = "supervisor"
+    SUPERVISOR = "supervisor"  # 督导: the clinical supervisor
+    DIRECTOR = "director"  # 儿童主任: a village or community's children's director
+    TOWNSHIP = "township"  # 儿童督导员: a township's children's supervisor, not clinical
 
     @property
     def is_staff(self) -> bool:
-        return self in (Role.COUNSELLOR, Role.SUPERVISOR)
+        return self in STAFF_ROLES
+
+
+STAFF_ROLES = frozenset({Role.COUNSELLOR, Role.SUPERVISOR, Role.DIRECTOR, Role.TOWNSHIP})
 
 
 class PersonStatus(StrEnum):

@@ -28,6 +28,7 @@ from bot.domain.cases import (
 from bot.domain.lengths import clip, share
 from bot.domain.outbox import OutboxStatus, Priority
 from bot.domain.people import Person, Role
+from bot.domain.permissions import StaffAction, may
 from bot.domain.referrals import Canned, Directory
 from bot.domain.replies import Choice, Reply, rows
 from bot.ports import CaseMessage, Clock, StaffMember, UnitOfWork, UnitOfWorkFactory
@@ -98,6 +99,13 @@ REFERRAL_TOASTS = {
 GONE = StaffResult("toast.case.gone", alert=True)
 
 
+def role_refusal(staff: StaffMember | None, action: StaffAction) -> StaffResult | None:
+    """What a staff member whose role does not include the action is told, in its name."""
+    if staff is None or may(staff.role, action):
+        return None
+    return StaffResult(f"toast.role.{staff.role.value}", alert=True)
+
+
 def pseudonym_data(staff: StaffMember) -> dict[str, Any]:
     return {"n": staff.pseudonym_no}
 
@@ -161,6 +169,19 @@ class Casework:
         if chat_id not in await self._chats(uow):
             return None
         return await uow.staff.by_telegram_id(telegram_id)
+
+    async def refusal(
+        self, telegram_id: int, chat_id: int, action: StaffAction
+    ) -> StaffResult | None:
+        """The refusal when a staff member's role does not include the action
+        (bot/domain/permissions.py); None when it does, and for anyone who is not staff
+        here, whom the action's own checks turn away as before."""
+        async with self.uow() as uow:
+            if chat_id == telegram_id:  # a button in their own chat with the bot
+                staff = await uow.staff.by_telegram_id(telegram_id)
+            else:
+                staff = await self.staff(uow, telegram_id, chat_id)
+        return role_refusal(staff, action)
 
     async def _chats(self, uow: UnitOfWork) -> frozenset[int]:
         chats = set(self.staff_chats())
@@ -370,7 +391,7 @@ class Casework:
 
     async def topic_text(
         self, telegram_id: int, chat_id: int, topic_id: int, text: str
-    ) -> str | None:
+    ) -> str | StaffResult | None:
         """A line a counsellor typed in a case topic. Returns a content key to answer with
         in the topic, or None when all is well (relayed, or noted)."""
         now = self.clock.now()
@@ -382,7 +403,11 @@ class Casework:
             if case is None:
                 return "ignored"
             stripped = text.strip()
-            if stripped.startswith(NOTE_PREFIXES) or stripped.lower().startswith("/note"):
+            noting = stripped.startswith(NOTE_PREFIXES) or stripped.lower().startswith("/note")
+            refused = role_refusal(staff, StaffAction.NOTE if noting else StaffAction.RELAY)
+            if refused is not None and not (stripped.startswith("/") and not noting):
+                return refused
+            if noting:
                 body = stripped.lstrip("!！").removeprefix("/note").strip()
                 await uow.cases.add_message(
                     case.id, CaseMessage(now, "note", staff.person_id, body)
@@ -439,13 +464,15 @@ class Casework:
 
     async def topic_media(
         self, telegram_id: int, chat_id: int, topic_id: int, message_id: int, kind: str
-    ) -> str | None:
+    ) -> str | StaffResult | None:
         now = self.clock.now()
         async with self.uow() as uow:
             staff = await self.staff(uow, telegram_id, chat_id)
             case = await uow.cases.by_topic(chat_id, topic_id) if staff else None
             if staff is None or case is None:
                 return "ignored"
+            if (refused := role_refusal(staff, StaffAction.RELAY)) is not None:
+                return refused
             to = await self._speaking_to(uow, case, staff)
             if isinstance(to, str):
                 return to
@@ -590,7 +617,11 @@ class Casework:
             _, case = acting
             if case.status is CaseStatus.CLOSED:
                 return GONE
-            others = [s for s in await uow.staff.active() if s.person_id != case.claimed_by]
+            others = [
+                s
+                for s in await uow.staff.active()
+                if s.person_id != case.claimed_by and may(s.role, StaffAction.CLAIM)
+            ]
         if not others:
             return StaffResult("toast.case.nobody_to_transfer", alert=True)
         choices = [
@@ -615,6 +646,9 @@ class Casework:
                 return acting
             staff, case = acting
             target = await uow.staff.by_person_id(to_person)
+            # Only a role that holds conversations can be handed one (a forged button too).
+            if target is not None and not may(target.role, StaffAction.CLAIM):
+                target = None
             if target is None or case.status is CaseStatus.CLOSED:
                 return GONE
             if not may_act_on(case, staff.person_id, staff.role is Role.SUPERVISOR):

@@ -17,6 +17,7 @@ from bot.domain.lengths import how_many, units
 from bot.domain.lessons import QuietHours
 from bot.domain.outbox import NewMessage, Priority
 from bot.domain.people import Person, Role
+from bot.domain.permissions import StaffAction, may, sees_only_own_point
 from bot.domain.replies import Choice, Reply, reply_to_data, rows
 from bot.domain.screening import (
     Instrument,
@@ -27,7 +28,7 @@ from bot.domain.screening import (
     missing_items,
     score,
 )
-from bot.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from bot.ports import Clock, StaffMember, UnitOfWork, UnitOfWorkFactory
 from bot.services.board import Board
 from bot.services.casework import NOT_STAFF, Casework, StaffResult
 from bot.services.common import parse_int, person_by_ref
@@ -178,6 +179,14 @@ def outside_school_and_quiet(
     return moment
 
 
+def _within_reach(staff: StaffMember, subject: Person) -> bool:
+    """A 儿童主任 or 儿童督导员 reaches only the people of their own service point: to them
+    anyone else's code is one that is not on record."""
+    return (
+        not sees_only_own_point(staff.role) or subject.service_point_id == staff.service_point_id
+    )
+
+
 class ChildFile:
     def __init__(
         self,
@@ -217,12 +226,16 @@ class ChildFile:
             if not ref.strip():
                 return "screening/file_usage"
             subject = await self._subject(uow, ref)
-            if subject is None or subject.id is None:
+            if subject is None or subject.id is None or not _within_reach(staff, subject):
                 return "screening/file_not_found"
             await uow.screening.log_access(staff.person_id, subject.id, "file", now)
             data = for_chat(await self._file_data(uow, subject))
             choices: tuple[tuple[Choice, ...], ...] = ()
-            if subject.role is Role.CHILD and await uow.families.guardians_of(subject.id):
+            if (
+                subject.role is Role.CHILD
+                and may(staff.role, StaffAction.TELL_GUARDIAN)
+                and await uow.families.guardians_of(subject.id)
+            ):
                 choices = rows(Choice("btn.file.tell_guardian", f"file:tell:{subject.id}"))
             await self.board.say(
                 uow,
@@ -350,7 +363,7 @@ class ChildFile:
                     return "screening/screen_usage"
                 interval = days
             person = await self._subject(uow, words[0])
-            if person is None or person.id is None:
+            if person is None or person.id is None or not _within_reach(staff, person):
                 return "screening/file_not_found"
             if not await self._respondents(uow, person, self.instruments[words[1]]):
                 return "screening/screen_unreachable"

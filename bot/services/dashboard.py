@@ -26,7 +26,8 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.cases import Case, CaseStatus, ReferralStatus, case_code, queue_key
 from bot.domain.oversight import Period
-from bot.domain.people import Person, Role
+from bot.domain.people import Person
+from bot.domain.permissions import StaffAction, may
 from bot.domain.referrals import Directory
 from bot.domain.replies import Outcome, Reply
 from bot.ports import Clock, StaffMember, UnitOfWork, UnitOfWorkFactory
@@ -95,7 +96,7 @@ class Dashboard:
     @staticmethod
     async def _supervisor(uow: UnitOfWork, person_id: int) -> StaffMember | None:
         staff = await uow.staff.by_person_id(person_id)
-        return staff if staff is not None and staff.role is Role.SUPERVISOR else None
+        return staff if staff is not None and may(staff.role, StaffAction.DASHBOARD) else None
 
     async def _new_link(self, uow: UnitOfWork, person_id: int, now: datetime) -> str:
         await uow.dashboard.prune(now)
@@ -110,7 +111,7 @@ class Dashboard:
         now = self.clock.now()
         async with self.uow() as uow:
             staff = await uow.staff.by_telegram_id(who.telegram_id)
-            if staff is None or staff.role is not Role.SUPERVISOR:
+            if staff is None or not may(staff.role, StaffAction.DASHBOARD):
                 counsellor = staff is not None
                 return Outcome.of(Reply("dashboard/supervisors_only", {"staff": counsellor}))
             if not self.base_url:

@@ -16,6 +16,7 @@ from bot.domain.cases import CaseStatus, EventKind, SlaStep, sla_step
 from bot.domain.lengths import clip, how_many, units
 from bot.domain.outbox import Priority
 from bot.domain.people import Person, Role, new_person_code
+from bot.domain.permissions import StaffAction, may
 from bot.domain.replies import Choice, Reply, rows
 from bot.ports import (
     Clock,
@@ -155,6 +156,11 @@ class StaffChange:
             "心理老师": Role.COUNSELLOR,
             "supervisor": Role.SUPERVISOR,
             "督导": Role.SUPERVISOR,
+            "director": Role.DIRECTOR,
+            "儿童主任": Role.DIRECTOR,
+            # The township's 儿童督导员 is never a clinical 督导: a word of its own.
+            "township": Role.TOWNSHIP,
+            "儿童督导员": Role.TOWNSHIP,
         }.get(rest[0].lower())
         name = " ".join(rest[1:]).strip()[:100]
         if role is None or not name:
@@ -329,7 +335,7 @@ class Duty:
             if (
                 change is not None
                 and change.action != "list"
-                and actor.role is not Role.SUPERVISOR
+                and not may(actor.role, StaffAction.STAFF_MANAGE)
             ):
                 await self._answer(
                     uow, chat_id, thread_id, Reply("helpline/staff_supervisors_only")

@@ -60,7 +60,7 @@ class LessonPolicy:
 
 
 def programme_for(person: Person) -> str:
-    return "staff" if person.role in (Role.COUNSELLOR, Role.SUPERVISOR) else "guardian"
+    return "staff" if person.role is not None and person.role.is_staff else "guardian"
 
 
 def ask_weekday(template: str = "lessons/ask_weekday") -> Reply:

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.cases import Case
 from bot.domain.people import Person, Role
+from bot.domain.permissions import StaffAction, may
 from bot.domain.replies import Choice, Keyboard, Outcome, Reply, rows
 from bot.domain.screening import StoredResult
 from bot.ports import Catalog, Clock, Erasure, Purged, UnitOfWork, UnitOfWorkFactory
@@ -372,7 +373,7 @@ class Privacy:
             staff = await self.casework.staff(uow, telegram_id, chat_id)
             if staff is None:
                 return "ignored"
-            if staff.role is not Role.SUPERVISOR:
+            if not may(staff.role, StaffAction.ACCESS_LOG):
                 return "privacy/accesslog_supervisors_only"
             if not ref.strip():
                 return "privacy/accesslog_usage"

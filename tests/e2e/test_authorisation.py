@@ -8,6 +8,8 @@ bot, and shown to fail, with the database checked to be exactly as it was.
 - A counsellor acts only as their claim allows (bot/services/casework.py): not past the cap
   (claim, take-next, "transfer to me", reopen), not on a colleague's claimed case (release,
   close, transfer, claim, relay, canned replies, media), not on a case of another staff chat.
+- Each staff role (心理老师, 督导, 儿童主任, 儿童督导员) tries every staff action: what its row of
+  bot/domain/permissions.py allows works, the rest is refused and changes nothing.
 - Private chats never reach staff commands, nor, by forged buttons, another person's
   questionnaire, lessons, case, file or data; no answer carries another person's code.
 """
@@ -15,6 +17,7 @@ bot, and shown to fail, with the database checked to be exactly as it was.
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -23,6 +26,7 @@ from sqlalchemy import func, select
 
 from bot.db.models import OutboxRow
 from bot.domain.people import Relation, Role
+from bot.domain.permissions import StaffAction, may
 from bot.domain.replies import Reply
 from tests.e2e.harness import World, running_world
 from tests.e2e.test_helpline import CRITICAL, ROOMY, make_staff, press_in_staff
@@ -490,3 +494,151 @@ async def registered_guardian_with_child(world: World, uid: int) -> None:
         await u.commit()
     await world.sb.send_text(uid, "/check")
     await world.sb.wait_for(uid, lambda m: True, ANSWER_WITHIN)
+
+
+# -- roles: each staff role tries each staff action (bot/domain/permissions.py) --------------
+
+A = StaffAction
+# One way, or two, to try each action from the staff chat: (action, kind, what). kind "cmd" is
+# a command in the general thread, "topic" a line in the case's topic, "button" a press on the
+# case card, "private" a command in the person's own chat with the bot. The ones that change a
+# case for good (close, transfer, claim) come last.
+PROBES: list[tuple[StaffAction, str, str]] = [
+    (A.QUEUE, "cmd", "/queue"),
+    (A.QUEUE, "button", "case:card:{c}"),
+    (A.STAFF_LIST, "cmd", "/staff list"),
+    (A.STAFF_MANAGE, "cmd", "/staff add {outsider} counsellor 新人"),
+    (A.INVITE, "cmd", "/invite guardian 5"),
+    (A.STATS, "cmd", "/stats"),
+    (A.DASHBOARD, "private", "/dashboard"),
+    (A.ACCESS_LOG, "cmd", "/accesslog {kid}"),
+    (A.FILE, "cmd", "/file {kid}"),
+    (A.SCREEN, "cmd", "/screen {kid} phq-a"),
+    (A.FOLLOW_UP, "cmd", "/followups"),
+    (A.FOLLOW_UP, "button", "case:fuin:{c}:7"),
+    (A.FOLLOW_UP, "button", "fu:done:{follow_up}"),
+    (A.NOTE, "topic", "! 家访：奶奶说孩子这周睡得好些了"),
+    (A.VISIT, "topic", "/visit"),
+    (A.CARE_PLAN, "topic", "/plan care"),
+    (A.SAFETY_PLAN, "topic", "/plan safety"),
+    (A.REFER, "button", "case:referto:{c}:{resource}"),
+    (A.REFER, "button", "ref:{referral}:attended"),
+    (A.REPORT, "topic", "/reported 派出所"),
+    (A.TELL_GUARDIAN, "button", "file:tell:{kid_id}"),
+    (A.MISSED, "button", "case:miss:{c}"),
+    (A.MISSED, "topic", "/missed high"),
+    (A.RELAY, "topic", "你好，我是来帮你的"),
+    (A.RELAY, "topic", "/canned"),
+    (A.RELAY, "button", "canned:{c}:{canned}"),
+    (A.DUTY, "cmd", "/onduty"),
+    (A.RETIER, "topic", "/tier yellow 好些了"),
+    (A.RETIER, "button", "case:settier:{c}:yellow"),
+    (A.CLAIM, "cmd", "/next"),
+    (A.CLAIM, "button", "case:claim:{c}"),
+    (A.TRANSFER, "button", "case:xferto:{c}:{lee}"),
+    (A.CLOSE, "topic", "/close supported 已转介"),
+    (A.CLOSE, "button", "case:closeas:{c}:supported"),
+]
+
+
+def refusal_for(world: World, role: Role, action: StaffAction) -> str:
+    """What a staff member is told when their role does not include the action: the
+    existing answers where there were some, the role's own sentence otherwise."""
+    if action is A.STAFF_MANAGE:
+        return post_text(world, "helpline/staff_supervisors_only")
+    if action is A.ACCESS_LOG:
+        return post_text(world, "privacy/accesslog_supervisors_only")
+    if action is A.DASHBOARD:
+        reply = Reply("dashboard/supervisors_only", {"staff": True})
+        return world.app.catalog.render(reply, "zh_Hans").text
+    return toast_text(world, f"toast.role.{role.value}")
+
+
+def test_every_action_is_tried() -> None:
+    assert {action for action, _, _ in PROBES} == set(StaffAction)
+
+
+@pytest.mark.parametrize("role", [Role.DIRECTOR, Role.TOWNSHIP, Role.COUNSELLOR, Role.SUPERVISOR])
+async def test_each_role_does_what_its_row_of_the_table_allows(
+    role: Role, world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    scene = await build_scene(world)  # case 1, claimed by Li
+    extras = await case_extras(world, scene)
+    chat, card = world.staff_chat_id, scene.card["message_id"]
+    user = await world.sb.create_user("Staff Zhao", "zh-hans")
+    await world.sb.join(user["id"], chat)
+    await make_staff(world, user, role, on_duty=False)
+    me = user["id"]
+    fill = {
+        "c": scene.case_id,
+        "kid": scene.kid_code,
+        "kid_id": scene.kid_person_id,
+        "outsider": world.outsider["id"],
+        **extras,
+    }
+    refused = [(a, k, w.format(**fill)) for a, k, w in PROBES if not may(role, a)]
+    allowed = [(a, k, w.format(**fill)) for a, k, w in PROBES if may(role, a)]
+
+    async def attempt(kind: str, what: str) -> str | None:
+        """The toast a press got, or None for a message (its answer is posted)."""
+        if kind == "button":
+            return await press(world, me, chat, card, what)
+        if kind == "private":
+            reply = await world.say(me, what, ANSWER_WITHIN)
+            return str(reply.get("text") or "")
+        await world.sb.send_text(me, what, chat, scene.thread if kind == "topic" else None)
+        return None
+
+    async def posted() -> list[str]:
+        await quiet(world)
+        return [
+            str(m.get("text") or "") for m in await world.sb.messages(chat) if m["from"]["is_bot"]
+        ]
+
+    await world.sb.send_text(me, "大家好", chat)  # seen in the group before the count starts
+    said = len(await posted())
+    before = await snapshot(world)
+    for action, kind, what in refused:
+        got = await attempt(kind, what)
+        if got is not None:
+            assert got == refusal_for(world, role, action), (role, what, got)
+    await unchanged_by(world, before)  # a refusal changes nothing
+    new = (await posted())[said:]
+    expected = Counter(refusal_for(world, role, a) for a, k, _ in refused if k in ("cmd", "topic"))
+    for words, n in expected.items():
+        assert sum(words in t for t in new) == n, (role, words, new)
+
+    said = len(await posted())
+    for action, kind, what in allowed:
+        got = await attempt(kind, what)
+        if got is not None:
+            assert got != refusal_for(world, role, action), (role, what)
+            assert got != toast_text(world, "toast.case.not_staff"), (role, what)
+    new = (await posted())[said:]
+    for action in {a for a, _, _ in allowed}:
+        assert not any(refusal_for(world, role, action) in t for t in new), (role, action, new)
+    assert not any(toast_text(world, f"toast.role.{role.value}") in t for t in new), new
+
+    # ...and what the new roles may do was done, and only that.
+    if role in (Role.DIRECTOR, Role.TOWNSHIP):
+        mine = await _person_of(world, me)
+        async with world.uow() as u:
+            messages = await u.cases.messages(scene.case_id)
+            referrals = await u.cases.referrals(scene.case_id)
+            follow_ups = await u.cases.follow_ups_open()
+            case = await u.cases.by_id(scene.case_id)
+        notes = [m.body for m in messages if m.direction == "note" and m.author_id == mine]
+        assert bool(notes) is may(role, A.NOTE), notes
+        assert (len(referrals) == 2) is may(role, A.REFER), referrals
+        assert extras["follow_up"] not in {f.id for f in follow_ups}  # both keep follow-ups
+        assert not [m for m in messages if m.direction == "out" and m.author_id == mine]
+        assert case is not None and case.closed_at is None and case.claimed_by == extras["lee"]
+        assert case.tier.value != "yellow"
+    assert not failures(caplog), "\n".join(failures(caplog))
+
+
+async def _person_of(world: World, telegram_id: int) -> int:
+    async with world.uow() as u:
+        staff = await u.staff.by_telegram_id(telegram_id)
+    assert staff is not None
+    return staff.person_id
