@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from aiogram.fsm.context import FSMContext
 from aiogram.types import User
 
@@ -21,3 +23,35 @@ async def save_draft(state: FSMContext, draft: Draft) -> None:
         await state.set_data(draft.dump())
     else:
         await state.clear()
+
+
+# The command word of a message that has more after it ("/check 我不想活了").
+COMMAND_WORD = re.compile(r"/([A-Za-z0-9_]+)(?:@\w+)?\s")
+
+# The staff group's commands, typed in a private chat (a child trying "/screen C-0001 asq 7",
+# or a counsellor's habit): their arguments are not words for a counsellor, so they are relayed
+# into nobody's case; only risk in them is acted on (see `answer_anything`).
+STAFF_COMMANDS = frozenset(
+    {
+        "accesslog",
+        "canned",
+        "claim",
+        "close",
+        "file",
+        "followups",
+        "missed",
+        "next",
+        "note",
+        "offduty",
+        "onduty",
+        "plan",
+        "queue",
+        "refer",
+        "reported",
+        "screen",
+        "staff",
+        "stats",
+        "tier",
+        "visit",
+    }
+)

@@ -12,39 +12,11 @@ from bot.domain.replies import Outcome, Reply
 from bot.services.bundle import Services
 from bot.services.helpline import Heard
 from bot.services.onboarding import prompt_for
-from handlers.common import load_draft, who
+from handlers.common import COMMAND_WORD, STAFF_COMMANDS, load_draft, who
 from handlers.render import deliver
 
 # A command and nothing else ("/accesslog" outside the staff chat): no words to hear.
 BARE_COMMAND = re.compile(r"/[A-Za-z0-9_]+(@\w+)?\s*")
-COMMAND_WORD = re.compile(r"/([A-Za-z0-9_]+)(?:@\w+)?\s")
-# The staff group's commands, typed in a private chat (a child trying "/screen C-0001 asq 7",
-# or a counsellor's habit): their arguments are not words for a counsellor, so they are relayed
-# into nobody's case; only risk in them is acted on (see `answer_anything`).
-STAFF_COMMANDS = frozenset(
-    {
-        "accesslog",
-        "canned",
-        "claim",
-        "close",
-        "file",
-        "followups",
-        "missed",
-        "next",
-        "note",
-        "offduty",
-        "onduty",
-        "plan",
-        "queue",
-        "refer",
-        "reported",
-        "screen",
-        "staff",
-        "stats",
-        "tier",
-        "visit",
-    }
-)
 
 
 def unheard_words(message: Message) -> str:
@@ -75,7 +47,7 @@ async def answer_anything(
     words = "" if words_heard is not None else unheard_words(message)
     command = COMMAND_WORD.match(message.text or "")
     if words and command and command.group(1).lower() in STAFF_COMMANDS:
-        words = words if services.helpline.needs_action(words) else ""
+        words = words if services.helpline.needs_action(words, words_only=True) else ""
     if words:
         heard = await services.helpline.hear(person, words)
         if heard.handled and heard.outcome.replies:  # the safety reply, or a check-in

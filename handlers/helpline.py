@@ -16,7 +16,7 @@ from bot.domain.asking import Answer
 from bot.domain.replies import Outcome
 from bot.services.bundle import Services
 from bot.services.common import parse_int
-from handlers.common import who
+from handlers.common import COMMAND_WORD, STAFF_COMMANDS, who
 from handlers.render import deliver
 
 log = logging.getLogger(__name__)
@@ -57,13 +57,15 @@ async def hear_command_words(
     hear their own arguments (/help, the fallback) not to hear them twice."""
     services: Services | None = data.get("services")
     words = command_words(event.text) if isinstance(event, Message) else ""
+    command = COMMAND_WORD.match(event.text or "") if isinstance(event, Message) else None
+    staff_command = command is not None and command.group(1).lower() in STAFF_COMMANDS
     if (
         words
         and services is not None
         and isinstance(event, Message)
         and event.chat.type == "private"
         and event.from_user is not None
-        and services.helpline.needs_action(words)
+        and services.helpline.needs_action(words, words_only=staff_command)
     ):
         try:
             heard = await services.helpline.hear(who(event.from_user), words)

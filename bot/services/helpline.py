@@ -310,11 +310,16 @@ class Helpline:
 
     # -- entry points ---------------------------------------------------------------------
 
-    def needs_action(self, text: str) -> bool:
+    def needs_action(self, text: str, words_only: bool = False) -> bool:
         """Whether the words alone, in a new conversation, call for anything (a case, the
-        question or a check-in): for words that are not talk to a counsellor (a staff
-        command's arguments typed in a private chat), which are acted on only then."""
-        return decide(self.triager.classify(text), policy=self.net).action is not Action.NONE
+        question or a check-in): for words that are not talk to a counsellor (a command's
+        arguments), which are acted on only then. With `words_only`, only what the lexicon
+        found or a request for a person counts, not the model's score: a staff command's
+        arguments are codes ("C-0001 asq 7"), which the model may score like anything."""
+        decision = decide(self.triager.classify(text), policy=self.net)
+        if words_only and decision.reason not in ("level", "request"):
+            return False
+        return decision.action is not Action.NONE
 
     async def hear(self, who: Who, text: str) -> Heard:
         """Every free-text message from a private chat passes here first: read with the
