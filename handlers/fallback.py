@@ -13,6 +13,7 @@ from bot.services.bundle import Services
 from bot.services.helpline import Heard
 from bot.services.onboarding import prompt_for
 from handlers.common import load_draft, who
+from handlers.helpline import media_kind
 from handlers.render import deliver
 
 # A command and nothing else ("/accesslog" outside the staff chat): no words to hear.
@@ -87,6 +88,9 @@ async def answer_anything(
     prompt = prompt_for(draft.step, draft)
     if prompt is not None:
         outcome = Outcome.of(Reply("onboarding/use_buttons"), prompt)
+    elif kind := media_kind(message):
+        # A voice message, photo, location... answered as what it is, not as words.
+        outcome = await services.account.media(person, kind, message.message_id)
     else:
         outcome = await services.account.fallback(person, message.message_id)
     locale = await services.account.locale_of(person)

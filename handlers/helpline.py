@@ -22,7 +22,24 @@ from handlers.render import deliver
 log = logging.getLogger(__name__)
 
 ANSWERS = {"yes": Answer.YES, "no": Answer.NO, "skip": Answer.SKIP}
-MEDIA = ("photo", "voice", "sticker", "video", "video_note", "audio", "document", "animation")
+# What a person can send besides words, each relayed as itself (copyMessage) inside a case.
+MEDIA = (
+    "photo",
+    "voice",
+    "sticker",
+    "video",
+    "video_note",
+    "audio",
+    "document",
+    "animation",
+    "venue",
+    "location",
+)
+
+
+def media_kind(message: Message) -> str | None:
+    """Which of MEDIA the message is (a venue carries a location too: it is a venue)."""
+    return next((k for k in MEDIA if getattr(message, k, None)), None)
 
 
 # A command with words after it: "/check 我不想活了". Telegram makes "/I" of "/I want to die" a
@@ -95,9 +112,10 @@ async def hear_edit(message: Message, bot: Bot, services: Services) -> None:
 
 
 async def relay_media(message: Message, bot: Bot, services: Services) -> None:
-    """A photo, voice or sticker reaches the counsellor when a case is open."""
+    """A photo, voice note, sticker, video, file or location reaches the counsellor as itself
+    when a case is open; otherwise the other routers answer it (handlers/fallback.py)."""
     assert message.from_user is not None
-    kind = next((k for k in MEDIA if getattr(message, k, None)), "other")
+    kind = media_kind(message) or "other"
     if not await services.helpline.media(
         who(message.from_user), message.chat.id, message.message_id, kind
     ):
