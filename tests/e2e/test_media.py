@@ -60,8 +60,8 @@ async def send(world: World, uid: int, kind: str, **kw: Any) -> dict[str, Any]:
     return await world.sb.send_location(uid, LAT, LON, **kw)
 
 
-def reply_keyboard(message: dict[str, Any]) -> list[str]:
-    markup = message.get("reply_markup") or {}
+async def reply_keyboard(world: World, uid: int) -> list[str]:
+    markup = await world.sb.reply_keyboard(uid) or {}
     return [b["text"] for row in markup.get("keyboard", []) for b in row]
 
 
@@ -82,8 +82,8 @@ async def test_media_outside_a_case_is_answered_as_what_it_is(world: World, lang
         said = text_of(await world.sb.wait_for(granny, lambda m: True))
         assert said.startswith(GUARDIAN_SAYS[kind][lang]) or GUARDIAN_SAYS[kind][lang] in said
         assert not any(g in said for g in (*GENERIC, *CANNOT_READ)), said
-        reply = (await world.sb.bot_messages(granny))[-1]
-        assert reply_keyboard(reply) == [TALK[lang]], (kind, reply)
+        # The counsellor button stays under the message box.
+        assert await reply_keyboard(world, granny) == [TALK[lang]], kind
         if lang == "zh":
             assert "您" in said and "你" not in said.replace("您", ""), said
     # A voice message says a counsellor can listen to it: the way for someone who cannot type.
@@ -187,9 +187,10 @@ async def test_logs_hold_nothing_of_the_media(
     db_url: str, lang: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     """No file id, caption or coordinates in any log record at DEBUG, on either side."""
-    caplog.set_level(logging.DEBUG)
     for name in QUIET_LOGGERS:
         caplog.set_level(logging.WARNING, logger=name)
+    # Last: set_level sets the capturing handler's level too, and it must take DEBUG records.
+    caplog.set_level(logging.DEBUG)
     async with running_world(db_url, **ROOMY) as world:
         await make_staff(world, world.counsellor)
         outside, _ = await registered(world, "小芳", Role.CHILD, AgeBand.A12_13, LOCALE[lang])
@@ -213,7 +214,8 @@ async def test_logs_hold_nothing_of_the_media(
         await world.sb.wait_for(child, copied("photo"), timeout=20)
         await asyncio.sleep(0.5)
     logs = logged(caplog.records)
-    assert logs  # the run did log: the test looks at something
+    # The bot's own records were captured, so the check below can fail.
+    assert "send budget" in logs, logs
     secrets = ["鸵鸟", str(LAT), str(LON), "26.64", "106.63"]
     for message in sent:
         for kind in ("voice", "photo"):
