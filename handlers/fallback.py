@@ -73,7 +73,9 @@ async def answer_anything(
     person = who(message.from_user)
     if words_heard is not None and words_heard.outcome.replies:
         return  # risky words after a command, answered already (helpline.hear_command_words)
-    words = "" if words_heard is not None else unheard_words(message)
+    kind = media_kind(message)
+    # A voice note's or photo's caption was heard already, on its way here (relay_media).
+    words = "" if words_heard is not None or kind else unheard_words(message)
     command = COMMAND_WORD.match(message.text or "")
     if words and command and command.group(1).lower() in STAFF_COMMANDS:
         words = words if services.helpline.needs_action(words) else ""
@@ -88,7 +90,7 @@ async def answer_anything(
     prompt = prompt_for(draft.step, draft)
     if prompt is not None:
         outcome = Outcome.of(Reply("onboarding/use_buttons"), prompt)
-    elif kind := media_kind(message):
+    elif kind:
         # A voice message, photo, location... answered as what it is, not as words.
         outcome = await services.account.media(person, kind, message.message_id)
     else:
