@@ -148,7 +148,8 @@ class Account:
             return await self.fallback(who, nth)
         if role is Role.CHILD:
             talk = rows(Choice("btn.help", "help:counsellor"))
-            return Outcome.of(Reply("account/media", {"form": form, "role": "child"}, choices=talk))
+            data = {"form": form, "role": "child"}
+            return Outcome.of(Reply("account/media", data, choices=talk))
         known = role is Role.GUARDIAN and person is not None and person.registered
         data = {"form": form, "role": "guardian" if known else ""}
         return Outcome.of(Reply("account/media", data, keyboard=Keyboard.HELP))

@@ -351,9 +351,7 @@ class Helpline:
             if case is not None and person is not None:
                 if earlier and decision.action is not Action.NONE:
                     decision = self._news_in_case(case, decision, text, guardian)
-                outcome = await self._hear_in_case(
-                    uow, person, case, decision, text, now, relay
-                )
+                outcome = await self._hear_in_case(uow, person, case, decision, text, now, relay)
                 await uow.commit()
                 self.nudge()
                 return Heard(outcome, handled=True)

@@ -39,7 +39,12 @@ GUARDIAN_SAYS = {
     "location": {"zh": "我收到了一个位置", "en": "I received a location"},
 }
 # What the generic fallback opens with: a voice message is not "your message".
-GENERIC = ("谢谢你写给我", "谢谢您的消息", "Thank you for writing to me", "Thank you for your message")
+GENERIC = (
+    "谢谢你写给我",
+    "谢谢您的消息",
+    "Thank you for writing to me",
+    "Thank you for your message",
+)
 # Somewhere near Guiyang: coordinates a log must never show.
 LAT, LON = 26.647661, 106.630153
 
