@@ -13,6 +13,7 @@ from bot.services.bundle import Services
 from bot.services.helpline import Heard
 from bot.services.onboarding import prompt_for
 from handlers.common import COMMAND_WORD, STAFF_COMMANDS, load_draft, who
+from handlers.helpline import media_kind
 from handlers.render import deliver
 
 # A command and nothing else ("/accesslog" outside the staff chat): no words to hear.
@@ -44,7 +45,9 @@ async def answer_anything(
     person = who(message.from_user)
     if words_heard is not None and words_heard.outcome.replies:
         return  # risky words after a command, answered already (helpline.hear_command_words)
-    words = "" if words_heard is not None else unheard_words(message)
+    kind = media_kind(message)
+    # A voice note's or photo's caption was heard already, on its way here (relay_media).
+    words = "" if words_heard is not None or kind else unheard_words(message)
     command = COMMAND_WORD.match(message.text or "")
     if words and command and command.group(1).lower() in STAFF_COMMANDS:
         words = words if services.helpline.needs_action(words, words_only=True) else ""
@@ -59,6 +62,9 @@ async def answer_anything(
     prompt = prompt_for(draft.step, draft)
     if prompt is not None:
         outcome = Outcome.of(Reply("onboarding/use_buttons"), prompt)
+    elif kind:
+        # A voice message, photo, location... answered as what it is, not as words.
+        outcome = await services.account.media(person, kind, message.message_id)
     else:
         outcome = await services.account.fallback(person, message.message_id)
     locale = await services.account.locale_of(person)

@@ -22,7 +22,24 @@ from handlers.render import deliver
 log = logging.getLogger(__name__)
 
 ANSWERS = {"yes": Answer.YES, "no": Answer.NO, "skip": Answer.SKIP}
-MEDIA = ("photo", "voice", "sticker", "video", "video_note", "audio", "document", "animation")
+# What a person can send besides words, each relayed as itself (copyMessage) inside a case.
+MEDIA = (
+    "photo",
+    "voice",
+    "sticker",
+    "video",
+    "video_note",
+    "audio",
+    "document",
+    "animation",
+    "venue",
+    "location",
+)
+
+
+def media_kind(message: Message) -> str | None:
+    """Which of MEDIA the message is (a venue carries a location too: it is a venue)."""
+    return next((k for k in MEDIA if getattr(message, k, None)), None)
 
 
 # A command with words after it: "/check 我不想活了". Telegram makes "/I" of "/I want to die" a
@@ -105,19 +122,24 @@ async def hear_edit(message: Message, bot: Bot, services: Services) -> None:
 
 
 async def relay_media(message: Message, bot: Bot, services: Services) -> None:
-    """A photo, voice or sticker reaches the counsellor when a case is open."""
+    """A voice note, photo, sticker, video, file or location reaches the counsellor as itself
+    when a case is open (or closed within the day); otherwise the fallback answers it as what
+    it is (handlers/fallback.py). A caption is words like any other, heard for risk first: a
+    child may write their danger under a picture, and the picture then follows the card."""
     assert message.from_user is not None
-    kind = next((k for k in MEDIA if getattr(message, k, None)), "other")
-    if not await services.helpline.media(
-        who(message.from_user), message.chat.id, message.message_id, kind
-    ):
-        raise SkipHandler
+    person = who(message.from_user)
+    heard = None
     if message.caption:
-        # A caption is words like any other: a risky one gets its answer too (never silent).
-        heard = await services.helpline.hear(who(message.from_user), message.caption)
-        if heard.outcome.replies:
-            locale = await services.account.locale_of(who(message.from_user))
-            await deliver(bot, message.chat.id, heard.outcome, services, locale)
+        heard = await services.helpline.hear(person, message.caption, relay=False)
+    kind = media_kind(message) or "other"
+    relayed = await services.helpline.media(person, message.chat.id, message.message_id, kind)
+    outcome = heard.outcome if heard is not None and heard.outcome.replies else relayed.outcome
+    if outcome.replies:  # never silent, and one answer: the safety reply before anything
+        locale = await services.account.locale_of(person)
+        await deliver(bot, message.chat.id, outcome, services, locale)
+        return
+    if not relayed.handled:
+        raise SkipHandler
 
 
 async def answer_safe(query: CallbackQuery, bot: Bot, services: Services) -> None:

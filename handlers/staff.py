@@ -22,7 +22,7 @@ from bot.services.common import parse_int
 from bot.services.misses import Misses
 from bot.services.plans import plan_form, visit_form
 from handlers.common import who as person_of
-from handlers.helpline import MEDIA
+from handlers.helpline import MEDIA, media_kind
 from handlers.render import deliver, keyboard_for
 
 log = logging.getLogger(__name__)
@@ -386,7 +386,7 @@ async def topic_media(message: Message, services: Services) -> None:
     thread = _thread(message)
     if thread is None:
         return
-    kind = next((k for k in MEDIA if getattr(message, k, None)), "other")
+    kind = media_kind(message) or "other"
     answer = await services.casework.topic_media(
         message.from_user.id, message.chat.id, thread, message.message_id, kind
     )

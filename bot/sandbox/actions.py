@@ -150,6 +150,19 @@ def _media(world: World, kind: str, value: Any) -> Any:
         raise ControlError(400, exc.description) from exc
 
 
+def _location(value: Any) -> dict[str, float]:
+    """A point on the map as a Telegram client shares it (Location: latitude, longitude)."""
+    if not isinstance(value, dict):
+        raise ControlError(400, '"location" must be an object with latitude and longitude')
+    try:
+        latitude, longitude = float(value["latitude"]), float(value["longitude"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ControlError(400, '"location" needs numeric latitude and longitude') from exc
+    if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+        raise ControlError(400, '"location" is not a point on the map')
+    return {"latitude": latitude, "longitude": longitude}
+
+
 def _text(value: Any, limit: int, what: str) -> tuple[str, list[dict[str, Any]]]:
     if not isinstance(value, str) or value == "":
         raise ControlError(400, f'"{what}" must be a non-empty string')
@@ -172,12 +185,14 @@ def send(world: World, data: dict[str, Any]) -> dict[str, Any]:
     for kind in ("photo", "sticker", "voice"):
         if data.get(kind):
             fields[kind] = _media(world, kind, data[kind])
-    if data.get("caption") and "text" not in fields and "sticker" not in fields:
+    if data.get("location") is not None:
+        fields["location"] = _location(data["location"])
+    if data.get("caption") and not {"text", "sticker", "location"} & set(fields):
         fields["caption"], entities = _text(data["caption"], MAX_CAPTION, "caption")
         if entities:
             fields["caption_entities"] = entities
     if not fields:
-        raise ControlError(400, "nothing to send: give text, photo, sticker or voice")
+        raise ControlError(400, "nothing to send: give text, photo, sticker, voice or location")
     thread = data.get("message_thread_id")
     reply_to = None
     if data.get("reply_to_message_id") is not None:

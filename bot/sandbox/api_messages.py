@@ -18,6 +18,7 @@ CONTENT_KEYS = (
     "text",
     "entities",
     *MEDIA_KINDS,
+    "location",
     "caption",
     "caption_entities",
     "has_media_spoiler",

@@ -205,6 +205,23 @@ class SandboxClient:
             {"user_id": user_id, "chat_id": chat_id, "voice": True, "message_thread_id": thread_id}
         )
 
+    async def send_location(
+        self,
+        user_id: int,
+        latitude: float,
+        longitude: float,
+        chat_id: int | None = None,
+        thread_id: int | None = None,
+    ) -> dict[str, Any]:
+        return await self._send(
+            {
+                "user_id": user_id,
+                "chat_id": chat_id,
+                "location": {"latitude": latitude, "longitude": longitude},
+                "message_thread_id": thread_id,
+            }
+        )
+
     async def edit_text(
         self, user_id: int, message_id: int, text: str, chat_id: int | None = None
     ) -> dict[str, Any]:

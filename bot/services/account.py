@@ -8,6 +8,21 @@ from bot.domain.replies import Choice, Keyboard, Outcome, Reply, rows
 from bot.ports import UnitOfWorkFactory
 from bot.services.common import Who, person_for
 
+# What the bot cannot take in, by what it is: a grandmother's voice message is answered about
+# voice, not with "thank you for your message". Anything else falls back to the ordinary reply.
+MEDIA_FORMS = {
+    "voice": "voice",
+    "audio": "voice",
+    "video_note": "video",
+    "video": "video",
+    "animation": "video",
+    "photo": "photo",
+    "document": "file",
+    "sticker": "sticker",
+    "location": "location",
+    "venue": "location",
+}
+
 
 class Account:
     def __init__(self, uow: UnitOfWorkFactory, default_locale: Locale) -> None:
@@ -120,3 +135,21 @@ class Account:
             talk = rows(Choice("btn.help", "help:counsellor"))
             return Outcome.of(Reply("account/fallback", data, choices=talk))
         return Outcome.of(Reply("account/fallback", data, keyboard=Keyboard.HELP))
+
+    async def media(self, who: Who, kind: str, nth: int = 0) -> Outcome:
+        """Something the bot cannot read or hear, sent outside a case: said plainly (a voice
+        message cannot be listened to yet), with the way to type instead and the way to a
+        person, who can hear it once a case is open. Staff get their usual pointer."""
+        form = MEDIA_FORMS.get(kind)
+        async with self.uow() as uow:
+            person = await uow.people.by_telegram_id(who.telegram_id)
+        role = person.role if person is not None else None
+        if form is None or (role is not None and role.is_staff):
+            return await self.fallback(who, nth)
+        if role is Role.CHILD:
+            talk = rows(Choice("btn.help", "help:counsellor"))
+            data = {"form": form, "role": "child"}
+            return Outcome.of(Reply("account/media", data, choices=talk))
+        known = role is Role.GUARDIAN and person is not None and person.registered
+        data = {"form": form, "role": "guardian" if known else ""}
+        return Outcome.of(Reply("account/media", data, keyboard=Keyboard.HELP))

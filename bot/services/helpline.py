@@ -184,10 +184,13 @@ class Helpline:
         triage: Triage | None,
         text: str,
         now: datetime,
+        relay: bool = True,
     ) -> tuple[Case, bool]:
         categories = [c.value for c in triage.categories] if triage else []
         evidence = list(triage.matched) if triage else []
-        return await self.escalate(uow, person, tier, trigger, categories, evidence, text, now)
+        return await self.escalate(
+            uow, person, tier, trigger, categories, evidence, text, now, relay
+        )
 
     async def escalate(
         self,
@@ -199,9 +202,11 @@ class Helpline:
         evidence: Sequence[str],
         text: str,
         now: datetime,
+        relay: bool = True,
     ) -> tuple[Case, bool]:
         """Open the person's case or raise the open one; the staff chat hears of it either way.
-        Runs inside the caller's unit of work: the case and what caused it commit together."""
+        Runs inside the caller's unit of work: the case and what caused it commit together.
+        `relay=False`: the words reach the topic another way (a caption, on its copied media)."""
         assert person.id is not None
         categories = list(categories)
         evidence = list(evidence)
@@ -276,7 +281,7 @@ class Helpline:
                     Priority.ALERT,
                 )
         if text:
-            await self._record_in(uow, case, person, text, now, relay=not new)
+            await self._record_in(uow, case, person, text, now, relay=relay and not new)
         return case, new
 
     async def _staff_chat_for(self, uow: UnitOfWork, person: Person, now: datetime) -> int:
@@ -321,10 +326,12 @@ class Helpline:
             return False
         return decision.action is not Action.NONE
 
-    async def hear(self, who: Who, text: str) -> Heard:
+    async def hear(self, who: Who, text: str, relay: bool = True) -> Heard:
         """Every free-text message from a private chat passes here first: read with the
         person's last minutes of messages, then escalated, asked about, offered a counsellor,
-        relayed to their counsellor, or left to the other routers."""
+        relayed to their counsellor, or left to the other routers. `relay=False` for a
+        caption: heard and acted on alike, but the counsellor sees it on the copied media
+        (`media`), not twice."""
         now = self.clock.now()
         async with self.uow() as uow:
             person = await uow.people.by_telegram_id(who.telegram_id)
@@ -355,7 +362,7 @@ class Helpline:
             if case is not None and person is not None:
                 if earlier and decision.action is not Action.NONE:
                     decision = self._news_in_case(case, decision, text, guardian)
-                outcome = await self._hear_in_case(uow, person, case, decision, text, now)
+                outcome = await self._hear_in_case(uow, person, case, decision, text, now, relay)
                 await uow.commit()
                 self.nudge()
                 return Heard(outcome, handled=True)
@@ -378,7 +385,7 @@ class Helpline:
                 decision = settle(decision, may_ask(last, now, self.net))
             if after is not None and person is not None:
                 # Within a day of closing: the counsellor who closed it hears it, not the bot.
-                await self._after_close(uow, after, text, now)
+                await self._after_close(uow, after, text, now, relay)
             if decision.action is Action.ASK and person is not None:
                 outcome = await self._ask(uow, person, decision, now)
             elif after is not None:
@@ -447,6 +454,7 @@ class Helpline:
         decision: Decision,
         text: str,
         now: datetime,
+        relay: bool = True,
     ) -> Outcome:
         """A counsellor owns the conversation: the words are relayed, and the case is raised
         when they show danger. Until a counsellor has answered, the person is not left in
@@ -457,7 +465,7 @@ class Helpline:
         if decision.action is Action.ESCALATE and not decision.request:
             tier = tier_for(decision.triage) or Tier.ORANGE
             case, _ = await self._escalate(
-                uow, person, tier, Trigger.TRIAGE, decision.triage, text, now
+                uow, person, tier, Trigger.TRIAGE, decision.triage, text, now, relay
             )
             if answered:
                 return Outcome.of(Reply("helpline/quiet_hotlines", self._hotline_data(region)))
@@ -465,12 +473,12 @@ class Helpline:
             return Outcome.of(self._safety_reply(staffed, now, case.tier, region))
         if decision.request:
             case, new = await self._escalate(
-                uow, person, Tier.YELLOW, Trigger.REQUEST, None, text, now
+                uow, person, Tier.YELLOW, Trigger.REQUEST, None, text, now, relay
             )
             if answered:
                 return Outcome()
             return self._requested(await self._staffed(uow, now), now, case, new, region)
-        await self._record_in(uow, case, person, text, now)
+        await self._record_in(uow, case, person, text, now, relay)
         if decision.action is Action.ASK and not answered:
             return Outcome.of(Reply("helpline/quiet_hotlines", self._hotline_data(region)))
         return Outcome()
@@ -497,10 +505,16 @@ class Helpline:
             return None
         return last if now - last.closed_at <= AFTER_CLOSE else None
 
-    async def _after_close(self, uow: UnitOfWork, case: Case, text: str, now: datetime) -> None:
+    async def _after_close(
+        self, uow: UnitOfWork, case: Case, text: str, now: datetime, relay: bool = True
+    ) -> None:
         """The words in the closed case's topic, then one tap to reopen it."""
         await uow.cases.add_message(case.id, CaseMessage(now, "in", case.person_id, text))
-        await self.board.relay_in(uow, case, text, now)
+        if relay:  # else a caption: its media follows (`media`), and offers the reopening
+            await self.board.relay_in(uow, case, text, now)
+            await self._offer_reopen(uow, case, now)
+
+    async def _offer_reopen(self, uow: UnitOfWork, case: Case, now: datetime) -> None:
         await self.board.post(
             uow,
             case,
@@ -649,20 +663,34 @@ class Helpline:
         self.nudge()
         return self._requested(staffed, now, case, new, region)
 
-    async def media(self, who: Who, chat_id: int, message_id: int, kind: str) -> bool:
-        """A photo, voice or sticker: copied to the case's topic if there is an open case."""
+    async def media(self, who: Who, chat_id: int, message_id: int, kind: str) -> Heard:
+        """A voice note, photo, sticker, video, file or location, copied as itself (through
+        the outbox, like words) into the topic of the person's open case, or of the case that
+        closed within the day (with the tap to reopen it, as for words). Not handled without
+        a case: the bot answers it (`Account.media`). Only its kind is kept, never a file id."""
         now = self.clock.now()
         async with self.uow() as uow:
             person = await uow.people.by_telegram_id(who.telegram_id)
-            case = await uow.cases.open_for(person.id) if person and person.id else None
-            if case is None or person is None:
-                return False
+            if person is None or person.id is None:
+                return Heard(Outcome(), handled=False)
+            outcome = Outcome()
+            case = await uow.cases.open_for(person.id)
+            closed = case is None
+            if case is None:
+                case = await self._closed_lately(uow, person, now)
+                if case is None:
+                    return Heard(Outcome(), handled=False)
+                region = await self.region_of(uow, person)
+                outcome = Outcome.of(Reply("helpline/passed_on", self._hotline_data(region)))
             await uow.cases.add_message(case.id, CaseMessage(now, "in", person.id, "", kind))
-            await uow.cases.update(case.id, last_person_at=now)
+            if not closed:
+                await uow.cases.update(case.id, last_person_at=now)
             await self.board.copy_in(uow, case, chat_id, message_id, now)
+            if closed:
+                await self._offer_reopen(uow, case, now)
             await uow.commit()
         self.nudge()
-        return True
+        return Heard(outcome, handled=True)
 
     async def safe_answer(self, who: Who, safe: bool) -> Outcome:
         """The answer to "are you safe right now?": recorded, told to staff, and answered."""

@@ -85,6 +85,11 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     ],
     # Also without a variant: lessons and /invite show it to someone not yet registered.
     "account/fallback_new": [{}, *({"variant": v} for v in (0, 1, 2))],
+    "account/media": [
+        {"form": f, "role": r}
+        for f in ("voice", "photo", "video", "file", "sticker", "location")
+        for r in ("child", "guardian", "")
+    ],
     "safety/help": [_HOTLINE_DATA],
     # The helpline: person side.
     **{

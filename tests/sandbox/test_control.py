@@ -236,3 +236,28 @@ async def test_page_and_demo_config(
     ]
     saved = await sb.set_demo_config(panes, "试试看。Try it.")
     assert saved == {"panes": panes, "intro": "试试看。Try it.", "configured": True}
+
+
+async def test_a_shared_location_is_a_point_and_copies_as_one(
+    spec: dict[str, Any], raw: RawApi, sb: SandboxClient
+) -> None:
+    """A person shares a location as a Telegram client does; the bot can copy it (copyMessage
+    copies a location like any other content), and nonsense is refused."""
+    from tests.sandbox.test_spec import assert_conforms
+
+    ann = await sb.create_user("Ann")
+    bob = await sb.create_user("Bob")
+    await sb.send_text(bob["id"], "/start")  # a bot writes only to who wrote first
+    shared = await sb.send_location(ann["id"], 26.647661, 106.630153)
+    assert shared["location"] == {"latitude": 26.647661, "longitude": 106.630153}
+    assert_conforms(spec, shared, "Message")
+    copied = await raw.ok(
+        "copyMessage", chat_id=bob["id"], from_chat_id=ann["id"], message_id=shared["message_id"]
+    )
+    arrived = next(
+        m for m in await sb.messages(bob["id"]) if m["message_id"] == copied["message_id"]
+    )
+    assert arrived["location"] == shared["location"] and "forward_origin" not in arrived
+    for lat, lon in ((91, 0), (0, 181)):
+        with pytest.raises(SandboxError, match="not a point on the map"):
+            await sb.send_location(ann["id"], lat, lon)

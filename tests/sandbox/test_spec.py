@@ -163,6 +163,7 @@ async def test_every_update_kind_conforms(
     await sb.send_photo(other["id"], group["id"], caption="look")
     await sb.send_sticker(other["id"], group["id"])
     await sb.send_voice(other["id"], group["id"])
+    await sb.send_location(other["id"], 26.647661, 106.630153, group["id"])
     await sb.block(user["id"])
     updates = await raw.ok("getUpdates")
     kinds = {next(k for k in u if k != "update_id") for u in updates}

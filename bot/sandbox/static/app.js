@@ -97,7 +97,7 @@ function serviceText(m) {
 
 function preview(m) {
   return m.text || m.caption || (m.photo ? "Photo" : m.sticker ? "Sticker" : m.voice ? "Voice"
-    : m.document ? "File" : "Message");
+    : m.document ? "File" : m.location ? "Location" : "Message");
 }
 
 class Pane {
@@ -319,6 +319,7 @@ class Pane {
     if (m.sticker) html += `<img class="sticker" alt="${esc(m.sticker.emoji || "sticker")}" src="/sandbox/files/${encodeURIComponent(m.sticker.file_id)}">`;
     if (m.voice) html += `<div>🎤 Voice message · 0:${String(m.voice.duration).padStart(2, "0")}</div>`;
     if (m.document) html += `<div>📄 ${esc(m.document.file_name || "file")}</div>`;
+    if (m.location) html += `<div>📍 Location · ${esc(String(m.location.latitude))}, ${esc(String(m.location.longitude))}</div>`;
     if (m.forward_origin) html += `<div class="sender">Forwarded</div>`;
     if (m.text) html += renderEntities(m.text, m.entities);
     if (m.caption) html += renderEntities(m.caption, m.caption_entities);
