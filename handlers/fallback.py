@@ -28,6 +28,7 @@ STAFF_COMMANDS = frozenset(
         "close",
         "file",
         "followups",
+        "guardian",
         "missed",
         "next",
         "note",

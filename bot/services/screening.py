@@ -218,7 +218,7 @@ class Screening:
                     "name": instrument.name,
                     "prompt": instrument.prompt,
                     "validated": instrument.validated,
-                    "count": len(instrument.to_ask({})),
+                    "count": instrument.how_many,
                 },
             ),
             self._item_reply(instrument, session.id, {}, 0),
@@ -398,6 +398,7 @@ class Screening:
             replies.append(
                 Reply(
                     "screening/offer_asq",
+                    {"count": self.instruments["asq"].how_many},
                     choices=rows(Choice("btn.screening.start", "sc:start:asq")),
                 )
             )
@@ -431,6 +432,7 @@ class Screening:
             replies.append(
                 Reply(
                     "screening/offer_counsellor",
+                    {"formal": person.role is Role.GUARDIAN},
                     choices=rows(Choice("btn.checkin.talk", "help:counsellor")),
                 )
             )

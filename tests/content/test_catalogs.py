@@ -82,6 +82,7 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     # The direct question and what follows it (issue 17).
     "helpline/ask": [{**_HOTLINE_DATA, "guardian": g} for g in (False, True)],
     "helpline/ask_no": [{"guardian": g} for g in (False, True)],
+    "helpline/check_in": [{"guardian": g} for g in (False, True)],
     "helpline/ask_skip": [
         {**_HOTLINE_DATA, "minutes": 30, "opens": "2026-12-01T08:00", "staffed": s}
         for s in (True, False)
@@ -252,7 +253,9 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     # Self-checks, with real questionnaire text so the translation shows.
     "screening/again": [{"days": 14}],
     "screening/intro": [
-        {"name": _Q.name, "prompt": _Q.prompt, "validated": v, "count": 9} for v in (True, False)
+        {"name": _Q.name, "prompt": _Q.prompt, "validated": v, "count": c}
+        for v in (True, False)
+        for c in (9, "4–5")
     ],
     "screening/item": [{"n": 1, "total": 9, "text": _Q.items[0].text}],
     "screening/summary": [
@@ -316,6 +319,12 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     ],
     "screening/invitation": [{"name": _Q.name}],
     "screening/child_added": [{"code": "P-ABC234"}],
+    "screening/offer_asq": [{"count": "4–5"}],
+    "screening/offer_counsellor": [{"formal": f} for f in (False, True)],
+    "screening/guardian_invited": [
+        {"code": "C-0001", "name": "李老师", "child_told": t, "no_chat": n, "reason": r}
+        for t, n, r in ((True, False, ""), (False, True, ""), (False, False, "爸爸打她 <&>"))
+    ],
     "staff/invite_usage": [{"max_uses": 500}],
     "staff/unknown_service_point": [{"code": "X<1>"}],
     "staff/invite_link": [
