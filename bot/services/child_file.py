@@ -275,13 +275,14 @@ class ChildFile:
                 return StaffResult("toast.file.no_guardian")
             if await self._case_of(uow, subject.id) is None:
                 return "screening/guardian_no_case"
-            result = await self._invite(
+            return await self._invite(
                 uow, staff, subject, told_child=False, reason=clip(reason.strip(), REASON_UNITS)
             )
-        return result
 
     async def _guardians(self, uow: UnitOfWork, subject_id: int) -> list[Person]:
-        return [g for g in await uow.families.guardians_of(subject_id) if g.telegram_id is not None]
+        return [
+            g for g in await uow.families.guardians_of(subject_id) if g.telegram_id is not None
+        ]
 
     async def _case_of(self, uow: UnitOfWork, subject_id: int) -> Case | None:
         """The case a guardian invitation is recorded on: the child's open case, else their

@@ -66,7 +66,10 @@ BROKEN_PROMISES = {
     ],
 }
 # A sentence about keeping things private says, in the same message, when it is not kept.
-SECRECY = {"zh_Hans": re.compile("保密"), "en": re.compile(r"private\.|confidential|stays between")}
+SECRECY = {
+    "zh_Hans": re.compile("保密"),
+    "en": re.compile(r"private\.|confidential|stays between"),
+}
 LIMIT = {"zh_Hans": "危险", "en": "danger"}
 
 
@@ -78,7 +81,7 @@ def _person_facing(where: list[str]) -> bool:
 
 @pytest.mark.parametrize("locale", LOCALES)
 def test_no_unconditional_promise_of_secrecy(locale: str) -> None:
-    for msgid, text, where in messages(locale):
+    for _msgid, text, where in messages(locale):
         if not _person_facing(where):
             continue
         for phrase in BROKEN_PROMISES[locale]:
@@ -102,7 +105,7 @@ def test_children_hear_that_we_try_to_talk_it_over_first(catalog: Any, locale: s
         assert want in text, (template, text)
     private = next(
         text
-        for msgid, text, where in messages(locale)
+        for _msgid, text, where in messages(locale)
         if any(w.startswith("helpline/canned.yaml") for w in where) and LIMIT[locale] in text
     )
     assert {"zh_Hans": "尽量先和你商量", "en": "try to talk it over"}[locale] in private
@@ -175,7 +178,7 @@ def test_staff_buttons_and_records_say_who_did_what(catalog: Any, locale: str) -
 
 def test_no_staff_sentence_leaves_open_who_told_or_contacted_whom() -> None:
     """已告知 110 reads as "the police were told"; 已联系紧急服务 as "we called them"."""
-    for msgid, text, where in messages("zh_Hans"):
+    for _msgid, text, where in messages("zh_Hans"):
         for vague in ("已告知 110", "已联系紧急服务", "我们已告诉对方"):
             assert vague not in text, (where, text)
     dashboard = [t for i, t, w in messages("zh_Hans") if i.startswith("Response target missed")]
@@ -196,7 +199,7 @@ UNNATURAL = {
 
 
 def test_chinese_reads_as_chinese() -> None:
-    for msgid, text, where in messages("zh_Hans"):
+    for _msgid, text, where in messages("zh_Hans"):
         for phrase, why in UNNATURAL.items():
             assert phrase not in text, (where, text, why)
 
@@ -212,7 +215,7 @@ def _prose(text: str) -> str:
 
 
 def test_chinese_catalog_uses_full_width_brackets() -> None:
-    for msgid, text, where in messages("zh_Hans"):
+    for _msgid, text, where in messages("zh_Hans"):
         assert not re.search(r"[()]", _prose(text)), (where, text)
 
 

@@ -285,7 +285,7 @@ async def test_phq_a_item_9_acts_before_the_summary(world: World) -> None:
     safety = next(i for i, t in enumerate(texts) if "你现在安全吗" in t)
     summary = next(i for i, t in enumerate(texts) if "谢谢你。" in t)
     assert safety < summary  # the safety reply came first, then the end of the form
-    assert any("四个小问题" in t for t in texts[summary:])  # and the ASQ is offered
+    assert any("4–5 个小问题" in t for t in texts[summary:])  # and the ASQ is offered
     async with world.uow() as u:
         result = (await u.screening.results_for(child.id or 0))[0]
         events = await u.cases.events(1)
