@@ -54,6 +54,7 @@ BROKEN_PROMISES = {
         "我们才会告诉别人，而且会先告诉你",
         "只留在孩子和心理老师之间",
         "绝不给其他人看",
+        "只有您所在服务点的心理老师能看到",
     ],
     "en": [
         "It is free and private",
@@ -63,6 +64,7 @@ BROKEN_PROMISES = {
         "stays between your child and the counsellors",
         "never shown to others",
         "we would tell you first",
+        "which only the counsellors of your service point can see",
     ],
 }
 # A sentence about keeping things private says, in the same message, when it is not kept.
