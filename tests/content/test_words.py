@@ -191,6 +191,7 @@ def test_no_staff_sentence_leaves_open_who_told_or_contacted_whom() -> None:
 
 UNNATURAL = {
     "写信": "a chat message is 发消息 / 回复你, not a letter",
+    "写给我": "发消息给我",
     "第一位上班的": "值班的",
     "第一位值班的": "下一位值班的",
     "你值得现在就得到帮助": "现在就该有人帮你",
