@@ -478,6 +478,10 @@ class ScreeningRepo(Protocol):
         """Note that the safety path ran; False if it had already (it runs once)."""
         ...
 
+    async def settle(self, session_id: int, now: datetime) -> bool:
+        """A case offered after a result was answered (yes or no); False if it already was."""
+        ...
+
     async def close(self, session_id: int, status: str, now: datetime) -> None: ...
     async def record(
         self,

@@ -23,6 +23,7 @@ from handlers.inline import run_filters_inline
 def build_router() -> Router:
     root = Router(name="xinqiao")
     root.message.outer_middleware(members.note_group_message)
+    root.message.outer_middleware(helpline.hear_command_words)
     root.include_routers(
         errors.build(),
         safety.build(),

@@ -10,6 +10,7 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.domain.replies import Outcome, Reply
 from bot.services.bundle import Services
+from bot.services.helpline import Heard
 from bot.services.onboarding import prompt_for
 from handlers.common import load_draft, who
 from handlers.render import deliver
@@ -59,12 +60,18 @@ def unheard_words(message: Message) -> str:
 
 
 async def answer_anything(
-    message: Message, bot: Bot, state: FSMContext, services: Services
+    message: Message,
+    bot: Bot,
+    state: FSMContext,
+    services: Services,
+    words_heard: Heard | None = None,
 ) -> None:
     """Text, stickers, photos, anything: never silence, and exactly one reply."""
     assert message.from_user is not None
     person = who(message.from_user)
-    words = unheard_words(message)
+    if words_heard is not None and words_heard.outcome.replies:
+        return  # risky words after a command, answered already (helpline.hear_command_words)
+    words = "" if words_heard is not None else unheard_words(message)
     command = COMMAND_WORD.match(message.text or "")
     if words and command and command.group(1).lower() in STAFF_COMMANDS:
         words = words if services.helpline.needs_action(words) else ""

@@ -3,9 +3,14 @@ risk first, and a person with an open case talks to their counsellor, not to the
 
 from __future__ import annotations
 
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from typing import Any
+
 from aiogram import Bot, F, Router
 from aiogram.dispatcher.event.bases import SkipHandler
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, Message, TelegramObject
 
 from bot.domain.asking import Answer
 from bot.domain.replies import Outcome
@@ -14,8 +19,55 @@ from bot.services.common import parse_int
 from handlers.common import who
 from handlers.render import deliver
 
+log = logging.getLogger(__name__)
+
 ANSWERS = {"yes": Answer.YES, "no": Answer.NO, "skip": Answer.SKIP}
 MEDIA = ("photo", "voice", "sticker", "video", "video_note", "audio", "document", "animation")
+
+
+# A command with words after it: "/check 我不想活了". Telegram makes "/I" of "/I want to die" a
+# command too, so any Latin word after the slash counts.
+COMMAND_WITH_WORDS = re.compile(r"/[A-Za-z0-9_]+(?:@\w+)?\s+(\S[\s\S]*)")
+
+
+def command_words(text: str | None) -> str:
+    """The words typed after a command, or "" for a bare command or plain text."""
+    match = COMMAND_WITH_WORDS.fullmatch((text or "").strip())
+    return match.group(1).strip() if match else ""
+
+
+async def hear_command_words(
+    handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+    event: TelegramObject,
+    data: dict[str, Any],
+) -> Any:
+    """Outer middleware: risky words typed after a command ("/check 我不想活了", "/lessons
+    今晚就跳") used to reach only the command, which has no ear for them: the child got a
+    questionnaire menu and nobody heard. They get the safety reply and a case first, then the
+    command still does what was asked. Only words that need action are heard here (a command's
+    ordinary arguments are not talk to a counsellor); `words_heard` tells the handlers that
+    hear their own arguments (/help, the fallback) not to hear them twice."""
+    services: Services | None = data.get("services")
+    words = command_words(event.text) if isinstance(event, Message) else ""
+    if (
+        words
+        and services is not None
+        and isinstance(event, Message)
+        and event.chat.type == "private"
+        and event.from_user is not None
+        and services.helpline.needs_action(words)
+    ):
+        try:
+            heard = await services.helpline.hear(who(event.from_user), words)
+            if heard.handled:
+                data["words_heard"] = heard
+                if heard.outcome.replies:
+                    locale = await services.account.locale_of(who(event.from_user))
+                    await deliver(data["bot"], event.chat.id, heard.outcome, services, locale)
+        except Exception:
+            # The command itself must still be answered: never silent twice over.
+            log.exception("could not hear the words after a command")
+    return await handler(event, data)
 
 
 async def hear_text(message: Message, bot: Bot, services: Services) -> None:

@@ -8,6 +8,7 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.domain.replies import Outcome
 from bot.services.bundle import Services
+from bot.services.helpline import Heard
 from handlers.common import who
 from handlers.render import deliver
 
@@ -23,7 +24,11 @@ def _asks_if_safe(outcome: Outcome) -> bool:
 
 
 async def send_help(
-    message: Message, command: CommandObject, bot: Bot, services: Services
+    message: Message,
+    command: CommandObject,
+    bot: Bot,
+    services: Services,
+    words_heard: Heard | None = None,
 ) -> None:
     """`/help`: a counsellor is asked for, and the hotlines are there at once. Words after it
     ("/help 我不想活了") are heard for risk first: a child in danger gets the safety reply and
@@ -31,7 +36,9 @@ async def send_help(
     assert message.from_user is not None
     person = who(message.from_user)
     locale = await services.account.locale_of(person)
-    if command.args:
+    if words_heard is not None and _asks_if_safe(words_heard.outcome):
+        return  # risky words after the command: answered already (helpline.hear_command_words)
+    if command.args and words_heard is None:
         heard = await services.helpline.hear(person, command.args)
         if heard.handled and _asks_if_safe(heard.outcome):
             await deliver(bot, message.chat.id, heard.outcome, services, locale)

@@ -44,6 +44,8 @@ async def press_screening(query: CallbackQuery, bot: Bot, services: Services) ->
         outcome = await sc.start(person, args[0], confirmed=action == "again", child_id=n[0])
     elif action == "resume":
         outcome = await sc.resume(person)
+    elif action in ("case", "nocase") and len(args) == 1 and (n := _ints(args)):
+        outcome = await sc.case_answer(person, n[0], yes=action == "case")
     elif action == "later":
         outcome = Outcome(toast="toast.saved")
     elif action in ("a", "s", "b", "stop") and (n := _ints(args)):

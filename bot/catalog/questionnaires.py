@@ -106,7 +106,6 @@ def _instrument(data: dict[str, Any]) -> Instrument:
         direction=Direction(scoring.get("direction", "higher_worse")),
         bands=bands,
         subscales=subscales,
-        guardian_self=bool(data.get("guardian_self", False)),
     )
     _check(instrument)
     return instrument

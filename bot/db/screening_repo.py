@@ -145,6 +145,17 @@ class SqlScreeningRepo:
         )
         return bool(getattr(result, "rowcount", 0))
 
+    async def settle(self, session_id: int, now: datetime) -> bool:
+        result = await self.s.execute(
+            update(ScreeningSessionRow)
+            .where(
+                ScreeningSessionRow.id == session_id,
+                ScreeningSessionRow.status == SessionStatus.CASE_OFFERED.value,
+            )
+            .values(status=SessionStatus.COMPLETED.value, updated_at=now)
+        )
+        return bool(getattr(result, "rowcount", 0))
+
     async def close(self, session_id: int, status: str, now: datetime) -> None:
         await self.s.execute(
             update(ScreeningSessionRow)

@@ -112,8 +112,6 @@ class Instrument:
     direction: Direction = Direction.HIGHER_WORSE
     bands: tuple[Band, ...] = ()
     subscales: tuple[Subscale, ...] = ()
-    # A self-report a guardian may also take about themselves (GAD-7), with the same items.
-    guardian_self: bool = False
 
     def item(self, item_id: int) -> Item | None:
         return next((i for i in self.items if i.id == item_id), None)
@@ -311,6 +309,8 @@ class SessionStatus(StrEnum):
     IN_PROGRESS = "in_progress"
     COMPLETED = "completed"
     ABANDONED = "abandoned"
+    # Completed, with a case offered and the person's yes or no still to come.
+    CASE_OFFERED = "case_offered"
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,7 +18,7 @@ from bot.domain.lessons import QuietHours
 from bot.domain.outbox import NewMessage, Priority
 from bot.domain.people import Person, Role
 from bot.domain.replies import Choice, Reply, reply_to_data, rows
-from bot.domain.screening import Instrument, Respondent
+from bot.domain.screening import Instrument, Respondent, Subject
 from bot.ports import Clock, StaffMember, UnitOfWork, UnitOfWorkFactory
 from bot.services.board import Board
 from bot.services.casework import NOT_STAFF, REASON_UNITS, Casework, StaffResult
@@ -434,6 +434,12 @@ class ChildFile:
                 if g.telegram_id is not None
             ]
         if person.telegram_id is None:
+            return []
+        # A child's self-report never goes to a guardian, nor an adult's form to a child.
+        for_guardians = instrument.respondent is Respondent.GUARDIAN or (
+            instrument.subject is Subject.GUARDIAN
+        )
+        if (person.role is Role.GUARDIAN) is not for_guardians:
             return []
         return [(person, f"sc:start:{instrument.id}")]
 

@@ -50,6 +50,13 @@ def next_step(instrument: Instrument, answers: Mapping[int, int | None], positio
     return Step(asked[position] if position < len(asked) else None, position)
 
 
+def _may_skip(instrument: Instrument, answers: Mapping[int, int | None], item_id: int) -> bool:
+    """A skip is offered only while the form's published rule would still score it: none
+    on a form that allows no blank item, and no more than its limit on one that does."""
+    skipped = sum(1 for k, v in answers.items() if v is None and k != item_id)
+    return skipped < instrument.max_missing
+
+
 class Screening:
     def __init__(
         self,
@@ -81,12 +88,12 @@ class Screening:
                 and (age is None or i.ages[0] <= age <= i.ages[1])
             ]
         if person.role is Role.GUARDIAN:
+            # A parent's report about the child, or an adult's form about themselves; never a
+            # child's self-report (its wording and advice are for a child).
             return [
                 i
                 for i in self.instruments.values()
-                if i.respondent is Respondent.GUARDIAN
-                or i.subject is Subject.GUARDIAN
-                or i.guardian_self
+                if i.respondent is Respondent.GUARDIAN or i.subject is Subject.GUARDIAN
             ]
         return []
 
@@ -162,7 +169,7 @@ class Screening:
             if instrument is None or instrument not in self.offered_to(person, menu=False):
                 return Outcome(toast=STALE)
             subject = person.id
-            about_child = instrument.subject is Subject.CHILD and not instrument.guardian_self
+            about_child = instrument.subject is Subject.CHILD
             if about_child and person.role is Role.GUARDIAN:
                 children = [c for c in await uow.families.children_of(person.id) if c.id]
                 if not children:
@@ -219,6 +226,9 @@ class Screening:
                     "prompt": instrument.prompt,
                     "validated": instrument.validated,
                     "count": instrument.how_many,
+                    # Said before the first item: whether every question needs an answer.
+                    "skips": instrument.max_missing,
+                    "formal": person.role is Role.GUARDIAN,
                 },
             ),
             self._item_reply(instrument, session.id, {}, 0),
@@ -243,7 +253,9 @@ class Screening:
             )
             for o in item.options
         ]
-        nav = [Choice("btn.screening.skip", f"sc:s:{session_id}:{position}")]
+        nav = [Choice("btn.screening.stop", f"sc:stop:{session_id}")]
+        if _may_skip(instrument, answers, item.id):
+            nav.insert(0, Choice("btn.screening.skip", f"sc:s:{session_id}:{position}"))
         if position > 0:
             nav.insert(0, Choice("btn.screening.back", f"sc:b:{session_id}:{position}"))
         return Reply(
@@ -295,6 +307,8 @@ class Screening:
                 return Outcome(toast=STALE)  # an older message's button, or a double press
             if value is not None and value not in step.item.values:
                 return Outcome(toast=STALE)
+            if value is None and not _may_skip(instrument, session.answers, step.item.id):
+                return Outcome(toast=STALE)  # a skip the form's rule does not allow
             answers = {**session.answers, step.item.id: value}
             if not await uow.screening.answer(session.id, position, answers, position + 1, now):
                 return Outcome(toast=STALE)
@@ -338,6 +352,57 @@ class Screening:
             await uow.screening.close(session_id, SessionStatus.ABANDONED.value, now)
             await uow.commit()
         return Outcome.of(Reply("screening/stopped"))
+
+    async def case_answer(self, who: Who, session_id: int, yes: bool) -> Outcome:
+        """The person's answer to the case offered after an orange or red result."""
+        now = self.clock.now()
+        async with self.uow() as uow:
+            person = await uow.people.by_telegram_id(who.telegram_id)
+            session = await uow.screening.session(session_id)
+            if person is None or session is None or session.person_id != person.id:
+                return Outcome(toast=STALE)
+            instrument = self.instruments.get(session.instrument)
+            if instrument is None or not await uow.screening.settle(session.id, now):
+                return Outcome(toast=STALE)  # answered already, or never offered
+            formal = person.role is Role.GUARDIAN
+            if not yes:
+                await uow.commit()
+                return Outcome.of(
+                    Reply("screening/case_declined", {"formal": formal}, keyboard=Keyboard.HELP)
+                )
+            result = score(instrument, session.answers)
+            tier = result.tier or Tier.ORANGE
+            evidence = f"{instrument.id}: {result.band}"
+            if session.subject_id != person.id:
+                # A guardian's answers about a child: the card names whose file holds them.
+                subject = await uow.people.by_id(session.subject_id)
+                evidence += f" ({subject.code})" if subject and subject.code else ""
+            # The case is with whoever answered: a guardian worried about a child talks to
+            # the counsellor themselves.
+            _, new = await self.helpline.escalate(
+                uow,
+                person,
+                tier,
+                Trigger.SCREENING,
+                [],
+                [evidence],
+                "",
+                now,
+            )
+            # Told in this same answer, honestly: who was told, when they will write, and the
+            # hotlines (the safety reply's own figures, so the two never disagree).
+            staffed = await self.helpline.staffed_now(uow, now)
+            region = await self.helpline.region_of(uow, person)
+            timing = self.helpline.safety_reply(staffed, now, tier, region).data
+            await uow.commit()
+        self.nudge()
+        return Outcome.of(
+            Reply(
+                "screening/case_opened",
+                {**timing, "again": not new, "formal": formal},
+                keyboard=Keyboard.HELP,
+            )
+        )
 
     async def _safety(
         self,
@@ -404,28 +469,17 @@ class Screening:
             )
         tier = result.tier
         if tier in (Tier.ORANGE, Tier.RED) and not fired:
-            # The case is with whoever answered: a guardian worried about a child talks to
-            # the counsellor themselves.
-            _, new = await self.helpline.escalate(
-                uow,
-                person,
-                tier,
-                Trigger.SCREENING,
-                [],
-                [f"{instrument.id}: {result.band}"],
-                "",
-                now,
-            )
-            # Told in this same answer, honestly: who was told, when they will write, and the
-            # hotlines (the safety reply's own figures, so the two never disagree).
-            staffed = await self.helpline.staffed_now(uow, now)
-            region = await self.helpline.region_of(uow, person)
-            timing = self.helpline.safety_reply(staffed, now, tier, region).data
+            # No case opens behind anyone's back: without a safety answer the person is asked
+            # first, and a no is respected (a safety answer has already opened one, and said so).
+            await uow.screening.close(session.id, SessionStatus.CASE_OFFERED.value, now)
             replies.append(
                 Reply(
-                    "screening/case_opened",
-                    {**timing, "again": not new, "formal": person.role is Role.GUARDIAN},
-                    keyboard=Keyboard.HELP,
+                    "screening/case_offer",
+                    {"formal": person.role is Role.GUARDIAN},
+                    choices=rows(
+                        Choice("btn.screening.case_yes", f"sc:case:{session.id}"),
+                        Choice("btn.screening.case_no", f"sc:nocase:{session.id}"),
+                    ),
                 )
             )
         elif tier is Tier.YELLOW:

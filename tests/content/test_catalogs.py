@@ -253,10 +253,14 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     # Self-checks, with real questionnaire text so the translation shows.
     "screening/again": [{"days": 14}],
     "screening/intro": [
-        {"name": _Q.name, "prompt": _Q.prompt, "validated": v, "count": c}
+        {"name": _Q.name, "prompt": _Q.prompt, "validated": v, "count": c, "skips": k, "formal": f}
         for v in (True, False)
         for c in (9, "4–5")
+        for k in (0, 3)
+        for f in (False, True)
     ],
+    "screening/case_offer": [{"formal": f} for f in (False, True)],
+    "screening/case_declined": [{"formal": f} for f in (False, True)],
     "screening/item": [{"n": 1, "total": 9, "text": _Q.items[0].text}],
     "screening/summary": [
         {
@@ -574,7 +578,7 @@ def test_tiers_and_risk_categories_are_words_in_the_staffs_language(catalog: Any
     assert closed.text == "✅ 🔴 C-0001 · 红"
     card = dict(SAMPLES["helpline/card"][0], categories=["suicide", "self_harm", "online_threat"])
     zh = catalog.render(Reply("helpline/card", card), "zh_Hans").text
-    assert zh.startswith("🔴 <b>C-0001</b> · 红") and "(自杀, 自伤, 网络威胁)" in zh
+    assert zh.startswith("🔴 <b>C-0001</b> · 红") and "（自杀, 自伤, 网络威胁）" in zh
     assert "suicide" not in zh and "self_harm" not in zh
     en = catalog.render(Reply("helpline/card", card), "en").text
     assert "(suicide, self-harm, online threat)" in en

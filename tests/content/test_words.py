@@ -255,6 +255,7 @@ def test_chinese_templates_render_full_width_brackets(catalog: Any) -> None:
 _NOT_THE_READER = {
     "onboarding/invite_wrong_role",  # `role` is the link's, not the reader's
     "screening/summary",  # its sample is a teen form's text, never shown to a guardian
+    "screening/intro",  # the same
 }
 GUARDIAN_FACING: list[tuple[str, dict[str, Any]]] = [
     *(
@@ -307,7 +308,14 @@ def test_a_child_of_eight_is_not_told_about_validation(catalog: Any) -> None:
         intro = catalog.render(
             Reply(
                 "screening/intro",
-                {"name": kids.name, "prompt": kids.prompt, "validated": False, "count": 6},
+                {
+                    "name": kids.name,
+                    "prompt": kids.prompt,
+                    "validated": False,
+                    "count": kids.how_many,
+                    "skips": kids.max_missing,
+                    "formal": False,
+                },
             ),
             locale,
         ).text

@@ -410,7 +410,10 @@ async def test_forged_buttons_never_reach_another_persons_data(
     stamp = int(world.clock.now().timestamp() // 60)
     theirs = {
         # the kid's questionnaire, pressed by others
-        scene.guardian: [f"sc:a:{s}:1:1", f"sc:s:{s}:1", f"sc:b:{s}:1", f"sc:stop:{s}"],
+        scene.guardian: [
+            *(f"sc:a:{s}:1:1", f"sc:s:{s}:1", f"sc:b:{s}:1", f"sc:stop:{s}"),
+            *(f"sc:case:{s}", f"sc:nocase:{s}"),
+        ],
         scene.child: [f"sc:a:{s}:1:0", f"sc:stop:{s}", f"pv:del:{scene.kid_code}:{stamp}"],
         # the guardian's lessons and account, pressed by the kid
         scene.kid: [

@@ -353,6 +353,7 @@ TEMPLATES = [
     "file:why:{n}",
     *("sc:a:{n}:{n}:{n}", "sc:s:{n}:{n}", "sc:b:{n}:{n}", "sc:stop:{n}", "sc:start:{w}"),
     *("sc:addchild:{w}", "sc:child:{w}:{n}", "sc:again:{w}:{n}", "sc:resume", "sc:later"),
+    *("sc:case:{n}", "sc:nocase:{n}"),
     *("ls:n:{n}:{n}:{n}", "ls:a:{n}:{n}:{n}", "ls:c:{n}:{n}:{w}", "ls:r:{n}:{n}", "ls:p:{n}"),
     *("ls:day:{n}", "ls:hour:{n}:{n}", "pv:del:{w}:{n}", "pv:keep", "acc:lang:{w}"),
     *("acc:stop:{w}", "ob:{w}:{w}", "ob:{w}:{w}:{w}", "fam:{w}:{w}", "safe:{w}", "help:{w}"),

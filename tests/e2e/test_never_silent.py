@@ -206,6 +206,37 @@ async def test_risky_words_after_a_slash_or_after_help_are_heard(world: World, l
     await red_case_of(world, third)
 
 
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+async def test_risky_words_after_any_command_are_heard_and_the_command_still_answers(
+    world: World, lang: str
+) -> None:
+    """ "/check 我不想活了…" went to the questionnaire menu alone: the command had no ear for
+    the words after it. The safety reply and a case come first now, then what was asked."""
+    await make_staff(world, world.counsellor)
+    uid, _ = await registered(world, "小北", Role.CHILD, AgeBand.A12_13)
+    if lang == "en":
+        await to_english(world, uid)
+    sent = await world.sb.send_text(uid, "/check " + RISKY[lang])
+    said = await replies_to(world, uid, sent)
+    assert said and SAFE_Q[lang] in text_of(said[0]), [text_of(m) for m in said]
+    assert buttons(said[0]) == SAFE_BUTTONS[lang]
+    assert len(said) == 2, [text_of(m) for m in said]  # and the menu of checks, as asked
+    assert SAFE_Q[lang] not in text_of(said[1]) and buttons(said[1])
+    await red_case_of(world, uid)
+
+    # Ordinary words after a command are the command's business: no case, no safety reply.
+    calm, _ = await registered(world, "小南", Role.CHILD, AgeBand.A12_13)
+    if lang == "en":
+        await to_english(world, calm)
+    sent = await world.sb.send_text(calm, "/check " + ("今天好开心" if lang == "zh" else "hello"))
+    said = await replies_to(world, calm, sent)
+    assert all(SAFE_Q[lang] not in text_of(m) for m in said), [text_of(m) for m in said]
+    person = await world.person(calm)
+    assert person is not None and person.id is not None
+    async with world.uow() as u:
+        assert await u.cases.open_for(person.id) is None
+
 # -- a screening result that opens a case is said at once -----------------------------------
 
 
@@ -215,6 +246,26 @@ async def case_said(world: World, uid: int, lang: str) -> dict[str, Any]:
     return await world.sb.wait_for(
         uid, lambda m: counsellor in text_of(m) and minutes in text_of(m) and "110" in text_of(m)
     )
+
+
+async def accept_case(world: World, uid: int) -> None:
+    """Say yes to the case a result offers (it never opens unasked)."""
+    offer = await world.sb.wait_for(
+        uid,
+        lambda m: any(
+            b.get("callback_data", "").startswith("sc:case:")
+            for row in (m.get("reply_markup") or {}).get("inline_keyboard", [])
+            for b in row
+        ),
+    )
+    data = next(
+        b["callback_data"]
+        for row in offer["reply_markup"]["inline_keyboard"]
+        for b in row
+        if b["callback_data"].startswith("sc:case:")
+    )
+    await world.sb.mark()
+    await world.sb.press(uid, uid, offer["message_id"], data)
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
@@ -234,8 +285,10 @@ async def test_guardians_questionnaire_that_opens_a_case_tells_her_when_and_whom
         assert text_of(item).startswith(f"{n + 1}/17"), text_of(item)
         if n < 16:
             item = await answer(world, gid, item, 2 if n < 8 else 0)  # "often" for 8 items
-    # The last answer: the summary and, in the same update, what happens now.
+    # The last answer: the summary and the question whether a counsellor may get in touch;
+    # her yes opens the case and, in the same update, she is told what happens now.
     await answer(world, gid, item, 0)
+    await accept_case(world, gid)
     told = await case_said(world, gid, lang)
     assert "12356" in text_of(told)
     person = await world.person(gid)
@@ -259,6 +312,7 @@ async def test_childs_questionnaire_that_opens_a_case_tells_them_at_once(
         if not text_of(item)[:1].isdigit():
             break
         item = await answer(world, uid, item, 2 if n < 6 else 0)
+    await accept_case(world, uid)
     told = await case_said(world, uid, lang)
     assert "12356" in text_of(told)
     case = await world.app.services.helpline.open_case_of(uid)

@@ -228,7 +228,7 @@ def test_who_is_offered_which_form() -> None:
         person = Person(telegram_id=1, locale="zh_Hans", code="P-X", role=role, age_band=age)
         return {f.id for f in screening.offered_to(person, menu)}
 
-    assert offered(Role.GUARDIAN) == {"psc-17", "who-5", "gad-7"}
+    assert offered(Role.GUARDIAN) == {"psc-17", "who-5", "gad-7-guardian"}
     assert offered(Role.CHILD, AgeBand.A8_11) == {"mood-kids"}
     assert offered(Role.CHILD, AgeBand.A14_15) == {"phq-a", "gad-7"}
     assert "asq" in offered(Role.CHILD, AgeBand.A14_15, menu=False)  # by invitation only
