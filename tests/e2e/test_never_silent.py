@@ -206,7 +206,6 @@ async def test_risky_words_after_a_slash_or_after_help_are_heard(world: World, l
     await red_case_of(world, third)
 
 
-
 @pytest.mark.parametrize("lang", ["zh", "en"])
 async def test_risky_words_after_any_command_are_heard_and_the_command_still_answers(
     world: World, lang: str
@@ -236,6 +235,7 @@ async def test_risky_words_after_any_command_are_heard_and_the_command_still_ans
     assert person is not None and person.id is not None
     async with world.uow() as u:
         assert await u.cases.open_for(person.id) is None
+
 
 # -- a screening result that opens a case is said at once -----------------------------------
 
