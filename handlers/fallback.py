@@ -35,6 +35,7 @@ STAFF_COMMANDS = frozenset(
         "note",
         "offduty",
         "onduty",
+        "plan",
         "queue",
         "refer",
         "reported",
@@ -42,6 +43,7 @@ STAFF_COMMANDS = frozenset(
         "staff",
         "stats",
         "tier",
+        "visit",
     }
 )
 

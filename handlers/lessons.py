@@ -35,7 +35,7 @@ async def show_progress(message: Message, bot: Bot, services: Services) -> None:
 
 
 async def list_lessons(message: Message, bot: Bot, services: Services) -> None:
-    """Past lessons to reread."""
+    """Past lessons to reread; a child's own lessons to read."""
     assert message.from_user is not None
     await _say(
         message, bot, services, await services.lesson_chat.list_lessons(who(message.from_user))
@@ -78,6 +78,10 @@ async def choose_lesson(query: CallbackQuery, bot: Bot, services: Services) -> N
             outcome = await chat.checkin(person, *args)
         case "r", 2:
             outcome = await chat.reread(person, *args)
+        case "k", 2:
+            outcome = await chat.child_part(person, *args)
+        case "ka", 2:
+            outcome = await chat.child_answer(person, *args)
         case "p", 1:
             outcome = await chat.pause(person, args[0])
         case _:

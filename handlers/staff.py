@@ -19,6 +19,7 @@ from bot.services.casework import Casework, Place, StaffResult
 from bot.services.child_file import ChildFile
 from bot.services.common import parse_int
 from bot.services.misses import Misses
+from bot.services.plans import plan_form, visit_form
 from handlers.common import who as person_of
 from handlers.helpline import MEDIA
 from handlers.render import deliver, keyboard_for
@@ -152,6 +153,24 @@ async def show_canned(message: Message, services: Services) -> None:
     await services.casework.post_general(
         message.chat.id, _thread(message), Reply("helpline/staff_canned", choices=result.menu)
     )
+
+
+async def show_form(message: Message, command: CommandObject, services: Services) -> None:
+    """`/plan safety|care` or `/visit` in a case topic: a form to fill in from the case."""
+    assert message.from_user is not None and command.command is not None
+    if not await services.casework.is_staff(message.from_user.id, message.chat.id):
+        _ignored(message, f"/{command.command}")
+        return
+    case = await services.casework.case_in_topic(message.chat.id, _thread(message))
+    if case is None:
+        await _say(services, message, "helpline/staff_in_topic_only")
+        return
+    form = (
+        visit_form(case)
+        if command.command.lower() == "visit"
+        else plan_form(case, command.args or "")
+    )
+    await services.casework.post_general(message.chat.id, _thread(message), form)
 
 
 async def set_tier(message: Message, command: CommandObject, bot: Bot, services: Services) -> None:
@@ -439,6 +458,7 @@ def build() -> Router:
     router.message.register(manage_staff, Command("staff"))
     router.message.register(show_follow_ups, Command("followups"))
     router.message.register(show_canned, Command("canned"))
+    router.message.register(show_form, Command("plan", "visit"))
     router.message.register(set_tier, Command("tier"))
     router.message.register(close_case, Command("close"))
     router.message.register(record_report, Command("reported"))

@@ -35,6 +35,7 @@ TRANSLATABLE_KEYS = frozenset(
         "options",
         "description",
         "advice",
+        "sources",
     }
 )
 

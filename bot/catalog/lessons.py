@@ -14,6 +14,7 @@ import yaml
 
 from bot.domain.lessons import (
     CHECKIN_KEYS,
+    CHILD_PREFIX,
     CheckinOption,
     Lesson,
     Programme,
@@ -21,7 +22,14 @@ from bot.domain.lessons import (
 )
 
 ID_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
-LIMITS = {"title": 60, "message": 350, "label": 30, "feedback": 350, "task": 250}
+LIMITS = {
+    "title": 60,
+    "message": 350,
+    "label": 30,
+    "feedback": 350,
+    "task": 250,
+    "sources": 300,
+}
 
 
 class LessonError(ValueError):
@@ -78,9 +86,13 @@ def parse_lesson(data: Any, where: str, problems: list[str]) -> Lesson | None:
         problems.append(f"{where}: {len(options)} question options (2 to 4 wanted)")
     if sum(o.best for o in options) != 1:
         problems.append(f"{where}: exactly one question option must be best")
+    # A child reads a lesson when they choose to: nobody comes back to ask how the task went.
+    on_demand = str(data.get("programme", "")).startswith(CHILD_PREFIX)
+    if on_demand and "checkin" in data:
+        problems.append(f"{where}: a children's lesson has no check-in")
     checkin = data.get("checkin") or {}
     after = checkin.get("after_days")
-    if not isinstance(after, int) or not 2 <= after <= 5:
+    if not on_demand and (not isinstance(after, int) or not 2 <= after <= 5):
         problems.append(f"{where}: checkin.after_days must be 2 to 5")
     c_options = []
     for i, raw in enumerate(checkin.get("options") or []):
@@ -93,7 +105,7 @@ def parse_lesson(data: Any, where: str, problems: list[str]) -> Lesson | None:
                 _text(o, "reply", w, problems, LIMITS["feedback"]),
             )
         )
-    if tuple(o.key for o in c_options) != CHECKIN_KEYS:
+    if not on_demand and tuple(o.key for o in c_options) != CHECKIN_KEYS:
         problems.append(f"{where}: check-in keys must be {', '.join(CHECKIN_KEYS)} in order")
     task = data.get("task") or {}
     return Lesson(
@@ -114,8 +126,11 @@ def parse_lesson(data: Any, where: str, problems: list[str]) -> Lesson | None:
             LIMITS["task"],
         ),
         checkin_after_days=after if isinstance(after, int) else 3,
-        checkin_prompt=_text(checkin, "prompt", f"{where} check-in", problems, LIMITS["message"]),
+        checkin_prompt=""
+        if on_demand
+        else _text(checkin, "prompt", f"{where} check-in", problems, LIMITS["message"]),
         checkin_options=tuple(c_options),
+        sources=_text(data, "sources", where, problems, LIMITS["sources"]),
     )
 
 

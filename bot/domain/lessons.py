@@ -12,6 +12,8 @@ from datetime import UTC, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from bot.domain.people import AgeBand
+
 
 @dataclass(frozen=True, slots=True)
 class QuestionOption:
@@ -42,6 +44,8 @@ class Lesson:
     checkin_after_days: int
     checkin_prompt: str
     checkin_options: tuple[CheckinOption, ...]
+    # One line naming what the lesson rests on, shown under its last message.
+    sources: str = ""
 
     @property
     def parts(self) -> int:
@@ -50,6 +54,17 @@ class Lesson:
 
 
 CHECKIN_KEYS = ("went_well", "not_easy", "not_yet")
+
+# Children's programmes are read when the child chooses (/lessons), one per age band: no
+# schedule, no check-in, nothing recorded.
+CHILD_PREFIX = "child-"
+CHILD_YOUNGER, CHILD_OLDER = "child-8-11", "child-12-17"
+
+
+def child_programme(age_band: AgeBand | None) -> str:
+    """A child who would rather not say their age reads the younger band's lessons."""
+    older = (AgeBand.A12_13, AgeBand.A14_15, AgeBand.A16_17)
+    return CHILD_OLDER if age_band in older else CHILD_YOUNGER
 
 
 class EnrolmentStatus(StrEnum):

@@ -4,8 +4,16 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.domain.lessons import Enrolment, EnrolmentStatus, Lesson, PauseReason, next_slot
-from bot.domain.people import Person
+from bot.domain.lessons import (
+    Enrolment,
+    EnrolmentStatus,
+    Lesson,
+    PauseReason,
+    Programme,
+    child_programme,
+    next_slot,
+)
+from bot.domain.people import Person, Role
 from bot.domain.replies import Choice, Keyboard, Outcome, Reply, rows
 from bot.ports import UnitOfWork
 from bot.services.common import Who
@@ -14,6 +22,7 @@ from bot.services.lessons import (
     STALE,
     Lessons,
     ask_weekday,
+    child_lesson_message,
     lesson_message,
     programme_for,
     when_data,
@@ -157,6 +166,8 @@ class LessonChat:
         person = await uow.people.by_telegram_id(who.telegram_id)
         if person is None or person.id is None or not person.registered:
             return None
+        if person.role is Role.CHILD:  # children have no schedule: see child_lessons
+            return None
         enrolment = await uow.enrolments.get(person.id, programme_for(person))
         return (person, enrolment) if enrolment is not None else None
 
@@ -225,7 +236,57 @@ class LessonChat:
         person = await uow.people.by_telegram_id(who.telegram_id)
         if person is None or not person.registered:
             return Outcome.of(Reply("account/fallback_new", keyboard=Keyboard.HELP))
+        if person.role is Role.CHILD:
+            return self._child_list(self._programme_of(person))
         return Outcome.of(ask_weekday("lessons/not_enrolled"))
+
+    # -- a child's own lessons: read when they like, in their age band, nothing recorded ----
+
+    def _programme_of(self, child: Person) -> Programme:
+        return self.lessons.programmes[child_programme(child.age_band)]
+
+    async def _child(self, who: Who) -> Programme | None:
+        async with self.uow() as uow:
+            person = await uow.people.by_telegram_id(who.telegram_id)
+        if person is None or not person.registered or person.role is not Role.CHILD:
+            return None
+        return self._programme_of(person)
+
+    @staticmethod
+    def _child_list(programme: Programme) -> Outcome:
+        return Outcome.of(
+            Reply(
+                "lessons/child_list",
+                choices=rows(
+                    *(
+                        Choice("btn.raw", f"ls:k:{i}:0", label_data={"text": lesson.title})
+                        for i, lesson in enumerate(programme.lessons)
+                    )
+                ),
+            )
+        )
+
+    async def child_part(self, who: Who, i: str, k: str) -> Outcome:
+        ids = _ints(i, k)
+        programme = await self._child(who)
+        lesson = programme.at(ids[0]) if programme is not None and ids is not None else None
+        if lesson is None or ids is None or ids[1] > lesson.parts:
+            return Outcome(toast=STALE)
+        return Outcome.of(child_lesson_message(lesson, *ids))
+
+    async def child_answer(self, who: Who, i: str, o: str) -> Outcome:
+        ids = _ints(i, o)
+        programme = await self._child(who)
+        lesson = programme.at(ids[0]) if programme is not None and ids is not None else None
+        if lesson is None or ids is None or ids[1] >= len(lesson.options):
+            return Outcome(toast=STALE)
+        chosen = lesson.options[ids[1]]
+        return Outcome(
+            replies=(
+                Reply("lessons/feedback", {"text": chosen.feedback, "best": chosen.best}),
+                Reply("lessons/child_task", {"task": lesson.task}, keyboard=Keyboard.HELP),
+            )
+        )
 
     async def ask_pause(self, who: Who) -> Outcome:
         async with self.uow() as uow:

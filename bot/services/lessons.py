@@ -8,6 +8,8 @@ Callback data (all validated against the database, never trusted):
   ls:a:E:L:I          enrolment E, lesson index L: answer option I of the check question
   ls:c:E:L:KEY        enrolment E, lesson index L: check-in answer KEY
   ls:r:E:L            reread lesson index L
+  ls:k:L:K            a child: show part K of lesson L of their age band's programme
+  ls:ka:L:I           a child: answer option I of that lesson's check question
   ls:p:DAYS           pause for DAYS days (0: until /resume)
 """
 
@@ -74,8 +76,20 @@ def when_data(weekday: int, hour: int) -> dict[str, int]:
 
 def lesson_message(lesson: Lesson, enrolment_id: int, index: int, part: int) -> Reply:
     """Part `part` of a lesson: a message with "next", or the check question."""
-    if part < len(lesson.messages):
-        label = "btn.lesson.next" if part + 1 < len(lesson.messages) else "btn.lesson.question"
+    return _lesson_part(
+        lesson, part, f"ls:n:{enrolment_id}:{index}", f"ls:a:{enrolment_id}:{index}"
+    )
+
+
+def child_lesson_message(lesson: Lesson, index: int, part: int) -> Reply:
+    """The same for a child's lesson, which belongs to no enrolment: only its index travels."""
+    return _lesson_part(lesson, part, f"ls:k:{index}", f"ls:ka:{index}")
+
+
+def _lesson_part(lesson: Lesson, part: int, step: str, answer: str) -> Reply:
+    last = len(lesson.messages) - 1
+    if part <= last:
+        label = "btn.lesson.next" if part < last else "btn.lesson.question"
         return Reply(
             "lessons/part",
             {
@@ -84,15 +98,17 @@ def lesson_message(lesson: Lesson, enrolment_id: int, index: int, part: int) -> 
                 "n": part + 1,
                 "total": len(lesson.messages),
                 "first": part == 0,
+                # Under the last message, so whoever reads to the end sees what it rests on.
+                "sources": lesson.sources if part == last else "",
             },
-            choices=rows(Choice(label, f"ls:n:{enrolment_id}:{index}:{part + 1}")),
+            choices=rows(Choice(label, f"{step}:{part + 1}")),
         )
     return Reply(
         "lessons/question",
         {"prompt": lesson.prompt},
         choices=rows(
             *(
-                Choice("btn.raw", f"ls:a:{enrolment_id}:{index}:{i}", label_data={"text": o.label})
+                Choice("btn.raw", f"{answer}:{i}", label_data={"text": o.label})
                 for i, o in enumerate(lesson.options)
             )
         ),
@@ -153,7 +169,7 @@ class Lessons:
             return Outcome(toast=STALE)
         async with self.uow() as uow:
             person = await uow.people.by_telegram_id(who.telegram_id)
-        if person is None or not person.registered:
+        if person is None or not person.registered or person.role is Role.CHILD:
             return Outcome(toast=STALE)
         return Outcome.of(self.ask_hour(int(value)))
 
@@ -168,6 +184,8 @@ class Lessons:
         async with self.uow() as uow:
             person = await uow.people.by_telegram_id(who.telegram_id)
             if person is None or person.id is None or not person.registered:
+                return Outcome(toast=STALE)
+            if person.role is Role.CHILD:  # a child reads their own lessons, unscheduled
                 return Outcome(toast=STALE)
             programme = self.programmes[programme_for(person)]
             enrolment = await uow.enrolments.get(person.id, programme.name)

@@ -93,6 +93,13 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     "helpline/relay_out": [{"n": 7, "body": "你好 <&>"}, {"n": 7, "canned": "Are you safe?"}],
     "helpline/relay_out_media": [{"n": 7}],
     # The helpline: staff side (data as the services send it; user text is escaped).
+    **{
+        form: [
+            {"code": "C-0001", "tier": "orange", "icon": "🟠", "categories": ["abuse"]},
+            {"code": "C-0002", "tier": "green", "icon": "🟢", "categories": []},
+        ]
+        for form in ("staff/plan_safety", "staff/plan_care", "staff/visit")
+    },
     "helpline/card": [
         {
             "code": "C-0001",
@@ -348,9 +355,32 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     "lessons/schedule_changed": [{"weekday": 0, "hour": 12}],
     "lessons/resumed": [{"weekday": 6, "hour": 19}],
     "lessons/part": [
-        {"title": _L.title, "text": _L.messages[0], "n": 1, "total": 4, "first": True},
-        {"title": _L.title, "text": _L.messages[1], "n": 2, "total": 4, "first": False},
+        {
+            "title": _L.title,
+            "text": _L.messages[0],
+            "n": 1,
+            "total": 4,
+            "first": True,
+            "sources": "",
+        },
+        {
+            "title": _L.title,
+            "text": _L.messages[1],
+            "n": 2,
+            "total": 4,
+            "first": False,
+            "sources": "",
+        },
+        {
+            "title": _L.title,
+            "text": _L.messages[-1],
+            "n": 4,
+            "total": 4,
+            "first": False,
+            "sources": _L.sources,
+        },
     ],
+    "lessons/child_task": [{"task": _L.task}],
     "lessons/question": [{"prompt": _L.prompt}],
     "lessons/feedback": [{"text": o.feedback, "best": o.best} for o in _L.options],
     "lessons/task": [{"task": _L.task, "days": 3}],

@@ -19,8 +19,37 @@ def test_directory_has_national_services_and_regions_fall_back() -> None:
     national = directory.for_region(None)
     assert {"l12356", "police", "psyclinic"} <= {r.id for r in national}
     county = directory.for_region("example-county")
-    assert county[0].id == "ex-clinic" and county[1:] == list(national)
+    local = county[: len(county) - len(national)]
+    assert local[0].id == "ex-clinic" and county[len(local) :] == list(national)
     assert directory.get("nope") is None
+
+
+# 民发〔2023〕61号 二（六）: the services a family can be referred to, found in every county.
+POLICY_SERVICES = {
+    "psyhosp": "精神卫生医疗机构",
+    "childhosp": "妇幼保健院",
+    "youthcentre": "未成年人心理健康辅导中心",
+    "kidshome": "儿童之家",
+    "swstation": "社工站",
+    "parentschool": "家长学校",
+}
+
+
+def test_the_services_the_policy_names_are_in_the_directory_and_the_example_county() -> None:
+    catalog = load_catalog(CONTENT_DIR, ["zh_Hans", "en"], "zh_Hans")
+    zh = catalog.translations["zh_Hans"]
+    directory = load_directory(CONTENT_DIR)
+    national = {r.id: r for r in directory.for_region(None)}
+    for rid, word in POLICY_SERVICES.items():
+        assert word in zh.gettext(national[rid].name), rid
+        assert national[rid].note and zh.gettext(national[rid].note) != national[rid].note
+    example = directory.regions["example-county"]
+    assert {r.id for r in example} >= {f"ex-{rid}" for rid in POLICY_SERVICES}
+    for r in example:
+        # An example is never mistaken for a real service, and never carries a made-up number.
+        assert "(example – replace)" in r.name and "示例，请替换" in zh.gettext(r.name), r.id
+        assert r.phone == "", r.id
+        assert r.note.startswith("Replace") and zh.gettext(r.note).startswith("请替换"), r.id
 
 
 def test_every_button_fits_telegram_callback_data() -> None:

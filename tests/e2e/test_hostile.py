@@ -774,6 +774,9 @@ async def test_breaking_arguments_to_staff_commands_and_start(
         fill("/reported ", "派出所"),
         *(f"/tier {v}" for v in BREAKERS),
         "/canned ²",
+        "/plan ²",
+        fill("/plan safety ", "理由"),
+        "/visit ²",
     ]
     chats = [world.staff_chat_id, *await more_staff_chats(world, 3)]
     for n, text in enumerate(general):

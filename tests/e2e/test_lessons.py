@@ -200,3 +200,85 @@ async def quiet_hours_hold_a_late_delivery(world: World) -> None:
         due_at = row.due_at
     local = due_at.astimezone(timezone(timedelta(hours=8)))
     assert (local.hour, local.minute) == (7, 0)
+
+
+# -- a child's own lessons: read from /lessons, in the child's age band ----------------------
+
+
+async def child_aged(world: World, uid: int, role: str, age: str, agree: str) -> None:
+    await start(world, uid)
+    await press_and_wait(world, uid, role)
+    await press_and_wait(world, uid, age)
+    done = await press_and_wait(world, uid, agree)
+    assert "/lessons" in done["text"]  # a child learns their lessons are there
+
+
+async def test_a_child_reads_their_own_lessons_with_sources(world: World) -> None:
+    from sqlalchemy import update
+
+    from bot.db.models import PersonRow
+
+    uid = await world.user("小雨")
+    await child_aged(world, uid, "🧒 我是孩子或青少年", "14–15 岁", "✅ 同意")
+    listing = await world.say(uid, "/lessons")
+    assert buttons(listing) == ["说出你的感受", "应对挫折", "去哪里找帮助"]
+    first = await press_and_wait(world, uid, "应对挫折")
+    assert first["text"].startswith("📖") and "应对挫折" in first["text"]
+    assert buttons(first) == ["下一条 ▶"]
+    assert "来源" not in first["text"]
+    await press_and_wait(world, uid, "下一条 ▶")
+    last = await press_and_wait(world, uid, "下一条 ▶")
+    assert "来源：民发〔2023〕61号" in last["text"] and buttons(last) == ["回答一个小问题 ▶"]
+    question = await press_and_wait(world, uid, "回答一个小问题 ▶")
+    assert question["text"].startswith("❓") and len(buttons(question)) == 3
+    await world.sb.press_button(uid, uid, "找出问题，定个计划")
+    task = await world.sb.wait_for_text(uid, "试一试")
+    assert "/lessons" in task["text"] and "/help" in task["text"]
+    # No schedule, no enrolment: /schedule shows the same lessons, never the guardians'.
+    again = await world.say(uid, "/schedule")
+    assert buttons(again) == ["说出你的感受", "应对挫折", "去哪里找帮助"]
+    person = await world.person(uid)
+    assert person is not None and person.id is not None
+    # A forged button (a lesson that does not exist, or the guardians' schedule) does nothing.
+    for forged in ("ls:k:99:0", "ls:day:6", "ls:hour:6:19"):
+        qid = await world.sb.press(uid, uid, again["message_id"], forged)
+        assert (await world.sb.wait_callback_answer(qid)).get("text"), forged
+    async with world.uow() as u:
+        assert await u.enrolments.get(person.id, "guardian") is None
+    # A younger child gets the 8–11 lessons.
+    async with world.uow() as u:
+        await u.session.execute(  # type: ignore[attr-defined]
+            update(PersonRow).where(PersonRow.telegram_id == uid).values(age_band="8-11")
+        )
+        await u.commit()
+    younger = await world.say(uid, "/lessons")
+    assert buttons(younger) == ["我现在是什么心情？", "事情搞砸了怎么办", "谁能帮我？"]
+
+
+async def test_a_child_reads_lessons_in_english(world: World) -> None:
+    uid = await world.user("Tom", "en-GB")
+    await child_aged(world, uid, "🧒 I am a child or teenager", "16–17", "✅ I agree")
+    listing = await world.say(uid, "/lessons")
+    assert buttons(listing) == [
+        "Naming what you feel",
+        "Coping with setbacks",
+        "Where to get help",
+    ]
+    first = await press_and_wait(world, uid, "Where to get help")
+    assert "Where to get help" in first["text"]
+    await press_and_wait(world, uid, "Next ▶")
+    last = await press_and_wait(world, uid, "Next ▶")
+    assert "Sources: " in last["text"] and "110" in last["text"]
+
+
+async def test_a_guardians_last_lesson_message_names_its_sources(world: World) -> None:
+    uid = await world.user("张奶奶")
+    await enrol(world, uid)
+    msg = await world.sb.wait_for(uid, lambda m: (m.get("text") or "").startswith("📖"))
+    assert "来源" not in msg["text"]
+    while buttons(msg) == ["下一条 ▶"]:
+        msg = await press_and_wait(world, uid, "下一条 ▶")
+    assert "📚" in msg["text"] and "来源：" in msg["text"] and "mhGAP" in msg["text"]
+    # A child's lesson button pressed by a guardian opens nothing.
+    qid = await world.sb.press(uid, uid, msg["message_id"], "ls:k:0:0")
+    assert (await world.sb.wait_callback_answer(qid)).get("text")
