@@ -138,7 +138,7 @@ def staff_commands(scene: Scene, world: World) -> list[str]:
         "/reported 派出所",
         f"/accesslog {scene.kid_code}",
         "/note 记一笔",
-        f"/guardian {scene.kid_code} 有危险",
+        f"/guardian {scene.kid_code} 改天再说",
     ]
 
 
