@@ -36,6 +36,7 @@ TRANSLATABLE_KEYS = frozenset(
         "description",
         "advice",
         "sources",
+        "credit",
     }
 )
 

@@ -24,8 +24,11 @@ from bot.domain.screening import (
     Subject,
     Subscale,
 )
+from bot.domain.triage import Category
 
 FORBIDDEN = ("diagnos", "诊断", "disorder", "抑郁症")
+# How the Chinese wording came about: a published version, or the project's own (provisional).
+TRANSLATIONS = frozenset({"published", "provisional"})
 
 
 class QuestionnaireError(ValueError):
@@ -82,10 +85,7 @@ def _instrument(data: dict[str, Any]) -> Instrument:
         )
         for b in scoring.get("bands") or ()
     )
-    subscales = tuple(
-        Subscale(str(s["id"]), tuple(int(x) for x in s["items"]), int(s["cutoff"]))
-        for s in scoring.get("subscales") or ()
-    )
+    subscales = tuple(_subscale(s) for s in scoring.get("subscales") or ())
     ages = tuple(int(a) for a in data["ages"])
     instrument = Instrument(
         id=str(data["id"]),
@@ -106,9 +106,28 @@ def _instrument(data: dict[str, Any]) -> Instrument:
         direction=Direction(scoring.get("direction", "higher_worse")),
         bands=bands,
         subscales=subscales,
+        credit=str(data.get("credit") or ""),
+        translation=str(data.get("translation") or "provisional"),
     )
     _check(instrument)
     return instrument
+
+
+def _subscale(raw: dict[str, Any]) -> Subscale:
+    categories = tuple(str(c) for c in raw.get("categories") or ())
+    unknown = set(categories) - {c.value for c in Category}
+    if unknown:
+        raise ValueError(f"subscale {raw.get('id')}: unknown categories {sorted(unknown)}")
+    return Subscale(
+        str(raw["id"]),
+        tuple(int(x) for x in raw["items"]),
+        int(raw["cutoff"]),
+        tier=Tier(raw.get("tier", "yellow")),
+        categories=categories,
+        label=str(raw.get("label") or ""),
+        summary=str(raw.get("summary") or ""),
+        advice=str(raw.get("advice") or ""),
+    )
 
 
 def _check(instrument: Instrument) -> None:
@@ -125,6 +144,12 @@ def _check(instrument: Instrument) -> None:
         text = f"{band.summary} {band.advice}".lower()
         if any(word in text for word in FORBIDDEN):
             raise ValueError(f"band {band.band}: results are screening, never a diagnosis")
+    for sub in instrument.subscales:
+        text = f"{sub.summary} {sub.advice}".lower()
+        if any(word in text for word in FORBIDDEN):
+            raise ValueError(f"subscale {sub.id}: results are screening, never a diagnosis")
+    if instrument.translation not in TRANSLATIONS:
+        raise ValueError(f"translation must be one of {sorted(TRANSLATIONS)}")
     if not 0 <= instrument.max_missing < len(instrument.items):
         raise ValueError("max_missing must leave at least one item")
 

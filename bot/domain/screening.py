@@ -90,6 +90,14 @@ class Subscale:
     id: str
     items: tuple[int, ...]
     cutoff: int
+    # At or above the cutoff the result is at least this tier (mood-kids "feels unsafe":
+    # orange, so a person reads it) and a case carries these risk categories.
+    tier: Tier = Tier.YELLOW
+    categories: tuple[str, ...] = ()
+    label: str = ""  # what staff read in the child's file
+    # What the person who answered reads when it is positive: the band's text may not fit.
+    summary: str = ""
+    advice: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +120,11 @@ class Instrument:
     direction: Direction = Direction.HIGHER_WORSE
     bands: tuple[Band, ...] = ()
     subscales: tuple[Subscale, ...] = ()
+    # Whose instrument it is, shown wherever its result is (licences ask for it).
+    credit: str = ""
+    # "published": a published Chinese version; "provisional": the project's own, not
+    # validated, which staff are told (never the child).
+    translation: str = "provisional"
 
     def item(self, item_id: int) -> Item | None:
         return next((i for i in self.items if i.id == item_id), None)
@@ -208,7 +221,7 @@ def score(instrument: Instrument, answers: Mapping[int, int | None]) -> Result:
         subscales[sub.id] = value
         if value is not None and value >= sub.cutoff:
             flags.append(f"{sub.id}_positive")
-            tier = _raise(tier, Tier.YELLOW)
+            tier = _raise(tier, sub.tier)
     if len(missing) > instrument.max_missing:
         return _result(
             instrument,
@@ -284,6 +297,52 @@ def _score_asq(instrument: Instrument, answers: Mapping[int, int | None]) -> Res
         flags=tuple(flags) + (("incomplete",) if missing else ()),
         missing=missing,
     )
+
+
+# Flags that mean a safety answer was given (the safety path has already run).
+ASQ_SAFETY_FLAGS = frozenset({"asq_positive", "asq_acute"})
+
+
+def safety_flagged(flags: Sequence[str]) -> bool:
+    return any(f.startswith("safety_item_") or f in ASQ_SAFETY_FLAGS for f in flags)
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """What the person who answered reads at the end of a form."""
+
+    safety: bool  # a safety answer: acknowledged before anything else
+    band: Band | None  # None when a flag lifted the result above its band
+    subscales: tuple[Subscale, ...]  # the positive ones, each with its own words
+
+
+def reading(instrument: Instrument, result: Result) -> Reading:
+    """A flag outranks the band: when a safety answer or a positive subscale lifted the tier
+    above the band's own, the band's words ("mostly okay", "the usual range") would reassure
+    wrongly, so they are not shown."""
+    band = next((b for b in instrument.bands if b.band == result.band), None)
+    if band is not None and result.tier is not None and band.tier.rank < result.tier.rank:
+        band = None
+    positive = tuple(s for s in instrument.subscales if f"{s.id}_positive" in result.flags)
+    return Reading(safety_flagged(result.flags), band, positive)
+
+
+def concerns(instrument: Instrument, result: Result) -> list[str]:
+    """The risk categories a result's positive subscales name, for the case it opens."""
+    out: list[str] = []
+    for sub in instrument.subscales:
+        if f"{sub.id}_positive" in result.flags:
+            out.extend(c for c in sub.categories if c not in out)
+    return out
+
+
+def missing_items(instrument: Instrument, answers: Mapping[int, int | None]) -> tuple[int, ...]:
+    """The items that were asked and not answered, from stored answers (an older result that
+    no longer fits the form: its skipped answers, as stored)."""
+    try:
+        return score(instrument, answers).missing
+    except InvalidAnswersError:
+        return tuple(sorted(i for i, v in answers.items() if v is None))
 
 
 def parse_scores(instrument: Instrument, values: Sequence[str]) -> dict[int, int | None]:

@@ -8,6 +8,7 @@ the counsellor decides, and "tell the guardian" sends an invitation to talk, not
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from contextlib import suppress
 from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -18,7 +19,15 @@ from bot.domain.lessons import QuietHours
 from bot.domain.outbox import NewMessage, Priority
 from bot.domain.people import Person, Role
 from bot.domain.replies import Choice, Reply, reply_to_data, rows
-from bot.domain.screening import Instrument, Respondent, Subject
+from bot.domain.screening import (
+    Instrument,
+    InvalidAnswersError,
+    Respondent,
+    StoredResult,
+    Subject,
+    missing_items,
+    score,
+)
 from bot.ports import Clock, StaffMember, UnitOfWork, UnitOfWorkFactory
 from bot.services.board import Board
 from bot.services.casework import NOT_STAFF, REASON_UNITS, Casework, StaffResult
@@ -34,18 +43,93 @@ CASE_ROW_UNITS = 90
 REFERRALS_SHOWN = 5
 FOLLOW_UPS_UNITS = 320
 FOLLOW_UP_UNITS = 16
+FLAGS_UNITS = 900
+FLAG_LINE_UNITS = 16
+FLAG_UNITS = 40
 # School hours (local, Monday to Friday): no pushes to a child then (DOMAIN.md §5).
 SCHOOL = (time(8, 0), time(17, 0))
+
+
+def result_flags(instrument: Instrument | None, result: StoredResult) -> list[dict[str, Any]]:
+    """Every flag of a stored result, as staff read it: the safety items answered, positive
+    subscales with their sums, and the skipped items and how they were counted. The stored
+    flags say what fired; the stored answers and the form fill in which items and values
+    (no column holds them)."""
+    out: list[dict[str, Any]] = []
+    flags = set(result.flags)
+    for name in result.flags:
+        if name.startswith("safety_item_"):
+            item = int(name.removeprefix("safety_item_") or 0)
+            out.append({"kind": "safety", "item": item, "value": result.answers.get(item)})
+        elif name in ("asq_positive", "asq_acute"):
+            out.append({"kind": name})
+    subscales: Mapping[str, int | None] = {}
+    if instrument is not None:
+        with suppress(InvalidAnswersError):
+            subscales = score(instrument, result.answers).subscales
+        for sub in instrument.subscales:
+            if f"{sub.id}_positive" in flags:
+                out.append(
+                    {
+                        "kind": "subscale",
+                        "label": sub.label or sub.id,
+                        "value": subscales.get(sub.id),
+                        "cutoff": sub.cutoff,
+                        "categories": list(sub.categories),
+                    }
+                )
+        missing = missing_items(instrument, result.answers)
+    else:
+        missing = tuple(sorted(i for i, v in result.answers.items() if v is None))
+    if missing:
+        how = next(
+            (h for h in ("missing_as_zero", "prorated", "incomplete") if h in flags), "incomplete"
+        )
+        out.append({"kind": "missing", "items": list(missing), "how": how})
+    return out
+
+
+def about(instrument: Instrument | None) -> dict[str, Any]:
+    """Whose form it is and how far its Chinese can be trusted: for staff, never the child."""
+    if instrument is None:
+        return {"credit": "", "provisional": False, "validated": True}
+    return {
+        "credit": instrument.credit,
+        "provisional": instrument.translation != "published",
+        "validated": instrument.validated,
+    }
+
+
+def _flag_units(point: Mapping[str, Any] | None) -> int:
+    """About what a point's spelled-out flags take (a flag's words, its label, its items)."""
+    if point is None:
+        return 0
+    return FLAG_LINE_UNITS + sum(
+        FLAG_UNITS + units(str(f.get("label", ""))) + 4 * len(f.get("items", ()))
+        for f in point["flags"]
+    )
 
 
 def for_chat(data: Mapping[str, Any]) -> dict[str, Any]:
     """The file as one chat message holds it: the newest of everything, and counts of the
     rest."""
+    # Every flagged point carries a mark; the newest flagged result of each form is spelled
+    # out, the most recent first as far as FLAGS_UNITS goes (the dashboard spells out all).
+    newest = {
+        t["instrument"]: next((p for p in reversed(t["points"]) if p.get("flags")), None)
+        for t in data["trends"]
+    }
+    by_date = sorted((p["date"], k) for k, p in newest.items() if p is not None)[::-1]
+    spelled = {
+        k
+        for _, k in by_date[: how_many((_flag_units(newest[k]) for _, k in by_date), FLAGS_UNITS)]
+    }
     trends = [
         {
             **t,
             "points": t["points"][-POINTS_SHOWN:],
             "earlier": max(0, len(t["points"]) - POINTS_SHOWN),
+            "flagged": newest[t["instrument"]] if t["instrument"] in spelled else None,
         }
         for t in data["trends"]
     ]
@@ -168,6 +252,7 @@ class ChildFile:
                     "icon": r.tier.icon if r.tier else "⚪",
                     "tier": r.tier.value if r.tier else "",
                     "band": r.band or "",
+                    "flags": result_flags(self.instruments.get(r.instrument), r),
                 }
             )
         cases = []
@@ -200,7 +285,10 @@ class ChildFile:
             "code": subject.code,
             "role": subject.role.value if subject.role else "",
             "age": subject.age_band.value if subject.age_band else "",
-            "trends": [{"instrument": k, "points": v} for k, v in sorted(trends.items())],
+            "trends": [
+                {"instrument": k, "points": v, **about(self.instruments.get(k))}
+                for k, v in sorted(trends.items())
+            ],
             "cases": cases,
             "follow_ups": follow_ups,
             "views": views,

@@ -11,16 +11,20 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.domain.cases import Tier, Trigger
+from bot.domain.cases import Case, Tier, Trigger
+from bot.domain.outbox import Priority
 from bot.domain.people import AgeBand, ConsentStatus, Person, Role, new_person_code
 from bot.domain.replies import Choice, Keyboard, Outcome, Reply, rows
 from bot.domain.screening import (
     Instrument,
     Item,
     Respondent,
+    Result,
     Session,
     SessionStatus,
     Subject,
+    concerns,
+    reading,
     score,
 )
 from bot.ports import Clock, UnitOfWork, UnitOfWorkFactory
@@ -55,6 +59,44 @@ def _may_skip(instrument: Instrument, answers: Mapping[int, int | None], item_id
     on a form that allows no blank item, and no more than its limit on one that does."""
     skipped = sum(1 for k, v in answers.items() if v is None and k != item_id)
     return skipped < instrument.max_missing
+
+
+def summary_reply(instrument: Instrument, result: Result, formal: bool, staffed: bool) -> Reply:
+    """The end of a form, as the person reads it (see `reading` for what is left out)."""
+    seen = reading(instrument, result)
+    advised = {seen.band.advice} if seen.band else set()
+    subscales = []
+    for s in (s for s in seen.subscales if s.summary):
+        # Two subscales with the same advice: said once.
+        subscales.append({"summary": s.summary, "advice": "" if s.advice in advised else s.advice})
+        advised.add(s.advice)
+    return Reply(
+        "screening/summary",
+        {
+            "complete": result.complete,
+            "summary": seen.band.summary if seen.band else "",
+            "advice": seen.band.advice if seen.band else "",
+            "subscales": subscales,
+            "safety": seen.safety,
+            "staffed": staffed,
+            "credit": instrument.credit,
+            "tier": result.tier.value if result.tier else "",
+            "formal": formal,
+        },
+    )
+
+
+def evidence(
+    instrument: Instrument, result: Result, answers: Mapping[int, int | None]
+) -> list[str]:
+    """What the case card quotes: the band, and each positive subscale with its answers (the
+    counsellor sees at once that item 6 of mood-kids, "unsafe at home or school", was hit)."""
+    out = [f"{instrument.id}: {result.band}"]
+    for sub in instrument.subscales:
+        if f"{sub.id}_positive" in result.flags:
+            hits = ", ".join(f"item {i} = {answers.get(i)}" for i in sub.items)
+            out.append(f"{instrument.id} {sub.id}: {hits}")
+    return out
 
 
 class Screening:
@@ -371,38 +413,12 @@ class Screening:
                     Reply("screening/case_declined", {"formal": formal}, keyboard=Keyboard.HELP)
                 )
             result = score(instrument, session.answers)
-            tier = result.tier or Tier.ORANGE
-            evidence = f"{instrument.id}: {result.band}"
-            if session.subject_id != person.id:
-                # A guardian's answers about a child: the card names whose file holds them.
-                subject = await uow.people.by_id(session.subject_id)
-                evidence += f" ({subject.code})" if subject and subject.code else ""
-            # The case is with whoever answered: a guardian worried about a child talks to
-            # the counsellor themselves.
-            _, new = await self.helpline.escalate(
-                uow,
-                person,
-                tier,
-                Trigger.SCREENING,
-                [],
-                [evidence],
-                "",
-                now,
+            opened = await self._open_screening_case(
+                uow, person, session, instrument, result, session.answers, now
             )
-            # Told in this same answer, honestly: who was told, when they will write, and the
-            # hotlines (the safety reply's own figures, so the two never disagree).
-            staffed = await self.helpline.staffed_now(uow, now)
-            region = await self.helpline.region_of(uow, person)
-            timing = self.helpline.safety_reply(staffed, now, tier, region).data
             await uow.commit()
         self.nudge()
-        return Outcome.of(
-            Reply(
-                "screening/case_opened",
-                {**timing, "again": not new, "formal": formal},
-                keyboard=Keyboard.HELP,
-            )
-        )
+        return Outcome.of(opened)
 
     async def _safety(
         self,
@@ -429,6 +445,91 @@ class Screening:
         region = await self.helpline.region_of(uow, person)
         return self.helpline.safety_reply(staffed, now, tier, region)
 
+    async def _open_screening_case(
+        self,
+        uow: UnitOfWork,
+        person: Person,
+        session: Session,
+        instrument: Instrument,
+        result: Result,
+        answers: Mapping[int, int | None],
+        now: datetime,
+    ) -> Reply:
+        """The case a result opens (after a yes, or at once for feeling unsafe), and what the
+        person is told of it in the same answer."""
+        tier = result.tier or Tier.ORANGE
+        quoted = evidence(instrument, result, answers)
+        if session.subject_id != person.id:
+            # A guardian's answers about a child: the card names whose file holds them.
+            subject = await uow.people.by_id(session.subject_id)
+            quoted[0] += f" ({subject.code})" if subject and subject.code else ""
+        # The case is with whoever answered: a guardian worried about a child talks to the
+        # counsellor themselves.
+        before = await uow.cases.open_for(person.id or 0)
+        case, new = await self.helpline.escalate(
+            uow, person, tier, Trigger.SCREENING, concerns(instrument, result), quoted, "", now
+        )
+        await self._tell_open_case(uow, before, case, instrument, result, answers, now)
+        # Told honestly: who was told, when they will write, and the hotlines (the safety
+        # reply's own figures, so the two never disagree).
+        staffed = await self.helpline.staffed_now(uow, now)
+        region = await self.helpline.region_of(uow, person)
+        timing = self.helpline.safety_reply(staffed, now, tier, region).data
+        formal = person.role is Role.GUARDIAN
+        return Reply(
+            "screening/case_opened",
+            {**timing, "again": not new, "formal": formal},
+            keyboard=Keyboard.HELP,
+        )
+
+    async def _summary(
+        self,
+        uow: UnitOfWork,
+        person: Person,
+        instrument: Instrument,
+        result: Result,
+        now: datetime,
+    ) -> Reply:
+        """What the person reads at the end: a safety answer acknowledged first, honestly
+        about whether a counsellor is on duty, and never a band's reassurance after a flag."""
+        staffed = (
+            await self.helpline.staffed_now(uow, now)
+            if reading(instrument, result).safety
+            else False
+        )
+        # Guardians, often grandparents, are addressed with 您; children with 你.
+        return summary_reply(instrument, result, person.role is Role.GUARDIAN, staffed)
+
+    async def _tell_open_case(
+        self,
+        uow: UnitOfWork,
+        before: Case | None,
+        case: Case,
+        instrument: Instrument,
+        result: Result,
+        answers: Mapping[int, int | None],
+        now: datetime,
+    ) -> None:
+        """A concern (possible abuse or neglect) on a case that was already open at this tier
+        or above: escalate posts nothing then, yet the counsellor must read it."""
+        named = concerns(instrument, result)
+        if before is None or not named or before.tier.rank < case.tier.rank:
+            return  # a new case's card, or the "raised" post, already says it
+        await self.helpline.board.post(
+            uow,
+            case,
+            Reply(
+                "screening/staff_concern",
+                {
+                    "code": case.code,
+                    "categories": named,
+                    "evidence": evidence(instrument, result, answers),
+                },
+            ),
+            now,
+            Priority.ALERT,
+        )
+
     async def _finish(
         self,
         uow: UnitOfWork,
@@ -442,46 +543,39 @@ class Screening:
         result = score(instrument, answers)
         await uow.screening.record(session.subject_id, person.id, answers, result, now)
         await uow.screening.close(session.id, SessionStatus.COMPLETED.value, now)
-        band = instrument.band_for(result.total) if result.total is not None else None
-        if instrument.method.value == "asq" and result.band is not None:
-            band = next((b for b in instrument.bands if b.band == result.band), None)
-        replies = [
-            Reply(
-                "screening/summary",
-                {
-                    "complete": result.complete,
-                    "summary": band.summary if band else "",
-                    "advice": band.advice if band else "",
-                    "tier": result.tier.value if result.tier else "",
-                    # Guardians, often grandparents, are addressed with 您; children with 你.
-                    "formal": person.role is Role.GUARDIAN,
-                },
-            )
-        ]
+        replies = [await self._summary(uow, person, instrument, result, now)]
         if fired and instrument.id != "asq" and "asq" in self.instruments:
             # A safety answer on a longer form is followed by the suicide-risk questions.
             replies.append(
                 Reply(
                     "screening/offer_asq",
-                    {"count": self.instruments["asq"].how_many},
                     choices=rows(Choice("btn.screening.start", "sc:start:asq")),
                 )
             )
         tier = result.tier
         if tier in (Tier.ORANGE, Tier.RED) and not fired:
-            # No case opens behind anyone's back: without a safety answer the person is asked
-            # first, and a no is respected (a safety answer has already opened one, and said so).
-            await uow.screening.close(session.id, SessionStatus.CASE_OFFERED.value, now)
-            replies.append(
-                Reply(
-                    "screening/case_offer",
-                    {"formal": person.role is Role.GUARDIAN},
-                    choices=rows(
-                        Choice("btn.screening.case_yes", f"sc:case:{session.id}"),
-                        Choice("btn.screening.case_no", f"sc:nocase:{session.id}"),
-                    ),
+            if concerns(instrument, result):
+                # Feeling unsafe at home or school (a subscale naming abuse or neglect) is a
+                # safety answer in all but name: the case opens at once, and the person is told.
+                replies.append(
+                    await self._open_screening_case(
+                        uow, person, session, instrument, result, answers, now
+                    )
                 )
-            )
+            else:
+                # No case opens behind anyone's back: without a safety answer the person is
+                # asked first, and a no is respected (a safety answer has already opened one).
+                await uow.screening.close(session.id, SessionStatus.CASE_OFFERED.value, now)
+                replies.append(
+                    Reply(
+                        "screening/case_offer",
+                        {"formal": person.role is Role.GUARDIAN},
+                        choices=rows(
+                            Choice("btn.screening.case_yes", f"sc:case:{session.id}"),
+                            Choice("btn.screening.case_no", f"sc:nocase:{session.id}"),
+                        ),
+                    )
+                )
         elif tier is Tier.YELLOW:
             replies.append(
                 Reply(

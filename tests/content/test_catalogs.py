@@ -35,6 +35,17 @@ _HOTLINE_DATA = {
 }
 
 _Q = load_instruments(CONTENT_DIR)["phq-a"]
+_PSC = load_instruments(CONTENT_DIR)["psc-17"]
+_FLAGS = [
+    {"kind": "safety", "item": 9, "value": 3},
+    {"kind": "asq_positive"},
+    {"kind": "asq_acute"},
+    {"kind": "subscale", "label": _PSC.subscales[0].label, "value": 6, "cutoff": 5},
+    {"kind": "subscale", "label": "x", "value": 4, "cutoff": 4, "categories": ["abuse"]},
+    {"kind": "missing", "items": [3, 7], "how": "missing_as_zero"},
+    {"kind": "missing", "items": [3], "how": "prorated"},
+    {"kind": "missing", "items": [3], "how": "incomplete"},
+]
 
 # Real lesson text, so templates made only of content show their translation too.
 _L = load_programmes(CONTENT_DIR)["guardian"].lessons[0]
@@ -280,7 +291,28 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         for b in _Q.bands
         for f in (False, True)
     ]
-    + [{"complete": False, "summary": "", "advice": "", "tier": "", "formal": f} for f in (0, 1)],
+    + [{"complete": False, "summary": "", "advice": "", "tier": "", "formal": f} for f in (0, 1)]
+    # After a safety answer, and a positive subscale with no band text, with the credit.
+    + [
+        {
+            "complete": c,
+            "summary": "",
+            "advice": "",
+            "subscales": [{"summary": s.summary, "advice": s.advice} for s in _PSC.subscales],
+            "safety": safe,
+            "staffed": staffed,
+            "credit": _Q.credit,
+            "tier": "orange",
+            "formal": f,
+        }
+        for c in (True, False)
+        for safe in (True, False)
+        for staffed in (True, False)
+        for f in (True, False)
+    ],
+    "screening/staff_concern": [
+        {"code": "C-0001", "categories": ["abuse", "neglect"], "evidence": ["mood-kids: x"]}
+    ],
     "screening/case_opened": [
         {**_HOTLINE_DATA, "minutes": 30, "formal": f, "staffed": s, "again": a}
         for f in (False, True)
@@ -299,7 +331,21 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
                         {"date": "2026-10-01", "total": 12, "icon": "🟠", "band": "moderate"},
                         {"date": "2026-11-01", "total": None, "icon": "⚪", "band": ""},
                     ],
-                }
+                },
+                {
+                    "instrument": "psc-17",
+                    "credit": _PSC.credit,
+                    "provisional": True,
+                    "validated": True,
+                    "points": [{"date": "2026-10-01", "total": 9, "icon": "🟡", "band": ""}],
+                    "flagged": {"date": "2026-10-01", "flags": _FLAGS},
+                },
+                {
+                    "instrument": "mood-kids",
+                    "provisional": True,
+                    "validated": False,
+                    "points": [{"date": "2026-10-01", "total": 4, "icon": "🟠", "band": ""}],
+                },
             ],
             "cases": [
                 {
@@ -330,7 +376,6 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     ],
     "screening/invitation": [{"name": _Q.name}],
     "screening/child_added": [{"code": "P-ABC234"}],
-    "screening/offer_asq": [{"count": "4–5"}],
     "screening/offer_counsellor": [{"formal": f} for f in (False, True)],
     "screening/guardian_invited": [
         {"code": "C-0001", "name": "李老师", "child_told": t, "no_chat": n, "reason": r}

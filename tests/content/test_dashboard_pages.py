@@ -97,7 +97,57 @@ SAMPLES: dict[str, dict[str, Any]] = {
             {
                 "instrument": "phq-a",
                 "points": [{"date": "2026-03-01", "total": 17, "tier": "orange", "band": ""}],
-            }
+            },
+            {
+                "instrument": "psc-17",
+                "credit": "PSC-17: Gardner W, Murphy M, Childs G, et al. (1999), from the"
+                " Pediatric Symptom Checklist by Jellinek MS, Murphy JM et al. (1988).",
+                "provisional": True,
+                "validated": True,
+                "points": [
+                    {"date": "2026-02-01", "total": 3, "tier": "green", "band": "", "flags": []},
+                    {
+                        "date": "2026-03-01",
+                        "total": 9,
+                        "tier": "yellow",
+                        "band": "negative",
+                        "flags": [
+                            {
+                                "kind": "subscale",
+                                "label": "Internalising (sad, hopeless, worried)",
+                                "value": 6,
+                                "cutoff": 5,
+                                "categories": [],
+                            },
+                            {"kind": "missing", "items": [3, 7], "how": "missing_as_zero"},
+                        ],
+                    },
+                ],
+            },
+            {
+                "instrument": "mood-kids",
+                "credit": "",
+                "provisional": True,
+                "validated": False,
+                "points": [
+                    {
+                        "date": "2026-03-01",
+                        "total": 4,
+                        "tier": "orange",
+                        "band": "some_hard_days",
+                        "flags": [
+                            {
+                                "kind": "subscale",
+                                "label": "Feels scared or unsafe at home or at school",
+                                "value": 4,
+                                "cutoff": 4,
+                                "categories": ["abuse", "neglect"],
+                            },
+                            {"kind": "safety", "item": 9, "value": 3},
+                        ],
+                    }
+                ],
+            },
         ],
         "cases": [
             {
@@ -204,3 +254,24 @@ def test_page_renders(pages: HtmlPages, page: str, locale: str) -> None:
 
 def test_every_page_has_a_sample() -> None:
     assert set(PAGES) - set(SAMPLES) <= {"refused", "not_found"}
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_the_file_page_shows_every_flag_credit_and_provisional_translation(
+    pages: HtmlPages, locale: str
+) -> None:
+    """Issue 18 items 4 and 8: the dashboard showed only the total and the tier."""
+    page = pages.page("file", locale, {**_base(VIEWER), **SAMPLES["file"]})
+    zh = locale == "zh_Hans"
+    for words in (
+        "内化（难过、没有希望、担心） 6 ≥ 5"
+        if zh
+        else "Internalising (sad, hopeless, worried) 6 ≥ 5",
+        "跳过第 3, 7 题（按 0 分计）" if zh else "skipped items 3, 7 (counted as 0)",
+        "可能涉及：虐待, 忽视" if zh else "possible: abuse, neglect",
+        "安全题（第 9 题）答 3" if zh else "safety item 9 answered 3",
+        "中文为本项目自译" if zh else "our own translation, provisional",
+        "本项目自编，未经验证" if zh else "our own check, not validated",
+        "Gardner W" if not zh else "Gardner W、Murphy M",
+    ):
+        assert words in page, words

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from bot.catalog import load_catalog
+from bot.catalog.questionnaires import load_instruments
 from bot.domain.cases import Case, CaseStatus, Tier, Trigger
 from bot.domain.lengths import CAPTION_LIMIT, TEXT_LIMIT, clip, units
 from bot.domain.people import AgeBand, Person, Role
@@ -26,7 +27,7 @@ from bot.services.casework import (
     REASON_UNITS,
     transfer_notice,
 )
-from bot.services.child_file import for_chat
+from bot.services.child_file import about, for_chat
 from bot.services.duty import NOTE_IN_LIST_UNITS, fitting, staff_list, staff_removed
 from bot.services.helpline import case_card, evidence_quotes
 from bot.services.roster import GroupRemoval, Removed
@@ -249,13 +250,32 @@ def test_lists_show_what_fits_and_count_the_rest(catalog: Any, locale: str) -> N
 
 @pytest.mark.parametrize("locale", LOCALES)
 def test_the_childs_file_in_the_chat_fits(catalog: Any, locale: str) -> None:
-    point = {"date": "2026-10-01", "total": 27, "icon": "🔴", "tier": "red", "band": "severe"}
+    instruments = load_instruments(CONTENT_DIR)
+    # Every point flagged, as many ways as a result can be, and each form's credit.
+    flags = [
+        {"kind": "safety", "item": 9, "value": 3},
+        {"kind": "asq_acute"},
+        *(
+            {"kind": "subscale", "label": s.label, "value": 10, "cutoff": s.cutoff}
+            for i in instruments.values()
+            for s in i.subscales
+        ),
+        {"kind": "missing", "items": [1, 2, 3], "how": "missing_as_zero"},
+    ]
+    point = {
+        "date": "2026-10-01",
+        "total": 27,
+        "icon": "🔴",
+        "tier": "red",
+        "band": "severe",
+        "flags": flags,
+    }
     data = {
         "code": "P-ABC234",
         "role": "child",
         "age": "12-13",
         "trends": [
-            {"instrument": name, "points": [point] * 300}
+            {"instrument": name, "points": [point] * 300, **about(instruments[name])}
             for name in ("asq", "gad-7", "mood-kids", "phq-a", "psc-17", "who-5")
         ],
         "cases": [
@@ -276,6 +296,7 @@ def test_the_childs_file_in_the_chat_fits(catalog: Any, locale: str) -> None:
     }
     visible = measured(catalog, Reply("screening/file", for_chat(data)), locale)
     assert "C-00199" in visible and "C-00000" not in visible  # the newest cases
+    assert ("安全题" if locale == "zh_Hans" else "safety item") in visible  # flags spelled out
 
 
 @pytest.mark.parametrize("locale", LOCALES)

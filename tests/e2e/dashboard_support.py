@@ -192,10 +192,16 @@ async def seed(world: World) -> Seeded:
         )
         # Screenings in the first child's file: a PHQ-A that got worse.
         first = seeded.child_ids[0]
-        for days, total, tier in ((20, 9, Tier.YELLOW), (2, 17, Tier.ORANGE)):
-            result = Result("phq-a", 1, "phq-a@test", total, band="moderate", tier=tier)
+        # The newer one with a safety answer, which the file page must spell out.
+        for days, total, tier, flags in (
+            (20, 9, Tier.YELLOW, ()),
+            (2, 17, Tier.ORANGE, ("safety_item_9",)),
+        ):
+            result = Result(
+                "phq-a", 1, "phq-a@test", total, band="moderate", tier=tier, flags=flags
+            )
             await u.screening.record(
-                first, first, {1: 2, 2: 1}, result, now - timedelta(days=days)
+                first, first, {1: 2, 2: 1, 9: 3}, result, now - timedelta(days=days)
             )
         await u.commit()
     return seeded

@@ -7,8 +7,12 @@ import asyncio
 import contextlib
 from typing import Any
 
+import pytest
+
 from bot.app import build_app, run_polling
-from bot.domain.cases import Trigger
+from bot.catalog.catalog import load_catalog
+from bot.catalog.questionnaires import load_instruments
+from bot.domain.cases import Tier, Trigger
 from bot.domain.people import (
     AgeBand,
     ConsentStatus,
@@ -18,20 +22,25 @@ from bot.domain.people import (
     Role,
     new_person_code,
 )
+from content import CONTENT_DIR
 from tests.e2e.harness import World
 from tests.e2e.test_helpline import case_card, make_staff
 from tests.e2e.test_onboarding import buttons
 
+CATALOG = load_catalog(CONTENT_DIR, ["zh_Hans", "en"], "zh_Hans")
+BANDS = load_instruments(CONTENT_DIR)["phq-a"].bands
+MOOD = load_instruments(CONTENT_DIR)["mood-kids"]
+
 
 async def registered(
-    world: World, name: str, role: Role, age: AgeBand | None = None
+    world: World, name: str, role: Role, age: AgeBand | None = None, locale: str = "zh_Hans"
 ) -> tuple[int, Person]:
     uid = await world.user(name)
     async with world.uow() as u:
         person = await u.people.add(
             Person(
                 telegram_id=uid,
-                locale="zh_Hans",
+                locale=locale,
                 code=new_person_code(),
                 role=role,
                 status=PersonStatus.ACTIVE,
@@ -268,23 +277,97 @@ async def press_label(
     return reply
 
 
-async def test_phq_a_item_9_acts_before_the_summary(world: World) -> None:
+@pytest.mark.parametrize("locale", ["zh_Hans", "en"])
+async def test_phq_a_item_9_acts_before_the_summary(world: World, locale: str) -> None:
+    """Issue 18's reproduction: 0 on items 1-8 and "nearly every day" on item 9. The summary
+    said the last two weeks had gone mostly okay; now it acknowledges the safety answer, says
+    a counsellor will write, and the counsellor reads the flag in the child's file."""
     await make_staff(world, world.counsellor)
-    uid, child = await registered(world, "小华", Role.CHILD, AgeBand.A14_15)
+    uid, child = await registered(world, "小华", Role.CHILD, AgeBand.A14_15, locale)
+    zh = locale == "zh_Hans"
     item = await first_item(world, uid, "PHQ-A")
     for _ in range(8):
         item = await answer(world, uid, item, 0)
     assert item["text"].startswith("9/9")
-    await answer(world, uid, item, 1)  # "several days"
+    await answer(world, uid, item, 3)  # "nearly every day"
     card = await case_card(world)
-    assert "phq-a item 9 = 1" in card["text"]
+    assert "phq-a item 9 = 3" in card["text"]
+    await world.sb.wait_for(
+        uid, lambda m: ("几个简短的问题" if zh else "short questions") in (m.get("text") or "")
+    )
     texts = [m.get("text") or "" for m in await world.sb.bot_messages(uid)]
-    safety = next(i for i, t in enumerate(texts) if "你现在安全吗" in t)
-    summary = next(i for i, t in enumerate(texts) if "谢谢你。" in t)
+    safety = next(
+        i for i, t in enumerate(texts) if ("你现在安全吗" if zh else "safe right now") in t
+    )
+    ack = "你有一个回答和你的安全有关" if zh else "One of your answers was about your safety"
+    summary = next(i for i, t in enumerate(texts) if ack in t)
     assert safety < summary  # the safety reply came first, then the end of the form
-    assert any("4–5 个小问题" in t for t in texts[summary:])  # and the ASQ is offered
+    low = [CATALOG.translations[locale].gettext(w) for w in (BANDS[0].summary, BANDS[0].advice)]
+    assert not any(w in t for w in low for t in texts[summary:]), texts[summary]
+    assert "Johnson" in texts[summary]  # the credit
+    assert any(("几个简短的问题" if zh else "short questions") in t for t in texts[summary:])
     async with world.uow() as u:
         result = (await u.screening.results_for(child.id or 0))[0]
         events = await u.cases.events(1)
     assert "safety_item_9" in result.flags
     assert events[0][0] <= result.taken_at
+    chat = world.staff_chat_id
+    await world.sb.send_text(world.counsellor["id"], f"/file {child.code}", chat)
+    shown = await world.sb.wait_for_text(chat, "📁", timeout=20)
+    assert "安全题（第 9 题）答 3" in shown["text"], shown["text"]
+
+
+@pytest.mark.parametrize("locale", ["zh_Hans", "en"])
+async def test_mood_kids_feeling_unsafe_opens_an_orange_case_for_abuse_or_neglect(
+    world: World, locale: str
+) -> None:
+    """Issue 18 item 4: "Sometimes" to 我在家里或学校觉得害怕、不安全 was a yellow result and no
+    case; now it opens an orange case marked possible abuse or neglect, shown in /file."""
+    await make_staff(world, world.counsellor)
+    uid, child = await registered(world, "小军", Role.CHILD, AgeBand.A8_11, locale)
+    zh = locale == "zh_Hans"
+    item = await first_item(world, uid, "📋")
+    for _ in range(5):
+        item = await answer(world, uid, item, 0)
+    assert item["text"].startswith("6/6"), item["text"]
+    await answer(world, uid, item, 1)  # "Sometimes": 4
+    card = await case_card(world)
+    assert "🟠" in card["text"] and "可能涉及：虐待, 忽视" in card["text"], card["text"]
+    assert "item 6 = 4" in card["text"]
+    async with world.uow() as u:
+        case = await u.cases.open_for(child.id or 0)
+    assert case is not None and case.tier is Tier.ORANGE and case.trigger is Trigger.SCREENING
+    assert {"abuse", "neglect"} <= set(case.categories)
+    said = CATALOG.translations[locale].gettext
+    unsafe = MOOD.subscales[0]
+    await world.sb.wait_for(uid, lambda m: said(unsafe.summary) in (m.get("text") or ""))
+    texts = "\n".join(m.get("text") or "" for m in await world.sb.bot_messages(uid))
+    yellow = next(b for b in MOOD.bands if b.tier is Tier.YELLOW)
+    assert said(yellow.summary) not in texts and said(yellow.advice) not in texts
+    assert ("未经验证" if zh else "not validated") not in texts.split(said(unsafe.summary))[1]
+    chat = world.staff_chat_id
+    await world.sb.send_text(world.counsellor["id"], f"/file {child.code}", chat)
+    shown = await world.sb.wait_for_text(chat, "📁", timeout=20)
+    assert "在家里或学校感到害怕、不安全 4 ≥ 4 · 可能涉及：虐待, 忽视" in shown["text"]
+    assert "mood-kids · 本项目自编，未经验证" in shown["text"]  # for staff, not the child
+
+
+async def test_feeling_unsafe_reaches_the_counsellor_of_an_already_open_case(
+    world: World,
+) -> None:
+    """A child whose red case is already open answers "unsafe at home or at school": the case
+    tier does not change, so nothing was posted; now the topic hears of it."""
+    await make_staff(world, world.counsellor)
+    uid, child = await registered(world, "小兰", Role.CHILD, AgeBand.A8_11)
+    await world.sb.send_text(uid, "我今晚就想自杀，药已经准备好了")
+    await case_card(world)
+    item = await first_item(world, uid, "📋")
+    for _ in range(5):
+        item = await answer(world, uid, item, 0)
+    await answer(world, uid, item, 2)  # "A lot": 7
+    posted = await world.sb.wait_for_text(world.staff_chat_id, "新的筛查结果", timeout=20)
+    assert "C-0001" in posted["text"] and "可能涉及：虐待, 忽视" in posted["text"]
+    assert "item 6 = 7" in posted["text"]
+    async with world.uow() as u:
+        case = await u.cases.open_for(child.id or 0)
+    assert case is not None and case.tier is Tier.RED and case.code == "C-0001"
