@@ -39,6 +39,7 @@ STAFF_COMMANDS = frozenset(
         "close",
         "file",
         "followups",
+        "guardian",
         "missed",
         "next",
         "note",

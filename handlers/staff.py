@@ -72,6 +72,7 @@ COMMANDS = {
     "reported": StaffAction.REPORT,
     "missed": StaffAction.MISSED,
     "file": StaffAction.FILE,
+    "guardian": StaffAction.TELL_GUARDIAN,
     "screen": StaffAction.SCREEN,
     "stats": StaffAction.STATS,
 }
@@ -341,6 +342,17 @@ async def show_file(message: Message, command: CommandObject, services: Services
         await _say(services, message, answer)
 
 
+async def invite_guardian(message: Message, command: CommandObject, services: Services) -> None:
+    """`/guardian <code> <reason>`: the guardian is invited without telling the child first."""
+    if await _refused(services, message, command):
+        return
+    assert message.from_user is not None
+    answer = await services.child_file.guardian_command(
+        message.from_user.id, message.chat.id, _thread(message), command.args or ""
+    )
+    await _say(services, message, answer)
+
+
 async def request_screening(message: Message, command: CommandObject, services: Services) -> None:
     """`/screen <code> <instrument> [every N days]`."""
     if await _refused(services, message, command):
@@ -498,7 +510,14 @@ async def _dispatch(
     head = parts[0]
     chat = at.chat_id
     if head == "file":
-        return await files.tell_guardian(who, chat, _id(parts[2]))
+        verbs = {
+            "tell": files.tell_guardian,
+            "first": files.tell_child_first,
+            "why": files.why_needed,
+        }
+        if parts[1] not in verbs:
+            return StaffResult("toast.stale")
+        return await verbs[parts[1]](who, chat, _id(parts[2]))
     if head == "canned":
         return await cw.send_canned(who, at, _id(parts[1]), parts[2])
     if head == "ref":
@@ -561,6 +580,7 @@ def build() -> Router:
     router.message.register(report_missed, Command("missed"))
     router.message.register(show_file, Command("file"))
     router.message.register(request_screening, Command("screen"))
+    router.message.register(invite_guardian, Command("guardian"))
     router.message.register(show_stats, Command("stats"))
     router.message.register(topic_text, F.text)
     router.message.register(topic_media, F.content_type.in_(set(MEDIA)))

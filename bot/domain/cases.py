@@ -80,6 +80,7 @@ class EventKind(StrEnum):
     REFERRAL_STATUS = "referral_status"
     FOLLOW_UP = "follow_up"
     REPORTED = "reported"  # mandatory report to the authorities made
+    GUARDIAN_INVITED = "guardian_invited"  # whether the child was told first, and if not why
     SLA_REALERT = "sla_realert"
     SLA_SUPERVISOR = "sla_supervisor"
     OUT_OF_HOURS = "out_of_hours"

@@ -134,6 +134,13 @@ class Instrument:
         any_yes = any((answers.get(i.id) or 0) > 0 for i in self.items if not i.only_if_any_yes)
         return [i for i in self.items if not i.only_if_any_yes or any_yes]
 
+    @property
+    def how_many(self) -> str:
+        """How many questions a person is asked, as they are told it: "4–5" when one is asked
+        only after a "yes" (ASQ's fifth), so nobody is promised four and given five."""
+        least, most = len(self.to_ask({})), len(self.items)
+        return str(least) if least == most else f"{least}–{most}"
+
     def safety_hit(self, item_id: int, value: int | None) -> bool:
         item = self.item(item_id)
         return item is not None and item.safety and (value or 0) > 0

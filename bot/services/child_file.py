@@ -13,7 +13,8 @@ from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.domain.lengths import how_many, units
+from bot.domain.cases import Case, CaseStatus, EventKind
+from bot.domain.lengths import clip, how_many, units
 from bot.domain.lessons import QuietHours
 from bot.domain.outbox import NewMessage, Priority
 from bot.domain.people import Person, Role
@@ -30,7 +31,7 @@ from bot.domain.screening import (
 )
 from bot.ports import Clock, StaffMember, UnitOfWork, UnitOfWorkFactory
 from bot.services.board import Board
-from bot.services.casework import NOT_STAFF, Casework, StaffResult
+from bot.services.casework import NOT_STAFF, REASON_UNITS, Casework, StaffResult
 from bot.services.common import parse_int, person_by_ref
 
 INVITE_KIND = "screening_invite"
@@ -236,7 +237,7 @@ class ChildFile:
                 and may(staff.role, StaffAction.TELL_GUARDIAN)
                 and await uow.families.guardians_of(subject.id)
             ):
-                choices = rows(Choice("btn.file.tell_guardian", f"file:tell:{subject.id}"))
+                choices = self._file_menu(subject.id)
             await self.board.say(
                 uow,
                 chat_id,
@@ -307,40 +308,180 @@ class ChildFile:
         }
 
     async def tell_guardian(self, telegram_id: int, chat_id: int, subject_id: int) -> StaffResult:
-        """An invitation to the child's guardians to talk with a counsellor: never the results."""
-        now = self.clock.now()
+        """The file's 👪 button. The child hears of it before their guardian does, unless
+        telling them would put them in danger: the counsellor chooses, and skipping the child
+        takes a reason on the record (`/guardian`). A child with no chat here cannot be told
+        here: the guardian is invited, and the post says so."""
         async with self.uow() as uow:
             staff = await self.casework.staff(uow, telegram_id, chat_id)
             if staff is None:
                 return NOT_STAFF
-            guardians = [
-                g for g in await uow.families.guardians_of(subject_id) if g.telegram_id is not None
-            ]
-            if not guardians:
+            subject = await uow.people.by_id(subject_id)
+            if subject is None or subject.role is not Role.CHILD:
+                return StaffResult("toast.stale")
+            if not await self._guardians(uow, subject_id):
                 return StaffResult("toast.file.no_guardian", alert=True)
-            reply = Reply(
+            if subject.telegram_id is None:
+                return await self._invite(uow, staff, subject, told_child=False, reason="")
+        return StaffResult(
+            menu=(
+                (Choice("btn.file.child_first", f"file:first:{subject_id}"),),
+                (Choice("btn.file.not_first", f"file:why:{subject_id}"),),
+            )
+        )
+
+    async def tell_child_first(
+        self, telegram_id: int, chat_id: int, subject_id: int
+    ) -> StaffResult:
+        """💬 on the file: the child is told, then the guardian is invited."""
+        async with self.uow() as uow:
+            staff = await self.casework.staff(uow, telegram_id, chat_id)
+            if staff is None:
+                return NOT_STAFF
+            subject = await uow.people.by_id(subject_id)
+            if subject is None or subject.role is not Role.CHILD:
+                return StaffResult("toast.stale")
+            if not await self._guardians(uow, subject_id):
+                return StaffResult("toast.file.no_guardian", alert=True)
+            return await self._invite(uow, staff, subject, told_child=True, reason="")
+
+    async def why_needed(self, telegram_id: int, chat_id: int, subject_id: int) -> StaffResult:
+        """⚠️ on the file: no button can carry a reason, so the counsellor is told how to give
+        one. Nothing is sent."""
+        async with self.uow() as uow:
+            if await self.casework.staff(uow, telegram_id, chat_id) is None:
+                return NOT_STAFF
+            subject = await uow.people.by_id(subject_id)
+        if subject is None or subject.role is not Role.CHILD:
+            return StaffResult("toast.stale")
+        return StaffResult("toast.file.give_reason", {"code": subject.code}, alert=True)
+
+    async def guardian_command(
+        self, telegram_id: int, chat_id: int, thread_id: int | None, args: str
+    ) -> str | StaffResult:
+        """`/guardian <code> <reason>`: the guardian is invited without telling the child
+        first, because telling them would put them in danger; the reason is kept on the
+        child's case."""
+        async with self.uow() as uow:
+            staff = await self.casework.staff(uow, telegram_id, chat_id)
+            if staff is None:
+                return "ignored"
+            ref, _, reason = args.strip().partition(" ")
+            if not ref or not reason.strip():
+                return "screening/guardian_usage"
+            subject = await self._subject(uow, ref)
+            if subject is None or subject.id is None or subject.role is not Role.CHILD:
+                return "screening/file_not_found"
+            if not await self._guardians(uow, subject.id):
+                return StaffResult("toast.file.no_guardian")
+            if await self._case_of(uow, subject.id) is None:
+                return "screening/guardian_no_case"
+            return await self._invite(
+                uow, staff, subject, told_child=False, reason=clip(reason.strip(), REASON_UNITS)
+            )
+
+    async def _guardians(self, uow: UnitOfWork, subject_id: int) -> list[Person]:
+        return [
+            g for g in await uow.families.guardians_of(subject_id) if g.telegram_id is not None
+        ]
+
+    async def _case_of(self, uow: UnitOfWork, subject_id: int) -> Case | None:
+        """The case a guardian invitation is recorded on: the child's open case, else their
+        newest."""
+        newest = None
+        for case_id in reversed(await uow.cases.ids_for(subject_id)):
+            case = await uow.cases.by_id(case_id)
+            if case is None:
+                continue
+            if case.status is not CaseStatus.CLOSED:
+                return case
+            newest = newest or case
+        return newest
+
+    async def _invite(
+        self, uow: UnitOfWork, staff: StaffMember, subject: Person, told_child: bool, reason: str
+    ) -> StaffResult:
+        """The invitation to the guardians (never the results), after the child's own message
+        when they are told first; on the child's case, the record of who chose what and why."""
+        assert subject.id is not None
+        now = self.clock.now()
+        day = now.date().isoformat()
+        guardians_at = self.quiet.defer(now, self.tz)
+        messages = []
+        if told_child and subject.telegram_id is not None:
+            child_at = outside_school_and_quiet(now, self.tz, self.quiet, True, self.school)
+            guardians_at = max(guardians_at, child_at)
+            messages.append(
+                NewMessage(
+                    key=f"tellchild:{subject.id}:{day}",
+                    chat_id=subject.telegram_id,
+                    kind="reply",
+                    priority=Priority.NOTICE,
+                    locale=subject.locale,
+                    due_at=child_at,
+                    payload=reply_to_data(Reply("screening/guardian_will_be_told")),
+                    person_id=subject.id,
+                )
+            )
+        invitation = reply_to_data(
+            Reply(
                 "screening/tell_guardian",
                 choices=rows(Choice("btn.checkin.talk", "help:counsellor")),
             )
-            await uow.outbox.enqueue(
-                [
-                    NewMessage(
-                        key=f"tell:{subject_id}:{g.id}:{now.date().isoformat()}",
-                        chat_id=g.telegram_id or 0,
-                        kind="reply",
-                        priority=Priority.NOTICE,
-                        locale=g.locale,
-                        due_at=self.quiet.defer(now, self.tz),
-                        payload=reply_to_data(reply),
-                        person_id=g.id,
-                    )
-                    for g in guardians
-                ]
+        )
+        messages += [
+            NewMessage(
+                key=f"tell:{subject.id}:{g.id}:{day}",
+                chat_id=g.telegram_id or 0,
+                kind="reply",
+                priority=Priority.NOTICE,
+                locale=g.locale,
+                due_at=guardians_at,
+                payload=invitation,
+                person_id=g.id,
             )
-            await uow.screening.log_access(staff.person_id, subject_id, "told_guardian", now)
-            await uow.commit()
+            for g in await self._guardians(uow, subject.id)
+        ]
+        await uow.outbox.enqueue(messages)
+        await uow.screening.log_access(staff.person_id, subject.id, "told_guardian", now)
+        no_chat = subject.telegram_id is None
+        case = await self._case_of(uow, subject.id)
+        if case is not None:
+            await uow.cases.log(
+                case.id,
+                EventKind.GUARDIAN_INVITED,
+                now,
+                staff.person_id,
+                child_told=told_child,
+                no_chat=no_chat,
+                reason=reason,
+            )
+            await self.board.post(
+                uow,
+                case,
+                Reply(
+                    "screening/guardian_invited",
+                    {
+                        "code": case.code,
+                        "name": staff.display_name,
+                        "child_told": told_child,
+                        "no_chat": no_chat,
+                        "reason": reason,
+                    },
+                ),
+                now,
+            )
+        await uow.commit()
         self.nudge()
-        return StaffResult("toast.file.guardian_told")
+        if told_child:
+            return StaffResult("toast.file.child_told_first", menu=self._file_menu(subject.id))
+        if no_chat:
+            return StaffResult("toast.file.no_child_chat", alert=True)
+        return StaffResult("toast.file.guardian_told", menu=self._file_menu(subject.id))
+
+    @staticmethod
+    def _file_menu(subject_id: int) -> tuple[tuple[Choice, ...], ...]:
+        return rows(Choice("btn.file.tell_guardian", f"file:tell:{subject_id}"))
 
     async def request(
         self, telegram_id: int, chat_id: int, thread_id: int | None, args: str

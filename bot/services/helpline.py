@@ -400,6 +400,7 @@ class Helpline:
                 outcome = Outcome.of(
                     Reply(
                         "helpline/check_in",
+                        {"guardian": guardian},
                         choices=rows(
                             Choice("btn.checkin.talk", "help:counsellor"),
                             Choice("btn.checkin.later", "help:later"),

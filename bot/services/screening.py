@@ -267,7 +267,7 @@ class Screening:
                     "name": instrument.name,
                     "prompt": instrument.prompt,
                     "validated": instrument.validated,
-                    "count": len(instrument.to_ask({})),
+                    "count": instrument.how_many,
                     # Said before the first item: whether every question needs an answer.
                     "skips": instrument.max_missing,
                     "formal": person.role is Role.GUARDIAN,
@@ -584,6 +584,7 @@ class Screening:
             replies.append(
                 Reply(
                     "screening/offer_counsellor",
+                    {"formal": person.role is Role.GUARDIAN},
                     choices=rows(Choice("btn.checkin.talk", "help:counsellor")),
                 )
             )

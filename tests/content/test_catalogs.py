@@ -105,6 +105,7 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     # The direct question and what follows it (issue 17).
     "helpline/ask": [{**_HOTLINE_DATA, "guardian": g} for g in (False, True)],
     "helpline/ask_no": [{"guardian": g} for g in (False, True)],
+    "helpline/check_in": [{"guardian": g} for g in (False, True)],
     "helpline/ask_skip": [
         {**_HOTLINE_DATA, "minutes": 30, "back": b, "staffed": s}
         for s in (True, False)
@@ -282,8 +283,9 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     # Self-checks, with real questionnaire text so the translation shows.
     "screening/again": [{"days": 14}],
     "screening/intro": [
-        {"name": _Q.name, "prompt": _Q.prompt, "validated": v, "count": 9, "skips": k, "formal": f}
+        {"name": _Q.name, "prompt": _Q.prompt, "validated": v, "count": c, "skips": k, "formal": f}
         for v in (True, False)
+        for c in (9, "4–5")
         for k in (0, 3)
         for f in (False, True)
     ],
@@ -387,6 +389,11 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     ],
     "screening/invitation": [{"name": _Q.name}],
     "screening/child_added": [{"code": "P-ABC234"}],
+    "screening/offer_counsellor": [{"formal": f} for f in (False, True)],
+    "screening/guardian_invited": [
+        {"code": "C-0001", "name": "李老师", "child_told": t, "no_chat": n, "reason": r}
+        for t, n, r in ((True, False, ""), (False, True, ""), (False, False, "爸爸打她 <&>"))
+    ],
     "staff/invite_usage": [{"max_uses": 500}],
     "staff/unknown_service_point": [{"code": "X<1>"}],
     "staff/invite_link": [
@@ -659,7 +666,7 @@ def test_tiers_and_risk_categories_are_words_in_the_staffs_language(catalog: Any
     assert closed.text == "✅ 🔴 C-0001 · 红"
     card = dict(SAMPLES["helpline/card"][0], categories=["suicide", "self_harm", "online_threat"])
     zh = catalog.render(Reply("helpline/card", card), "zh_Hans").text
-    assert zh.startswith("🔴 <b>C-0001</b> · 红") and "(自杀, 自伤, 网络威胁)" in zh
+    assert zh.startswith("🔴 <b>C-0001</b> · 红") and "（自杀, 自伤, 网络威胁）" in zh
     assert "suicide" not in zh and "self_harm" not in zh
     en = catalog.render(Reply("helpline/card", card), "en").text
     assert "(suicide, self-harm, online threat)" in en

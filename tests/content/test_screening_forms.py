@@ -112,7 +112,7 @@ def _guardian_replies() -> list[Reply]:
         Reply("screening/child_added", {"code": "P-ABC234"}),
         Reply("screening/again", {"days": 14}),
         Reply("screening/stopped"),
-        Reply("screening/offer_counsellor"),
+        Reply("screening/offer_counsellor", {"formal": True}),
         Reply("screening/case_offer", {"formal": True}),
         Reply("screening/case_declined", {"formal": True}),
     ]

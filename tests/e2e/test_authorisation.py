@@ -142,6 +142,7 @@ def staff_commands(scene: Scene, world: World) -> list[str]:
         "/reported 派出所",
         f"/accesslog {scene.kid_code}",
         "/note 记一笔",
+        f"/guardian {scene.kid_code} 改天再说",
     ]
 
 
@@ -160,6 +161,8 @@ def case_buttons(scene: Scene, extras: dict[str, Any]) -> list[str]:
         f"ref:{extras['referral']}:accepted",
         f"fu:done:{extras['follow_up']}",
         f"file:tell:{scene.kid_person_id}",
+        f"file:first:{scene.kid_person_id}",
+        f"file:why:{scene.kid_person_id}",
     ]
 
 
@@ -428,7 +431,10 @@ async def test_forged_buttons_never_reach_another_persons_data(
             f"pv:del:{scene.guardian_code}:{stamp}",
             *case_buttons(scene, extras),  # staff buttons in a private chat
         ],
-        scene.newcomer: [f"ls:r:{e}:0", f"sc:stop:{s}", f"file:tell:{kid_id}", "case:next"],
+        scene.newcomer: [
+            *(f"ls:r:{e}:0", f"sc:stop:{s}", "case:next"),
+            *(f"file:{verb}:{kid_id}" for verb in ("tell", "first", "why")),
+        ],
     }
     for uid, forged in theirs.items():
         message = await last_message_id(world, uid)

@@ -302,7 +302,7 @@ async def test_sign_out_and_language_need_our_form(world: World, seeded: Seeded)
             assert r.status == 303 and r.headers["Location"] == "/dashboard/"
         async with http.get(f"{url}/dashboard/referrals") as r:
             page = await r.text()
-            assert "Referrals" in page and "Accepted" in page and 'lang="en"' in page
+            assert "Referrals" in page and "They accepted" in page and 'lang="en"' in page
             assert seeded.case_codes[3] in page  # each referral names its case
         async with http.post(
             f"{url}/dashboard/logout",

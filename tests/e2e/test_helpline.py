@@ -206,8 +206,8 @@ async def test_referral_and_follow_up_reminder(world: World) -> None:
     await press_in_staff(world, world.counsellor, card, "转介")
     await press_in_staff(world, world.counsellor, card, "12356")
     referral = await world.sb.wait_for_text(world.staff_chat_id, "转介")
-    assert "已接受" in buttons(referral)
-    await press_in_staff(world, world.counsellor, referral, "已接受")
+    assert "对方已接受" in buttons(referral)
+    await press_in_staff(world, world.counsellor, referral, "对方已接受")
     await press_in_staff(world, world.counsellor, card, "随访")
     await press_in_staff(world, world.counsellor, card, "3 天后")
     async with world.uow() as u:

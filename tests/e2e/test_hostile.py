@@ -349,7 +349,8 @@ EMPTY_ISH = [
 # The shapes of every button the bot makes, with each field left open for an attacker.
 TEMPLATES = [
     *("case:{verb}:{n}", "case:{verb}:{n}:{w}", "case:{verb}:{n}:{n}", "case:next"),
-    *("canned:{n}:{w}", "ref:{n}:{w}", "fu:done:{n}", "file:tell:{n}"),
+    *("canned:{n}:{w}", "ref:{n}:{w}", "fu:done:{n}", "file:tell:{n}", "file:first:{n}"),
+    "file:why:{n}",
     *("sc:a:{n}:{n}:{n}", "sc:s:{n}:{n}", "sc:b:{n}:{n}", "sc:stop:{n}", "sc:start:{w}"),
     *("sc:addchild:{w}", "sc:child:{w}:{n}", "sc:again:{w}:{n}", "sc:resume", "sc:later"),
     *("sc:case:{n}", "sc:nocase:{n}"),
