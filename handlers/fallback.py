@@ -14,6 +14,7 @@ from bot.services.helpline import Heard
 from bot.services.onboarding import prompt_for
 from handlers.common import load_draft, who
 from handlers.render import deliver
+from handlers.typed import typed_answer
 
 # A command and nothing else ("/accesslog" outside the staff chat): no words to hear.
 BARE_COMMAND = re.compile(r"/[A-Za-z0-9_]+(@\w+)?\s*")
@@ -60,6 +61,13 @@ def unheard_words(message: Message) -> str:
     return text[1:].strip()
 
 
+def typed_words(message: Message) -> str:
+    """What may be a typed answer: plain text only (a sticker or a command is not one, and
+    gets the question again)."""
+    text = message.text or ""
+    return "" if text.startswith("/") else text
+
+
 async def answer_anything(
     message: Message,
     bot: Bot,
@@ -85,11 +93,15 @@ async def answer_anything(
         # Anything else (nothing to act on, or relayed into their open case) is still answered.
     draft = await load_draft(state)
     prompt = prompt_for(draft.step, draft)
+    locale = await services.account.locale_of(person)
+    typed: Outcome | None = None
     if prompt is not None:
         outcome = Outcome.of(Reply("onboarding/use_buttons"), prompt)
+    # A question with buttons is waiting: the typed words answer it, or it is asked again.
+    elif (typed := await typed_answer(person, typed_words(message), state, services, locale)):
+        outcome = typed
     else:
         outcome = await services.account.fallback(person, message.message_id)
-    locale = await services.account.locale_of(person)
     await deliver(bot, message.chat.id, outcome, services, locale)
 
 

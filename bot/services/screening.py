@@ -319,6 +319,24 @@ class Screening:
             self._item_reply(instrument, session.id, session.answers, session.position)
         )
 
+    async def waiting(self, who: Who) -> tuple[Reply, int, bool] | None:
+        """The item this person is in the middle of, to read a typed answer against (or ask
+        again), how many of its buttons are answers (the rest are back, skip, stop), and
+        whether the person is addressed with 您 (a guardian)."""
+        async with self.uow() as uow:
+            person = await uow.people.by_telegram_id(who.telegram_id)
+            session = await uow.screening.active_for(person.id or 0) if person else None
+        if person is None or session is None:
+            return None
+        instrument = self.instruments.get(session.instrument)
+        if instrument is None or instrument.version != session.version:
+            return None
+        step = next_step(instrument, session.answers, session.position)
+        if step.item is None:
+            return None
+        reply = self._item_reply(instrument, session.id, session.answers, session.position)
+        return reply, len(step.item.options), person.role is Role.GUARDIAN
+
     # -- answering --------------------------------------------------------------------------
 
     async def _mine(

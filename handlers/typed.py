@@ -1,0 +1,86 @@
+"""Typed answers where a button was expected (issue 19 item 2).
+
+Reached from the fallback, after the helpline has heard the words for risk ("我不想活了" typed
+mid-questionnaire gets the safety reply, never an option). A question with buttons is waiting:
+a questionnaire item, a lesson's check question or check-in, the lesson schedule. A short
+message that names one of its buttons (its label, its number, a close form, 是/不是) does what
+pressing it would; anything else asks the same question again, with its buttons and a line
+saying to choose one, so nobody drops out of the flow into the generic reply."""
+
+from __future__ import annotations
+
+from aiogram.fsm.context import FSMContext
+
+from bot.domain.replies import Outcome, Reply
+from bot.domain.typed import Clock, pick, read_time
+from bot.services.bundle import Services
+from bot.services.common import Who
+from bot.services.lessons import ask_weekday
+from handlers.lessons import SCHEDULE_ASK, SCHEDULE_DAY, lesson_action
+from handlers.screening import screening_action
+
+
+async def typed_answer(
+    person: Who, text: str, state: FSMContext, services: Services, locale: str
+) -> Outcome | None:
+    """The outcome of a typed answer to the question waiting, or None when none waits."""
+    waiting = await _waiting(person, state, services)
+    if waiting is None:
+        return None
+    reply, numbered, formal = waiting
+    vocabulary = services.typed
+    action = ""
+    if text:
+        if reply.template == "lessons/ask_hour":
+            hours = [c.action for row in reply.choices for c in row]
+            clock = read_time(text, vocabulary)
+            if clock is not None:
+                action = _hour_action(clock, hours)
+                if not action:
+                    told = Reply("typed/on_the_hour", {"time": f"{clock.hour}:{clock.minute:02d}"})
+                    return Outcome.of(told, reply)
+        elif reply.template in ("lessons/ask_weekday", "lessons/not_enrolled"):
+            day = vocabulary.weekday(text)
+            if day is not None:
+                action = f"ls:day:{day}"
+        if not action:
+            rendered = services.catalog.render(reply, locale)
+            buttons = [(label, act) for row in rendered.buttons for label, act, _ in row]
+            chosen = pick(text, [label for label, _ in buttons], vocabulary, numbered)
+            action = buttons[chosen][1] if chosen is not None else ""
+    if action.startswith("sc:"):
+        return await screening_action(person, action, services)
+    if action.startswith("ls:"):
+        return await lesson_action(person, action, services, state)
+    return Outcome.of(Reply("typed/choose", {"formal": formal}), reply)
+
+
+def _hour_action(clock: Clock, hours: list[str]) -> str:
+    """The hour button a typed time stands for ("晚上七点" is 19:00; "7点" is 19:00 when only
+    the evening is offered), or "" when it is not on the hour or not offered."""
+    for hour, minute in clock.candidates():
+        found = [a for a in hours if minute == 0 and a.rsplit(":", 1)[-1] == str(hour)]
+        if found:
+            return found[0]
+    return ""
+
+
+async def _waiting(
+    person: Who, state: FSMContext, services: Services
+) -> tuple[Reply, int, bool] | None:
+    """The question with buttons this person was last asked and has not answered: the
+    schedule's hour (its weekday pressed), a questionnaire item, a lesson's question."""
+    data = await state.get_data()
+    day = data.get(SCHEDULE_DAY)
+    if isinstance(day, str) and day.isdecimal() and int(day) < 7:
+        return services.lessons.ask_hour(int(day)), len(services.lessons.policy.hours), True
+    if data.get(SCHEDULE_ASK):
+        return ask_weekday(), 7, True
+    item = await services.screening.waiting(person)
+    if item is not None:
+        return item
+    lesson = await services.lesson_chat.waiting(person)
+    if lesson is not None:
+        return lesson
+    return None
+
