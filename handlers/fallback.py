@@ -12,9 +12,9 @@ from bot.domain.replies import Outcome, Reply
 from bot.services.bundle import Services
 from bot.services.helpline import Heard
 from bot.services.onboarding import prompt_for
-from handlers.common import load_draft, who
+from handlers.common import load_draft, save_draft, who
 from handlers.render import deliver
-from handlers.typed import typed_answer
+from handlers.typed import typed_answer, typed_onboarding
 
 # A command and nothing else ("/accesslog" outside the staff chat): no words to hear.
 BARE_COMMAND = re.compile(r"/[A-Za-z0-9_]+(@\w+)?\s*")
@@ -95,10 +95,18 @@ async def answer_anything(
     prompt = prompt_for(draft.step, draft)
     locale = await services.account.locale_of(person)
     typed: Outcome | None = None
+    typed_text = typed_words(message)
     if prompt is not None:
-        outcome = Outcome.of(Reply("onboarding/use_buttons"), prompt)
+        onboarded = await typed_onboarding(person, typed_text, prompt, draft, services, locale)
+        if onboarded is not None:
+            outcome, draft = onboarded
+            await save_draft(state, draft)
+        else:
+            outcome = Outcome.of(Reply("onboarding/use_buttons"), prompt)
     # A question with buttons is waiting: the typed words answer it, or it is asked again.
-    elif (typed := await typed_answer(person, typed_words(message), state, services, locale)):
+    elif typed := await typed_answer(
+        person, typed_text, state, services, locale, message.message_id
+    ):
         outcome = typed
     else:
         outcome = await services.account.fallback(person, message.message_id)

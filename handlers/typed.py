@@ -12,18 +12,22 @@ from __future__ import annotations
 from aiogram.fsm.context import FSMContext
 
 from bot.domain.replies import Outcome, Reply
-from bot.domain.typed import Clock, pick, read_time
+from bot.domain.typed import SHORT, Clock, fold, pick, pick_age, read_time
 from bot.services.bundle import Services
-from bot.services.common import Who
+from bot.services.common import Draft, Who
 from bot.services.lessons import ask_weekday
 from handlers.lessons import SCHEDULE_ASK, SCHEDULE_DAY, lesson_action
 from handlers.screening import screening_action
 
 
 async def typed_answer(
-    person: Who, text: str, state: FSMContext, services: Services, locale: str
+    person: Who, text: str, state: FSMContext, services: Services, locale: str, nth: int = 0
 ) -> Outcome | None:
-    """The outcome of a typed answer to the question waiting, or None when none waits."""
+    """The outcome of a typed answer to the question waiting, or None when none waits.
+    A longer message is talk, not a missed button: it gets the usual warm answer (with the
+    counsellor button), and then the question again, so the person is heard and stays in the
+    flow. An adult who has not yet picked a lesson time is asked nothing again: their words
+    get the usual answer unless they name a weekday."""
     waiting = await _waiting(person, state, services)
     if waiting is None:
         return None
@@ -52,7 +56,37 @@ async def typed_answer(
         return await screening_action(person, action, services)
     if action.startswith("ls:"):
         return await lesson_action(person, action, services, state)
+    if reply.template == "lessons/not_enrolled":
+        return None
+    if len(fold(text)) > SHORT:
+        talk = await services.account.fallback(person, nth)
+        return Outcome(replies=(*talk.replies, reply))
     return Outcome.of(Reply("typed/choose", {"formal": formal}), reply)
+
+
+# Onboarding questions whose numbers are ages, not the buttons' places.
+AGE_QUESTIONS = ("onboarding/ask_age", "onboarding/ask_child_age")
+
+
+async def typed_onboarding(
+    person: Who, text: str, prompt: Reply, draft: Draft, services: Services, locale: str
+) -> tuple[Outcome, Draft] | None:
+    """A typed answer to an onboarding question ("12岁", "同意", "祖父母"): what pressing
+    its button does, or None (the question is asked again)."""
+    if not text:
+        return None
+    rendered = services.catalog.render(prompt, locale)
+    buttons = [(label, act) for row in rendered.buttons for label, act, _ in row]
+    labels = [label for label, _ in buttons]
+    if prompt.template in AGE_QUESTIONS:
+        chosen = pick_age(text, labels)
+        if chosen is None and not any(ch.isdigit() for ch in text):
+            chosen = pick(text, labels, services.typed, numbered=0)
+    else:
+        chosen = pick(text, labels, services.typed)
+    if chosen is None or not buttons[chosen][1].startswith("ob:"):
+        return None
+    return await services.onboarding.choose(person, buttons[chosen][1], draft)
 
 
 def _hour_action(clock: Clock, hours: list[str]) -> str:
@@ -83,4 +117,3 @@ async def _waiting(
     if lesson is not None:
         return lesson
     return None
-

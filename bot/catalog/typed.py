@@ -30,7 +30,9 @@ def load_typed(content_dir: Path) -> Vocabulary:
     path = content_dir / TYPED_FILE
     data = yaml.safe_load(path.read_text("utf-8"))
     if not isinstance(data, dict) or set(data) != {*_LISTS, "weekdays"}:
-        raise TypedContentError(f"{path}: expected exactly the keys {sorted({*_LISTS, 'weekdays'})}")
+        raise TypedContentError(
+            f"{path}: expected exactly the keys {sorted({*_LISTS, 'weekdays'})}"
+        )
     for key in _LISTS:
         words = data[key]
         if not isinstance(words, list) or not all(isinstance(w, str) and w for w in words):

@@ -152,9 +152,7 @@ def read_time(text: str, vocabulary: Vocabulary) -> Clock | None:
             break
     if hour is None or minute is None or not (0 <= hour <= 24 and 0 <= minute <= 59):
         return None
-    if part is Part.AFTERNOON and hour < 12:
-        hour += 12
-    elif part is Part.NOON and hour < 6:
+    if (part is Part.AFTERNOON and hour < 12) or (part is Part.NOON and hour < 6):
         hour += 12
     elif part is Part.MORNING and hour == 12:
         hour = 0
@@ -199,6 +197,25 @@ def pick(
     return near[0] if len(near) == 1 else None
 
 
+_RANGE = re.compile(r"(\d+)\s*[–\-~～至到]\s*(\d+)")
+_AGE_WORDS = re.compile(r"周岁|岁|years?\s*old|years?|yrs?|我|今年|快|了|i'?m|i am", re.IGNORECASE)
+
+
+def pick_age(text: str, labels: Sequence[str]) -> int | None:
+    """Which age-band button ("12–13 岁") a typed age falls in: "12", "十二岁", "I'm 12"."""
+    typed = fold(text)
+    if len(typed) > SHORT:
+        return None
+    age = number(_AGE_WORDS.sub("", typed).strip())
+    if age is None:
+        return None
+    for i, label in enumerate(labels):
+        m = _RANGE.search(fold(label))
+        if m and int(m.group(1)) <= age <= int(m.group(2)):
+            return i
+    return None
+
+
 def _side(label: str, vocabulary: Vocabulary) -> YesNo | None:
     """Whether a button says yes or no: its whole label, or the word it starts with
     ("Yes, ask a counsellor to contact me", "不用了，谢谢")."""
@@ -209,11 +226,13 @@ def _side(label: str, vocabulary: Vocabulary) -> YesNo | None:
     return vocabulary.yes_no(head)
 
 
-def vocabulary_of(data: Mapping[str, Iterable[str]], weekdays: Sequence[Iterable[str]]) -> Vocabulary:
+def vocabulary_of(
+    data: Mapping[str, Iterable[str]], weekdays: Sequence[Iterable[str]]
+) -> Vocabulary:
     """The vocabulary from the content file's lists (see bot/catalog/typed.py)."""
     parts: dict[str, Part] = {}
     for key, part in (("morning", Part.MORNING), ("noon", Part.NOON), ("evening", Part.AFTERNOON)):
-        parts.update({w: part for w in data.get(key, ())})
+        parts.update(dict.fromkeys(data.get(key, ()), part))
     days = {_bare(w): d for d, words in enumerate(weekdays) for w in words if _bare(w)}
     return Vocabulary(
         yes=frozenset(fold(w) for w in data.get("yes", ())),

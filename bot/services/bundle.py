@@ -6,7 +6,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bot.domain.typed import Vocabulary
-
 from bot.ports import Catalog, Sender
 from bot.services.account import Account
 from bot.services.casework import Casework

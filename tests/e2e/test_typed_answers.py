@@ -10,12 +10,13 @@ from typing import Any
 
 import pytest
 
-from bot.domain.people import AgeBand, Role
+from bot.domain.people import AgeBand, ConsentStatus, Role
 from tests.e2e.harness import World, running_world
 from tests.e2e.test_helpline import ROOMY, make_staff
 from tests.e2e.test_lessons import enrol
 from tests.e2e.test_never_silent import (
     CANNOT_READ,
+    PHONE,
     RISKY,
     assert_safety_reply,
     press_first,
@@ -25,7 +26,7 @@ from tests.e2e.test_never_silent import (
     text_of,
     to_english,
 )
-from tests.e2e.test_onboarding import buttons
+from tests.e2e.test_onboarding import buttons, start
 from tests.e2e.test_screening import registered
 
 CHOOSE = {"zh": "从下面的按钮里选一个", "en": "one of the buttons below"}
@@ -93,7 +94,9 @@ async def test_a_questionnaire_answered_by_typing(world: World, lang: str) -> No
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-async def test_risky_words_typed_mid_questionnaire_are_heard_first(world: World, lang: str) -> None:
+async def test_risky_words_typed_mid_questionnaire_are_heard_first(
+    world: World, lang: str
+) -> None:
     """Typed answers are read only after the words were heard for risk."""
     await make_staff(world, world.counsellor)
     uid, _ = await registered(world, "小兰", Role.CHILD, AgeBand.A14_15)
@@ -185,3 +188,50 @@ async def test_the_schedule_picked_by_typing(
     said = await say(world, uid, hour)
     assert len(said) == 1, [text_of(m) for m in said]
     assert await schedule(world, uid) == (2, 19)
+
+
+@pytest.mark.parametrize(
+    ("lang", "role", "age", "agree"),
+    [("zh", "我是孩子", "16岁", "同意"), ("en", "I am a child", "16", "I agree")],
+)
+async def test_onboarding_answered_by_typing(
+    world: World, lang: str, role: str, age: str, agree: str
+) -> None:
+    uid = await world.user("小明" if lang == "zh" else "Tom", PHONE[lang])
+    await start(world, uid)
+    said = await say(world, uid, role)
+    assert len(said) == 1 and ("几岁" if lang == "zh" else "How old") in text_of(said[0])
+    # Not an answer: asked again, as before.
+    said = await say(world, uid, "嗯" if lang == "zh" else "hmm")
+    assert len(said) == 2 and buttons(said[1]), [text_of(m) for m in said]
+    said = await say(world, uid, age)
+    assert len(said) == 1 and buttons(said[0]), [text_of(m) for m in said]
+    said = await say(world, uid, agree)
+    p = await world.person(uid)
+    assert p is not None and (p.role, p.age_band, p.consent) == (
+        Role.CHILD,
+        AgeBand.A16_17,
+        ConsentStatus.GIVEN,
+    )
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+async def test_talk_mid_questionnaire_is_answered_and_the_item_follows(
+    world: World, lang: str
+) -> None:
+    """A longer message is talk, not a missed button: the usual warm answer with the
+    counsellor button, then the item again."""
+    uid, _ = await registered(world, "小芳", Role.CHILD, AgeBand.A14_15)
+    if lang == "en":
+        await to_english(world, uid)
+    await start_form(world, uid, "phq-a")
+    talk = (
+        "今天数学考试考完了，晚饭吃的是面条"
+        if lang == "zh"
+        else "Today we had a maths test and noodles for dinner"
+    )
+    said = await say(world, uid, talk)
+    texts = [text_of(m) for m in said]
+    assert len(said) == 2, texts
+    assert CHOOSE[lang] not in texts[0] and buttons(said[0]), texts  # the counsellor button
+    assert texts[1].startswith("1/") and buttons(said[1])[:4] == PHQ[lang], texts

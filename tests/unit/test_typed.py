@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.catalog.typed import load_typed
-from bot.domain.typed import Clock, Part, number, pick, read_time
+from bot.domain.typed import Clock, Part, number, pick, pick_age, read_time
 from content import CONTENT_DIR
 
 WORDS = load_typed(CONTENT_DIR)
@@ -83,7 +83,13 @@ def test_options_typed_in_chinese(text: str, index: int) -> None:
 
 @pytest.mark.parametrize(
     ("text", "index"),
-    [("several days", 1), ("Several days.", 1), ("2", 1), ("option 4", 3), ("nearly every day", 3)],
+    [
+        ("several days", 1),
+        ("Several days.", 1),
+        ("2", 1),
+        ("option 4", 3),
+        ("nearly every day", 3),
+    ],
 )
 def test_options_typed_in_english(text: str, index: int) -> None:
     assert pick(text, PHQ_EN, WORDS, numbered=4) == index
@@ -123,3 +129,19 @@ def test_yes_and_no_typed_for_yes_no_buttons(text: str, labels: list[str], index
 )
 def test_weekdays(text: str, day: int) -> None:
     assert WORDS.weekday(text) == day
+
+
+AGES = ["8–11 岁", "12–13 岁", "14–15 岁", "16–17 岁", "不想说"]
+
+
+@pytest.mark.parametrize(
+    ("text", "index"),
+    [("12", 1), ("12岁", 1), ("我十二岁", 1), ("十五", 2), ("I'm 16", 3), ("9 years old", 0)],
+)
+def test_an_age_typed_falls_in_its_band(text: str, index: int) -> None:
+    assert pick_age(text, AGES) == index
+
+
+@pytest.mark.parametrize("text", ["20", "5岁", "不知道"])
+def test_an_age_outside_every_band_picks_none(text: str) -> None:
+    assert pick_age(text, AGES) is None
