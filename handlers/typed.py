@@ -52,10 +52,15 @@ async def typed_answer(
             buttons = [(label, act) for row in rendered.buttons for label, act, _ in row]
             chosen = pick(text, [label for label, _ in buttons], vocabulary, numbered)
             action = buttons[chosen][1] if chosen is not None else ""
+    done: Outcome | None = None
     if action.startswith("sc:"):
-        return await screening_action(person, action, services)
-    if action.startswith("ls:"):
-        return await lesson_action(person, action, services, state)
+        done = await screening_action(person, action, services)
+    elif action.startswith("ls:"):
+        done = await lesson_action(person, action, services, state)
+    if done is not None and done.replies:
+        return done
+    # An answer that changed nothing (the question was answered meanwhile) only toasts, and a
+    # typed message has no toast: it gets the question again, never silence.
     if reply.template == "lessons/not_enrolled":
         return None
     if len(fold(text)) > SHORT:

@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from bot.domain.people import AgeBand, ConsentStatus, Role
+from bot.domain.cases import Tier
+from bot.domain.people import AgeBand, ConsentStatus, Relation, Role
 from tests.e2e.harness import World, running_world
 from tests.e2e.test_helpline import ROOMY, make_staff
 from tests.e2e.test_lessons import enrol
@@ -19,6 +20,7 @@ from tests.e2e.test_never_silent import (
     PHONE,
     RISKY,
     assert_safety_reply,
+    case_said,
     press_first,
     red_case_of,
     replies_to,
@@ -27,7 +29,7 @@ from tests.e2e.test_never_silent import (
     to_english,
 )
 from tests.e2e.test_onboarding import buttons, start
-from tests.e2e.test_screening import registered
+from tests.e2e.test_screening import answer, registered
 
 CHOOSE = {"zh": "从下面的按钮里选一个", "en": "one of the buttons below"}
 PHQ = {
@@ -235,3 +237,33 @@ async def test_talk_mid_questionnaire_is_answered_and_the_item_follows(
     assert len(said) == 2, texts
     assert CHOOSE[lang] not in texts[0] and buttons(said[0]), texts  # the counsellor button
     assert texts[1].startswith("1/") and buttons(said[1])[:4] == PHQ[lang], texts
+
+
+@pytest.mark.parametrize(("lang", "yes"), [("zh", "要"), ("en", "yes")])
+async def test_the_case_offered_after_a_result_answered_by_typing(
+    world: World, lang: str, yes: str
+) -> None:
+    """A grandmother asked whether a counsellor may contact her types 要 instead of pressing."""
+    await make_staff(world, world.counsellor)
+    gid, guardian = await registered(world, "王奶奶", Role.GUARDIAN)
+    _, child = await registered(world, "小明", Role.CHILD, AgeBand.A8_11)
+    async with world.uow() as u:
+        await u.families.link(guardian.id or 0, child.id or 0, Relation.GRANDPARENT)
+        await u.commit()
+    if lang == "en":
+        await to_english(world, gid)
+    item = await start_form(world, gid, "psc-17")
+    for n in range(17):
+        item = await answer(world, gid, item, 2 if n < 8 else 0)
+    await world.sb.wait_for(
+        gid, lambda m: any("sc:case:" in str(b) for b in (m.get("reply_markup") or {}).values())
+    )
+    said = await say(world, gid, "不太清楚" if lang == "zh" else "not sure")
+    asked_again(said, lang, "")
+    if lang == "zh":
+        assert "您" in text_of(said[0])
+    assert await world.app.services.helpline.open_case_of(gid) is None  # never opened unasked
+    await world.sb.send_text(gid, yes)
+    await case_said(world, gid, lang)
+    case = await world.app.services.helpline.open_case_of(gid)
+    assert case is not None and case.tier is Tier.ORANGE
