@@ -17,6 +17,9 @@ from handlers.render import deliver
 # The weekday pressed in the schedule picker, kept (in the conversation's state) for the hour.
 SCHEDULE_DAY = "schedule_day"
 SCHEDULE_ASK = "schedule_ask"  # /schedule asked for a weekday
+# When: a picker left unanswered stops waiting (see handlers/typed.py), so that a typed answer
+# to a questionnaire begun later is not read as a weekday.
+SCHEDULE_AT = "schedule_at"
 
 
 async def _say(message: Message, bot: Bot, services: Services, outcome: Outcome) -> None:
@@ -32,7 +35,7 @@ async def ask_schedule(message: Message, bot: Bot, state: FSMContext, services: 
     outcome = await services.lesson_chat.progress(who(message.from_user))
     if outcome.replies and outcome.replies[0].template == "lessons/progress":
         outcome = Outcome.of(ask_weekday())
-        await state.update_data({SCHEDULE_ASK: True})
+        await state.update_data({SCHEDULE_ASK: True, SCHEDULE_AT: _now(services)})
     await _say(message, bot, services, outcome)
 
 
@@ -86,7 +89,7 @@ async def lesson_action(person: Who, data: str, services: Services, state: FSMCo
         case "day", 1:
             outcome = await services.lessons.choose_day(person, args[0])
             if outcome.replies:
-                await state.update_data({SCHEDULE_DAY: args[0]})
+                await state.update_data({SCHEDULE_DAY: args[0], SCHEDULE_AT: _now(services)})
         case "hour", 2:
             outcome = await services.lessons.set_schedule(person, args[0], args[1])
             services.nudge_sender()
@@ -108,15 +111,20 @@ async def lesson_action(person: Who, data: str, services: Services, state: FSMCo
             outcome = await chat.pause(person, args[0])
         case _:
             outcome = Outcome(toast="toast.stale")
+    if verb not in ("day", "hour"):
+        await forget_schedule(state)  # another question now waits: not the schedule's
     return outcome
+
+
+def _now(services: Services) -> float:
+    return services.lessons.clock.now().timestamp()
 
 
 async def forget_schedule(state: FSMContext) -> None:
     data = await state.get_data()
-    if SCHEDULE_DAY in data or SCHEDULE_ASK in data:
-        await state.set_data(
-            {k: v for k, v in data.items() if k not in (SCHEDULE_DAY, SCHEDULE_ASK)}
-        )
+    keys = (SCHEDULE_DAY, SCHEDULE_ASK, SCHEDULE_AT)
+    if any(k in data for k in keys):
+        await state.set_data({k: v for k, v in data.items() if k not in keys})
 
 
 def build() -> Router:

@@ -4,18 +4,21 @@ from __future__ import annotations
 
 from aiogram import Bot, F, Router
 from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
 from bot.domain.replies import Outcome
 from bot.services.bundle import Services
 from bot.services.common import Who
 from handlers.common import who
+from handlers.lessons import forget_schedule
 from handlers.render import deliver
 
 
-async def show_checks(message: Message, bot: Bot, services: Services) -> None:
+async def show_checks(message: Message, bot: Bot, state: FSMContext, services: Services) -> None:
     """`/check`: the self-checks this person may take."""
     assert message.from_user is not None
+    await forget_schedule(state)  # a typed "2" now answers the form, not a weekday
     person = who(message.from_user)
     outcome = await services.screening.menu(person)
     locale = await services.account.locale_of(person)

@@ -16,7 +16,7 @@ from bot.domain.typed import SHORT, Clock, fold, pick, pick_age, read_time
 from bot.services.bundle import Services
 from bot.services.common import Draft, Who
 from bot.services.lessons import ask_weekday
-from handlers.lessons import SCHEDULE_ASK, SCHEDULE_DAY, lesson_action
+from handlers.lessons import SCHEDULE_ASK, SCHEDULE_AT, SCHEDULE_DAY, lesson_action
 from handlers.screening import screening_action
 
 
@@ -69,6 +69,8 @@ async def typed_answer(
     return Outcome.of(Reply("typed/choose", {"formal": formal}), reply)
 
 
+# How long the schedule picker waits for a typed weekday or hour (seconds).
+SCHEDULE_WAITS = 15 * 60
 # Onboarding questions whose numbers are ages, not the buttons' places.
 AGE_QUESTIONS = ("onboarding/ask_age", "onboarding/ask_child_age")
 
@@ -110,6 +112,10 @@ async def _waiting(
     """The question with buttons this person was last asked and has not answered: the
     schedule's hour (its weekday pressed), a questionnaire item, a lesson's question."""
     data = await state.get_data()
+    at = data.get(SCHEDULE_AT)
+    now = services.lessons.clock.now().timestamp()
+    if not isinstance(at, int | float) or not 0 <= now - at < SCHEDULE_WAITS:
+        data = {}
     day = data.get(SCHEDULE_DAY)
     if isinstance(day, str) and day.isdecimal() and int(day) < 7:
         return services.lessons.ask_hour(int(day)), len(services.lessons.policy.hours), True

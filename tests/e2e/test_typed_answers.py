@@ -267,3 +267,21 @@ async def test_the_case_offered_after_a_result_answered_by_typing(
     await case_said(world, gid, lang)
     case = await world.app.services.helpline.open_case_of(gid)
     assert case is not None and case.tier is Tier.ORANGE
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+async def test_a_schedule_left_unpicked_does_not_take_a_later_forms_answers(
+    world: World, lang: str
+) -> None:
+    uid = await world.user("赵奶奶")
+    await enrol(world, uid)
+    if lang == "en":
+        await to_english(world, uid)
+    await to_the_question(world, uid)
+    await say(world, uid, "1")
+    await world.sb.send_text(uid, "/schedule")
+    await world.sb.wait_for(uid, lambda m: len(buttons(m)) == 7)
+    await start_form(world, uid, "who-5")
+    said = await say(world, uid, "2")
+    assert [text_of(m)[:2] for m in said] == ["2/"], [text_of(m) for m in said]
+    assert await schedule(world, uid) == (6, 19)
