@@ -73,6 +73,7 @@ async def typed_answer(
 SCHEDULE_WAITS = 15 * 60
 # Onboarding questions whose numbers are ages, not the buttons' places.
 AGE_QUESTIONS = ("onboarding/ask_age", "onboarding/ask_child_age")
+CONSENT_QUESTIONS = ("onboarding/privacy", "onboarding/ask_guardian_consent")
 
 
 async def typed_onboarding(
@@ -90,7 +91,9 @@ async def typed_onboarding(
         if chosen is None and not any(ch.isdigit() for ch in text):
             chosen = pick(text, labels, services.typed, numbered=0)
     else:
-        chosen = pick(text, labels, services.typed)
+        # Consent is given in words ("同意", "I agree"), never by a bare number.
+        numbered = 0 if prompt.template in CONSENT_QUESTIONS else None
+        chosen = pick(text, labels, services.typed, numbered)
     if chosen is None or not buttons[chosen][1].startswith("ob:"):
         return None
     return await services.onboarding.choose(person, buttons[chosen][1], draft)
