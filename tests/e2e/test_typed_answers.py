@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from bot.domain.cases import Tier
+from bot.domain.lessons import Progress
 from bot.domain.people import AgeBand, ConsentStatus, Relation, Role
 from tests.e2e.harness import World, running_world
 from tests.e2e.test_helpline import ROOMY, make_staff
@@ -123,14 +124,18 @@ async def to_the_question(world: World, uid: int) -> dict[str, Any]:
     return msg
 
 
-async def quiz_answer(world: World, uid: int) -> int | None:
+async def lesson_progress(world: World, uid: int) -> Progress:
     person = await world.person(uid)
     assert person is not None and person.id is not None
     async with world.uow() as u:
         enrolment = await u.enrolments.get(person.id, "guardian")
         assert enrolment is not None and enrolment.id is not None
         rows = await u.progress.for_enrolment(enrolment.id)
-    return rows[0].answer_index
+    return rows[0]
+
+
+async def quiz_answer(world: World, uid: int) -> int | None:
+    return (await lesson_progress(world, uid)).answer_index
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
@@ -152,6 +157,20 @@ async def test_a_lesson_question_answered_by_typing(world: World, lang: str) -> 
     assert not any(CHOOSE[lang] in text_of(m) for m in said)
     assert await quiz_answer(world, uid) == 1
     assert buttons(question)  # the question had buttons all along
+    # Days later the check-in comes by itself; it is answered by typing too.
+    progress = await lesson_progress(world, uid)
+    for _ in range(100):  # the sender records delivery just after Telegram accepted it
+        if progress.checkin_due_at is not None:
+            break
+        await world.sb.events(0, 0.05)
+        progress = await lesson_progress(world, uid)
+    assert progress.checkin_due_at is not None
+    world.clock.advance(seconds=(progress.checkin_due_at - world.clock.now()).total_seconds() + 1)
+    world.app.delivery.nudge()
+    await world.sb.wait_for(uid, lambda m: len(buttons(m)) == 3, timeout=10)
+    said = await say(world, uid, "还没有" if lang == "zh" else "not yet")
+    assert said and CHOOSE[lang] not in text_of(said[0]), [text_of(m) for m in said]
+    assert (await lesson_progress(world, uid)).checkin_answer == "not_yet"
 
 
 async def schedule(world: World, uid: int) -> tuple[int, int]:
