@@ -159,7 +159,7 @@ async def test_a_lesson_question_answered_by_typing(world: World, lang: str) -> 
     assert buttons(question)  # the question had buttons all along
     # Days later the check-in comes by itself; it is answered by typing too.
     progress = await lesson_progress(world, uid)
-    for _ in range(100):  # the sender records delivery just after Telegram accepted it
+    for _ in range(400):  # the sender records delivery just after Telegram accepted it
         if progress.checkin_due_at is not None:
             break
         await world.sb.events(0, 0.05)
@@ -167,7 +167,7 @@ async def test_a_lesson_question_answered_by_typing(world: World, lang: str) -> 
     assert progress.checkin_due_at is not None
     world.clock.advance(seconds=(progress.checkin_due_at - world.clock.now()).total_seconds() + 1)
     world.app.delivery.nudge()
-    await world.sb.wait_for(uid, lambda m: len(buttons(m)) == 3, timeout=10)
+    await world.sb.wait_for(uid, lambda m: len(buttons(m)) == 3, timeout=20)
     said = await say(world, uid, "还没有" if lang == "zh" else "not yet")
     assert said and CHOOSE[lang] not in text_of(said[0]), [text_of(m) for m in said]
     assert (await lesson_progress(world, uid)).checkin_answer == "not_yet"
