@@ -34,6 +34,7 @@ from bot.catalog.lessons import load_programmes
 from bot.catalog.pages import HtmlPages
 from bot.catalog.questionnaires import load_instruments
 from bot.catalog.triage import load_net_policy, load_safety_net
+from bot.catalog.typed import load_typed
 from bot.config import Settings
 from bot.db import migrate
 from bot.db.crypto import Keyring, install
@@ -362,6 +363,7 @@ async def build_app(
             uow, clock, board, casework, catalog, settings.timezone, nudge=delivery.nudge
         ),
         misses=Misses(uow, clock, casework, net, settings.timezone),
+        typed=load_typed(CONTENT_DIR),
         dashboard=Dashboard(
             uow,
             clock,

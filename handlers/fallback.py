@@ -12,9 +12,10 @@ from bot.domain.replies import Outcome, Reply
 from bot.services.bundle import Services
 from bot.services.helpline import Heard
 from bot.services.onboarding import prompt_for
-from handlers.common import COMMAND_WORD, STAFF_COMMANDS, load_draft, who
+from handlers.common import COMMAND_WORD, STAFF_COMMANDS, load_draft, save_draft, who
 from handlers.helpline import media_kind
 from handlers.render import deliver
+from handlers.typed import typed_answer, typed_onboarding
 
 # A command and nothing else ("/accesslog" outside the staff chat): no words to hear.
 BARE_COMMAND = re.compile(r"/[A-Za-z0-9_]+(@\w+)?\s*")
@@ -31,6 +32,13 @@ def unheard_words(message: Message) -> str:
     if not text.startswith("/") or BARE_COMMAND.fullmatch(text):
         return ""
     return text[1:].strip()
+
+
+def typed_words(message: Message) -> str:
+    """What may be a typed answer: plain text only (a sticker or a command is not one, and
+    gets the question again)."""
+    text = message.text or ""
+    return "" if text.startswith("/") else text
 
 
 async def answer_anything(
@@ -60,14 +68,26 @@ async def answer_anything(
         # Anything else (nothing to act on, or relayed into their open case) is still answered.
     draft = await load_draft(state)
     prompt = prompt_for(draft.step, draft)
+    locale = await services.account.locale_of(person)
+    typed: Outcome | None = None
+    typed_text = typed_words(message)
     if prompt is not None:
-        outcome = Outcome.of(Reply("onboarding/use_buttons"), prompt)
+        onboarded = await typed_onboarding(person, typed_text, prompt, draft, services, locale)
+        if onboarded is not None:
+            outcome, draft = onboarded
+            await save_draft(state, draft)
+        else:
+            outcome = Outcome.of(Reply("onboarding/use_buttons"), prompt)
     elif kind:
         # A voice message, photo, location... answered as what it is, not as words.
         outcome = await services.account.media(person, kind, message.message_id)
+    # A question with buttons is waiting: the typed words answer it, or it is asked again.
+    elif typed := await typed_answer(
+        person, typed_text, state, services, locale, message.message_id
+    ):
+        outcome = typed
     else:
         outcome = await services.account.fallback(person, message.message_id)
-    locale = await services.account.locale_of(person)
     await deliver(bot, message.chat.id, outcome, services, locale)
 
 

@@ -4,13 +4,22 @@ from __future__ import annotations
 
 from aiogram import Bot, F, Router
 from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
 from bot.domain.replies import Outcome
 from bot.services.bundle import Services
+from bot.services.common import Who
 from bot.services.lessons import ask_weekday
 from handlers.common import who
 from handlers.render import deliver
+
+# The weekday pressed in the schedule picker, kept (in the conversation's state) for the hour.
+SCHEDULE_DAY = "schedule_day"
+SCHEDULE_ASK = "schedule_ask"  # /schedule asked for a weekday
+# When: a picker left unanswered stops waiting (see handlers/typed.py), so that a typed answer
+# to a questionnaire begun later is not read as a weekday.
+SCHEDULE_AT = "schedule_at"
 
 
 async def _say(message: Message, bot: Bot, services: Services, outcome: Outcome) -> None:
@@ -19,12 +28,14 @@ async def _say(message: Message, bot: Bot, services: Services, outcome: Outcome)
     await deliver(bot, message.chat.id, outcome, services, locale)
 
 
-async def ask_schedule(message: Message, bot: Bot, services: Services) -> None:
+async def ask_schedule(message: Message, bot: Bot, state: FSMContext, services: Services) -> None:
     """Pick a new weekday and hour (or enrol, if not yet)."""
     assert message.from_user is not None
+    await forget_schedule(state)
     outcome = await services.lesson_chat.progress(who(message.from_user))
     if outcome.replies and outcome.replies[0].template == "lessons/progress":
         outcome = Outcome.of(ask_weekday())
+        await state.update_data({SCHEDULE_ASK: True, SCHEDULE_AT: _now(services)})
     await _say(message, bot, services, outcome)
 
 
@@ -56,20 +67,34 @@ async def resume(message: Message, bot: Bot, services: Services) -> None:
     await _say(message, bot, services, await services.lesson_chat.resume(who(message.from_user)))
 
 
-async def choose_lesson(query: CallbackQuery, bot: Bot, services: Services) -> None:
+async def choose_lesson(
+    query: CallbackQuery, bot: Bot, state: FSMContext, services: Services
+) -> None:
     """Every `ls:` button; the services check it belongs to the presser."""
     assert query.data is not None and query.message is not None
     person = who(query.from_user)
-    parts = query.data.split(":")
+    outcome = await lesson_action(person, query.data, services, state)
+    locale = await services.account.locale_of(person)
+    await deliver(bot, query.message.chat.id, outcome, services, locale, callback=query)
+
+
+async def lesson_action(person: Who, data: str, services: Services, state: FSMContext) -> Outcome:
+    """What a lesson button does, pressed or typed (handlers/typed.py). The weekday chosen is
+    remembered until the hour is, so that an hour typed instead of pressed has its day."""
+    parts = data.split(":")
     verb, args = parts[1] if len(parts) > 1 else "", parts[2:]
     chat = services.lesson_chat
     outcome: Outcome
     match verb, len(args):
         case "day", 1:
             outcome = await services.lessons.choose_day(person, args[0])
+            if outcome.replies:
+                await state.update_data({SCHEDULE_DAY: args[0], SCHEDULE_AT: _now(services)})
         case "hour", 2:
             outcome = await services.lessons.set_schedule(person, args[0], args[1])
             services.nudge_sender()
+            if outcome.replies:
+                await forget_schedule(state)
         case "n", 3:
             outcome = await chat.next_part(person, *args)
         case "a", 3:
@@ -86,8 +111,20 @@ async def choose_lesson(query: CallbackQuery, bot: Bot, services: Services) -> N
             outcome = await chat.pause(person, args[0])
         case _:
             outcome = Outcome(toast="toast.stale")
-    locale = await services.account.locale_of(person)
-    await deliver(bot, query.message.chat.id, outcome, services, locale, callback=query)
+    if verb not in ("day", "hour"):
+        await forget_schedule(state)  # another question now waits: not the schedule's
+    return outcome
+
+
+def _now(services: Services) -> float:
+    return services.lessons.clock.now().timestamp()
+
+
+async def forget_schedule(state: FSMContext) -> None:
+    data = await state.get_data()
+    keys = (SCHEDULE_DAY, SCHEDULE_ASK, SCHEDULE_AT)
+    if any(k in data for k in keys):
+        await state.set_data({k: v for k, v in data.items() if k not in keys})
 
 
 def build() -> Router:

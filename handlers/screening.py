@@ -4,17 +4,21 @@ from __future__ import annotations
 
 from aiogram import Bot, F, Router
 from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
 from bot.domain.replies import Outcome
 from bot.services.bundle import Services
+from bot.services.common import Who
 from handlers.common import who
+from handlers.lessons import forget_schedule
 from handlers.render import deliver
 
 
-async def show_checks(message: Message, bot: Bot, services: Services) -> None:
+async def show_checks(message: Message, bot: Bot, state: FSMContext, services: Services) -> None:
     """`/check`: the self-checks this person may take."""
     assert message.from_user is not None
+    await forget_schedule(state)  # a typed "2" now answers the form, not a weekday
     person = who(message.from_user)
     outcome = await services.screening.menu(person)
     locale = await services.account.locale_of(person)
@@ -32,7 +36,14 @@ async def press_screening(query: CallbackQuery, bot: Bot, services: Services) ->
     """Every questionnaire button; forged or stale data gets the polite stale toast."""
     assert query.message is not None and query.data is not None
     person = who(query.from_user)
-    parts = query.data.split(":")
+    outcome = await screening_action(person, query.data, services)
+    locale = await services.account.locale_of(person)
+    await deliver(bot, query.message.chat.id, outcome, services, locale, callback=query)
+
+
+async def screening_action(person: Who, data: str, services: Services) -> Outcome:
+    """What a questionnaire button does, pressed or typed (handlers/typed.py)."""
+    parts = data.split(":")
     sc = services.screening
     outcome = Outcome(toast="toast.stale")
     action, args = parts[1] if len(parts) > 1 else "", parts[2:]
@@ -57,8 +68,7 @@ async def press_screening(query: CallbackQuery, bot: Bot, services: Services) ->
             outcome = await sc.back(person, n[0], n[1])
         elif action == "stop" and len(n) == 1:
             outcome = await sc.stop(person, n[0])
-    locale = await services.account.locale_of(person)
-    await deliver(bot, query.message.chat.id, outcome, services, locale, callback=query)
+    return outcome
 
 
 def build() -> Router:

@@ -111,6 +111,17 @@ class SqlScreeningRepo:
         )
         return _session(row) if row else None
 
+    async def offered_for(self, person_id: int) -> Session | None:
+        row = await self.s.scalar(
+            select(ScreeningSessionRow)
+            .where(ScreeningSessionRow.person_id == person_id)
+            .order_by(ScreeningSessionRow.id.desc())
+            .limit(1)
+        )
+        if row is None or row.status != SessionStatus.CASE_OFFERED.value:
+            return None
+        return _session(row)
+
     async def session(self, session_id: int) -> Session | None:
         row = await self.s.get(ScreeningSessionRow, session_id, populate_existing=True)
         return _session(row) if row else None

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from bot.domain.typed import Vocabulary
 from bot.ports import Catalog, Sender
 from bot.services.account import Account
 from bot.services.casework import Casework
@@ -52,3 +53,5 @@ class Services:
     oversight: Oversight | None = None
     # Learning from misses: `/missed` in a case topic.
     misses: Misses | None = None
+    # The words typed answers are read with (content/typed/answers.yaml).
+    typed: Vocabulary = field(default_factory=Vocabulary)

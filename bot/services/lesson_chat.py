@@ -22,6 +22,7 @@ from bot.services.lessons import (
     STALE,
     Lessons,
     ask_weekday,
+    checkin_message,
     child_lesson_message,
     lesson_message,
     programme_for,
@@ -151,6 +152,37 @@ class LessonChat:
         return Outcome.of(
             Reply("lessons/checkin_reply", {"text": option.reply, "key": key}, choices=choices)
         )
+
+    async def waiting(self, who: Who) -> tuple[Reply, int, bool] | None:
+        """The question with buttons this person has not answered yet, newest first: a
+        lesson's check question once they have read to it, a check-in that was sent, or, for
+        a registered adult with no lessons yet, the weekday to start them. With how many of
+        its buttons are numbered answers (lessons are for adults: addressed with 您)."""
+        async with self.uow() as uow:
+            person = await uow.people.by_telegram_id(who.telegram_id)
+            if person is None or person.id is None or not person.registered:
+                return None
+            if person.role is Role.CHILD:
+                return None
+            programme = self.lessons.programmes[programme_for(person)]
+            enrolment = await uow.enrolments.get(person.id, programme.name)
+            if enrolment is None or enrolment.id is None:
+                return ask_weekday("lessons/not_enrolled"), 7, True
+            rows_ = await uow.progress.for_enrolment(enrolment.id)
+        index_of = {lesson.id: i for i, lesson in enumerate(programme.lessons)}
+        for progress in sorted(rows_, key=lambda p: p.scheduled_for, reverse=True):
+            index = index_of.get(progress.lesson_id)
+            lesson = programme.at(index) if index is not None else None
+            if lesson is None:
+                continue
+            if progress.checkin_sent_at is not None and progress.checkin_answer is None:
+                checkin = checkin_message(lesson, enrolment.id, index or 0)
+                return checkin, len(lesson.checkin_options), True
+            if progress.answer_index is None and progress.parts_read >= lesson.parts:
+                question = lesson_message(lesson, enrolment.id, index or 0, lesson.parts)
+                return question, len(lesson.options), True
+            return None  # the newest lesson waits for nothing typed
+        return None
 
     async def reread(self, who: Who, e: str, i: str) -> Outcome:
         ids = _ints(e, i)

@@ -99,6 +99,18 @@ def evidence(
     return out
 
 
+def case_offer(session_id: int, formal: bool) -> Reply:
+    """After an orange or red result without a safety answer: may a counsellor contact you?"""
+    return Reply(
+        "screening/case_offer",
+        {"formal": formal},
+        choices=rows(
+            Choice("btn.screening.case_yes", f"sc:case:{session_id}"),
+            Choice("btn.screening.case_no", f"sc:nocase:{session_id}"),
+        ),
+    )
+
+
 class Screening:
     def __init__(
         self,
@@ -318,6 +330,35 @@ class Screening:
         return Outcome.of(
             self._item_reply(instrument, session.id, session.answers, session.position)
         )
+
+    async def waiting(self, who: Who) -> tuple[Reply, int, bool] | None:
+        """The item this person is in the middle of, to read a typed answer against (or ask
+        again), how many of its buttons are answers (the rest are back, skip, stop), and
+        whether the person is addressed with 您 (a guardian). Or, after a result, the case
+        offered and not yet answered (a typed 要 or 不用了 answers it)."""
+        async with self.uow() as uow:
+            person = await uow.people.by_telegram_id(who.telegram_id)
+            session = await uow.screening.active_for(person.id or 0) if person else None
+            offered = (
+                await uow.screening.offered_for(person.id or 0)
+                if person is not None and session is None
+                else None
+            )
+        if person is None:
+            return None
+        formal = person.role is Role.GUARDIAN
+        if offered is not None:
+            return case_offer(offered.id, formal), 2, formal
+        if session is None:
+            return None
+        instrument = self.instruments.get(session.instrument)
+        if instrument is None or instrument.version != session.version:
+            return None
+        step = next_step(instrument, session.answers, session.position)
+        if step.item is None:
+            return None
+        reply = self._item_reply(instrument, session.id, session.answers, session.position)
+        return reply, len(step.item.options), formal
 
     # -- answering --------------------------------------------------------------------------
 
@@ -570,16 +611,7 @@ class Screening:
                 # No case opens behind anyone's back: without a safety answer the person is
                 # asked first, and a no is respected (a safety answer has already opened one).
                 await uow.screening.close(session.id, SessionStatus.CASE_OFFERED.value, now)
-                replies.append(
-                    Reply(
-                        "screening/case_offer",
-                        {"formal": person.role is Role.GUARDIAN},
-                        choices=rows(
-                            Choice("btn.screening.case_yes", f"sc:case:{session.id}"),
-                            Choice("btn.screening.case_no", f"sc:nocase:{session.id}"),
-                        ),
-                    )
-                )
+                replies.append(case_offer(session.id, person.role is Role.GUARDIAN))
         elif tier is Tier.YELLOW:
             replies.append(
                 Reply(

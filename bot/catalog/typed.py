@@ -1,0 +1,50 @@
+"""Load the words typed answers are read with from content/typed/answers.yaml."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from bot.domain.typed import Vocabulary, fold, vocabulary_of
+
+TYPED_FILE = "typed/answers.yaml"
+_LISTS = (
+    "yes",
+    "no",
+    "ordinals",
+    "morning",
+    "noon",
+    "evening",
+    "half",
+    "hour_marks",
+    "minute_marks",
+)
+
+
+class TypedContentError(ValueError):
+    """The typed-answers file is malformed: which key, and why."""
+
+
+def load_typed(content_dir: Path) -> Vocabulary:
+    path = content_dir / TYPED_FILE
+    data = yaml.safe_load(path.read_text("utf-8"))
+    if not isinstance(data, dict) or set(data) != {*_LISTS, "weekdays"}:
+        raise TypedContentError(
+            f"{path}: expected exactly the keys {sorted({*_LISTS, 'weekdays'})}"
+        )
+    for key in _LISTS:
+        words = data[key]
+        if not isinstance(words, list) or not all(isinstance(w, str) and w for w in words):
+            raise TypedContentError(f"{path}: {key}: expected a list of words")
+    both = {fold(w) for w in data["yes"]} & {fold(w) for w in data["no"]}
+    if both:
+        raise TypedContentError(f"{path}: {sorted(both)} under both yes and no")
+    days = data["weekdays"]
+    if not (
+        isinstance(days, list)
+        and len(days) == 7
+        and all(isinstance(d, list) and all(isinstance(w, str) for w in d) for d in days)
+    ):
+        raise TypedContentError(f"{path}: weekdays: expected seven lists, Monday first")
+    return vocabulary_of({k: data[k] for k in _LISTS}, days)

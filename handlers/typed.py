@@ -1,0 +1,133 @@
+"""Typed answers where a button was expected (issue 19 item 2).
+
+Reached from the fallback, after the helpline has heard the words for risk ("我不想活了" typed
+mid-questionnaire gets the safety reply, never an option). A question with buttons is waiting:
+a questionnaire item, a lesson's check question or check-in, the lesson schedule. A short
+message that names one of its buttons (its label, its number, a close form, 是/不是) does what
+pressing it would; anything else asks the same question again, with its buttons and a line
+saying to choose one, so nobody drops out of the flow into the generic reply."""
+
+from __future__ import annotations
+
+from aiogram.fsm.context import FSMContext
+
+from bot.domain.replies import Outcome, Reply
+from bot.domain.typed import SHORT, Clock, fold, pick, pick_age, read_time
+from bot.services.bundle import Services
+from bot.services.common import Draft, Who
+from bot.services.lessons import ask_weekday
+from handlers.lessons import SCHEDULE_ASK, SCHEDULE_AT, SCHEDULE_DAY, lesson_action
+from handlers.screening import screening_action
+
+
+async def typed_answer(
+    person: Who, text: str, state: FSMContext, services: Services, locale: str, nth: int = 0
+) -> Outcome | None:
+    """The outcome of a typed answer to the question waiting, or None when none waits.
+    A longer message is talk, not a missed button: it gets the usual warm answer (with the
+    counsellor button), and then the question again, so the person is heard and stays in the
+    flow. An adult who has not yet picked a lesson time is asked nothing again: their words
+    get the usual answer unless they name a weekday."""
+    waiting = await _waiting(person, state, services)
+    if waiting is None:
+        return None
+    reply, numbered, formal = waiting
+    vocabulary = services.typed
+    action = ""
+    if text:
+        if reply.template == "lessons/ask_hour":
+            hours = [c.action for row in reply.choices for c in row]
+            clock = read_time(text, vocabulary)
+            if clock is not None:
+                action = _hour_action(clock, hours)
+                if not action:
+                    told = Reply("typed/on_the_hour", {"time": f"{clock.hour}:{clock.minute:02d}"})
+                    return Outcome.of(told, reply)
+        elif reply.template in ("lessons/ask_weekday", "lessons/not_enrolled"):
+            day = vocabulary.weekday(text)
+            if day is not None:
+                action = f"ls:day:{day}"
+        if not action:
+            rendered = services.catalog.render(reply, locale)
+            buttons = [(label, act) for row in rendered.buttons for label, act, _ in row]
+            chosen = pick(text, [label for label, _ in buttons], vocabulary, numbered)
+            action = buttons[chosen][1] if chosen is not None else ""
+    done: Outcome | None = None
+    if action.startswith("sc:"):
+        done = await screening_action(person, action, services)
+    elif action.startswith("ls:"):
+        done = await lesson_action(person, action, services, state)
+    if done is not None and done.replies:
+        return done
+    # An answer that changed nothing (the question was answered meanwhile) only toasts, and a
+    # typed message has no toast: it gets the question again, never silence.
+    if reply.template == "lessons/not_enrolled":
+        return None
+    if len(fold(text)) > SHORT:
+        talk = await services.account.fallback(person, nth)
+        return Outcome(replies=(*talk.replies, reply))
+    return Outcome.of(Reply("typed/choose", {"formal": formal}), reply)
+
+
+# How long the schedule picker waits for a typed weekday or hour (seconds).
+SCHEDULE_WAITS = 15 * 60
+# Onboarding questions whose numbers are ages, not the buttons' places.
+AGE_QUESTIONS = ("onboarding/ask_age", "onboarding/ask_child_age")
+CONSENT_QUESTIONS = ("onboarding/privacy", "onboarding/ask_guardian_consent")
+
+
+async def typed_onboarding(
+    person: Who, text: str, prompt: Reply, draft: Draft, services: Services, locale: str
+) -> tuple[Outcome, Draft] | None:
+    """A typed answer to an onboarding question ("12岁", "同意", "祖父母"): what pressing
+    its button does, or None (the question is asked again)."""
+    if not text:
+        return None
+    rendered = services.catalog.render(prompt, locale)
+    buttons = [(label, act) for row in rendered.buttons for label, act, _ in row]
+    labels = [label for label, _ in buttons]
+    if prompt.template in AGE_QUESTIONS:
+        chosen = pick_age(text, labels)
+        if chosen is None and not any(ch.isdigit() for ch in text):
+            chosen = pick(text, labels, services.typed, numbered=0)
+    else:
+        # Consent is given in words ("同意", "I agree"), never by a bare number.
+        numbered = 0 if prompt.template in CONSENT_QUESTIONS else None
+        chosen = pick(text, labels, services.typed, numbered)
+    if chosen is None or not buttons[chosen][1].startswith("ob:"):
+        return None
+    return await services.onboarding.choose(person, buttons[chosen][1], draft)
+
+
+def _hour_action(clock: Clock, hours: list[str]) -> str:
+    """The hour button a typed time stands for ("晚上七点" is 19:00; "7点" is 19:00 when only
+    the evening is offered), or "" when it is not on the hour or not offered."""
+    for hour, minute in clock.candidates():
+        found = [a for a in hours if minute == 0 and a.rsplit(":", 1)[-1] == str(hour)]
+        if found:
+            return found[0]
+    return ""
+
+
+async def _waiting(
+    person: Who, state: FSMContext, services: Services
+) -> tuple[Reply, int, bool] | None:
+    """The question with buttons this person was last asked and has not answered: the
+    schedule's hour (its weekday pressed), a questionnaire item, a lesson's question."""
+    data = await state.get_data()
+    at = data.get(SCHEDULE_AT)
+    now = services.lessons.clock.now().timestamp()
+    if not isinstance(at, int | float) or not 0 <= now - at < SCHEDULE_WAITS:
+        data = {}
+    day = data.get(SCHEDULE_DAY)
+    if isinstance(day, str) and day.isdecimal() and int(day) < 7:
+        return services.lessons.ask_hour(int(day)), len(services.lessons.policy.hours), True
+    if data.get(SCHEDULE_ASK):
+        return ask_weekday(), 7, True
+    item = await services.screening.waiting(person)
+    if item is not None:
+        return item
+    lesson = await services.lesson_chat.waiting(person)
+    if lesson is not None:
+        return lesson
+    return None
