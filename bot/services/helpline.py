@@ -389,13 +389,7 @@ class Helpline:
             if decision.action is Action.ASK and person is not None:
                 outcome = await self._ask(uow, person, decision, now)
             elif after is not None:
-                region = await self.region_of(uow, person)
-                data = {
-                    **self._hotline_data(region),
-                    **self._when_data(now, after.tier),
-                    "staffed": await self._staffed(uow, now),
-                }
-                outcome = Outcome.of(Reply("helpline/passed_on", data))
+                outcome = Outcome.of(await self._passed_on(uow, person, after, now))
             elif decision.action is Action.OFFER:
                 outcome = Outcome.of(
                     Reply(
@@ -483,6 +477,19 @@ class Helpline:
         if decision.action is Action.ASK and not answered:
             return Outcome.of(Reply("helpline/quiet_hotlines", self._hotline_data(region)))
         return Outcome()
+
+    async def _passed_on(
+        self, uow: UnitOfWork, person: Person | None, case: Case, now: datetime
+    ) -> Reply:
+        """Words or media after a case closed went to the counsellor who closed it: said
+        honestly about duty (out of hours, when they are back), with the hotlines."""
+        region = await self.region_of(uow, person)
+        data = {
+            **self._hotline_data(region),
+            **self._when_data(now, case.tier),
+            "staffed": await self._staffed(uow, now),
+        }
+        return Reply("helpline/passed_on", data)
 
     def _requested(
         self, staffed: bool, now: datetime, case: Case, new: bool, region: str | None
@@ -681,8 +688,7 @@ class Helpline:
                 case = await self._closed_lately(uow, person, now)
                 if case is None:
                     return Heard(Outcome(), handled=False)
-                region = await self.region_of(uow, person)
-                outcome = Outcome.of(Reply("helpline/passed_on", self._hotline_data(region)))
+                outcome = Outcome.of(await self._passed_on(uow, person, case, now))
             await uow.cases.add_message(case.id, CaseMessage(now, "in", person.id, "", kind))
             if not closed:
                 await uow.cases.update(case.id, last_person_at=now)
