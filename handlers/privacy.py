@@ -1,5 +1,5 @@
-"""Data rights: `/mydata` (a summary in plain words, then the JSON file), `/delete` with its confirmation (`pv:`) in a private
-chat, and `/accesslog` for supervisors in the staff chat."""
+"""Data rights: `/mydata` (a summary in plain words, then the JSON file), `/delete` with its
+confirmation (`pv:`) in a private chat, and `/accesslog` for supervisors in the staff chat."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Data rights and retention: a copy of one's data (/mydata), deletion (/delete), transcripts
-purged after the retention period, and the file access log for supervisors (DOMAIN.md §5).
+purged after the retention period, and the file access log for supervisors (docs/DOMAIN.md §5).
 
 What a child did or wrote themselves is never handed to a guardian, not even in the guardian's
 own copy: the guardian may be part of the problem (the same rule as the child's file). A child

@@ -92,7 +92,8 @@ async def test_guardian_menu_in_both_languages_and_after_language_change(world: 
 
     await world.say(en, "/language")
     await press_and_wait(world, en, "中文")
-    menu = await said_until(world, en, lambda m: described(m)["invite"] != "Invite my child (guardians)")
+    english = "Invite my child (guardians)"
+    menu = await said_until(world, en, lambda m: described(m)["invite"] != english)
     assert described(menu)["invite"] == "邀请我的孩子（监护人用）"
 
 

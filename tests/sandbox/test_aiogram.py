@@ -204,9 +204,7 @@ async def test_chat_scope_menus_per_language_and_unreachable_chats(
     assert [c["command"] for c in await sb.menu_for(child)] == ["help"]
     assert await bot.delete_my_commands(scope=own)
     assert [c["command"] for c in await sb.menu_for(child)] == ["start"]
-    scopes = [
-        e["scope"] for e in (await sb.events(mark, 0))["events"] if e["type"] == "commands"
-    ]
+    scopes = [e["scope"] for e in (await sb.events(mark, 0))["events"] if e["type"] == "commands"]
     assert scopes == [f"chat:{child}", "default", f"chat:{child}"]
 
     stranger = (await sb.create_user("Never started"))["id"]
