@@ -573,8 +573,23 @@ async def run_webhook(app: App, *, handle_signals: bool = True) -> None:
         await _finish(app)
 
 
+async def _staff_chats(app: App) -> list[int]:
+    """Every staff group, to give each the staff's command menu."""
+    chats = [app.settings.staff_chat_id] if app.settings.staff_chat_id else []
+    async with app.uow() as u:
+        for sp in await u.service_points.all():
+            chats.extend(c for c in sp.staff_chat_ids if c not in chats)
+    return chats
+
+
 async def _start(app: App, handle_signals: bool) -> None:
-    await set_default_commands(app.bot, app.catalog, LOCALES, app.settings.default_locale.value)
+    await set_default_commands(
+        app.bot,
+        app.catalog,
+        LOCALES,
+        app.settings.default_locale.value,
+        await _staff_chats(app),
+    )
     # Before anything is claimed (claims carry this instance's id); takes over what a dead
     # process was handling or sending.
     await app.cluster.join()

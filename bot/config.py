@@ -49,7 +49,7 @@ class Settings(BaseSettings):
     quiet_hours: str = "21:30-07:00"
     # No pushes to children in school hours, Monday to Friday (equal ends: none).
     school_hours: str = "08:00-17:00"
-    # Telegram's limits (DOMAIN.md §6); lower them to be gentler, never raise past Telegram's.
+    # Telegram's limits (docs/DOMAIN.md §6); lower them to be gentler, never raise past Telegram's.
     rate_global_per_s: float = Field(default=25.0, gt=0, le=10000)
     rate_private_per_s: float = Field(default=1.0, gt=0, le=30)
     rate_group_per_min: float = Field(default=20.0, gt=0, le=60)

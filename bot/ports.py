@@ -673,7 +673,7 @@ class Erasure:
 
 
 class PrivacyRepo(Protocol):
-    """Data rights (export, erasure), retention and the file access log (DOMAIN.md §5)."""
+    """Data rights (export, erasure), retention and the file access log (docs/DOMAIN.md §5)."""
 
     async def enrolments_of(self, person_id: int) -> Sequence[Enrolment]: ...
     async def consents_by(self, person_id: int) -> Sequence[ConsentEntry]: ...

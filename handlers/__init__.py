@@ -5,6 +5,7 @@ from aiogram import Router
 
 from handlers import (
     account,
+    commands,
     dashboard,
     errors,
     fallback,
@@ -24,6 +25,9 @@ def build_router() -> Router:
     root = Router(name="xinqiao")
     root.message.outer_middleware(members.note_group_message)
     root.message.outer_middleware(helpline.hear_command_words)
+    follow_role = commands.FollowRole()
+    root.message.outer_middleware(follow_role)
+    root.callback_query.outer_middleware(follow_role)
     root.include_routers(
         errors.build(),
         safety.build(),

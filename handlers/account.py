@@ -9,7 +9,6 @@ from aiogram.types import CallbackQuery, ChatMemberUpdated, Message
 
 from bot.domain.replies import Outcome
 from bot.services.bundle import Services
-from handlers.commands import set_chat_commands
 from handlers.common import who
 from handlers.render import deliver
 
@@ -50,9 +49,8 @@ async def choose_account(query: CallbackQuery, bot: Bot, services: Services) -> 
     person = who(query.from_user)
     _, verb, value = [*query.data.split(":"), "", ""][:3]
     if verb == "lang":
+        # The menu follows the new language by itself (handlers/commands.FollowRole).
         outcome, locale = await services.account.set_language(person, value)
-        if not outcome.toast:
-            await set_chat_commands(bot, services.catalog, query.from_user.id, locale)
     else:
         if verb == "stop":
             outcome = await services.account.confirm_stop(person, value)

@@ -1,5 +1,5 @@
-"""Data rights: `/mydata` (a JSON file), `/delete` with its confirmation (`pv:`) in a private
-chat, and `/accesslog` for supervisors in the staff chat."""
+"""Data rights: `/mydata` (a summary in plain words, then the JSON file), `/delete` with its
+confirmation (`pv:`) in a private chat, and `/accesslog` for supervisors in the staff chat."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 
 
 async def send_my_data(message: Message, bot: Bot, services: Services) -> None:
-    """`/mydata`: the family's data as a JSON document."""
+    """`/mydata`: what we keep, in words anyone can read, then the whole as a JSON file."""
     assert message.from_user is not None
     person = who(message.from_user)
     locale = await services.account.locale_of(person)
@@ -27,6 +27,8 @@ async def send_my_data(message: Message, bot: Bot, services: Services) -> None:
     if isinstance(result, Outcome):
         await deliver(bot, message.chat.id, result, services, locale)
         return
+    if result.summary is not None:
+        await deliver(bot, message.chat.id, Outcome.of(result.summary), services, locale)
     await bot.send_document(
         message.chat.id,
         BufferedInputFile(result.content, filename=result.filename),

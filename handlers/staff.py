@@ -19,8 +19,10 @@ from bot.services.bundle import Services
 from bot.services.casework import Casework, Place, StaffResult
 from bot.services.child_file import ChildFile
 from bot.services.common import parse_int
+from bot.services.duty import StaffChange
 from bot.services.misses import Misses
 from bot.services.plans import plan_form, visit_form
+from handlers.commands import sync_menu
 from handlers.common import who as person_of
 from handlers.helpline import MEDIA, media_kind
 from handlers.render import deliver, keyboard_for
@@ -204,7 +206,9 @@ async def go_on_duty(message: Message, command: CommandObject, services: Service
         _ignored(message, "/onduty")
 
 
-async def manage_staff(message: Message, command: CommandObject, services: Services) -> None:
+async def manage_staff(
+    message: Message, command: CommandObject, bot: Bot, services: Services
+) -> None:
     """`/staff add|remove|list` (supervisors change, everyone on staff may list)."""
     assert message.from_user is not None
     replied = message.reply_to_message
@@ -213,6 +217,12 @@ async def manage_staff(message: Message, command: CommandObject, services: Servi
         message.from_user.id, message.chat.id, _thread(message), command.args or "", replied_id
     ):
         _ignored(message, "/staff")
+        return
+    change = StaffChange.parse(command.args or "", replied_id)
+    if change is not None and change.telegram_id and change.action in ("add", "remove"):
+        # Their private menu follows at once (staff's, a supervisor's, or no longer staff's);
+        # whoever had no right to change it changed nothing, and the same menu is set again.
+        await sync_menu(bot, services, change.telegram_id)
 
 
 async def show_follow_ups(message: Message, command: CommandObject, services: Services) -> None:

@@ -2,7 +2,7 @@
 
 Claims are one conditional UPDATE: on SQLite the single writer serialises them, on PostgreSQL
 the row lock makes a second UPDATE re-check `status = 'waiting'` after the first commits, so
-exactly one counsellor wins either way (DOMAIN.md §3).
+exactly one counsellor wins either way (docs/DOMAIN.md §3).
 """
 
 from __future__ import annotations

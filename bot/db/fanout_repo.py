@@ -166,7 +166,7 @@ class SqlFanOutRepo:
                         self._json(payload),
                         p.locale,
                         # While a counsellor owns the conversation the lesson waits (held) and
-                        # goes out when the case closes (DOMAIN.md §3).
+                        # goes out when the case closes (docs/DOMAIN.md §3).
                         case(
                             (
                                 select(CaseRow.id)

@@ -1,6 +1,6 @@
 """Helpline cases: who is waiting, how urgently, who has them, and what happened.
 
-The queue is ordered by risk, then by waiting time (DOMAIN.md §3, as Crisis Text Line does):
+The queue is ordered by risk, then by waiting time (docs/DOMAIN.md §3, as Crisis Text Line does):
 a red case that arrived a minute ago goes before a yellow one waiting for an hour.
 """
 
@@ -115,7 +115,7 @@ class Case:
 
 
 def case_code(case_id: int) -> str:
-    """A code staff can say aloud; never the child's name or username (DOMAIN.md §3)."""
+    """A code staff can say aloud; never the child's name or username (docs/DOMAIN.md §3)."""
     return f"C-{case_id:04d}"
 
 
@@ -210,7 +210,7 @@ def sla_step(case: Case, now: datetime, targets: Targets) -> SlaStep | None:
 @dataclass(frozen=True, slots=True)
 class DutyHours:
     """When counsellors work. Outside these hours, or with nobody on duty, the person is told
-    honestly what to do now and when a counsellor will read their message (DOMAIN.md §3)."""
+    honestly what to do now and when a counsellor will read their message (docs/DOMAIN.md §3)."""
 
     start: time = time(8, 0)
     end: time = time(22, 0)

@@ -1,7 +1,7 @@
 """Hotlines per region; the numbers and texts themselves are content.
 
 A line's hours are data (`open`), not only words: at 3 a.m. a child must be shown first the
-lines that answer at 3 a.m., and never be told that a closed line helps now (DOMAIN.md §3).
+lines that answer at 3 a.m., and never be told that a closed line helps now (docs/DOMAIN.md §3).
 """
 
 from __future__ import annotations

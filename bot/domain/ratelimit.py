@@ -1,4 +1,4 @@
-"""Telegram's sending limits as token buckets, pure and clock-driven (DOMAIN.md §6).
+"""Telegram's sending limits as token buckets, pure and clock-driven (docs/DOMAIN.md §6).
 
 Three budgets at once: all messages (~30/s), one private chat (~1/s, short bursts tolerated),
 one group (20/min shared by all its topics).

@@ -1,5 +1,5 @@
 """Screening instruments and their scoring: totals, subscales, missing items, reverse items,
-severity bands and a colour tier (DOMAIN.md §4).
+severity bands and a colour tier (docs/DOMAIN.md §4).
 
 Results are screening (筛查/测评), never a diagnosis. The instruments themselves are content
 (content/questionnaires/); this module only knows how any of them is scored, so a clinician can

@@ -8,7 +8,13 @@ import re
 from typing import Any
 from urllib.parse import urlsplit
 
-from bot.sandbox.errors import POLLING_CONFLICT, WEBHOOK_CONFLICT, ApiError, bad_request
+from bot.sandbox.errors import (
+    CHAT_NOT_FOUND,
+    POLLING_CONFLICT,
+    WEBHOOK_CONFLICT,
+    ApiError,
+    bad_request,
+)
 from bot.sandbox.registry import Call, handles
 from bot.sandbox.state import BotAccount, Webhook
 
@@ -191,6 +197,25 @@ def visible_commands(
     return "default", "", []
 
 
+def _scope(call: Call) -> str:
+    """The scope's key with its chat resolved as Telegram does: a chat the bot cannot reach
+    (a user who never started it, a group it is not in) is "chat not found", and a group's
+    @username names the same menu as its id."""
+    scope = call.params.obj("scope")
+    if scope is None or scope.get("type") not in _SCOPES_WITH_CHAT:
+        return scope_key(scope)
+    ref = scope.get("chat_id")
+    if isinstance(ref, str) and ref.removeprefix("-").isdigit():
+        ref = int(ref)
+    if isinstance(ref, int | str) and not isinstance(ref, bool) and ref not in ("", None):
+        try:
+            chat = call.world.resolve(call.bot, ref)
+        except ApiError as exc:
+            raise bad_request(CHAT_NOT_FOUND) from exc
+        scope = {**scope, "chat_id": chat.id}
+    return scope_key(scope)
+
+
 @handles("setMyCommands")
 async def set_my_commands(call: Call) -> bool:
     commands: list[dict[str, Any]] = []
@@ -206,7 +231,7 @@ async def set_my_commands(call: Call) -> bool:
         commands.append({"command": command, "description": description})
     if len(commands) > 100:
         raise bad_request("too much commands")
-    key = (scope_key(call.params.obj("scope")), language(call))
+    key = (_scope(call), language(call))
     if commands:
         call.bot.commands[key] = commands
     else:
@@ -217,14 +242,16 @@ async def set_my_commands(call: Call) -> bool:
 
 @handles("getMyCommands")
 async def get_my_commands(call: Call) -> list[dict[str, Any]]:
-    key = (scope_key(call.params.obj("scope")), language(call))
+    key = (_scope(call), language(call))
     return copy.deepcopy(call.bot.commands.get(key, []))
 
 
 @handles("deleteMyCommands")
 async def delete_my_commands(call: Call) -> bool:
-    key = (scope_key(call.params.obj("scope")), language(call))
+    key = (_scope(call), language(call))
     call.bot.commands.pop(key, None)
+    # Recorded like a set: a client falls back to the next scope's menu from now on.
+    call.world.events.emit("commands", bot_id=call.bot.id, scope=key[0], language_code=key[1])
     return True
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.domain.locale import Locale, guess_locale
+from bot.domain.menus import Menu, menu_for
 from bot.domain.people import PersonStatus, Role, parse_enum
 from bot.domain.replies import Choice, Keyboard, Outcome, Reply, rows
 from bot.ports import UnitOfWorkFactory
@@ -39,6 +40,16 @@ class Account:
 
     async def locale_of_id(self, telegram_id: int) -> str:
         return await self.locale_of(Who(telegram_id))
+
+    async def menu_of(self, telegram_id: int) -> tuple[Menu, str] | None:
+        """The command menu a person's role calls for, in their language; None for a
+        stranger (they keep the menu every private chat has)."""
+        async with self.uow() as uow:
+            person = await uow.people.by_telegram_id(telegram_id)
+            if person is None:
+                return None
+            staff = await uow.staff.by_telegram_id(telegram_id)
+        return menu_for(person.role, staff.role if staff else None), person.locale
 
     def ask_language(self) -> Outcome:
         return Outcome.of(

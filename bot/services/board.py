@@ -1,7 +1,7 @@
 """The staff chat as seen from the core: a case's topic, its card, and posts into it.
 
 Everything for the staff supergroup goes through the outbox, so the group's 20 messages a
-minute are shared fairly and nothing is lost (DOMAIN.md §6). A case's posts wait (held) until
+minute are shared fairly and nothing is lost (docs/DOMAIN.md §6). A case's posts wait (held) until
 its forum topic exists; the topic's after-send hook lets them go, in order.
 """
 

@@ -3,7 +3,7 @@
 Every action checks, against the database, that the actor is active staff, that the case
 belongs to the chat they act in and the button was pressed in the case's own topic, and that
 the case is still in the state the button was made for (callback data can be forged, and an
-old card may outlive what it was made for, DOMAIN.md §6).
+old card may outlive what it was made for, docs/DOMAIN.md §6).
 """
 
 from __future__ import annotations

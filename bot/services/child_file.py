@@ -47,7 +47,7 @@ FOLLOW_UP_UNITS = 16
 FLAGS_UNITS = 900
 FLAG_LINE_UNITS = 16
 FLAG_UNITS = 40
-# School hours (local, Monday to Friday): no pushes to a child then (DOMAIN.md §5).
+# School hours (local, Monday to Friday): no pushes to a child then (docs/DOMAIN.md §5).
 SCHOOL = (time(8, 0), time(17, 0))
 
 

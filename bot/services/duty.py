@@ -1,6 +1,6 @@
 """Who is on duty, the queue and follow-up lists, and the timers that act on their own.
 
-Timers (DOMAIN.md §3): a missed first-response target re-alerts the staff chat, twice the
+Timers (docs/DOMAIN.md §3): a missed first-response target re-alerts the staff chat, twice the
 target pages supervisors directly, a claimed case whose counsellor went quiet returns to the
 queue, and a follow-up that falls due reminds its assignee in the staff chat.
 """

@@ -411,7 +411,7 @@ class Helpline:
     async def _escalate_now(
         self, uow: UnitOfWork, person: Person, decision: Decision, text: str, now: datetime
     ) -> Outcome:
-        """A case at once. Emergency escalation needs no fresh consent (DOMAIN.md §5): a
+        """A case at once. Emergency escalation needs no fresh consent (docs/DOMAIN.md §5): a
         first message can open a case, with only the Telegram id and language kept until
         consent. A request for a person is the counsellor button, in words."""
         region = await self.region_of(uow, person)

@@ -1,5 +1,5 @@
 """Data rights and retention: a copy of one's data (/mydata), deletion (/delete), transcripts
-purged after the retention period, and the file access log for supervisors (DOMAIN.md §5).
+purged after the retention period, and the file access log for supervisors (docs/DOMAIN.md §5).
 
 What a child did or wrote themselves is never handed to a guardian, not even in the guardian's
 own copy: the guardian may be part of the problem (the same rule as the child's file). A child
@@ -40,11 +40,22 @@ STALE = "toast.privacy.stale"
 
 @dataclass(frozen=True, slots=True)
 class Export:
-    """A JSON document to send as a file, with a caption."""
+    """A JSON document to send as a file, with a caption; and the same in plain words first,
+    for whoever will never open a JSON file (most grandmothers)."""
 
     filename: str
     content: bytes
     caption: Reply
+    summary: Reply | None = None
+
+
+def _age_key(record: dict[str, Any]) -> str:
+    """The button label that names an age band (a guardian's bands and a child's own differ)."""
+    if record["child_age_band"]:
+        return f"btn.cage.{record['child_age_band']}"
+    if record["age_band"] and record["age_band"] != "unsaid":
+        return f"btn.age.{record['age_band']}"
+    return ""
 
 
 def _stamp(now: datetime) -> int:
@@ -101,7 +112,43 @@ class Privacy:
         content = json.dumps(doc, ensure_ascii=False, indent=2).encode("utf-8")
         role = person.role.value if person.role else ""
         caption = Reply("privacy/mydata", {"role": role, "children": len(children)})
-        return Export(f"xinqiao-mydata-{person.code}.json", content, caption)
+        summary = Reply("privacy/mydata_summary", self._summary(doc, role))
+        return Export(f"xinqiao-mydata-{person.code}.json", content, caption, summary)
+
+    def _day(self, stamp: str | None) -> dict[str, int] | None:
+        """A date a person reads (year, month, day where they live), from the document's."""
+        if not stamp:
+            return None
+        at = datetime.fromisoformat(stamp).astimezone(self.tz)
+        return {"y": at.year, "m": at.month, "d": at.day}
+
+    def _summary(self, doc: dict[str, Any], role: str) -> dict[str, Any]:
+        """The document in a few plain lines: who we are, what we keep and since when."""
+        you = doc["you"]
+        lessons = doc["lessons"]
+        current = next((e for e in lessons if e["status"] in ("active", "paused")), None)
+        checks = doc["screenings"]
+        talks = doc["helpline"]
+        return {
+            "role": role,
+            "relation": you["relation"] or "",
+            "age_key": _age_key(you),
+            "place": (you["service_point"] or {}).get("name", ""),
+            "since": self._day(you["joined_at"]),
+            "agreed": self._day(you["consent_at"]),
+            "lessons_read": sum(len(e["progress"]) for e in lessons),
+            "weekday": current["weekday"] if current else None,
+            "hour": current["hour"] if current else None,
+            "paused": bool(current and current["status"] == "paused"),
+            "checks": len(checks),
+            "last_check": self._day(max((r["taken_at"] for r in checks), default=None)),
+            "talks": len(talks),
+            "talk_open": any(t["closed_at"] is None for t in talks),
+            "children": [
+                {"age_key": _age_key(c["record"]), "own": c["record"]["uses_telegram"]}
+                for c in doc.get("children", [])
+            ],
+        }
 
     async def _document(
         self, uow: UnitOfWork, person: Person, now: datetime

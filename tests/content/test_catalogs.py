@@ -463,6 +463,31 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     "lessons/paused": [{"until": "2026-12-24"}, {"until": ""}],
     # Data rights and the access log.
     "privacy/mydata": [{"role": r, "children": n} for r in ("guardian", "child") for n in (0, 2)],
+    "privacy/mydata_summary": [
+        {
+            "role": role,
+            "relation": "grandparent" if full and role == "guardian" else "",
+            "age_key": "btn.age.12-13" if full and role == "child" else "",
+            "place": "城关镇儿童之家" if full else "",
+            "since": {"y": 2026, "m": 12, "d": 7},
+            "agreed": {"y": 2026, "m": 12, "d": 7} if full else None,
+            "lessons_read": 3 if full else 0,
+            "weekday": 2 if full else None,
+            "hour": 19 if full else None,
+            "paused": paused,
+            "checks": 2 if full else 0,
+            "last_check": {"y": 2026, "m": 12, "d": 1} if full else None,
+            "talks": 1 if full else 0,
+            "talk_open": full,
+            "children": (
+                [{"age_key": "btn.cage.9-11", "own": True}, {"age_key": "", "own": False}]
+                if full and role == "guardian"
+                else []
+            ),
+        }
+        for role in ("guardian", "child", "")
+        for full, paused in ((True, False), (True, True), (False, False))
+    ],
     "privacy/nothing_kept": [{"anything": a} for a in (True, False)],
     "privacy/ask_delete": [
         {"role": r, "children": c, "kept": k}

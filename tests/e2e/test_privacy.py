@@ -87,6 +87,8 @@ async def test_mydata_sends_the_familys_json_and_nothing_of_another_family(world
     stranger = await child_on_record(world, other, 23)
     message, doc, raw = await my_data(world, gid)
     assert message["document"]["file_name"] == f"xinqiao-mydata-{grandma.code}.json"
+    said = [m for m in await world.sb.bot_messages(gid) if m["message_id"] < message["message_id"]]
+    assert "• 您照顾的一个孩子。" in said[-1]["text"]  # the summary came first
     assert "副本" in message["caption"] and "not_included" in message["caption"]
     assert doc["you"]["code"] == grandma.code and doc["you"]["role"] == "guardian"
     assert doc["you"]["consent"] == "given"
@@ -129,7 +131,9 @@ async def test_childs_copy_has_their_words_but_no_notes_replies_or_staff_names(
             if any(m.direction == "note" for m in await u.cases.messages(1)):
                 break
         await asyncio.sleep(0.1)
-    _, doc, raw = await my_data(world, uid)
+    summary, doc = await summary_then_file(world, uid)
+    assert "你和心理老师聊过 1 次，还有你写的话。你现在还在和心理老师聊。" in summary
+    raw = json.dumps(doc, ensure_ascii=False)
     [case] = doc["helpline"]
     assert case["case"] == "C-0001" and case["status"] == "claimed"
     assert [m["text"] for m in case["your_messages"]] == [CRITICAL]
@@ -549,3 +553,75 @@ def test_every_sqlite_connection_overwrites_what_it_deletes() -> None:
         assert raw.execute("PRAGMA secure_delete").fetchone() == (1,)
     finally:
         raw.close()
+
+
+async def summary_then_file(world: World, uid: int) -> tuple[str, dict[str, Any]]:
+    """/mydata: the summary in words, then the file after it."""
+    message, doc, _ = await my_data(world, uid)
+    said = [m for m in await world.sb.bot_messages(uid) if m["message_id"] < message["message_id"]]
+    return said[-1]["text"], doc
+
+
+async def test_mydata_summary_a_grandmother_can_read_in_both_languages(world: World) -> None:
+    from tests.e2e.test_onboarding import enrol_guardian, press_and_wait, start
+
+    zh = await world.user("李奶奶")
+    await enrol_guardian(world, zh)  # a grandparent, child 9–11, weekly lessons
+    text, doc = await summary_then_file(world, zh)
+    assert doc["you"]["role"] == "guardian"  # the file still comes, after the words
+    assert text.startswith("我们保存的关于您的信息")
+    assert "我们是心桥" in text and "您和孩子的关系：祖父母" in text
+    joined = datetime.fromisoformat(doc["you"]["joined_at"])
+    assert f"您从{joined.year}年{joined.month}月{joined.day}日开始使用心桥" in text
+    assert "您照顾的一个孩子" not in text  # no child of hers is on record
+    assert "我们不保存您的姓名、电话号码和住址" in text
+    for command in ("/delete", "/stop", "/privacy"):
+        assert command in text
+    assert "你" not in text.replace("您", "")  # a guardian is addressed as 您 throughout
+
+    en = await world.user("Grandma", "en")
+    await start(world, en)
+    await press_and_wait(world, en, "👵 I look after a child (parent / grandparent)")
+    await press_and_wait(world, en, "✅ I agree")
+    await press_and_wait(world, en, "Grandparent")
+    await press_and_wait(world, en, "9–11")
+    text, doc = await summary_then_file(world, en)
+    assert text.startswith("What we keep about you")
+    assert "We are Xinqiao" in text and "Who you are to the child: Grandparent" in text
+    assert "/delete: delete your data" in text
+    assert "/stop" in text and "/privacy" in text and "The file below" in text
+
+
+async def test_mydata_summary_for_a_child_in_both_languages(world: World) -> None:
+    from tests.e2e.test_onboarding import press_and_wait, start
+
+    zh = await world.user("小雨")
+    await start(world, zh)
+    await press_and_wait(world, zh, "🧒 我是孩子或青少年")
+    await press_and_wait(world, zh, "14–15 岁")
+    await press_and_wait(world, zh, "✅ 同意")
+    text, doc = await summary_then_file(world, zh)
+    assert doc["you"]["role"] == "child"
+    assert text.startswith("我们知道的关于你的事")
+    assert "你的年龄段：14–15 岁" in text and "不会拿给你的家长看" in text
+    assert "您" not in text  # a child is not addressed as 您
+    for command in ("/delete", "/stop", "/privacy"):
+        assert command in text
+
+    en = await world.user("Tom", "en-GB")
+    await start(world, en)
+    await press_and_wait(world, en, "🧒 I am a child or teenager")
+    await press_and_wait(world, en, "16–17")
+    await press_and_wait(world, en, "✅ I agree")
+    text, _ = await summary_then_file(world, en)
+    assert text.startswith("What we know about you")
+    assert "Your age group: 16–17" in text and "Things you can do" in text
+
+
+async def test_privacy_names_mydata_and_delete_in_both_languages(world: World) -> None:
+    grandma, _ = await registered(world, "王奶奶", Role.GUARDIAN)
+    said = await world.say(grandma, "/privacy")
+    assert "/mydata" in said["text"] and "/delete" in said["text"] and "您" in said["text"]
+    child, _ = await registered(world, "Amy", Role.CHILD, locale="en")
+    said = await world.say(child, "/privacy")
+    assert "Send /mydata" in said["text"] and "Send /delete" in said["text"]

@@ -168,12 +168,52 @@ async def test_commands_per_scope_and_language(bot: Bot, sb: SandboxClient) -> N
     bob = (await sb.create_user("Bob", language_code="en"))["id"]
     assert [c["command"] for c in await sb.menu_for(ann)] == ["help"]
     assert [c["description"] for c in await sb.menu_for(bob)] == ["Start"]
+    await sb.send_text(ann, "/start")  # a chat's own menu needs a chat the bot can reach
     await bot.set_my_commands(
         [BotCommand(command="lang", description="语言")], scope=BotCommandScopeChat(chat_id=ann)
     )
     assert [c["command"] for c in await sb.menu_for(ann)] == ["lang"]
     await bot.delete_my_commands(language_code="zh")
     assert await bot.get_my_commands(language_code="zh") == []
+
+
+async def test_chat_scope_menus_per_language_and_unreachable_chats(
+    bot: Bot, sb: SandboxClient, family: dict[str, Any]
+) -> None:
+    """A group's own menu per language, a private chat's own menu, deleting one (recorded as
+    an event, the client falls back), and Telegram's "chat not found" for chats the bot cannot
+    reach."""
+    staff = family["staff"]["id"]
+    counsellor = family["counsellor"]["id"]  # an English client
+    child = family["child"]["id"]  # a Chinese client
+    colleague = (await sb.create_user("同事", language_code="zh-hans"))["id"]
+    await sb.join(colleague, staff)
+    group = BotCommandScopeChat(chat_id=staff)
+    await bot.set_my_commands([BotCommand(command="queue", description="队列")], scope=group)
+    await bot.set_my_commands(
+        [BotCommand(command="queue", description="Queue")], scope=group, language_code="en"
+    )
+    assert [c["description"] for c in await sb.menu_for(counsellor, staff)] == ["Queue"]
+    assert [c["description"] for c in await sb.menu_for(colleague, staff)] == ["队列"]
+    assert await sb.menu_for(child) == []  # a group's menu is no private chat's
+
+    mark = await sb.mark()
+    own = BotCommandScopeChat(chat_id=child)
+    await bot.set_my_commands([BotCommand(command="help", description="求助")], scope=own)
+    await bot.set_my_commands([BotCommand(command="start", description="开始")])
+    assert [c["command"] for c in await sb.menu_for(child)] == ["help"]
+    assert await bot.delete_my_commands(scope=own)
+    assert [c["command"] for c in await sb.menu_for(child)] == ["start"]
+    scopes = [e["scope"] for e in (await sb.events(mark, 0))["events"] if e["type"] == "commands"]
+    assert scopes == [f"chat:{child}", "default", f"chat:{child}"]
+
+    stranger = (await sb.create_user("Never started"))["id"]
+    for chat_id in (stranger, -1009999, 424242):
+        with pytest.raises(TelegramBadRequest, match="chat not found"):
+            await bot.set_my_commands(
+                [BotCommand(command="a", description="b")],
+                scope=BotCommandScopeChat(chat_id=chat_id),
+            )
 
 
 async def test_forum_topic_and_copy(bot: Bot, sb: SandboxClient, family: dict[str, Any]) -> None:

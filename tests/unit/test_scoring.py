@@ -1,4 +1,4 @@
-"""The scorer against the published scoring rules of each instrument (DOMAIN.md §4), on the
+"""The scorer against the published scoring rules of each instrument (docs/DOMAIN.md §4), on the
 real content: all zeros, all maximum, exactly on each cut-off, missing items, invalid forms."""
 
 from __future__ import annotations
