@@ -37,7 +37,7 @@ INVITE_KIND = "screening_invite"
 # the newest points of each instrument, cases and follow-ups, and how many older ones there
 # are (the dashboard shows them all). Budgets checked by tests/content/test_lengths.py.
 POINTS_SHOWN = 12
-CASES_UNITS = 1400
+CASES_UNITS = 1250
 CASE_ROW_UNITS = 90
 REFERRALS_SHOWN = 5
 FOLLOW_UPS_UNITS = 320
@@ -140,8 +140,15 @@ def for_chat(data: Mapping[str, Any]) -> dict[str, Any]:
         }
         for c in data["cases"]
     ]
+    names = data.get("resource_names") or {}
+
+    def referral_units(r: str) -> int:
+        # Shown as the resource's name and its status in words: "… (已就诊)", not "id:attended".
+        rid, _, status = r.rpartition(":")
+        return units(names.get(rid, rid)) + units(status) + 5
+
     newest_first = [
-        CASE_ROW_UNITS + sum(units(r) + 2 for r in c["referrals"]) for c in reversed(cases)
+        CASE_ROW_UNITS + sum(referral_units(r) for r in c["referrals"]) for c in reversed(cases)
     ]
     shown = how_many(newest_first, CASES_UNITS)
     follow_ups = data["follow_ups"]
@@ -255,14 +262,19 @@ class ChildFile:
                 }
             )
         cases = []
+        names: dict[str, str] = {}
         for case_id in await uow.cases.ids_for(subject.id):
             case = await uow.cases.by_id(case_id)
             if case is None:
                 continue
             notes = sum(m.direction == "note" for m in await uow.cases.messages(case.id))
-            refs = [
-                r.resource_id + ":" + r.status.value for r in await uow.cases.referrals(case.id)
-            ]
+            found = await uow.cases.referrals(case.id)
+            refs = [r.resource_id + ":" + r.status.value for r in found]
+            for r in found:
+                # The file names a referral as staff know it, not by its directory id.
+                resource = self.casework.directory.get(r.resource_id)
+                if resource is not None:
+                    names[r.resource_id] = resource.name
             cases.append(
                 {
                     "code": case.code,
@@ -282,6 +294,7 @@ class ChildFile:
         views = len(await uow.screening.accesses(subject.id))
         return {
             "code": subject.code,
+            "resource_names": names,
             "role": subject.role.value if subject.role else "",
             "age": subject.age_band.value if subject.age_band else "",
             "trends": [
