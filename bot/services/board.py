@@ -8,8 +8,8 @@ its forum topic exists; the topic's after-send hook lets them go, in order.
 from __future__ import annotations
 
 import uuid
-from dataclasses import replace
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 
 from bot.domain.cases import Case, CaseStatus, topic_name

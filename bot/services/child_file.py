@@ -269,12 +269,12 @@ class ChildFile:
                 continue
             notes = sum(m.direction == "note" for m in await uow.cases.messages(case.id))
             found = await uow.cases.referrals(case.id)
-            refs = [r.resource_id + ":" + r.status.value for r in found]
-            for r in found:
+            refs = [ref.resource_id + ":" + ref.status.value for ref in found]
+            for ref in found:
                 # The file names a referral as staff know it, not by its directory id.
-                resource = self.casework.directory.get(r.resource_id)
+                resource = self.casework.directory.get(ref.resource_id)
                 if resource is not None:
-                    names[r.resource_id] = resource.name
+                    names[ref.resource_id] = resource.name
             cases.append(
                 {
                     "code": case.code,
