@@ -242,7 +242,9 @@ class Casework:
                 )
             else:
                 continue
-            if not menu:
+            if not menu and p in topic:
+                # A post that lost its buttons never gets them back (a direct message's ✋
+                # comes back if the case is released).
                 await uow.holds.clear_keyboard(p.row_id)
             out.append(CardRefresh(p.chat_id, p.message_id, menu))
         return tuple(out)
@@ -539,6 +541,7 @@ class Casework:
                     choices=rows(
                         Choice("btn.canned.send", f"canned:{case.id}:{canned.id}:ok:{token}"),
                         Choice("btn.canned.cancel", f"canned:{case.id}:{canned.id}:no"),
+                        width=2,
                     ),
                 ),
                 now,
