@@ -81,6 +81,19 @@ class StaffMember:
 
 
 @dataclass(frozen=True, slots=True)
+class Keyboarded:
+    """An outbox row that carries buttons: where it went, whether it did, and its buttons'
+    callback data (what the message shows, as far as the outbox knows)."""
+
+    row_id: int
+    key: str
+    chat_id: int
+    status: OutboxStatus
+    message_id: int | None
+    actions: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class NewInvitation:
     code: str
     role: Role
@@ -447,6 +460,14 @@ class HoldRepo(Protocol):
 
     async def sent(self, key: str) -> tuple[OutboxStatus, int | None] | None:
         """A row's status and Telegram message id, by key."""
+        ...
+
+    async def keyboarded(self, prefixes: Sequence[str]) -> list[Keyboarded]:
+        """Rows under these key prefixes whose message carries buttons, oldest first."""
+        ...
+
+    async def clear_keyboard(self, row_id: int) -> None:
+        """The row's message lost its buttons (edited away): the outbox says so too."""
         ...
 
 

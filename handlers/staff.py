@@ -13,10 +13,11 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
+from bot.domain.cases import Tier
 from bot.domain.permissions import StaffAction
 from bot.domain.replies import Reply
 from bot.services.bundle import Services
-from bot.services.casework import Casework, Place, StaffResult
+from bot.services.casework import Casework, Menu, Place, StaffResult
 from bot.services.child_file import ChildFile
 from bot.services.common import parse_int
 from bot.services.duty import StaffChange
@@ -419,7 +420,10 @@ async def topic_media(message: Message, services: Services) -> None:
 def _toast(services: Services, result: StaffResult) -> str:
     if not result.toast:
         return ""
-    return services.catalog.text(result.toast, services.staff_locale, **result.toast_data)
+    data = dict(result.toast_data)
+    if data.get("tier") in {t.value for t in Tier}:  # "现在是 红。", not the database's "red"
+        data["tier"] = services.catalog.text(f"tier.name.{data['tier']}", services.staff_locale)
+    return services.catalog.text(result.toast, services.staff_locale, **data)
 
 
 async def _refresh_card(
@@ -428,20 +432,26 @@ async def _refresh_card(
     result: StaffResult,
     pressed: tuple[int, int] | None = None,
 ) -> None:
-    """The case's card shows the buttons for the case as it is now (the pressed message,
-    if it is the card, was given them already)."""
-    card = result.card
-    if card is None or ((card.chat_id, card.message_id) == pressed and result.menu is not None):
-        return
-    markup = keyboard_for(card.menu, services.catalog, services.staff_locale)
+    """Every message of the case that carries its buttons shows the ones that apply now (the
+    pressed message was given its keyboard already)."""
+    for card in result.cards:
+        if (card.chat_id, card.message_id) == pressed:
+            continue
+        await _set_keyboard(bot, services, card.chat_id, card.message_id, card.menu)
+
+
+async def _set_keyboard(
+    bot: Bot, services: Services, chat_id: int, message_id: int, menu: Menu
+) -> None:
+    markup = keyboard_for(menu, services.catalog, services.staff_locale)
     try:
         await bot.edit_message_reply_markup(
-            chat_id=card.chat_id,
-            message_id=card.message_id,
+            chat_id=chat_id,
+            message_id=message_id,
             reply_markup=markup or InlineKeyboardMarkup(inline_keyboard=[]),
         )
     except TelegramAPIError:  # unchanged, or too old to edit: the next press refreshes it
-        log.info("could not bring the card %s up to date", card.message_id)
+        log.info("could not change the keyboard of message %s", message_id)
 
 
 def _place(query: CallbackQuery) -> Place | None:
@@ -487,17 +497,14 @@ async def press_case(query: CallbackQuery, bot: Bot, services: Services) -> None
         await query.answer(text or None, show_alert=result.alert)
     except TelegramAPIError as exc:  # too late to answer: the action stands, the card follows
         log.info("could not answer a case button: %s", type(exc).__name__)
-    if result.menu is not None:
-        markup = keyboard_for(result.menu, services.catalog, services.staff_locale)
-        try:
-            await bot.edit_message_reply_markup(
-                chat_id=chat_id,
-                message_id=query.message.message_id,
-                reply_markup=markup or InlineKeyboardMarkup(inline_keyboard=[]),
-            )
-        except TelegramAPIError:  # the card is too old to edit, or unchanged: nothing lost
-            log.info("could not change the keyboard of message %s", query.message.message_id)
-    await _refresh_card(bot, services, result, (chat_id, query.message.message_id))
+    pressed = (chat_id, query.message.message_id)
+    # The pressed message may be an older post that now gives its buttons to a newer one.
+    menu = next((c.menu for c in result.cards if (c.chat_id, c.message_id) == pressed), None)
+    if menu is None:
+        menu = result.menu
+    if menu is not None:
+        await _set_keyboard(bot, services, chat_id, query.message.message_id, menu)
+    await _refresh_card(bot, services, result, pressed)
 
 
 def _id(text: str) -> int:
@@ -529,7 +536,12 @@ async def _dispatch(
             return StaffResult("toast.stale")
         return await verbs[parts[1]](who, chat, _id(parts[2]))
     if head == "canned":
-        return await cw.send_canned(who, at, _id(parts[1]), parts[2])
+        if len(parts) == 3:
+            return await cw.preview_canned(who, at, _id(parts[1]), parts[2])
+        if parts[3] == "ok":
+            return await cw.send_canned(who, at, _id(parts[1]), parts[2], parts[4])
+        # ✖ under a preview: nothing is sent, and the preview keeps no buttons.
+        return StaffResult("toast.canned.cancelled", menu=())
     if head == "ref":
         return await cw.referral_status(who, at, _id(parts[1]), parts[2])
     if head == "fu":

@@ -50,6 +50,9 @@ class ContentCatalog:
             )
             env.install_gettext_translations(trans, newstyle=True)  # type: ignore[attr-defined]
             env.globals["t"] = self._text_fn(locale)
+            # Words as someone else read them: staff see the ready reply in the language the
+            # person received it in, not their own translation of it.
+            env.globals["in_locale"] = self._in_locale
             self.envs[locale] = env
 
     def locales(self) -> Sequence[str]:
@@ -57,6 +60,9 @@ class ContentCatalog:
 
     def _locale(self, locale: str) -> str:
         return locale if locale in self.envs else self.default_locale
+
+    def _in_locale(self, text: str, locale: str) -> str:
+        return self.translations[self._locale(locale)].gettext(text)
 
     def _text_fn(self, locale: str) -> Any:
         def t(key: str, **data: Any) -> str:

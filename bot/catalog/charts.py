@@ -150,7 +150,7 @@ class PillowCharts:
 
     def _tiles(self, draw: ImageDraw.ImageDraw, figures: Figures, locale: str, top: int) -> int:
         response = figures.first_response_all
-        share = response.share_within
+        share = response.share_within_answered
         g = figures.guardians
         t = self._t
         within = "" if share is None else t(locale, "chart.kpi.within", pct=round(share * 100))

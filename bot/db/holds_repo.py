@@ -6,13 +6,15 @@ Case rows carry keys `case:<id>:...`, so everything that belongs to one case is 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import CaseRow, OutboxRow
 from bot.domain.lengths import units
 from bot.domain.outbox import OutboxStatus
+from bot.ports import Keyboarded
 
 PENDING = OutboxStatus.PENDING.value
 HELD = OutboxStatus.HELD.value
@@ -137,3 +139,60 @@ class SqlHoldRepo:
             )
         ).first()
         return (OutboxStatus(row.status), row.message_id) if row else None
+
+    async def keyboarded(self, prefixes: Sequence[str]) -> list[Keyboarded]:
+        # The payload is encrypted at rest: the buttons are read here, not in SQL.
+        found = await self.s.execute(
+            select(
+                OutboxRow.id,
+                OutboxRow.key,
+                OutboxRow.chat_id,
+                OutboxRow.status,
+                OutboxRow.message_id,
+                OutboxRow.payload,
+            )
+            .where(or_(*(OutboxRow.key.startswith(p, autoescape=True) for p in prefixes)))
+            .order_by(OutboxRow.id)
+        )
+        out = []
+        for row in found:
+            actions = tuple(
+                str(c.get("action", ""))
+                for line in _reply(row.payload).get("choices") or ()
+                for c in line
+            )
+            if actions:
+                out.append(
+                    Keyboarded(
+                        row.id,
+                        row.key,
+                        row.chat_id,
+                        OutboxStatus(row.status),
+                        row.message_id,
+                        actions,
+                    )
+                )
+        return out
+
+    async def clear_keyboard(self, row_id: int) -> None:
+        stored = (
+            await self.s.execute(select(OutboxRow.payload).where(OutboxRow.id == row_id))
+        ).scalar_one_or_none()
+        if stored is None:
+            return
+        payload = dict(stored)
+        if isinstance(payload.get("reply"), dict):
+            payload["reply"] = {**payload["reply"], "choices": []}
+        else:
+            payload["choices"] = []
+        await self.s.execute(
+            update(OutboxRow).where(OutboxRow.id == row_id).values(payload=payload)
+        )
+
+
+def _reply(payload: Any) -> dict[str, Any]:
+    """The reply an outbox row sends: a case post nests it, a direct message is one."""
+    if not isinstance(payload, dict):
+        return {}
+    nested = payload.get("reply")
+    return nested if isinstance(nested, dict) else payload

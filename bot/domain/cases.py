@@ -35,6 +35,26 @@ class Tier(StrEnum):
         return other if other.rank > self.rank else self
 
 
+# A tier as staff type it after /tier: the code, its first letter, or the colour in Chinese
+# (红, 红色, 红级); a Chinese counsellor should not have to switch keyboards mid-crisis.
+_TIER_WORDS = {
+    word: tier
+    for tier, words in {
+        "red": ("r", "红", "红色", "红级", "紅", "紅色"),
+        "orange": ("o", "橙", "橙色", "橙级"),
+        "yellow": ("y", "黄", "黄色", "黄级", "黃", "黃色"),
+        "green": ("g", "绿", "绿色", "绿级", "綠", "綠色"),
+    }.items()
+    for word in (tier, *words)
+}
+
+
+def parse_tier(word: str) -> Tier | None:
+    """A typed tier (`red`, `Red`, `红`, `红色`), or None if it names none."""
+    found = _TIER_WORDS.get(word.strip().lower())
+    return Tier(found) if found else None
+
+
 _TIER_RANK = {Tier.RED: 3, Tier.ORANGE: 2, Tier.YELLOW: 1, Tier.GREEN: 0}
 _TIER_ICON = {Tier.RED: "🔴", Tier.ORANGE: "🟠", Tier.YELLOW: "🟡", Tier.GREEN: "🟢"}
 

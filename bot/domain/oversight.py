@@ -251,6 +251,12 @@ class Durations:
         total = self.n + self.unanswered
         return self.within_target / total if total else None
 
+    @property
+    def share_within_answered(self) -> float | None:
+        """Within target, of the cases answered: what staff read as "on time" beside the
+        number still waiting, so a case not yet answered is not counted a miss before it is."""
+        return self.within_target / self.n if self.n else None
+
 
 def measure(
     samples: Sequence[tuple[timedelta, timedelta]],

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 
 from bot.domain.cases import Case, CaseStatus, topic_name
@@ -83,6 +84,12 @@ def card_actions(case: Case) -> tuple[tuple[Choice, ...], ...]:
         # Learning from misses: the person's latest words deserved more than triage gave.
         (Choice("btn.case.missed", f"case:miss:{c}"),),
     )
+
+
+def _shows_state(reply: Reply, case_id: int) -> bool:
+    """The post carries the case's own buttons (✋, ↩️ or 🔓 say which state it is in)."""
+    state = {f"case:claim:{case_id}", f"case:release:{case_id}", f"case:reopen:{case_id}"}
+    return any(c.action in state for row in reply.choices for c in row)
 
 
 class Board:
@@ -243,17 +250,19 @@ class Board:
         now: datetime,
         reply: Reply | None = None,
         copy: tuple[int, int] | None = None,
-    ) -> None:
-        """A counsellor's words or media to the person: first in line, never forwarded."""
+        key: str = "",
+    ) -> int:
+        """A counsellor's words or media to the person: first in line, never forwarded.
+        Returns 0 if a message with this `key` was queued before (a ✅ pressed twice)."""
         payload: dict[str, object] = {"case_id": case.id}
         if reply is not None:
             payload["reply"] = reply_to_data(reply)
         if copy is not None:
             payload["from_chat"], payload["message_id"] = copy
-        await uow.outbox.enqueue(
+        return await uow.outbox.enqueue(
             [
                 NewMessage(
-                    key=_key(case.id, f"out:{uuid.uuid4().hex}"),
+                    key=_key(case.id, f"out:{key or uuid.uuid4().hex}"),
                     chat_id=telegram_id,
                     kind=RELAY_OUT,
                     priority=Priority.RELAY,
@@ -284,7 +293,17 @@ class Board:
                 lines = [str(x) for x in payload.get("lines") or []]  # type: ignore[attr-defined]
                 return Reply("helpline/relay_in", {"lines": lines})
             data = payload.get("reply")
-            return reply_from_data(data) if isinstance(data, Mapping) else None
+            if not isinstance(data, Mapping):
+                return None
+            reply = reply_from_data(data)
+            if kind == POST and _shows_state(reply, int(str(payload["case_id"]))):
+                # Queued a while ago (the group's budget was spent): its buttons are the
+                # case's as it is when it is shown, not when it was written.
+                async with uow_factory() as uow:
+                    case = await uow.cases.by_id(int(str(payload["case_id"])))
+                if case is not None:
+                    reply = replace(reply, choices=card_actions(case))
+            return reply
         except (KeyError, TypeError, ValueError):
             return None
 

@@ -8,6 +8,7 @@ old card may outlive what it was made for, docs/DOMAIN.md §6).
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -24,6 +25,7 @@ from bot.domain.cases import (
     closing_needs_note,
     lowers_red,
     may_act_on,
+    parse_tier,
 )
 from bot.domain.lengths import clip, share
 from bot.domain.outbox import OutboxStatus, Priority
@@ -82,9 +84,11 @@ class StaffResult:
     toast_data: dict[str, Any] = field(default_factory=dict)
     alert: bool = False
     menu: Menu | None = None
-    card: CardRefresh | None = None
+    cards: tuple[CardRefresh, ...] = ()
 
 
+# Rows whose message nobody will see: they neither show buttons nor take them from others.
+_UNSEEN = (OutboxStatus.FAILED, OutboxStatus.BLOCKED, OutboxStatus.CANCELLED)
 NOT_STAFF = StaffResult("toast.case.not_staff", alert=True)
 # A case button pressed in a private chat by someone it is not for: the same words as any
 # other forged or outdated button there, which tell a stranger nothing.
@@ -233,19 +237,44 @@ class Casework:
         """The same check for the services that act on a case from its card (misses)."""
         return await self._acting(uow, telegram_id, at, case_id)
 
-    async def _card(self, uow: UnitOfWork, case: Case) -> CardRefresh | None:
-        """The card's message, to show the buttons for the case as it is now: a card that
-        still offered ✋ after the case was claimed from another post invites a wrong press."""
-        found = await uow.holds.sent(card_key(case.id))
-        if found is None or found[0] is not OutboxStatus.SENT or found[1] is None:
-            return None
-        return CardRefresh(case.staff_chat_id, found[1], card_actions(case))
+    async def _card(self, uow: UnitOfWork, case: Case) -> tuple[CardRefresh, ...]:
+        """Every message of the case that carries its buttons, with the buttons for the case
+        as it is now: a card that still offered ✋ after the case was claimed from another post
+        invites a wrong press. The card keeps its keyboard, and of the posts after it only the
+        newest does (older ones lose theirs), so nobody presses a button from three states ago;
+        a direct message about a waiting case keeps ✋ only while the case waits."""
+        c = case.id
+        posts = await uow.holds.keyboarded((f"case:{c}:", f"dm:{c}:"))
+        out: list[CardRefresh] = []
+        state = {f"case:claim:{c}", f"case:release:{c}", f"case:reopen:{c}"}
+        topic = [p for p in posts if p.chat_id == case.staff_chat_id and state & set(p.actions)]
+        later = [p for p in topic if p.key != card_key(c) and p.status not in _UNSEEN]
+        newest = later[-1] if later else None
+        for p in posts:
+            if p.status is not OutboxStatus.SENT or p.message_id is None:
+                continue  # not shown yet: it is composed with the buttons of its moment
+            if p in topic:
+                menu = card_actions(case) if p is newest or p.key == card_key(c) else ()
+            elif p.chat_id != case.staff_chat_id:
+                menu = (
+                    rows(Choice("btn.case.claim", f"case:claim:{c}"))
+                    if case.status is CaseStatus.WAITING
+                    else ()
+                )
+            else:
+                continue
+            if not menu and p in topic:
+                # A post that lost its buttons never gets them back (a direct message's ✋
+                # comes back if the case is released).
+                await uow.holds.clear_keyboard(p.row_id)
+            out.append(CardRefresh(p.chat_id, p.message_id, menu))
+        return tuple(out)
 
     async def _moved_on(self, uow: UnitOfWork, case: Case) -> StaffResult:
         """The button was made for an earlier state of the case: say so, and show what can
         be done now, on the pressed message and on the card."""
         menu = card_actions(case)
-        return StaffResult("toast.case.moved_on", menu=menu, card=await self._card(uow, case))
+        return StaffResult("toast.case.moved_on", menu=menu, cards=await self._card(uow, case))
 
     # -- claims ---------------------------------------------------------------------------
 
@@ -311,7 +340,7 @@ class Casework:
             "toast.case.claimed",
             {"code": case.code},
             menu=card_actions(claimed),
-            card=await self._card(uow, claimed),
+            cards=await self._card(uow, claimed),
         )
 
     async def take_next(self, telegram_id: int, chat_id: int) -> StaffResult:
@@ -355,7 +384,7 @@ class Casework:
             card = await self._card(uow, back)
             await uow.commit()
         self.nudge()
-        return StaffResult("toast.case.released", menu=card_actions(back), card=card)
+        return StaffResult("toast.case.released", menu=card_actions(back), cards=card)
 
     async def _release(
         self,
@@ -500,25 +529,66 @@ class Casework:
         ]
         return (*rows(*items, width=2), (Choice("btn.case.back", f"case:card:{case_id}"),))
 
-    async def send_canned(
+    async def _canned_to(
+        self, uow: UnitOfWork, telegram_id: int, at: Place, case_id: int, canned_id: str
+    ) -> tuple[StaffMember, Case, Person, int, Canned] | StaffResult:
+        canned = self.canned.get(canned_id)
+        acting = await self._acting(uow, telegram_id, at, case_id)
+        if isinstance(acting, StaffResult):
+            return acting
+        staff, case = acting
+        if canned is None or case.status is CaseStatus.CLOSED:
+            return GONE
+        to = await self._speaking_to(uow, case, staff)
+        if to == CLAIM_FIRST:
+            return StaffResult("toast.case.claim_first", alert=True)
+        if isinstance(to, str):
+            return GONE
+        return staff, case, to[0], to[1], canned
+
+    async def preview_canned(
         self, telegram_id: int, at: Place, case_id: int, canned_id: str
     ) -> StaffResult:
-        canned = self.canned.get(canned_id)
+        """A ready reply pressed: the topic shows the exact words the person would receive,
+        in their language, with one ✅ to send them. A label alone ("安全确认") hides what
+        the child will actually read, and a mis-tap would send it at once."""
         now = self.clock.now()
         async with self.uow() as uow:
-            acting = await self._acting(uow, telegram_id, at, case_id)
-            if isinstance(acting, StaffResult):
-                return acting
-            staff, case = acting
-            if canned is None or case.status is CaseStatus.CLOSED:
-                return GONE
-            to = await self._speaking_to(uow, case, staff)
-            if to == CLAIM_FIRST:
-                return StaffResult("toast.case.claim_first", alert=True)
-            if isinstance(to, str):
-                return GONE
-            person, chat = to
-            await self.board.to_person(
+            found = await self._canned_to(uow, telegram_id, at, case_id, canned_id)
+            if isinstance(found, StaffResult):
+                return found
+            _, case, person, _, canned = found
+            token = uuid.uuid4().hex[:8]
+            await self.board.post(
+                uow,
+                case,
+                Reply(
+                    "helpline/staff_canned_confirm",
+                    {"label": canned.label, "text": canned.text, "locale": person.locale},
+                    choices=rows(
+                        Choice("btn.canned.send", f"canned:{case.id}:{canned.id}:ok:{token}"),
+                        Choice("btn.canned.cancel", f"canned:{case.id}:{canned.id}:no"),
+                        width=2,
+                    ),
+                ),
+                now,
+                Priority.ALERT,  # the counsellor is waiting for it, mid-conversation
+            )
+            await uow.commit()
+        self.nudge()
+        return StaffResult("toast.canned.check", menu=card_actions(case))
+
+    async def send_canned(
+        self, telegram_id: int, at: Place, case_id: int, canned_id: str, token: str
+    ) -> StaffResult:
+        """✅ under a ready reply's preview: sent once, however often it is pressed."""
+        now = self.clock.now()
+        async with self.uow() as uow:
+            found = await self._canned_to(uow, telegram_id, at, case_id, canned_id)
+            if isinstance(found, StaffResult):
+                return found
+            staff, case, person, chat, canned = found
+            sent = await self.board.to_person(
                 uow,
                 case,
                 chat,
@@ -527,14 +597,23 @@ class Casework:
                 reply=Reply(
                     "helpline/relay_out", {**pseudonym_data(staff), "canned": canned.text}
                 ),
+                key=f"canned:{token[:16]}",
             )
+            if not sent:
+                return StaffResult("toast.canned.already", menu=())
             await self._spoke(uow, case, staff, f"[{canned.id}] {canned.text}", now)
             await self.board.post(
-                uow, case, Reply("helpline/staff_canned_sent", {"label": canned.label}), now
+                uow,
+                case,
+                Reply(
+                    "helpline/staff_canned_sent",
+                    {"label": canned.label, "text": canned.text, "locale": person.locale},
+                ),
+                now,
             )
             await uow.commit()
         self.nudge()
-        return StaffResult("toast.case.sent")
+        return StaffResult("toast.case.sent", menu=())
 
     # -- tier, transfer -------------------------------------------------------------------
 
@@ -553,9 +632,8 @@ class Casework:
         supervisor; a waiting case, anyone on staff), always with a reason on the record.
         Lowering a red case takes a supervisor: it moves the first-response target from
         minutes to hours, and stops the paging that comes with it."""
-        try:
-            tier = Tier(tier_value)
-        except ValueError:
+        tier = parse_tier(tier_value)
+        if tier is None:
             return StaffResult("toast.case.bad_tier", alert=True)
         reason = reason.strip()[:REASON_LIMIT]
         now = self.clock.now()
@@ -692,7 +770,7 @@ class Casework:
             "toast.case.transferred",
             {"name": target.display_name},
             menu=card_actions(moved),
-            card=card,
+            cards=card,
         )
 
     # -- close, reopen --------------------------------------------------------------------
@@ -784,7 +862,7 @@ class Casework:
             card = await self._card(uow, closed)
             await uow.commit()
         self.nudge()
-        return StaffResult("toast.case.closed", menu=card_actions(closed), card=card)
+        return StaffResult("toast.case.closed", menu=card_actions(closed), cards=card)
 
     async def reopen(self, telegram_id: int, at: Place, case_id: int) -> StaffResult:
         now = self.clock.now()
@@ -828,7 +906,7 @@ class Casework:
             card = await self._card(uow, again)
             await uow.commit()
         self.nudge()
-        return StaffResult("toast.case.reopened", menu=card_actions(again), card=card)
+        return StaffResult("toast.case.reopened", menu=card_actions(again), cards=card)
 
     # -- referral, follow-up, report ------------------------------------------------------
 

@@ -39,7 +39,7 @@ INVITE_KIND = "screening_invite"
 # the newest points of each instrument, cases and follow-ups, and how many older ones there
 # are (the dashboard shows them all). Budgets checked by tests/content/test_lengths.py.
 POINTS_SHOWN = 12
-CASES_UNITS = 1400
+CASES_UNITS = 1250
 CASE_ROW_UNITS = 90
 REFERRALS_SHOWN = 5
 FOLLOW_UPS_UNITS = 320
@@ -142,8 +142,15 @@ def for_chat(data: Mapping[str, Any]) -> dict[str, Any]:
         }
         for c in data["cases"]
     ]
+    names = data.get("resource_names") or {}
+
+    def referral_units(r: str) -> int:
+        # Shown as the resource's name and its status in words: "… (已就诊)", not "id:attended".
+        rid, _, status = r.rpartition(":")
+        return units(names.get(rid, rid)) + units(status) + 5
+
     newest_first = [
-        CASE_ROW_UNITS + sum(units(r) + 2 for r in c["referrals"]) for c in reversed(cases)
+        CASE_ROW_UNITS + sum(referral_units(r) for r in c["referrals"]) for c in reversed(cases)
     ]
     shown = how_many(newest_first, CASES_UNITS)
     follow_ups = data["follow_ups"]
@@ -269,14 +276,19 @@ class ChildFile:
                 }
             )
         cases = []
+        names: dict[str, str] = {}
         for case_id in await uow.cases.ids_for(subject.id):
             case = await uow.cases.by_id(case_id)
             if case is None:
                 continue
             notes = sum(m.direction == "note" for m in await uow.cases.messages(case.id))
-            refs = [
-                r.resource_id + ":" + r.status.value for r in await uow.cases.referrals(case.id)
-            ]
+            found = await uow.cases.referrals(case.id)
+            refs = [ref.resource_id + ":" + ref.status.value for ref in found]
+            for ref in found:
+                # The file names a referral as staff know it, not by its directory id.
+                resource = self.casework.directory.get(ref.resource_id)
+                if resource is not None:
+                    names[ref.resource_id] = resource.name
             cases.append(
                 {
                     "code": case.code,
@@ -296,6 +308,7 @@ class ChildFile:
         views = len(await uow.screening.accesses(subject.id))
         return {
             "code": subject.code,
+            "resource_names": names,
             "role": subject.role.value if subject.role else "",
             "age": subject.age_band.value if subject.age_band else "",
             "trends": [

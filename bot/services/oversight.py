@@ -65,7 +65,7 @@ def digest_data(
     """What the digest's few lines say (content/templates/oversight/digest.j2)."""
     period = figures.period
     response = figures.first_response_all
-    share = response.share_within
+    share = response.share_within_answered
     funnel = figures.funnel_total("guardian")
     return {
         "weekly": weekly,
@@ -81,6 +81,7 @@ def digest_data(
         "median": _duration(response.median),
         "p90": _duration(response.p90),
         "within": None if share is None else round(share * 100),
+        "on_time": response.within_target,
         "unanswered": response.unanswered,
         "open": figures.open_cases,
         "overdue": figures.overdue_cases,

@@ -130,7 +130,7 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
             "icon": "🔴",
             "trigger": trigger,
             "categories": ["suicide"],
-            "evidence": ["自杀 <&>"],
+            "evidence": ["自杀 <&>", "gad-7: moderate", "psc-17 attention: item 3 = 2"],
             "role": "child",
             "age": "12-13",
             "opened": "2026-11-29T10:00:00+00:00",
@@ -150,7 +150,13 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         {"code": "C-0001", "why": w, "name": n}
         for w, n in (("silence", ""), ("by_counsellor", "李老师"), ("by_supervisor", "王督导"))
     ],
-    "helpline/staff_canned_sent": [{"label": "Greeting"}],
+    "helpline/staff_canned_sent": [
+        {"label": "Greeting"},
+        {"label": "Greeting", "text": "Are you safe?", "locale": "en"},
+    ],
+    "helpline/staff_canned_confirm": [
+        {"label": "Greeting", "text": "Are you safe?", "locale": loc} for loc in ("en", "zh_Hans")
+    ],
     "helpline/staff_retiered": [
         {"code": "C-0001", "tier": "orange", "reason": "好转 <&>", "name": "李老师"}
     ],

@@ -130,7 +130,7 @@ def test_a_counsellors_longest_line_goes_out_in_pieces_that_fit(catalog: Any, lo
         visible = measured(
             catalog, Reply("helpline/relay_out", {"n": 99999, "body": piece}), locale
         )
-        said += visible.split(":", 1)[1].removeprefix(" ")
+        said += visible.replace("：", ":", 1).split(":", 1)[1].removeprefix(" ")
     assert said == MESSAGE.strip() or said.replace(" ", "") == MESSAGE.replace(" ", "")
 
 

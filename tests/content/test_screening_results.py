@@ -154,7 +154,12 @@ def test_staff_read_which_chinese_is_provisional(catalog: Any, locale: str) -> N
     }
     text = shown(catalog, Reply("screening/file", for_chat(data)), locale)
     mark = "本项目自译" if locale == "zh_Hans" else "our own translation"
-    lines = {line.split(" ")[0].rstrip(":"): line for line in text.split("\n")}
+    # Each form by the name staff read (PSC-17（…）, not the code psc-17).
+    names = {"mood-kids": "心情小测" if locale == "zh_Hans" else "mood check"}
+    lines = {
+        k: next(line for line in text.split("\n") if names.get(k, k.upper()) in line)
+        for k in ("psc-17", "asq", "phq-a", "who-5", "mood-kids")
+    }
     assert mark in lines["psc-17"] and mark in lines["asq"]
     assert mark not in lines["phq-a"] and mark not in lines["who-5"]
     assert ("未经验证" if locale == "zh_Hans" else "not validated") in lines["mood-kids"]

@@ -252,7 +252,8 @@ async def test_files_and_cases_are_logged_and_show_no_words(world: World, seeded
         for path, body in pages.items():
             assert CHILD_WORDS not in body and NOTE_WORDS not in body, path
         file_page = pages[f"/dashboard/file/{child}"]
-        assert "phq-a" in file_page and "17" in file_page and seeded.case_codes[0] in file_page
+        assert "PHQ-A（情绪低落）" in file_page and "17" in file_page
+        assert seeded.case_codes[0] in file_page
         assert "安全题（第 9 题）答 3" in file_page  # every flag, not only total and tier
         assert "PHQ-A：Johnson JG" in file_page  # the form's credit
         case_page = pages[f"/dashboard/cases/{case}"]

@@ -158,7 +158,7 @@ async def test_a_supervisor_uses_the_dashboard_in_a_browser(db_url: str, tmp_pat
                 f"document.querySelector('input[name=ref]').value = '{seeded.child_codes[0]}'"
             )
             await b.click("form.find button")
-            assert "phq-a" in await b.text()
+            assert "PHQ-A（情绪低落）" in await b.text()
             assert (await access_rows(world))[-1] == ("file", "dashboard", me, seeded.child_ids[0])
 
             # Follow-ups and referrals.

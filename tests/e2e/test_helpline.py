@@ -305,6 +305,11 @@ async def canned_media_and_merging(world: World) -> None:
     await press_in_staff(world, world.counsellor, card, "✋")
     await press_in_staff(world, world.counsellor, card, "常用回复")
     await press_in_staff(world, world.counsellor, card, "你安全吗")
+    # The words are shown first; one ✅ sends them.
+    preview = await world.sb.wait_for(
+        world.staff_chat_id, lambda m: "发送这段话" in " ".join(buttons(m)), 20, thread
+    )
+    await press_in_staff(world, world.counsellor, preview, "发送这段话")
     canned = await world.sb.wait_for_text(child, "你现在安全吗")
     assert canned["text"].startswith(f"心理老师 {number}")
     # A photo from the child is copied into the topic; nothing is forwarded.

@@ -115,10 +115,10 @@ async def test_a_long_conversation_every_way_and_its_transfer_summary(world: Wor
             for m in await world.sb.bot_messages(child)
             if m["text"].startswith(f"心理老师 {number}")
         ]
-        if bare("".join(t.split(":", 1)[1] for t in got)) == bare(line):
+        if bare("".join(t.split("：", 1)[1] for t in got)) == bare(line):
             break
         await asyncio.sleep(0.1)
-    assert bare("".join(t.split(":", 1)[1] for t in got)) == bare(line), got
+    assert bare("".join(t.split("：", 1)[1] for t in got)) == bare(line), got
     assert all(units(t) <= TEXT_LIMIT for t in got) and len(got) == 2
     for i in range(3):  # private notes as long as a message can be
         await world.sb.send_text(me, longest(f"! 笔记{i}"), chat, thread)

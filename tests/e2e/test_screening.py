@@ -121,7 +121,8 @@ async def test_guardian_answers_about_a_child_without_telegram(world: World) -> 
     chat = world.staff_chat_id
     await world.sb.send_text(world.counsellor["id"], f"/file {child.code}", chat)
     shown = await world.sb.wait_for_text(chat, child.code, timeout=10)
-    assert "psc-17" in shown["text"], shown["text"]
+    assert "PSC-17（监护人填写的孩子情况）" in shown["text"], shown["text"]
+    assert "psc-17" not in shown["text"]  # the staff's language, not the database's
     # A form the child would fill in cannot reach a child without Telegram: said, not lost.
     await world.sb.send_text(world.counsellor["id"], f"/screen {child.code} phq-a", chat)
     await world.sb.wait_for_text(chat, "无法请此人填写", timeout=10)
@@ -155,7 +156,7 @@ async def test_child_safety_answer_opens_a_case_before_the_form_ends(world: Worl
     assert buttons(item)[0].startswith("有")  # the first answer is "yes"
     nxt = await answer(world, uid, item, 0)
     card = await case_card(world)
-    assert "asq" in card["text"]
+    assert "ASQ（自杀风险筛查）" in card["text"] and "asq" not in card["text"]
     texts = [m.get("text") or "" for m in await world.sb.bot_messages(uid)]
     assert any("你现在安全吗" in t for t in texts)
     assert any(t.startswith("2/") for t in texts) or nxt["text"].startswith("2/")
@@ -220,7 +221,7 @@ async def test_counsellor_opens_the_childs_file_and_the_view_is_logged(world: Wo
     chat = world.staff_chat_id
     await world.sb.send_text(world.counsellor["id"], f"/file {child.code}", chat)
     shown = await world.sb.wait_for_text(chat, child.code or "", timeout=20)
-    assert "gad-7" in shown["text"] and "7" in shown["text"]
+    assert "GAD-7（焦虑）" in shown["text"] and "gad-7" not in shown["text"]
     async with world.uow() as u:
         views = await u.screening.accesses(child.id or 0)
         lee = await u.staff.by_telegram_id(world.counsellor["id"])
@@ -291,7 +292,7 @@ async def test_phq_a_item_9_acts_before_the_summary(world: World, locale: str) -
     assert item["text"].startswith("9/9")
     await answer(world, uid, item, 3)  # "nearly every day"
     card = await case_card(world)
-    assert "phq-a item 9 = 3" in card["text"]
+    assert "PHQ-A（情绪低落）：第 9 题 = 3" in card["text"], card["text"]
     await world.sb.wait_for(
         uid, lambda m: ("几个简短的问题" if zh else "short questions") in (m.get("text") or "")
     )
@@ -333,7 +334,7 @@ async def test_mood_kids_feeling_unsafe_opens_an_orange_case_for_abuse_or_neglec
     await answer(world, uid, item, 1)  # "Sometimes": 4
     card = await case_card(world)
     assert "🟠" in card["text"] and "可能涉及：虐待, 忽视" in card["text"], card["text"]
-    assert "item 6 = 4" in card["text"]
+    assert "（儿童心情小测） · 感到不安全：第 6 题 = 4" in card["text"], card["text"]
     async with world.uow() as u:
         case = await u.cases.open_for(child.id or 0)
     assert case is not None and case.tier is Tier.ORANGE and case.trigger is Trigger.SCREENING
@@ -349,7 +350,7 @@ async def test_mood_kids_feeling_unsafe_opens_an_orange_case_for_abuse_or_neglec
     await world.sb.send_text(world.counsellor["id"], f"/file {child.code}", chat)
     shown = await world.sb.wait_for_text(chat, "📁", timeout=20)
     assert "在家里或学校感到害怕、不安全 4 ≥ 4 · 可能涉及：虐待, 忽视" in shown["text"]
-    assert "mood-kids · 本项目自编，未经验证" in shown["text"]  # for staff, not the child
+    assert "（儿童心情小测） · 本项目自编，未经验证" in shown["text"]  # for staff, not the child
 
 
 async def test_feeling_unsafe_reaches_the_counsellor_of_an_already_open_case(
@@ -367,7 +368,7 @@ async def test_feeling_unsafe_reaches_the_counsellor_of_an_already_open_case(
     await answer(world, uid, item, 2)  # "A lot": 7
     posted = await world.sb.wait_for_text(world.staff_chat_id, "新的筛查结果", timeout=20)
     assert "C-0001" in posted["text"] and "可能涉及：虐待, 忽视" in posted["text"]
-    assert "item 6 = 7" in posted["text"]
+    assert "感到不安全：第 6 题 = 7" in posted["text"], posted["text"]
     async with world.uow() as u:
         case = await u.cases.open_for(child.id or 0)
     assert case is not None and case.tier is Tier.RED and case.code == "C-0001"

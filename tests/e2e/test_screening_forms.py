@@ -279,7 +279,8 @@ async def test_a_guardians_yes_opens_the_case_and_tells_her_when(world: World, l
     assert case is not None and case.tier is Tier.ORANGE
     # The counsellor's card says whose file holds the answers.
     card = await case_card(world)
-    assert f"psc-17: positive ({child.code})" in text_of(card), text_of(card)
+    quoted = f"PSC-17（监护人填写的孩子情况）：阳性（超过临界值） ({child.code})"
+    assert quoted in text_of(card), text_of(card)
     # Pressed twice: one case, one notice.
     _, toast = await press_data(world, gid, offer, yes)
     assert STALE[lang] in toast
