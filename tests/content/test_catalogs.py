@@ -139,6 +139,22 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         }
         for trigger in ("triage", "request", "screening", "asked", "unconfirmed")
         for first in ("", "我今晚就想 <&>")
+    ]
+    # The model's own escalation: no words matched, so the card says what it rests on.
+    + [
+        {
+            "code": "C-0002",
+            "tier": "orange",
+            "icon": "🟠",
+            "trigger": "triage",
+            "categories": [],
+            "evidence": [],
+            "role": "child",
+            "age": "12-13",
+            "opened": "2026-11-29T10:00:00+00:00",
+            "target": 15,
+            "first": "明天的太阳我就不看了",
+        }
     ],
     "helpline/relay_in": [{"lines": ["我有点害怕 <&>", "还在吗"]}],
     "helpline/staff_raised": [
@@ -732,3 +748,16 @@ def test_tiers_and_risk_categories_are_words_in_the_staffs_language(catalog: Any
             assert not re.search(rf"\b({codes})\b", text), (template, text)
             shown += 1
     assert shown >= 13
+
+
+def test_a_card_the_model_alone_opened_says_what_it_rests_on(catalog: Catalog) -> None:
+    """A model-only orange case quoted no words: the counsellor read "risk in what they wrote"
+    and nothing to show where. The card says no risk word matched, and to read the message."""
+    bare = SAMPLES["helpline/card"][-1]
+    worded = SAMPLES["helpline/card"][0]
+    zh = catalog.render(Reply("helpline/card", bare), "zh_Hans").text
+    en = catalog.render(Reply("helpline/card", bare), "en").text
+    assert "没有匹配到已知的风险词" in zh and "no known risk words" in en
+    for locale in ("zh_Hans", "en"):
+        text = catalog.render(Reply("helpline/card", worded), locale).text
+        assert "没有匹配到" not in text and "no known risk words" not in text
