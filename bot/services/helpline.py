@@ -235,19 +235,10 @@ class Helpline:
             await self.board.post(uow, case, card, now, Priority.ALERT, what="card")
             if rest:
                 await self.board.relay_in(uow, case, rest, now)
-            if staffed and tier is Tier.RED:
-                await self.board.alert_on_duty(uow, case, person.service_point_id, now)
             if not staffed:
                 await uow.cases.log(case.id, EventKind.OUT_OF_HOURS, now)
-                if tier is Tier.RED:
-                    await self.board.page_supervisors(
-                        uow,
-                        case,
-                        "helpline/page_unstaffed",
-                        {"tier": case.tier.value},
-                        now,
-                        f"helpline/page_unstaffed:{case.alert_level}",
-                    )
+            if tier is Tier.RED:
+                await self._red_alert(uow, case, person, staffed, now)
         else:
             raised = case.tier.raised_to(tier)
             await uow.cases.log(
@@ -263,8 +254,8 @@ class Helpline:
                 await uow.cases.update(case.id, tier=raised)
                 case = await uow.cases.by_id(case.id) or case
                 await self.board.rename(uow, case, now)
-                if raised is Tier.RED and staffed and case.status is CaseStatus.WAITING:
-                    await self.board.alert_on_duty(uow, case, person.service_point_id, now)
+                if raised is Tier.RED:
+                    await self._red_alert(uow, case, person, staffed, now)
                 await self.board.post(
                     uow,
                     case,
@@ -283,6 +274,25 @@ class Helpline:
         if text:
             await self._record_in(uow, case, person, text, now, relay=relay and not new)
         return case, new
+
+    async def _red_alert(
+        self, uow: UnitOfWork, case: Case, person: Person, staffed: bool, now: datetime
+    ) -> None:
+        """A case that is red now, opened so or raised: the counsellors on duty are alerted
+        while it waits, and out of hours the supervisors are paged. A red case raised out of
+        hours (a child pressing 我现在不安全 at 3 a.m.) used to reach no one until morning."""
+        if staffed:
+            if case.status is CaseStatus.WAITING:
+                await self.board.alert_on_duty(uow, case, person.service_point_id, now)
+            return
+        await self.board.page_supervisors(
+            uow,
+            case,
+            "helpline/page_unstaffed",
+            {"tier": case.tier.value},
+            now,
+            f"helpline/page_unstaffed:{case.alert_level}",
+        )
 
     async def _staff_chat_for(self, uow: UnitOfWork, person: Person, now: datetime) -> int:
         """The person's service point's staff group; of several, the one least behind (one
@@ -714,6 +724,7 @@ class Helpline:
                     await uow.cases.update(case.id, tier=Tier.RED)
                     case = await uow.cases.by_id(case.id) or case
                     await self.board.rename(uow, case, now)
+                    await self._red_alert(uow, case, person, staffed, now)
                 await self.board.post(
                     uow,
                     case,

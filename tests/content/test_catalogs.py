@@ -750,7 +750,7 @@ def test_tiers_and_risk_categories_are_words_in_the_staffs_language(catalog: Any
     assert shown >= 13
 
 
-def test_a_card_the_model_alone_opened_says_what_it_rests_on(catalog: Catalog) -> None:
+def test_a_card_the_model_alone_opened_says_what_it_rests_on(catalog: Any) -> None:
     """A model-only orange case quoted no words: the counsellor read "risk in what they wrote"
     and nothing to show where. The card says no risk word matched, and to read the message."""
     bare = SAMPLES["helpline/card"][-1]

@@ -252,6 +252,35 @@ async def test_out_of_hours_the_child_is_told_honestly_and_supervisors_paged(db_
         assert EventKind.OUT_OF_HOURS in kinds
 
 
+async def test_a_case_raised_to_red_out_of_hours_pages_the_supervisors(db_url: str) -> None:
+    """Only a case that opened red paged anyone out of hours: a child whose orange case turned
+    red at 3 a.m. (pressing 我现在不安全) reached no one until the morning."""
+    from tests.e2e.test_onboarding import press_and_wait
+
+    async with running_world(db_url, **ROUND_THE_CLOCK) as world:
+        await make_staff(world, world.counsellor, on_duty=False)
+        await make_staff(world, world.admin, Role.SUPERVISOR, on_duty=False)
+        await started(world, world.admin)
+        child = await world.user("小林")
+        await world.say(child, "他用皮带抽我 身上好多红印子")  # abuse: an orange case
+        person = await world.person(child)
+        assert person is not None and person.id is not None
+        async with world.uow() as u:
+            case = await u.cases.open_for(person.id)
+        assert case is not None and case.tier is Tier.ORANGE
+        assert not [
+            m
+            for m in await world.sb.bot_messages(world.admin["id"])
+            if "C-0001" in str(m.get("text"))
+        ]
+        await press_and_wait(world, child, "我现在不安全")
+        page = await world.sb.wait_for_text(world.admin["id"], "C-0001")
+        assert "C-0001" in page["text"]
+        async with world.uow() as u:
+            case = await u.cases.open_for(person.id)
+        assert case is not None and case.tier is Tier.RED
+
+
 async def test_staff_commands_roster_queue_and_take_next(world: World) -> None:
     await make_staff(world, world.admin, Role.SUPERVISOR)
     chat = world.staff_chat_id
