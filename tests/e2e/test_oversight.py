@@ -69,7 +69,7 @@ async def digests(world: World) -> int:
 
 # The seeded week in the staff chat's language (zh_Hans), as the caption says it.
 EXPECTED_LINES = (
-    "新个案：4 个 (🔴2 🟠1 🟡1)",
+    "新个案：4 个 （🔴2 🟠1 🟡1）",
     "首次回应：中位数 20 分钟，九成在 30 分钟内 · 已回应 3 个，其中 2 个按时（67%） · "
     "尚未回应 1 个",
     "当前超时：2 个未结案中 1 个 · 到期随访 2 个，逾期 1 个",
