@@ -73,27 +73,30 @@ async def hear_command_words(
     ordinary arguments are not talk to a counsellor); `words_heard` tells the handlers that
     hear their own arguments (/help, the fallback) not to hear them twice."""
     services: Services | None = data.get("services")
-    words = command_words(event.text) if isinstance(event, Message) else ""
-    command = COMMAND_WORD.match(event.text or "") if isinstance(event, Message) else None
-    staff_command = command is not None and command.group(1).lower() in STAFF_COMMANDS
     if (
-        words
-        and services is not None
-        and isinstance(event, Message)
-        and event.chat.type == "private"
-        and event.from_user is not None
-        and services.helpline.needs_action(words, words_only=staff_command)
+        not isinstance(event, Message)
+        or event.chat.type != "private"
+        or event.from_user is None
+        or services is None
     ):
-        try:
-            heard = await services.helpline.hear(who(event.from_user), words)
-            if heard.handled:
-                data["words_heard"] = heard
-                if heard.outcome.replies:
-                    locale = await services.account.locale_of(who(event.from_user))
-                    await deliver(data["bot"], event.chat.id, heard.outcome, services, locale)
-        except Exception:
-            # The command itself must still be answered: never silent twice over.
-            log.exception("could not hear the words after a command")
+        return await handler(event, data)
+    words = command_words(event.text)
+    # Only a message with words after a command pays for more than one regex: this runs on
+    # every private update.
+    if words:
+        command = COMMAND_WORD.match(event.text or "")
+        staff_command = command is not None and command.group(1).lower() in STAFF_COMMANDS
+        if services.helpline.needs_action(words, words_only=staff_command):
+            try:
+                heard = await services.helpline.hear(who(event.from_user), words)
+                if heard.handled:
+                    data["words_heard"] = heard
+                    if heard.outcome.replies:
+                        locale = await services.account.locale_of(who(event.from_user))
+                        await deliver(data["bot"], event.chat.id, heard.outcome, services, locale)
+            except Exception:
+                # The command itself must still be answered: never silent twice over.
+                log.exception("could not hear the words after a command")
     return await handler(event, data)
 
 
