@@ -320,20 +320,31 @@ class ChildFile:
             "views": views,
         }
 
+    async def _child_with_guardians(
+        self, uow: UnitOfWork, telegram_id: int, chat_id: int, subject_id: int
+    ) -> tuple[StaffMember, Person] | StaffResult:
+        """The staff member and the child of a guardian-invitation button, or the refusal: not
+        staff here, not a child (an old or forged button), or no guardian to invite."""
+        staff = await self.casework.staff(uow, telegram_id, chat_id)
+        if staff is None:
+            return NOT_STAFF
+        subject = await uow.people.by_id(subject_id)
+        if subject is None or subject.role is not Role.CHILD:
+            return StaffResult("toast.stale")
+        if not await self._guardians(uow, subject_id):
+            return StaffResult("toast.file.no_guardian", alert=True)
+        return staff, subject
+
     async def tell_guardian(self, telegram_id: int, chat_id: int, subject_id: int) -> StaffResult:
         """The file's 👪 button. The child hears of it before their guardian does, unless
         telling them would put them in danger: the counsellor chooses, and skipping the child
         takes a reason on the record (`/guardian`). A child with no chat here cannot be told
         here: the guardian is invited, and the post says so."""
         async with self.uow() as uow:
-            staff = await self.casework.staff(uow, telegram_id, chat_id)
-            if staff is None:
-                return NOT_STAFF
-            subject = await uow.people.by_id(subject_id)
-            if subject is None or subject.role is not Role.CHILD:
-                return StaffResult("toast.stale")
-            if not await self._guardians(uow, subject_id):
-                return StaffResult("toast.file.no_guardian", alert=True)
+            found = await self._child_with_guardians(uow, telegram_id, chat_id, subject_id)
+            if isinstance(found, StaffResult):
+                return found
+            staff, subject = found
             if subject.telegram_id is None:
                 return await self._invite(uow, staff, subject, told_child=False, reason="")
         return StaffResult(
@@ -348,14 +359,10 @@ class ChildFile:
     ) -> StaffResult:
         """💬 on the file: the child is told, then the guardian is invited."""
         async with self.uow() as uow:
-            staff = await self.casework.staff(uow, telegram_id, chat_id)
-            if staff is None:
-                return NOT_STAFF
-            subject = await uow.people.by_id(subject_id)
-            if subject is None or subject.role is not Role.CHILD:
-                return StaffResult("toast.stale")
-            if not await self._guardians(uow, subject_id):
-                return StaffResult("toast.file.no_guardian", alert=True)
+            found = await self._child_with_guardians(uow, telegram_id, chat_id, subject_id)
+            if isinstance(found, StaffResult):
+                return found
+            staff, subject = found
             return await self._invite(uow, staff, subject, told_child=True, reason="")
 
     async def why_needed(self, telegram_id: int, chat_id: int, subject_id: int) -> StaffResult:
