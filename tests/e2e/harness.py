@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from bot.app import App, build_app, run_polling, run_webhook
 from bot.catalog.fonts import FONT
@@ -16,6 +16,8 @@ from bot.db.uow import SqlUnitOfWorkFactory
 from bot.domain.people import Person
 from bot.sandbox import SandboxClient, SandboxServer
 from tests.support import OffsetClock
+
+T = TypeVar("T")
 
 TOKEN = "123456:TEST-TOKEN"
 BOT_ID = 123456
@@ -73,6 +75,20 @@ class World:
             ):
                 return int(event["seq"])
         return int(feed["last_seq"])
+
+
+async def eventually(
+    read: Callable[[], Awaitable[T]], check: Callable[[T], bool], timeout: float = 10.0
+) -> T:
+    """Read until check holds, and return the last reading. A reply can reach the chat before the
+    row that records it is committed (the sender records delivery after Telegram accepted it), so a
+    test that reads the database once right after a reply races the bot."""
+    value = await read()
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not check(value) and asyncio.get_running_loop().time() < deadline:
+        await asyncio.sleep(0.05)
+        value = await read()
+    return value
 
 
 WEBHOOK_SECRET = "sandbox-webhook-secret-0123456789"

@@ -122,12 +122,20 @@ async def test_updates_caught_mid_handling_by_a_crash_are_handled_at_start(db_ur
             card = await case_card(world)
             assert "C-0001" in card["text"]
             await world.sb.wait_for(uid, lambda m: "12356" in (m.get("text") or ""), timeout=10)
-            async with app.uow() as u:
-                rows = await u.session.execute(  # type: ignore[attr-defined]
-                    select(InboxRow.update_id, InboxRow.status, InboxRow.payload)
-                )
-                state = {int(r[0]): (r[1], r[2]) for r in rows}
-            assert state[700_001] == ("done", None) and state[700_002] == ("done", None)
+            # The row is marked done after the reply goes out, so the reply can be seen first:
+            # wait for the mark rather than read it once.
+            want = {700_001: ("done", None), 700_002: ("done", None)}
+            state: dict[int, tuple[str, str | None]] = {}
+            for _ in range(100):
+                async with app.uow() as u:
+                    rows = await u.session.execute(  # type: ignore[attr-defined]
+                        select(InboxRow.update_id, InboxRow.status, InboxRow.payload)
+                    )
+                    state = {int(r[0]): (r[1], r[2]) for r in rows}
+                if all(state.get(k) == v for k, v in want.items()):
+                    break
+                await asyncio.sleep(0.1)
+            assert {k: state.get(k) for k in want} == want
         finally:
             app.stop()
             with contextlib.suppress(asyncio.CancelledError):

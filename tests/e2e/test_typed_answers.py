@@ -13,7 +13,7 @@ import pytest
 from bot.domain.cases import Tier
 from bot.domain.lessons import Progress
 from bot.domain.people import AgeBand, ConsentStatus, Relation, Role
-from tests.e2e.harness import World, running_world
+from tests.e2e.harness import World, eventually, running_world
 from tests.e2e.test_helpline import ROOMY, make_staff
 from tests.e2e.test_lessons import enrol
 from tests.e2e.test_never_silent import (
@@ -155,7 +155,7 @@ async def test_a_lesson_question_answered_by_typing(world: World, lang: str) -> 
     said = await say(world, uid, "二" if lang == "zh" else "2")
     assert said and not text_of(said[0]).startswith("❓")
     assert not any(CHOOSE[lang] in text_of(m) for m in said)
-    assert await quiz_answer(world, uid) == 1
+    assert await eventually(lambda: quiz_answer(world, uid), lambda a: a == 1) == 1
     assert buttons(question)  # the question had buttons all along
     # Days later the check-in comes by itself; it is answered by typing too.
     progress = await lesson_progress(world, uid)
@@ -168,9 +168,14 @@ async def test_a_lesson_question_answered_by_typing(world: World, lang: str) -> 
     world.clock.advance(seconds=(progress.checkin_due_at - world.clock.now()).total_seconds() + 1)
     world.app.delivery.nudge()
     await world.sb.wait_for(uid, lambda m: len(buttons(m)) == 3, timeout=20)
+    # As with the lesson: the check-in is recorded as sent just after Telegram accepted it.
+    await eventually(lambda: lesson_progress(world, uid), lambda p: p.checkin_sent_at is not None)
     said = await say(world, uid, "还没有" if lang == "zh" else "not yet")
     assert said and CHOOSE[lang] not in text_of(said[0]), [text_of(m) for m in said]
-    assert (await lesson_progress(world, uid)).checkin_answer == "not_yet"
+    progress = await eventually(
+        lambda: lesson_progress(world, uid), lambda p: p.checkin_answer == "not_yet"
+    )
+    assert progress.checkin_answer == "not_yet", [text_of(m) for m in said]
 
 
 async def schedule(world: World, uid: int) -> tuple[int, int]:
