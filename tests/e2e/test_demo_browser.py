@@ -26,7 +26,7 @@ import pytest
 
 from bot.domain.people import AgeBand, Role
 from tests.e2e.cdp import Browser, find_chromium
-from tests.e2e.harness import World, free_port, running_world
+from tests.e2e.harness import free_port, running_world
 from tests.e2e.test_dashboard_browser import _drain, _read_until, assert_not_blank
 from tests.e2e.test_helpline import ROOMY, make_staff
 from tests.e2e.test_media import CHILD_SAYS
@@ -62,6 +62,8 @@ async def laptop(tmp_path: Path) -> AsyncIterator[Browser]:
 
 
 async def shot(b: Browser, path: Path) -> bytes:
+    # A button's toast fades by itself; the picture is of the page, not of the last press.
+    await b.wait_for("[...document.querySelectorAll('.toast')].every(t => t.hidden)")
     await b.fonts_ready()
     png = await b.screenshot(path)
     assert_not_blank(png, path.name)
@@ -115,8 +117,8 @@ async def fits_the_window(b: Browser) -> None:
     assert shown == [], f"hidden yet shown: {shown}"
 
 
-async def open_invitation(b: Browser, i: int, choice: str, after: int) -> str:
-    """Click the newest start link in pane i, then a choice in the picker; the link."""
+async def click_invitation(b: Browser, i: int, after: int) -> str:
+    """Click the newest start link in pane i (the picker opens); the link."""
     link = await b.wait_for(
         f"[...{pane(i)}.querySelectorAll('.msg')].slice({after})"
         ".flatMap(m => [...m.querySelectorAll('a[href*=\"?start=\"]')])"
@@ -125,8 +127,14 @@ async def open_invitation(b: Browser, i: int, choice: str, after: int) -> str:
     )
     await click_in(b, i, f'.msg a[href="{link}"]')
     await b.wait_for(f"{pane(i)}.querySelector('.picker') !== null")
-    await click_in(b, i, f'.picker button[value="{choice}"]')
     return str(link)
+
+
+async def open_invitation(b: Browser, i: int, choice: str, after: int) -> str:
+    """Click the newest start link in pane i, then a choice in the picker; the link."""
+    link = await click_invitation(b, i, after)
+    await click_in(b, i, f'.picker button[value="{choice}"]')
+    return link
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
@@ -142,8 +150,12 @@ async def test_a_newcomer_drives_the_demo_page(db_url: str, lang: str, tmp_path:
             panes=[
                 {"title": "Guardian", "user_id": granny, "chat_id": granny},
                 {"title": "Child", "user_id": child, "chat_id": child},
-                {"title": "Staff", "user_id": staff[0], "chat_id": world.staff_chat_id,
-                 "user_ids": staff},  # fmt: skip
+                {
+                    "title": "Staff",
+                    "user_id": staff[0],
+                    "chat_id": world.staff_chat_id,
+                    "user_ids": staff,
+                },
             ]
         )
         async with laptop(tmp_path) as b:
@@ -187,6 +199,11 @@ async def test_a_newcomer_drives_the_demo_page(db_url: str, lang: str, tmp_path:
             seen = await bubbles(b, CHILD)
             await click_in(b, CHILD, "button.photo")
             await appears(b, CHILD, CHILD_SAYS["photo"][lang], seen)
+            # The picture loads after it is shown; the newest message stays in view.
+            await b.wait_for(
+                f"(l => l.scrollHeight - l.scrollTop - l.clientHeight < 2)"
+                f"({pane(CHILD)}.querySelector('.messages'))"
+            )
 
             # An edit is heard again: a child may add what they could not say at first.
             seen = await bubbles(b, CHILD)
@@ -208,3 +225,91 @@ async def test_a_newcomer_drives_the_demo_page(db_url: str, lang: str, tmp_path:
             await shot(b, shots / "child.png")
     print(f"\nscreenshots: {shots}")
 
+
+async def press_in(b: Browser, i: int, label: str) -> None:
+    """Press the newest inline button labelled `label` in pane i."""
+    await b.wait_for(
+        f"[...{pane(i)}.querySelectorAll('.inline-kb button')]"
+        f".some(e => e.textContent === {json.dumps(label)})",
+        timeout=20,
+    )
+    await b.eval(
+        f"[...{pane(i)}.querySelectorAll('.inline-kb button')]"
+        f".filter(e => e.textContent === {json.dumps(label)}).pop().click()"
+    )
+
+
+async def test_the_demo_as_a_newcomer_sees_it(tmp_path: Path) -> None:
+    """`python -m bot demo` on a laptop's screen: the four phones fit; an invitation from the
+    staff group opens in the grandmother's phone; the child sends a voice note, then writes
+    of danger; the counsellor claims the case in its topic; the supervisor asks for the
+    dashboard. The last screenshot is the README's picture."""
+    shots = tmp_path / "screenshots"
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DASHBOARD_", "WEBHOOK_"))}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        *("-m", "bot", "demo", "--port", str(port)),
+        cwd=tmp_path,
+        env={**env, "PYTHONPATH": str(ROOT)},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    supervisor = 3
+    try:
+        printed = await _read_until(process, re.compile(r"/dashboard/login\?t=\S+"), 60)
+        page = re.search(r"open (http://\S+)/", printed)
+        assert page, printed
+        drain = asyncio.create_task(_drain(process))
+        async with laptop(tmp_path) as b:
+            await b.goto(page.group(1) + "/")
+            await b.wait_for("document.querySelectorAll('.pane form.composer').length === 4")
+            await fits_the_window(b)
+            await shot(b, shots / "demo-start.png")
+
+            await type_in(b, STAFF, "/invite guardian")
+            await click_invitation(b, STAFF, 0)
+            picker = await b.eval(f"{pane(STAFF)}.querySelector('.picker').innerText")
+            assert "奶奶" in picker and "孩子" in picker and "督导" in picker, picker
+            await shot(b, shots / "demo-picker.png")
+            granny = await b.eval(
+                f"[...{pane(STAFF)}.querySelectorAll('.picker button')]"
+                ".find(e => e.textContent.includes('奶奶')).value"
+            )
+            await click_in(b, STAFF, f'.picker button[value="{granny}"]')
+            await appears(b, GUARDIAN, "/start ")
+            await appears(b, GUARDIAN, PRIVACY["zh"])
+
+            await click_in(b, CHILD, "button.voice")
+            await appears(b, CHILD, "听不了语音")
+            await type_in(b, CHILD, "我不想活了，今晚就想结束")
+            await appears(b, CHILD, SAFE_Q["zh"])
+            await b.wait_for(
+                f"[...{pane(STAFF)}.querySelectorAll('.topics button')]"
+                ".some(e => e.textContent.includes('C-0001'))",
+                timeout=20,
+            )
+            await b.eval(
+                f"[...{pane(STAFF)}.querySelectorAll('.topics button')]"
+                ".find(e => e.textContent.includes('C-0001')).click()"
+            )
+            await press_in(b, STAFF, "✋ 认领")
+            await appears(b, STAFF, "已由 李老师 认领")
+
+            await type_in(b, supervisor, "/dashboard")
+            await appears(b, supervisor, "/dashboard/login?t=")
+            await fits_the_window(b)
+            png = await shot(b, shots / "demo.png")
+            if os.environ.get("XINQIAO_SCREENSHOTS"):
+                (ROOT / "docs" / "demo.png").write_bytes(png)
+        drain.cancel()
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            process.send_signal(signal.SIGINT)
+        try:
+            await asyncio.wait_for(process.wait(), 20)
+        except TimeoutError:
+            process.kill()
+            await process.wait()
+    shutil.rmtree(tmp_path / "var", ignore_errors=True)
+    print(f"\nscreenshots: {shots}")

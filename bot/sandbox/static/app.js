@@ -390,7 +390,15 @@ class Pane {
     for (const m of this.messages.values()) {
       if (this.visible(m)) list.append(this.renderMessage(m));
     }
-    if (atBottom || !this.rendered) list.scrollTop = list.scrollHeight;
+    if (atBottom || !this.rendered) {
+      list.scrollTop = list.scrollHeight;
+      // A picture grows the list when it has loaded: stay at the newest message.
+      for (const img of list.querySelectorAll("img")) {
+        if (!img.complete) {
+          img.addEventListener("load", () => { list.scrollTop = list.scrollHeight; }, { once: true });
+        }
+      }
+    }
     this.rendered = true;
     this.$(".block-toggle").textContent = this.blocked ? "Unblock bot" : "Block bot";
     this.renderReplyKeyboard();
