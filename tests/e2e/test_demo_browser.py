@@ -23,6 +23,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.domain.people import AgeBand, Role
 from tests.e2e.cdp import Browser, find_chromium
@@ -84,6 +85,13 @@ async def click_in(b: Browser, i: int, selector: str) -> None:
         " if (!e) return false; e.click(); return true; })()"
     )
     assert found, f"no {selector} in pane {i}"
+
+
+def at_bottom(i: int) -> str:
+    return (
+        "(l => l.scrollHeight - l.scrollTop - l.clientHeight < 2)"
+        f"({pane(i)}.querySelector('.messages'))"
+    )
 
 
 async def bubbles(b: Browser, i: int) -> int:
@@ -180,6 +188,26 @@ async def test_a_newcomer_drives_the_demo_page(db_url: str, lang: str, tmp_path:
             await appears(b, GUARDIAN, PRIVACY[lang])
             await shot(b, shots / "invited.png")
 
+            # A start link on a button opens the same picker; Cancel opens nothing.
+            await world.app.bot.send_message(
+                granny,
+                "Link",
+                reply_markup=InlineKeyboardMarkup(
+                    inline_keyboard=[[InlineKeyboardButton(text="Open", url=link_of("XYZ"))]]
+                ),
+            )
+            await b.wait_for(f"{pane(GUARDIAN)}.querySelector('.kb-row button.url') !== null")
+            seen = await bubbles(b, CHILD)
+            await click_in(b, GUARDIAN, ".kb-row button.url")
+            choices = await b.eval(
+                f"[...{pane(GUARDIAN)}.querySelectorAll('.picker button')].map(e => e.value)"
+            )
+            assert choices == [str(child), "new", ""], choices
+            await click_in(b, GUARDIAN, ".picker button.cancel")
+            assert await b.eval(f"{pane(GUARDIAN)}.querySelector('.picker')") is None
+            await b.wait_for(at_bottom(GUARDIAN))  # the newest message, with its button, in view
+            assert await bubbles(b, CHILD) == seen
+
             # The next one for someone not on the page yet: a new pane, a new person.
             seen = await bubbles(b, STAFF)
             await type_in(b, STAFF, "/invite guardian")
@@ -199,11 +227,7 @@ async def test_a_newcomer_drives_the_demo_page(db_url: str, lang: str, tmp_path:
             seen = await bubbles(b, CHILD)
             await click_in(b, CHILD, "button.photo")
             await appears(b, CHILD, CHILD_SAYS["photo"][lang], seen)
-            # The picture loads after it is shown; the newest message stays in view.
-            await b.wait_for(
-                f"(l => l.scrollHeight - l.scrollTop - l.clientHeight < 2)"
-                f"({pane(CHILD)}.querySelector('.messages'))"
-            )
+            await b.wait_for(at_bottom(CHILD))  # the picture loads later; the newest stays in view
 
             # An edit is heard again: a child may add what they could not say at first.
             seen = await bubbles(b, CHILD)

@@ -143,6 +143,14 @@ class Pane {
     this.blocked = false;
     this.el = document.getElementById("pane-template").content.firstElementChild.cloneNode(true);
     this.$ = (sel) => this.el.querySelector(sel);
+    // Pictures, fonts and keyboards change heights after a render: whoever was reading the
+    // newest message keeps it in view; whoever scrolled up stays where they were.
+    const list = this.$(".messages");
+    this.stick = true;
+    list.addEventListener("scroll", () => {
+      this.stick = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
+    });
+    this.sizes = new ResizeObserver(() => { if (this.stick) list.scrollTop = list.scrollHeight; });
     this.title = config.title || userName(this.userId);
     this.$(".pane-title").textContent = this.title;
     this.bind();
@@ -156,6 +164,10 @@ class Pane {
       if (ev.key === "Enter" && !ev.shiftKey && !ev.isComposing) {
         ev.preventDefault();
         this.sendText();
+      }
+      if (ev.key === "Escape" && (this.editing || this.replyTo)) {
+        if (this.editing) box.value = "";
+        this.setReply(null);
       }
     });
     this.$(".sticker").addEventListener("click", () => this.send({ sticker: true }));
@@ -381,7 +393,6 @@ class Pane {
   render() {
     this.renderTopics();
     const list = this.$(".messages");
-    const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
     list.replaceChildren();
     if (this.blocked) {
       list.append(Object.assign(document.createElement("div"),
@@ -390,18 +401,11 @@ class Pane {
     for (const m of this.messages.values()) {
       if (this.visible(m)) list.append(this.renderMessage(m));
     }
-    if (atBottom || !this.rendered) {
-      list.scrollTop = list.scrollHeight;
-      // A picture grows the list when it has loaded: stay at the newest message.
-      for (const img of list.querySelectorAll("img")) {
-        if (!img.complete) {
-          img.addEventListener("load", () => { list.scrollTop = list.scrollHeight; }, { once: true });
-        }
-      }
-    }
-    this.rendered = true;
     this.$(".block-toggle").textContent = this.blocked ? "Unblock bot" : "Block bot";
     this.renderReplyKeyboard();
+    this.sizes.disconnect();
+    for (const el of [list, ...list.children]) this.sizes.observe(el);
+    if (this.stick) list.scrollTop = list.scrollHeight;
   }
 
   renderTopics() {
@@ -419,7 +423,12 @@ class Pane {
         b.append(dot);
       }
       b.append(label);
-      b.addEventListener("click", () => { this.thread = id; this.setReply(null); this.render(); });
+      b.addEventListener("click", () => {
+        this.thread = id;
+        this.stick = true;
+        this.setReply(null);
+        this.render();
+      });
       return b;
     };
     nav.replaceChildren(make(0, "# General"), ...this.topics.map(
