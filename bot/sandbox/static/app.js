@@ -26,7 +26,7 @@ const TOPIC_COLORS = {
 const users = new Map();
 let bots = [];
 let panes = [];
-let extraPanes = []; // panes added on this page when it was opened with ?pane=
+const extraPanes = []; // panes added on this page when it was opened with ?pane=
 const pendingStarts = new Map(); // user id -> invitation to open once their pane exists
 let seq = 0;
 let autoConfig = true; // panes chosen by the sandbox, so new users and groups add panes
