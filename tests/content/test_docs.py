@@ -61,8 +61,12 @@ def test_every_reference_names_docs_domain_md_and_an_existing_section() -> None:
 # The README is a front door and the rest lives in docs/ (issue 20 item 6): what they name must
 # exist, or a newcomer follows a link, a path or a command into nothing.
 DOC_FILES = sorted(
-    [ROOT / "README.md", ROOT / "bench" / "README.md", *(ROOT / "docs").glob("*.md")]
-    + list((ROOT / "content").rglob("README.md"))
+    [
+        ROOT / "README.md",
+        ROOT / "bench" / "README.md",
+        *(ROOT / "docs").glob("*.md"),
+        *(ROOT / "content").rglob("README.md"),
+    ]
 )
 LINK = re.compile(r"\[[^\]]*\]\(([^)\s]+)\)")
 CODE = re.compile(r"`([^`\n]+)`")
