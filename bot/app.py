@@ -40,6 +40,7 @@ from bot.db import migrate
 from bot.db.crypto import Keyring, install
 from bot.db.engine import make_engine, make_sessionmaker
 from bot.db.instances import SqlInstanceRegistry
+from bot.db.leader import leadership_for
 from bot.db.uow import SqlUnitOfWorkFactory
 from bot.domain.cases import DutyHours, Targets, Tier, parse_duty_hours
 from bot.domain.clock import SystemClock
@@ -84,7 +85,7 @@ from handlers.metrics import exposition
 from handlers.retry import ReleaseBeforeRequests, RetryRequests
 from handlers.transport import TelegramTransport
 from handlers.webserver import WebLimits, serve
-from scheduler import Job, Ticker, leadership_for
+from scheduler import Jobs, Ticker
 
 log = logging.getLogger(__name__)
 
@@ -404,24 +405,18 @@ async def build_app(
         on_joined=joined,
     )
     ticker = Ticker(
-        [
-            Job("inbox.prune", inbox.prune, every_seconds=3600),
-            Job("lessons.queue_due", _after_queue(lessons, delivery), every_seconds=30),
-            Job("lessons.silence", lessons.review_silence, every_seconds=3600),
-            Job("lessons.resume", lessons.resume_due, every_seconds=600),
-            Job("lessons.settle", lessons.settle_pending, every_seconds=60),
-            Job("helpline.timers", duty.tick, every_seconds=15),
-            # Unanswered direct questions become yellow cases; words older than the context
-            # window are deleted (they are as sensitive as the messages themselves).
-            Job("helpline.net", helpline.tick, every_seconds=15),
-            Job("screening.invitations", child_file.invite_due, every_seconds=300),
-            Job("oversight.digest", oversight.queue_weekly, every_seconds=300),
-            Job(
-                "privacy.retention",
-                Retention(uow, settings.transcript_retention_days).purge,
-                every_seconds=3600,
-            ),
-        ],
+        Jobs(
+            prune_inbox=inbox.prune,
+            queue_lessons=_after_queue(lessons, delivery),
+            review_silence=lessons.review_silence,
+            resume_lessons=lessons.resume_due,
+            settle_lessons=lessons.settle_pending,
+            case_timers=duty.tick,
+            net_timers=helpline.tick,
+            screening_invitations=child_file.invite_due,
+            weekly_digest=oversight.queue_weekly,
+            retention=Retention(uow, settings.transcript_retention_days).purge,
+        ).table(),
         # With several instances only one runs the jobs (an advisory or file lock).
         leadership_for(engine),
     )
