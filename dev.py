@@ -4,7 +4,7 @@
     python3 dev.py demo    # install what is needed into .venv, then start the demo
     python3 dev.py test    # install what is needed into .venv, then run every check and test
     python3 dev.py test --thorough   # the same, with the long crash and fault runs
-    python3 dev.py test --fast       # ruff, then the unit, content and use-case tests only
+    python3 dev.py test --fast       # ruff, then the unit, content and use-case tests: seconds
     python3 dev.py lock    # pyproject.toml's ranges into requirements/*.lock, pins kept
     python3 dev.py lock --upgrade    # the same, taking the newest releases the ranges allow
 
@@ -35,8 +35,9 @@ LOCKS = ROOT / "requirements"
 DEV_LOCK = LOCKS / "dev.lock"  # runtime + redis + dev tools + build backend: what .venv holds
 RUNTIME_LOCK = LOCKS / "runtime.lock"  # what a deployment installs (README, Deployment)
 FINGERPRINT = "# pyproject-sha256: "
-# The use-case layer that `test --fast` adds to the unit and content tests.
-FAST = ["tests/unit", "tests/content", "tests/usecases"]
+# The unit and content tests and the use cases, less what takes a second or more (a chart drawn,
+# the lexicon compiled again, a subprocess): those run in the full `test`.
+FAST_ARGS = ["tests/unit", "tests/content", "tests/usecases", "-m", "not slow"]
 
 CHECKS = [
     ["ruff", "check", "."],
@@ -154,7 +155,7 @@ def fast(args: list[str]) -> int:
     """The layer to run before each commit: no sandbox, no servers, seconds."""
     started = time.monotonic()
     failed = [" ".join(c) for c in CHECKS[:2] if run(c) != 0]
-    code = run(["python", "-m", "pytest", "-q", "-p", "no:cacheprovider", *FAST, *args])
+    code = run(["python", "-m", "pytest", "-q", "-p", "no:cacheprovider", *FAST_ARGS, *args])
     print(f"fast layer: {time.monotonic() - started:.1f} s", flush=True)
     if failed:
         print("failed checks: " + "; ".join(failed), file=sys.stderr)
