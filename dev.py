@@ -4,7 +4,7 @@
     python3 dev.py demo    # install what is needed into .venv, then start the demo
     python3 dev.py test    # install what is needed into .venv, then run every check and test
     python3 dev.py test --thorough   # the same, with the long crash and fault runs
-    python3 dev.py test --fast       # ruff, then the unit, content and use-case tests: seconds
+    python3 dev.py test --fast       # ruff, then the unit, content and use-case tests, timed
     python3 dev.py lock    # pyproject.toml's ranges into requirements/*.lock, pins kept
     python3 dev.py lock --upgrade    # the same, taking the newest releases the ranges allow
 
@@ -152,7 +152,7 @@ def run(cmd: list[str]) -> int:
 
 
 def fast(args: list[str]) -> int:
-    """The layer to run before each commit: no sandbox, no servers, seconds."""
+    """The layer to run before each commit: no sandbox, no servers, no mypy."""
     started = time.monotonic()
     failed = [" ".join(c) for c in CHECKS[:2] if run(c) != 0]
     code = run(["python", "-m", "pytest", "-q", "-p", "no:cacheprovider", *FAST_ARGS, *args])
