@@ -92,7 +92,6 @@ async def lesson_action(person: Who, data: str, services: Services, state: FSMCo
                 await state.update_data({SCHEDULE_DAY: args[0], SCHEDULE_AT: _now(services)})
         case "hour", 2:
             outcome = await services.lessons.set_schedule(person, args[0], args[1])
-            services.nudge_sender()
             if outcome.replies:
                 await forget_schedule(state)
         case "n", 3:
