@@ -230,6 +230,7 @@ class FanOutGroup:
     timezone: str
     weekday: int
     hour: int
+    minute: int = 0
 
 
 class FanOutRepo(Protocol):

@@ -101,8 +101,8 @@ async def lesson_action(person: Who, data: str, services: Services, state: FSMCo
             outcome = await services.lessons.choose_day(person, args[0])
             if outcome.replies:
                 await state.update_data({SCHEDULE_DAY: args[0], SCHEDULE_AT: _now(services)})
-        case "hour", 2:
-            outcome = await services.lessons.set_schedule(person, args[0], args[1])
+        case "hour", 2 | 3:  # weekday, hour and, typed as 七点半, its minutes
+            outcome = await services.lessons.set_schedule(person, *args)
             services.nudge_sender()
             if outcome.replies:
                 await forget_schedule(state)

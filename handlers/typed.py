@@ -59,10 +59,10 @@ async def typed_answer(
             hours = [c.action for row in reply.choices for c in row]
             clock = read_time(text, vocabulary)
             if clock is not None:
-                action = _hour_action(clock, hours)
+                action = _hour_action(clock, hours, services.lessons.policy.minutes)
                 if not action:
-                    told = Reply("typed/on_the_hour", {"time": f"{clock.hour}:{clock.minute:02d}"})
-                    return Outcome.of(told, reply)
+                    time = f"{clock.hour}:{clock.minute:02d}"
+                    return Outcome.of(Reply("typed/on_the_hour", {"time": time}), reply)
         elif reply.template in ("lessons/ask_weekday", "lessons/not_enrolled"):
             day = vocabulary.weekday(text)
             if day is not None:
@@ -126,13 +126,14 @@ async def typed_onboarding(
     return await services.onboarding.choose(person, buttons[chosen][1], draft)
 
 
-def _hour_action(clock: Clock, hours: list[str]) -> str:
-    """The hour button a typed time stands for ("晚上七点" is 19:00; "7点" is 19:00 when only
-    the evening is offered), or "" when it is not on the hour or not offered."""
+def _hour_action(clock: Clock, hours: list[str], minutes: tuple[int, ...]) -> str:
+    """What the hour button a typed time stands for does, with its minutes ("晚上七点半" is
+    19:30; "7点" is 19:00 when only the evening is offered), or "" when the hour is not
+    offered or the minutes are not a lesson's (on the hour or half past)."""
     for hour, minute in clock.candidates():
-        found = [a for a in hours if minute == 0 and a.rsplit(":", 1)[-1] == str(hour)]
+        found = [a for a in hours if minute in minutes and a.rsplit(":", 1)[-1] == str(hour)]
         if found:
-            return found[0]
+            return f"{found[0]}:{minute}" if minute else found[0]
     return ""
 
 
