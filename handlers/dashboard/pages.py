@@ -125,7 +125,7 @@ async def export_csv(request: web.Request) -> web.StreamResponse:
     locale = signed_in(request).locale
 
     def words(cells: Sequence[tuple[str, str]]) -> list[str]:
-        page = site.pages.page("csv_labels", locale, {"cells": [list(c) for c in cells]})
+        page = site.pages.page("_csv_labels", locale, {"cells": [list(c) for c in cells]})
         # One label a line; the template's first cell (a column's name) is never empty.
         return [html.unescape(line) for line in page.lstrip("\n").split("\n")[: len(cells)]]
 
