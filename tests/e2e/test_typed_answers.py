@@ -324,4 +324,4 @@ async def test_a_schedule_left_unpicked_does_not_take_a_later_forms_answers(
     await start_form(world, uid, "who-5")
     said = await say(world, uid, "2")
     assert [text_of(m)[:2] for m in said] == ["2/"], [text_of(m) for m in said]
-    assert await schedule(world, uid) == (6, 19)
+    assert await schedule(world, uid) == (6, 19, 0)
