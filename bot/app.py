@@ -70,6 +70,7 @@ from bot.services.roster import Roster
 from bot.services.safety import Safety
 from bot.services.screening import Screening
 from bot.services.staff_invites import StaffInvites
+from bot.services.unbutton import UNBUTTON_KIND, compose_unbutton, unbutton_stale
 from content import CONTENT_DIR
 from handlers import build_router
 from handlers.chat_admin import TelegramStaffChatAdmin
@@ -216,6 +217,10 @@ async def build_app(
         if await board.after_sent(uow, items, now):
             delivery.nudge()  # a case card waited for its topic: do not let it idle
         await lessons.settle_sent(items, now)
+        async with uow() as u:
+            if await unbutton_stale(u, items, now):
+                await u.commit()
+                delivery.nudge()
 
     async def after_failed(
         refused: Sequence[tuple[OutboxItem, SendResult]], now: datetime
@@ -239,6 +244,7 @@ async def build_app(
             REPLY_KIND: compose_reply,
             INVITE_KIND: compose_reply,
             DIGEST_KIND: compose_digest,
+            UNBUTTON_KIND: compose_unbutton,
         },
         after_batch=after_batch,
         after_failed=after_failed,

@@ -41,6 +41,7 @@ from bot.domain.outbox import (
     RenameTopic,
     SendOutcome,
     SendResult,
+    Unbutton,
     backoff,
 )
 from bot.domain.people import PersonStatus
@@ -51,7 +52,7 @@ from bot.ports import Clock, Transport, UnitOfWork, UnitOfWorkFactory
 log = logging.getLogger(__name__)
 
 # What a row says when its turn comes: a message, a picture, or a forum-topic or copy operation.
-Outgoing = Reply | NewTopic | RenameTopic | CopyOf | Photo
+Outgoing = Reply | NewTopic | RenameTopic | CopyOf | Photo | Unbutton
 Composer = Callable[[UnitOfWorkFactory, str, Mapping[str, object]], Awaitable[Outgoing | None]]
 # Runs once per batch with the rows of its kinds that went out (bookkeeping off the hot path).
 AfterBatch = Callable[[Sequence[OutboxItem], datetime], Awaitable[None]]

@@ -51,6 +51,9 @@ class LessonPolicy:
     default_weekday: int = 6
     default_hour: int = 19
     hours: tuple[int, ...] = (8, 12, 19, 20)
+    # Minutes past one of those hours a guardian may type ("晚上七点半"); the buttons are
+    # on the hour.
+    minutes: tuple[int, ...] = (0, 30)
     quiet: QuietHours = field(default_factory=lambda: QuietHours.parse("21:30-07:00"))
     silence: SilencePolicy = field(default_factory=SilencePolicy)
 
@@ -70,8 +73,8 @@ def ask_weekday(template: str = "lessons/ask_weekday") -> Reply:
     )
 
 
-def when_data(weekday: int, hour: int) -> dict[str, int]:
-    return {"weekday": weekday, "hour": hour}
+def when_data(weekday: int, hour: int, minute: int = 0) -> dict[str, int]:
+    return {"weekday": weekday, "hour": hour, "minute": minute}
 
 
 def lesson_message(lesson: Lesson, enrolment_id: int, index: int, part: int) -> Reply:
@@ -173,12 +176,12 @@ class Lessons:
             return Outcome(toast=STALE)
         return Outcome.of(self.ask_hour(int(value)))
 
-    async def set_schedule(self, who: Who, weekday: str, hour: str) -> Outcome:
+    async def set_schedule(self, who: Who, weekday: str, hour: str, minute: str = "0") -> Outcome:
         """Enrol (and send the first lesson at once), or move an existing enrolment."""
-        if not (weekday.isdecimal() and hour.isdecimal()):  # int() raises on "²"
-            return Outcome(toast=STALE)
-        day, hr = int(weekday), int(hour)
-        if day not in WEEKDAYS or hr not in self.policy.hours:
+        if not all(v.isdecimal() and len(v) < 3 for v in (weekday, hour, minute)):
+            return Outcome(toast=STALE)  # int() raises on "²"
+        day, hr, mm = int(weekday), int(hour), int(minute)
+        if day not in WEEKDAYS or hr not in self.policy.hours or mm not in self.policy.minutes:
             return Outcome(toast=STALE)
         now = self.clock.now()
         async with self.uow() as uow:
@@ -196,18 +199,24 @@ class Lessons:
                     programme=programme.name,
                     weekday=day,
                     hour=hr,
+                    minute=mm,
                     timezone=self.policy.timezone,
                     last_active_at=now,
                 )
                 enrolment = await uow.enrolments.add(enrolment)
             assert enrolment.id is not None
-            fields: dict[str, object] = {"weekday": day, "hour": hr, "last_active_at": now}
+            fields: dict[str, object] = {
+                "weekday": day,
+                "hour": hr,
+                "minute": mm,
+                "last_active_at": now,
+            }
             if enrolment.status in (EnrolmentStatus.ACTIVE, EnrolmentStatus.PAUSED):
                 fields.update(
                     status=EnrolmentStatus.ACTIVE,
                     paused_until=None,
                     pause_reason=None,
-                    next_due_at=next_slot(now, day, hr, enrolment.tz),
+                    next_due_at=next_slot(now, day, hr, enrolment.tz, mm),
                 )
             if first:
                 # The welcome lesson comes right away; the next one at the chosen time.
@@ -222,7 +231,7 @@ class Lessons:
             else ()
         )
         return Outcome.of(
-            Reply(template, when_data(day, hr), choices=choices, keyboard=Keyboard.HELP)
+            Reply(template, when_data(day, hr, mm), choices=choices, keyboard=Keyboard.HELP)
         )
 
     async def _queue_lesson(
@@ -308,7 +317,7 @@ class Lessons:
                         group,
                         [(lesson.id, lesson.version, lesson.week) for lesson in programme.lessons],
                         self.policy.quiet.defer(now, tz),
-                        next_slot(now, group.weekday, group.hour, tz),
+                        next_slot(now, group.weekday, group.hour, tz, group.minute),
                         now,
                     )
                     queued += q
@@ -350,7 +359,9 @@ class Lessons:
             lesson = self.programmes[enrolment.programme].at(index)
             if lesson is None:
                 continue
-            due = checkin_time(now, lesson.checkin_after_days, enrolment.hour, enrolment.tz)
+            due = checkin_time(
+                now, lesson.checkin_after_days, enrolment.hour, enrolment.tz, enrolment.minute
+            )
             checkin_due = self.policy.quiet.defer(due, enrolment.tz)
             marks.append((e_id, lesson.id, now, checkin_due))
             checkins.append(
@@ -501,7 +512,7 @@ class Lessons:
                         paused_until=None,
                         pause_reason=None,
                         last_active_at=now,
-                        next_due_at=next_slot(now, e.weekday, e.hour, e.tz),
+                        next_due_at=next_slot(now, e.weekday, e.hour, e.tz, e.minute),
                     )
                     resumed += 1
                 await uow.commit()

@@ -434,7 +434,7 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     "typed/choose": [{"formal": f} for f in (False, True)],
     "typed/on_the_hour": [{"time": "19:30"}],
     "lessons/enrolled": [{"weekday": d, "hour": h} for d in range(7) for h in (8, 20)],
-    "lessons/schedule_changed": [{"weekday": 0, "hour": 12}],
+    "lessons/schedule_changed": [{"weekday": 0, "hour": 12, "minute": 30}],
     "lessons/resumed": [{"weekday": 6, "hour": 19}],
     "lessons/part": [
         {
