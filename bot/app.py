@@ -424,6 +424,7 @@ async def build_app(
         ],
         # With several instances only one runs the jobs (an advisory or file lock).
         leadership_for(engine),
+        clock=clock.now,
     )
     built = App(
         settings,
