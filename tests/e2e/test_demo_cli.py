@@ -15,8 +15,7 @@ from tests.e2e.test_cli import env_for, run_cli
 
 
 async def start_demo(cwd: Path, *args: str) -> tuple[asyncio.subprocess.Process, str]:
-    """Start the demo and read its banner (up to "Ctrl-C")."""
-    cwd.mkdir(exist_ok=True)
+    """Start the demo in `cwd` (made by the caller) and read its banner (up to "Ctrl-C")."""
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -54,6 +53,8 @@ async def test_commands_find_the_running_demo_and_the_dashboard_port_is_an_optio
     tmp_path: Path,
 ) -> None:
     wanted = free_port()
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen()

@@ -58,7 +58,7 @@ async def test_lesson_now_then_the_clock_brings_check_in_and_reminder(
         grandma = demo.control.guardian
         # Before she enrolled there is nothing to bring forward, and the panel says what to do.
         status, state = await control(demo, "/lesson")
-        assert status == 200 and "/start" in state["message"][0] and "/start" in state["message"][1]
+        assert status == 200 and all("/start" in text for text in state["message"])
         assert state["labels"]["lesson"] == ["📖 现在发送本周课程", "📖 This week's lesson now"]
 
         await enrol(cast(World, argparse.Namespace(sb=sb)), grandma)
@@ -89,7 +89,9 @@ async def test_lesson_now_then_the_clock_brings_check_in_and_reminder(
 
         nudge = "Hello 🙂 We haven't" if locale == "en" else "您好 🙂 好一阵子没收到您的消息了"
         await control(demo, "/clock", {"hours": 168})
-        later = await eventually(lambda: sb.bot_messages(grandma), lambda ms: bool(texts(ms, nudge)))
+        later = await eventually(
+            lambda: sb.bot_messages(grandma), lambda ms: bool(texts(ms, nudge))
+        )
         assert texts(later, nudge), "two quiet weeks bring the friendly reminder"
 
         # The clock only goes forward, by the steps the page offers.

@@ -49,7 +49,7 @@ async def test_a_later_at_sends_now_and_records_the_real_time(
     async with world.uow() as u:
         rows = await u.progress.for_enrolment(enrolment.id)
         again = await u.enrolments.get(person.id, programme_for(person))
-    sent = [p for p in rows if p.week == max(r.week for r in rows)][0]
+    sent = max(rows, key=lambda p: p.week)
     assert sent.delivered_at is not None and before <= sent.delivered_at <= after
     assert sent.checkin_due_at is not None
     assert sent.checkin_due_at < before + timedelta(days=5)  # days after today, not after `at`
