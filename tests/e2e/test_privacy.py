@@ -583,7 +583,7 @@ async def test_mydata_summary_a_grandmother_can_read_in_both_languages(world: Wo
     await start(world, en)
     await press_and_wait(world, en, "👵 I look after a child (parent / grandparent)")
     await press_and_wait(world, en, "✅ I agree")
-    await press_and_wait(world, en, "Grandparent")
+    await press_and_wait(world, en, "Grandma (dad's side)")
     await press_and_wait(world, en, "9–11")
     text, doc = await summary_then_file(world, en)
     assert text.startswith("What we keep about you")
