@@ -79,7 +79,7 @@ async def test_guardian_in_chinese(world: World) -> None:
     assert (p.role, p.consent, p.relation, p.child_age_band, p.locale) == (
         Role.GUARDIAN,
         ConsentStatus.GIVEN,
-        Relation.GRANDPARENT,
+        Relation.GRANDMA_PATERNAL,
         ChildAgeBand.A9_11,
         "zh_Hans",
     )
