@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from bot.domain.invitations import InvitationView, InviteProblem, looks_like_code, problem_with
 from bot.domain.locale import Locale
 from bot.domain.people import (
+    ASKED_RELATIONS,
     NOTICE_VERSION,
     AgeBand,
     ChildAgeBand,
@@ -19,7 +20,6 @@ from bot.domain.people import (
     ConsentStatus,
     Person,
     PersonStatus,
-    ASKED_RELATIONS,
     Relation,
     Role,
     parse_enum,
