@@ -13,9 +13,9 @@ from typing import Any, cast
 import aiohttp
 import pytest
 
-from bot.app import run_polling
 from bot.cli import demo_state
 from bot.cli.demo import Demo, running_demo
+from bot.runtime import run_polling
 from bot.sandbox import SandboxClient
 from tests.e2e.harness import World, eventually
 from tests.e2e.test_lessons import enrol
