@@ -418,6 +418,7 @@ async def build_app(
         ).table(),
         # With several instances only one runs the jobs (an advisory or file lock).
         leadership_for(engine),
+        clock=clock.now,
     )
     built = App(
         settings,

@@ -266,6 +266,35 @@ class Lessons:
         enrolment.next_index += 1
         return True
 
+    async def bring_forward(self, telegram_id: int) -> str:
+        """Send a guardian's next lesson now instead of at its slot (the demo's "this week's
+        lesson now"); the one after comes a week after the slot this one replaced, so the
+        programme keeps its one-a-week rhythm. Returns "sent", "paused", "finished" or "none"."""
+        now = self.clock.now()
+        async with self.uow() as uow:
+            person = await uow.people.by_telegram_id(telegram_id)
+            if person is None or person.id is None or person.role is Role.CHILD:
+                return "none"
+            enrolment = await uow.enrolments.get(person.id, programme_for(person))
+            if enrolment is None or enrolment.id is None:
+                return "none"
+            if enrolment.status is EnrolmentStatus.PAUSED:
+                return "paused"
+            if enrolment.status is not EnrolmentStatus.ACTIVE:
+                return "finished"
+            replaced = max(now, enrolment.next_due_at or now)
+            if not await self._queue_lesson(uow, enrolment, person, now, Priority.INTERACTIVE):
+                return "finished"
+            await uow.enrolments.update(
+                enrolment.id,
+                next_index=enrolment.next_index,
+                next_due_at=next_slot(
+                    replaced, enrolment.weekday, enrolment.hour, enrolment.tz, enrolment.minute
+                ),
+            )
+            await uow.commit()
+        return "sent"
+
     def _lesson_row(
         self,
         enrolment_id: int,
@@ -291,8 +320,11 @@ class Lessons:
 
     # -- the weekly fan-out ----------------------------------------------------------------
 
-    async def queue_due(self, now: datetime | None = None, page: int = 5000) -> FanOut:
-        """Queue every lesson due at `now`, a page of enrolments at a time.
+    async def queue_due(
+        self, now: datetime | None = None, page: int = 5000, *, recorded: datetime | None = None
+    ) -> FanOut:
+        """Queue every lesson due at `now`, a page of enrolments at a time; the rows say they
+        were made at `recorded` (default `now`: an operator may queue a later instant's lessons).
 
         Each page is one transaction of a few set-based statements (nothing per guardian in
         Python). A crash loses nothing and repeats nothing: the outbox key and the progress
@@ -318,7 +350,7 @@ class Lessons:
                         [(lesson.id, lesson.version, lesson.week) for lesson in programme.lessons],
                         self.policy.quiet.defer(now, tz),
                         next_slot(now, group.weekday, group.hour, tz, group.minute),
-                        now,
+                        recorded or now,
                     )
                     queued += q
                     completed += c
