@@ -1,44 +1,27 @@
 """The buttons staff press on a case and around it, as typed values.
 
-Telegram hands a button's callback data back as text of at most 64 bytes, and anyone can
-send any text in its place. Each action declares its shape once, in the spirit of aiogram's
-CallbackData but free of any framework: `pack()` writes the text, `parse()` reads it back
-into the action, or gives None for anything the bot never made (an unknown shape, a number
-that is no row id or is not written as the bot writes it, a word outside its set). A packed
-action parses to itself, and text that parses packs back to exactly the same text, so one
-action has one spelling. The shapes are the ones the buttons have always carried: cards
-already in the staff chat keep working.
+Each action declares its text once (bot/domain/callback.py packs and reads it), and the
+role-table action pressing it takes. The texts are the ones the buttons have always carried:
+cards already in a staff chat keep working.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
 from dataclasses import dataclass
-from enum import StrEnum
-from typing import Any, ClassVar, get_type_hints
+from typing import ClassVar
 
+from bot.domain.callback import Codec, Packed
 from bot.domain.cases import CloseOutcome, ReferralStatus, Tier
-from bot.domain.numbers import parse_int
 from bot.domain.permissions import StaffAction
 from bot.domain.triage import RiskLevel
 
-LIMIT = 64  # bytes of callback data Telegram keeps
-SEP = ":"
-# Ids from content (a ready reply, a resource) and one-time tokens: short, plain, no separator.
-_WORD = re.compile(r"[A-Za-z0-9_.-]{1,40}")
 
-
-class CaseAction:
-    """A staff button: `shape` is its text with `{field}` for each field, `needs` the role
-    table's action (bot/domain/permissions.py) that pressing it takes."""
+class CaseAction(Packed):
+    """A staff button; `needs` is the action of the role table (bot/domain/permissions.py)
+    that pressing it takes."""
 
     __slots__ = ()
-    shape: ClassVar[str]
     needs: ClassVar[StaffAction]
-
-    def pack(self) -> str:
-        return _SHAPE_OF[type(self)].write(self)
 
 
 # -- the case card and its menus -------------------------------------------------------------
@@ -288,98 +271,9 @@ def state_buttons(case_id: int) -> frozenset[str]:
     return frozenset(a(case_id).pack() for a in STATE_ACTIONS)
 
 
-# -- reading -------------------------------------------------------------------------------------
-
-
-def _number(text: str) -> int | None:
-    value = parse_int(text)
-    return value if value is not None and str(value) == text else None
-
-
-def _word(text: str) -> str | None:
-    return text if _WORD.fullmatch(text) else None
-
-
-def _member(kind: type[StrEnum]) -> Callable[[str], StrEnum | None]:
-    values = {m.value: m for m in kind}
-    return values.get
-
-
-def _reader(kind: Any) -> Callable[[str], Any]:
-    if kind is int:
-        return _number
-    if kind is str:
-        return _word
-    if isinstance(kind, type) and issubclass(kind, StrEnum):
-        return _member(kind)
-    raise TypeError(f"no callback reading for {kind!r}")
-
-
-@dataclass(frozen=True, slots=True)
-class _Shape:
-    action: type[CaseAction]
-    # Each piece of the text: a literal to match, or a field's name and how to read it.
-    pieces: tuple[str | tuple[str, Callable[[str], Any]], ...]
-
-    @classmethod
-    def of(cls, action: type[CaseAction]) -> _Shape:
-        hints = get_type_hints(action)
-        pieces: list[str | tuple[str, Callable[[str], Any]]] = []
-        for piece in action.shape.split(SEP):
-            if piece.startswith("{") and piece.endswith("}"):
-                name = piece[1:-1]
-                pieces.append((name, _reader(hints[name])))
-            else:
-                pieces.append(piece)
-        return cls(action, tuple(pieces))
-
-    def read(self, parts: list[str]) -> CaseAction | None:
-        if len(parts) != len(self.pieces):
-            return None
-        values: dict[str, Any] = {}
-        for part, piece in zip(parts, self.pieces, strict=True):
-            if isinstance(piece, str):
-                if part != piece:
-                    return None
-                continue
-            name, read = piece
-            value = read(part)
-            if value is None:
-                return None
-            values[name] = value
-        return self.action(**values)
-
-    def write(self, action: CaseAction) -> str:
-        """The text of `action`; ValueError for a value that would not read back as itself
-        (a negative id, a word with a separator in it), or for text over the limit."""
-        parts = []
-        for piece in self.pieces:
-            if isinstance(piece, str):
-                parts.append(piece)
-                continue
-            name, read = piece
-            value = getattr(action, name)
-            text = str(value)
-            if isinstance(value, bool) or read(text) != value:
-                raise ValueError(f"{type(action).__name__}.{name} cannot be sent: {value!r}")
-            parts.append(text)
-        data = SEP.join(parts)
-        if len(data.encode()) > LIMIT:
-            raise ValueError(f"callback data over {LIMIT} bytes: {data!r}")
-        return data
-
-
-_SHAPES = tuple(_Shape.of(a) for a in ACTIONS)
-_SHAPE_OF = {shape.action: shape for shape in _SHAPES}
+_CODEC = Codec(ACTIONS)
 
 
 def parse(data: str) -> CaseAction | None:
     """The action a button's data names, or None for anything the bot never made."""
-    if len(data.encode("utf-8", "surrogatepass")) > LIMIT:
-        return None
-    parts = data.split(SEP)
-    for shape in _SHAPES:
-        found = shape.read(parts)
-        if found is not None:
-            return found
-    return None
+    return _CODEC.parse(data)

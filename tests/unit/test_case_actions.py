@@ -4,17 +4,17 @@ the buttons have always carried, so cards already in a staff chat keep working."
 
 from __future__ import annotations
 
-from dataclasses import fields
+from dataclasses import dataclass, fields
 from enum import StrEnum
-from typing import Any, get_type_hints
+from typing import Any, ClassVar, get_type_hints
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot.domain.callback import LIMIT, Codec
 from bot.domain.case_actions import (
     ACTIONS,
-    LIMIT,
     STATE_ACTIONS,
     CancelCanned,
     CannedMenu,
@@ -248,3 +248,23 @@ def test_nothing_over_telegrams_limit_is_made_or_read() -> None:
 def test_the_bot_never_makes_a_button_it_would_refuse(action: CaseAction) -> None:
     with pytest.raises(ValueError, match="cannot be sent"):
         action.pack()
+
+
+def test_a_codec_refuses_two_actions_with_one_shape_and_fields_it_cannot_spell() -> None:
+    @dataclass(frozen=True, slots=True)
+    class Twin(CaseAction):
+        shape: ClassVar[str] = Claim.shape
+        needs: ClassVar[StaffAction] = StaffAction.CLAIM
+        case_id: int
+
+    with pytest.raises(ValueError, match="share a shape"):
+        Codec([Claim, Twin])
+
+    @dataclass(frozen=True, slots=True)
+    class Dated(CaseAction):
+        shape: ClassVar[str] = "case:dated:{when}"
+        needs: ClassVar[StaffAction] = StaffAction.CLAIM
+        when: float
+
+    with pytest.raises(TypeError, match="no callback reading"):
+        Codec([Dated])
