@@ -34,7 +34,7 @@ from bot.domain.screening import (
 )
 from bot.ports import Clock, StaffMember, UnitOfWork, UnitOfWorkFactory
 from bot.services.board import Board
-from bot.services.casework import NOT_STAFF, REASON_UNITS, StaffAccess, StaffResult
+from bot.services.casework import NOT_STAFF, REASON_UNITS, STALE, StaffAccess, StaffResult
 from bot.services.common import person_by_ref
 
 INVITE_KIND = "screening_invite"
@@ -335,7 +335,7 @@ class ChildFile:
             return NOT_STAFF
         subject = await uow.people.by_id(subject_id)
         if subject is None or subject.role is not Role.CHILD:
-            return StaffResult("toast.stale")
+            return STALE
         if not await self._guardians(uow, subject_id):
             return StaffResult("toast.file.no_guardian", alert=True)
         return staff, subject
@@ -378,7 +378,7 @@ class ChildFile:
                 return NOT_STAFF
             subject = await uow.people.by_id(subject_id)
         if subject is None or subject.role is not Role.CHILD:
-            return StaffResult("toast.stale")
+            return STALE
         return StaffResult("toast.file.give_reason", {"code": subject.code}, alert=True)
 
     async def guardian_command(

@@ -45,7 +45,7 @@ from bot.ports import (
     UnitOfWorkFactory,
 )
 from bot.services.board import COPY, POST, RELAY_IN, card_actions, card_key
-from bot.services.casework import Place, StaffAccess, StaffResult
+from bot.services.casework import STALE, Place, StaffAccess, StaffResult
 
 log = logging.getLogger(__name__)
 
@@ -229,7 +229,7 @@ class Misses:
             staff, case = acting
             matched = [m for m in await uow.misses.inbound(case_id) if m.id == message_id]
             if words is None or not matched:
-                return StaffResult("toast.stale")
+                return STALE
             recorded = await self._record(uow, staff, case, matched, words, now)
             if isinstance(recorded, RiskLevel):
                 return StaffResult("toast.miss.caught", alert=True)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime
 
 from bot.domain.case_actions import CloseAs, ShowCard
-from bot.domain.cases import CaseStatus, CloseOutcome, EventKind, closing_needs_note
+from bot.domain.cases import Case, CaseStatus, CloseOutcome, EventKind, closing_needs_note
 from bot.domain.replies import Choice, Reply, rows
+from bot.ports import StaffMember, UnitOfWork
 from bot.services.board import card_actions
 from bot.services.casework.access import GONE, NOT_STAFF, holder_refusal
 from bot.services.casework.cards import moved_on, refreshed_cards
@@ -73,40 +75,48 @@ class Closing(DeskWork):
                 **({"note": note} if note else {}),
             )
             closed = await uow.cases.by_id(case.id) or case
-            person = await uow.people.by_id(case.person_id)
-            chat = person.telegram_id if person is not None else None
-            if person is not None and chat is not None and outcome is not CloseOutcome.NO_CONTACT:
-                await self.board.to_person(
-                    uow,
-                    closed,
-                    chat,
-                    person.locale,
-                    now,
-                    reply=Reply("helpline/closed_for_person"),
-                )
-            if chat is not None:
-                # Lessons and questionnaires that waited during the conversation resume.
-                await uow.holds.release_chat(chat, self.desk.hold_kinds)
-            await self.board.post(
-                uow,
-                closed,
-                Reply(
-                    "helpline/staff_closed",
-                    {
-                        "code": case.code,
-                        "outcome": outcome.value,
-                        "name": staff.display_name,
-                        "note": note,
-                    },
-                    choices=card_actions(closed),
-                ),
-                now,
-            )
-            await self.board.rename(uow, closed, now)
+            await self._closed(uow, staff, closed, outcome, note, now)
             card = await refreshed_cards(uow, closed)
             await uow.commit()
         self.nudge()
         return StaffResult("toast.case.closed", menu=card_actions(closed), cards=card)
+
+    async def _closed(
+        self,
+        uow: UnitOfWork,
+        staff: StaffMember,
+        closed: Case,
+        outcome: CloseOutcome,
+        note: str,
+        now: datetime,
+    ) -> None:
+        """The person is told (unless nobody reached them), what waited for the conversation
+        goes on, and the topic says who closed it, how, and why."""
+        person = await uow.people.by_id(closed.person_id)
+        chat = person.telegram_id if person is not None else None
+        if person is not None and chat is not None and outcome is not CloseOutcome.NO_CONTACT:
+            await self.board.to_person(
+                uow, closed, chat, person.locale, now, reply=Reply("helpline/closed_for_person")
+            )
+        if chat is not None:
+            # Lessons and questionnaires that waited during the conversation resume.
+            await uow.holds.release_chat(chat, self.desk.hold_kinds)
+        await self.board.post(
+            uow,
+            closed,
+            Reply(
+                "helpline/staff_closed",
+                {
+                    "code": closed.code,
+                    "outcome": outcome.value,
+                    "name": staff.display_name,
+                    "note": note,
+                },
+                choices=card_actions(closed),
+            ),
+            now,
+        )
+        await self.board.rename(uow, closed, now)
 
     async def close_command(
         self, telegram_id: int, chat_id: int, topic_id: int | None, args: str
