@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.broadcast import DUE, seed, start_sandbox, wait_up  # noqa: E402
-from bot.app import build_app, run_polling  # noqa: E402
+from bot.app import build_app  # noqa: E402
 from bot.config import load_settings  # noqa: E402
 from bot.domain.people import (  # noqa: E402
     Person,
@@ -44,6 +44,7 @@ from bot.domain.people import (  # noqa: E402
     ServicePointKind,
     new_person_code,
 )
+from bot.runtime import run_polling  # noqa: E402
 from bot.sandbox import SandboxClient  # noqa: E402
 from bot.services.duty import register_staff  # noqa: E402
 

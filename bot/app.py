@@ -6,14 +6,12 @@ import asyncio
 import contextlib
 import logging
 import os
-import signal
 import socket
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
@@ -21,7 +19,6 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.fsm.storage.base import BaseStorage
 from aiogram.fsm.storage.memory import MemoryStorage
-from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.catalog import ContentCatalog, load_catalog
@@ -40,6 +37,7 @@ from bot.db import migrate
 from bot.db.crypto import Keyring, install
 from bot.db.engine import make_engine, make_sessionmaker
 from bot.db.instances import SqlInstanceRegistry
+from bot.db.leader import leadership_for
 from bot.db.uow import SqlUnitOfWorkFactory
 from bot.domain.cases import DutyHours, Targets, Tier, parse_duty_hours
 from bot.domain.clock import SystemClock
@@ -75,16 +73,12 @@ from bot.services.staff_invites import StaffInvites
 from content import CONTENT_DIR
 from handlers import build_router
 from handlers.chat_admin import TelegramStaffChatAdmin
-from handlers.commands import set_default_commands
 from handlers.dashboard.site import Site as DashboardSite
-from handlers.dashboard.web import mount as mount_dashboard
 from handlers.inbox import Inbox
 from handlers.isolation import OrderedIsolation
-from handlers.metrics import exposition
 from handlers.retry import ReleaseBeforeRequests, RetryRequests
 from handlers.transport import TelegramTransport
-from handlers.webserver import WebLimits, serve
-from scheduler import Job, Ticker, leadership_for
+from scheduler import Jobs, Ticker
 
 log = logging.getLogger(__name__)
 
@@ -406,24 +400,18 @@ async def build_app(
         on_joined=joined,
     )
     ticker = Ticker(
-        [
-            Job("inbox.prune", inbox.prune, every_seconds=3600),
-            Job("lessons.queue_due", _after_queue(lessons, delivery), every_seconds=30),
-            Job("lessons.silence", lessons.review_silence, every_seconds=3600),
-            Job("lessons.resume", lessons.resume_due, every_seconds=600),
-            Job("lessons.settle", lessons.settle_pending, every_seconds=60),
-            Job("helpline.timers", duty.tick, every_seconds=15),
-            # Unanswered direct questions become yellow cases; words older than the context
-            # window are deleted (they are as sensitive as the messages themselves).
-            Job("helpline.net", helpline.tick, every_seconds=15),
-            Job("screening.invitations", child_file.invite_due, every_seconds=300),
-            Job("oversight.digest", oversight.queue_weekly, every_seconds=300),
-            Job(
-                "privacy.retention",
-                Retention(uow, settings.transcript_retention_days).purge,
-                every_seconds=3600,
-            ),
-        ],
+        Jobs(
+            prune_inbox=inbox.prune,
+            queue_lessons=_after_queue(lessons, delivery),
+            review_silence=lessons.review_silence,
+            resume_lessons=lessons.resume_due,
+            settle_lessons=lessons.settle_pending,
+            case_timers=duty.tick,
+            net_timers=helpline.tick,
+            screening_invitations=child_file.invite_due,
+            weekly_digest=oversight.queue_weekly,
+            retention=Retention(uow, settings.transcript_retention_days).purge,
+        ).table(),
         # With several instances only one runs the jobs (an advisory or file lock).
         leadership_for(engine),
     )
@@ -461,33 +449,6 @@ def _cjk_font() -> Path | None:
     return CJK_FONT if CJK_FONT.is_file() else None
 
 
-def _web_limits(settings: Settings) -> WebLimits:
-    return WebLimits(
-        head_timeout=settings.web_header_timeout_s,
-        body_timeout=settings.web_body_timeout_s,
-        max_connections=settings.web_max_connections,
-    )
-
-
-async def _serve(web_app: web.Application, listen: str, settings: Settings) -> web.AppRunner:
-    """Serve on `host:port` within the WEB_* limits (handlers/webserver.py). Listening on every
-    interface takes saying so: 0.0.0.0."""
-    host, _, port = listen.rpartition(":")
-    return await serve(web_app, host.strip("[]") or "127.0.0.1", int(port), _web_limits(settings))
-
-
-async def start_dashboard(app: App) -> web.AppRunner | None:
-    """Polling mode: the dashboard on a small server of its own, on DASHBOARD_LISTEN. (In
-    webhook mode it shares the webhook's server.)"""
-    if app.dashboard is None:
-        return None
-    root = web.Application(client_max_size=64 * 1024)
-    mount_dashboard(root, app.dashboard)
-    runner = await _serve(root, app.settings.dashboard_listen, app.settings)
-    log.info("dashboard listening on %s", app.settings.dashboard_listen)
-    return runner
-
-
 def _after_queue(lessons: Lessons, delivery: Delivery) -> Callable[[datetime], Awaitable[object]]:
     async def queue(now: datetime) -> object:
         result = await lessons.queue_due(now)
@@ -496,128 +457,3 @@ def _after_queue(lessons: Lessons, delivery: Delivery) -> Callable[[datetime], A
         return result
 
     return queue
-
-
-async def run_polling(app: App, *, handle_signals: bool = True) -> None:
-    """Long polling until stopped, every update stored before it is confirmed (handlers/inbox).
-    Commands are set first so the menu is right from the start."""
-    await app.bot.delete_webhook(drop_pending_updates=False)  # polling and a webhook exclude
-    dashboard = await start_dashboard(app)
-    await _start(app, handle_signals)
-    try:
-        await app.inbox.poll(app.stopping, app.dispatcher.resolve_used_update_types())
-    finally:
-        if dashboard is not None:
-            await dashboard.cleanup()
-        await _finish(app)
-
-
-async def run_webhook(app: App, *, handle_signals: bool = True) -> None:
-    """Webhook mode: Telegram posts each update to WEBHOOK_URL with WEBHOOK_SECRET in a header;
-    it is stored before the answer, so an answered update is never lost (handlers/inbox)."""
-    settings = app.settings
-    secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else ""
-    if not settings.webhook_url or len(secret) < 16:
-        raise ValueError("webhook mode needs WEBHOOK_URL and a WEBHOOK_SECRET of 16+ characters")
-    path = urlsplit(settings.webhook_url).path or "/"
-
-    async def update(request: web.Request) -> web.Response:
-        return await app.inbox.webhook(request, secret)
-
-    async def healthz(_: web.Request) -> web.Response:
-        return web.Response(text="ok")  # the process answers
-
-    async def readyz(_: web.Request) -> web.Response:
-        # Ready once started and the database takes writes: a load balancer sends updates
-        # here, and each must be stored before it is answered. Reading is not enough (a
-        # standby after a failover, a file system remounted read-only answer reads).
-        if not app.ready.is_set() or app.stopping.is_set():
-            return web.Response(status=503, text="not ready")
-        try:
-            async with app.uow() as u:
-                await u.inbox.try_write(app.inbox.owner)  # rolled back: never committed
-        except Exception:  # noqa: BLE001 - any failure means "not ready", said plainly
-            return web.Response(status=503, text="database unavailable")
-        return web.Response(text="ready")
-
-    async def metrics(_: web.Request) -> web.Response:
-        page = await exposition(
-            app.uow,
-            app.inbox.metrics,
-            app.delivery.stats.by_outcome,
-            app.ticker.leading,
-            app.clock.now(),
-            instances=len(app.cluster.live),
-            budget_per_s=app.cluster.share_per_s,
-        )
-        return web.Response(text=page, content_type="text/plain", charset="utf-8")
-
-    web_app = web.Application(client_max_size=1 << 20)
-    web_app.router.add_post(path, update)
-    web_app.router.add_get("/healthz", healthz)
-    web_app.router.add_get("/readyz", readyz)
-    web_app.router.add_get("/metrics", metrics)
-    if app.dashboard is not None:
-        mount_dashboard(web_app, app.dashboard)
-    runner = await _serve(web_app, settings.webhook_listen, settings)
-    try:
-        await app.bot.set_webhook(
-            settings.webhook_url,
-            secret_token=secret,
-            allowed_updates=app.dispatcher.resolve_used_update_types(),
-            drop_pending_updates=False,
-        )
-        await _start(app, handle_signals)
-        await app.stopping.wait()
-    finally:
-        # Stop taking updates first (Telegram keeps them and retries), then finish the rest.
-        await runner.cleanup()
-        await _finish(app)
-
-
-async def _staff_chats(app: App) -> list[int]:
-    """Every staff group, to give each the staff's command menu."""
-    chats = [app.settings.staff_chat_id] if app.settings.staff_chat_id else []
-    async with app.uow() as u:
-        for sp in await u.service_points.all():
-            chats.extend(c for c in sp.staff_chat_ids if c not in chats)
-    return chats
-
-
-async def _start(app: App, handle_signals: bool) -> None:
-    await set_default_commands(
-        app.bot,
-        app.catalog,
-        LOCALES,
-        app.settings.default_locale.value,
-        await _staff_chats(app),
-    )
-    # Before anything is claimed (claims carry this instance's id); takes over what a dead
-    # process was handling or sending.
-    await app.cluster.join()
-    if len(app.cluster.live) > 1 and not app.settings.redis_url:
-        log.warning(
-            "%d instances share this database but REDIS_URL is not set: one person's updates "
-            "may be handled by two instances at once and conversation state is not shared",
-            len(app.cluster.live),
-        )
-    app.ticker.start()
-    app.sender_task = asyncio.create_task(app.delivery.run_forever(app.stopping))
-    app.inbox_task = asyncio.create_task(app.inbox.run(app.stopping))
-    app.cluster_task = asyncio.create_task(app.cluster.run(app.stopping))
-    if handle_signals:
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, app.stop)
-    app.ready.set()
-
-
-async def _finish(app: App) -> None:
-    """Graceful: updates in hand are finished (up to a limit) before the database closes."""
-    app.stop()
-    if app.inbox_task is not None:
-        try:
-            await asyncio.wait_for(app.inbox_task, timeout=15)
-        except TimeoutError:
-            log.warning("updates still in hand at shutdown are handled at the next start")
-    await app.close()

@@ -1069,3 +1069,37 @@ class Sender(Protocol):
         """Queue, in order, answers that Telegram would not take just now, for the outbox to
         retry: the person asked and is waiting for them."""
         ...
+
+
+# How often a standby asks whether it should lead (bot/db/leader.py holds the locks).
+CHECK_SECONDS = 5.0
+
+
+class Leadership(Protocol):
+    """Decides whether this instance runs the jobs; `check` is called every `every_seconds`."""
+
+    every_seconds: float
+
+    @property
+    def leading(self) -> bool: ...
+
+    async def check(self) -> bool:
+        """Try to become (or confirm still being) the leader; returns `leading`."""
+        ...
+
+    async def release(self) -> None:
+        """Stop leading and let a standby take over at once (at shutdown)."""
+        ...
+
+
+class AlwaysLead:
+    """A single instance, an in-memory database, or a platform without locks."""
+
+    every_seconds = CHECK_SECONDS
+    leading = True
+
+    async def check(self) -> bool:
+        return True
+
+    async def release(self) -> None:
+        return None

@@ -1,6 +1,6 @@
 """APScheduler as a ticker only: the database owns every schedule, jobs are plain coroutines."""
 
-from scheduler.leader import Leadership, leadership_for
+from scheduler.jobs import Jobs
 from scheduler.ticker import Job, Ticker
 
-__all__ = ["Job", "Leadership", "Ticker", "leadership_for"]
+__all__ = ["Job", "Jobs", "Ticker"]

@@ -3,7 +3,7 @@
 APScheduler 3's job stores cannot be shared between processes, so no schedule lives here: each
 job asks the database what is due. A job that raises is logged and tried again on the next tick.
 
-With several instances only the leader's jobs run (scheduler/leader.py); the others skip their
+With several instances only the leader's jobs run (bot/db/leader.py); the others skip their
 ticks and check every few seconds whether they should take over. A tick skipped as a standby is
 made up as soon as the instance takes over, so an hourly job does not wait another hour.
 """
@@ -20,7 +20,7 @@ from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.domain.clock import utcnow
-from scheduler.leader import AlwaysLead, Leadership
+from bot.ports import AlwaysLead, Leadership
 
 log = logging.getLogger(__name__)
 

@@ -4,7 +4,7 @@ figures, laid out around one local week so every figure can be worked out by han
 `T0` is a Monday 00:00 in Asia/Shanghai; the week is [T0, T0 + 7 days). `EXPECTED` is what the
 figures must say for that week, worked out from the comments below, not by running the code.
 
-    python -m tests.oversight_seed docs/digest.png    # the README's picture of the chart
+    python -m tests.oversight_seed docs/digest.png    # docs/oversight.md's picture of the chart
 """
 
 from __future__ import annotations

@@ -12,12 +12,13 @@ import socket
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.app import App, build_app, run_polling
+from bot.app import App, build_app
 from bot.catalog import load_catalog
 from bot.catalog.fonts import FONT
 from bot.config import load_settings
 from bot.domain.locale import LOCALES
 from bot.domain.people import Person, PersonStatus, Role, ServicePointKind, new_person_code
+from bot.runtime import run_polling
 from bot.sandbox import SandboxClient, SandboxServer
 from content import CONTENT_DIR
 

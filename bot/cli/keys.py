@@ -1,4 +1,5 @@
-"""`python -m bot keys new|status|rotate`: the life of DATA_KEY (README: Data at rest).
+"""`python -m bot keys new|status|rotate`: the life of DATA_KEY
+(docs/security-privacy.md: Data at rest).
 
 Rotation: put the new key in DATA_KEY and the old one in DATA_KEYS_OLD, restart the bot (it
 reads both and writes under the new one), run `keys rotate`, check `keys status` shows nothing

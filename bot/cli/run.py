@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 import gc
 
-from bot.app import build_app, run_polling, run_webhook
+from bot.app import build_app
 from bot.config import load_settings
+from bot.runtime import run_polling, run_webhook
 
 
 async def run(args: argparse.Namespace) -> int:

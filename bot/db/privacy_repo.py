@@ -373,7 +373,8 @@ class SqlPrivacyRepo:
     async def scrub(self) -> bool:
         if self.s.bind is None or self.s.bind.dialect.name != "sqlite":
             # PostgreSQL reclaims old row versions at VACUUM; it has no file we can empty
-            # from here. What is left there is under DATA_KEY like the rest (README).
+            # from here. What is left there is under DATA_KEY like the rest
+            # (docs/security-privacy.md).
             return True
         # SQLite appends changed pages to the write-ahead log and copies them into the
         # database file at a checkpoint, but leaves the log's older frames, which still hold

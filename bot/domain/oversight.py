@@ -2,7 +2,7 @@
 values. The policy asks for information sharing and dynamic monitoring (加强信息共享和动态监测);
 these are what the weekly digest, `/stats` and the web dashboard show.
 
-Definitions (the README's "Oversight" section says the same for readers of the digest):
+Definitions (docs/oversight.md says the same for readers of the digest):
 
 - A **period** is half-open, [start, end), in aware UTC; the parser makes whole local days.
 - **Cases** are counted by the tier they have now, among cases *opened* in the period;

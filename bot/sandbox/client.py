@@ -476,3 +476,7 @@ class SandboxClient:
             "POST", "demo-config", {"panes": panes, "intro": intro}
         )
         return result
+
+    async def add_demo_pane(self, pane: dict[str, Any]) -> dict[str, Any]:
+        result: dict[str, Any] = await self._call("POST", "demo-config/panes", pane)
+        return result

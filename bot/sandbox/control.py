@@ -56,6 +56,9 @@ Faults (see bot.sandbox.faults)
 Demo page
   GET | POST /sandbox/demo-config              {panes: [{title, user_id, chat_id, user_ids?}],
                                                 intro}
+  POST   /sandbox/demo-config/panes            {title, user_id, chat_id, user_ids?} -> the
+                                                configuration with this pane added (the page
+                                                opens an invitation as a new person so)
 """
 
 from __future__ import annotations
@@ -130,6 +133,7 @@ class ControlApi:
             ("DELETE", "/sandbox/webhook-upstreams", self.upstreams_remove),
             ("GET", "/sandbox/demo-config", self.demo_get),
             ("POST", "/sandbox/demo-config", self.demo_set),
+            ("POST", "/sandbox/demo-config/panes", self.demo_add_pane),
         ]
         for verb, path, handler in routes:
             router.add_route(verb, path, self._guard(handler))
@@ -379,6 +383,16 @@ class ControlApi:
             "intro": body.get("intro", ""),
             "configured": True,
         }
+        self.world.events.emit("demo_config")
+        return _json(self.demo_config)
+
+    async def demo_add_pane(self, request: web.Request) -> web.Response:
+        pane = await self._body(request)
+        if not isinstance(pane.get("chat_id"), int):
+            raise ControlError(400, '"chat_id" must be an integer')
+        config = self.demo_config or self._default_demo()
+        # The rest of the configuration (the intro, anything else the page shows) stays.
+        self.demo_config = {**config, "panes": [*config["panes"], pane], "configured": True}
         self.world.events.emit("demo_config")
         return _json(self.demo_config)
 

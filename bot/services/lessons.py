@@ -1,5 +1,5 @@
 """The weekly lesson programme: scheduling, reading a lesson one message at a time, the check
-question, the task and the check-in. See docs in README ("Lessons") for the flow diagram.
+question, the task and the check-in. See docs/lessons.md for the flow diagram.
 
 Callback data (all validated against the database, never trusted):
   ls:day:D            choose weekday D (0 = Monday)

@@ -618,6 +618,7 @@ def catalog() -> Any:
     return load_catalog(CONTENT_DIR, LOCALES, "zh_Hans")
 
 
+@pytest.mark.slow
 def test_catalogs_complete_and_consistent() -> None:
     """Every source string translated, nothing fuzzy, placeholders match, nothing stale."""
     assert catalog_problems(CONTENT_DIR, LOCALES) == []

@@ -109,6 +109,7 @@ WEEK = Period.week_before(NOW, TZ)
 
 
 @pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.slow
 def test_the_chart_is_a_phone_sized_png_with_something_on_it(
     charts: PillowCharts, locale: str
 ) -> None:
@@ -124,6 +125,7 @@ def test_the_chart_is_a_phone_sized_png_with_something_on_it(
     assert bottom.getcolors() == [(WIDTH * 16, (255, 255, 255))]
 
 
+@pytest.mark.slow
 def test_different_figures_and_languages_draw_different_charts(charts: PillowCharts) -> None:
     figures = make_figures(WEEK)
     zh = charts.week_chart(figures, "zh_Hans")
@@ -137,6 +139,7 @@ def test_different_figures_and_languages_draw_different_charts(charts: PillowCha
     "text",
     ["", "month", "2026-01-01..2026-03-08", "2025-03-09..2026-03-08", "2026-03-08"],
 )
+@pytest.mark.slow
 def test_every_period_length_draws_within_the_frame(charts: PillowCharts, text: str) -> None:
     """A day, a week, a month of days, a quarter of weeks, a year of months; big numbers."""
     period = Period.parse(text, NOW, "Asia/Shanghai")

@@ -107,6 +107,7 @@ def test_sounds_do_not_fire_on_everyday_words(triager: Triager, text: str) -> No
     _below(triager, text, RiskLevel.MEDIUM)
 
 
+@pytest.mark.slow
 def test_the_sounds_table_is_what_the_generator_gives() -> None:
     pytest.importorskip("pypinyin")
     from bot.cli.triage_sounds import render
@@ -115,6 +116,7 @@ def test_the_sounds_table_is_what_the_generator_gives() -> None:
     assert shipped == render(), "stale: run python -m bot triage sounds"
 
 
+@pytest.mark.slow
 def test_the_bot_never_imports_pypinyin() -> None:
     code = (
         "import sys\n"

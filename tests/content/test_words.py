@@ -252,6 +252,7 @@ _ELSEWHERE = ("screening/file",)
 _HOTLINE_LINE = re.compile(r"^[📞☎️].*$", re.M)
 
 
+@pytest.mark.slow
 def test_chinese_templates_render_full_width_brackets(catalog: Any) -> None:
     """Brackets a template writes around data (a case's risk categories, a count) are
     Chinese brackets in Chinese."""
@@ -309,6 +310,7 @@ def test_guardians_are_addressed_with_nin(catalog: Any) -> None:
         assert "你" not in text, (template, data, text)
 
 
+@pytest.mark.slow
 def test_how_many_questions_comes_from_the_questionnaire(catalog: Any) -> None:
     """ASQ asks a fifth question only after a "yes": the child is told 4–5, never four."""
     asq = load_instruments(CONTENT_DIR)["asq"]

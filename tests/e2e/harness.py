@@ -9,11 +9,12 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from bot.app import App, build_app, run_polling, run_webhook
+from bot.app import App, build_app
 from bot.catalog.fonts import FONT
 from bot.config import load_settings
 from bot.db.uow import SqlUnitOfWorkFactory
 from bot.domain.people import Person
+from bot.runtime import run_polling, run_webhook
 from bot.sandbox import SandboxClient, SandboxServer
 from tests.support import OffsetClock
 

@@ -4,7 +4,8 @@ in, opens the queue, a case and a child's file (the access log gets its rows), d
 CSV, switches language and signs out; used, forged and expired links are refused. Every
 screenshot is decoded and must not be blank.
 
-Set XINQIAO_SCREENSHOTS=1 to refresh docs/dashboard.png (the README's picture) from the run.
+Set XINQIAO_SCREENSHOTS=1 to refresh docs/dashboard.png (the picture in docs/oversight.md) from
+the run.
 Without Chromium on the machine, these tests skip and say so (`.ci/run` installs it).
 """
 

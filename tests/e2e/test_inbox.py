@@ -12,9 +12,10 @@ import aiohttp
 import pytest
 from sqlalchemy import select, update
 
-from bot.app import build_app, run_polling
+from bot.app import build_app
 from bot.db.inbox_repo import SqlInboxRepo
 from bot.db.models import InboxRow
+from bot.runtime import run_polling
 from tests.e2e.harness import WEBHOOK_SECRET, World, running_world
 from tests.e2e.test_helpline import ROOMY, case_card, make_staff
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from bot.app import build_app, run_polling
+from bot.app import build_app
 from bot.catalog.catalog import load_catalog
 from bot.catalog.questionnaires import load_instruments
 from bot.domain.cases import Tier, Trigger
@@ -22,6 +22,7 @@ from bot.domain.people import (
     Role,
     new_person_code,
 )
+from bot.runtime import run_polling
 from content import CONTENT_DIR
 from tests.e2e.harness import World
 from tests.e2e.test_helpline import case_card, make_staff

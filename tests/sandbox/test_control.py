@@ -237,6 +237,32 @@ async def test_page_and_demo_config(
     saved = await sb.set_demo_config(panes, "试试看。Try it.")
     assert saved == {"panes": panes, "intro": "试试看。Try it.", "configured": True}
 
+    # The page opens an invitation as someone new: their pane joins, the rest stays, and every
+    # open page hears of it.
+    seq = (await sb.events(0, 0))["last_seq"]
+    newcomer = await sb.create_user("新朋友")
+    pane = {"title": "新朋友", "user_id": newcomer["id"], "chat_id": newcomer["id"]}
+    grown = await sb.add_demo_pane(pane)
+    assert grown == {"panes": [*panes, pane], "intro": "试试看。Try it.", "configured": True}
+    assert "demo_config" in [e["type"] for e in (await sb.events(seq, 0))["events"]]
+    with pytest.raises(SandboxError, match="chat_id"):
+        await sb.add_demo_pane({"title": "nobody"})
+
+
+async def test_a_pane_added_without_a_configuration_keeps_the_default_ones(
+    sb: SandboxClient, family: dict[str, Any]
+) -> None:
+    newcomer = await sb.create_user("Guest")
+    pane = {"title": "Guest", "user_id": newcomer["id"], "chat_id": newcomer["id"]}
+    grown = await sb.add_demo_pane(pane)
+    assert [p["chat_id"] for p in grown["panes"]] == [
+        family["guardian"]["id"],
+        family["child"]["id"],
+        family["staff"]["id"],
+        newcomer["id"],
+    ]
+    assert grown["configured"] is True
+
 
 async def test_a_shared_location_is_a_point_and_copies_as_one(
     spec: dict[str, Any], raw: RawApi, sb: SandboxClient

@@ -1,5 +1,5 @@
 """The staff roles as 民发〔2023〕61号 names them, and the one table of what each may do
-(bot/domain/permissions.py), kept the same as the README's."""
+(bot/domain/permissions.py), kept the same as docs/helpline.md's."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from bot.domain.permissions import PERMISSIONS, StaffAction, may, sees_only_own_
 from bot.services.duty import StaffChange
 
 A = StaffAction
-README = Path(__file__).resolve().parents[2] / "README.md"
+README = Path(__file__).resolve().parents[2] / "docs" / "helpline.md"
 CLINICAL = {A.CLAIM, A.DUTY, A.RELAY, A.RETIER, A.CLOSE, A.TRANSFER, A.SAFETY_PLAN, A.MISSED}
 
 
@@ -80,7 +80,7 @@ def test_staff_add_takes_each_role_in_both_languages(word: str, role: Role) -> N
 
 ROLE_COLUMNS = {"心理老师": Role.COUNSELLOR, "督导": Role.SUPERVISOR}
 ROLE_COLUMNS |= {"儿童主任": Role.DIRECTOR, "儿童督导员": Role.TOWNSHIP}
-# The README's rows, by their first words, and the action each row is.
+# The doc's rows, by their first words, and the action each row is.
 ROWS = {
     "`/queue`": A.QUEUE,
     "claim": A.CLAIM,
@@ -111,7 +111,7 @@ ROWS = {
 
 def test_the_readme_shows_the_same_table() -> None:
     text = README.read_text(encoding="utf-8")
-    section = text.split("### Staff roles", 1)[1]
+    section = text.split("## Staff roles", 1)[1]
     table = section[section.index("\n| action") :].split("\n\n", 1)[0]
     lines = [ln for ln in table.splitlines() if ln.startswith("| ")]
     header = [c.strip() for c in lines[0].strip("|").split("|")]

@@ -104,6 +104,7 @@ def test_a_burst_is_not_echoed_a_second_later() -> None:
 
 
 @pytest.mark.parametrize("limit", [30.0, 300.0, 500.0])
+@pytest.mark.slow
 def test_no_sliding_second_at_the_server_ever_exceeds_the_limit(limit: float) -> None:
     # Uneven latency (1-40 ms each way) and many senders eager to catch up.
     _, stamps = simulate(Limits(global_per_s=limit), senders=64, seconds=20, latency=(0.001, 0.04))
@@ -111,6 +112,7 @@ def test_no_sliding_second_at_the_server_ever_exceeds_the_limit(limit: float) ->
     assert len(stamps) >= 0.93 * limit * 20  # and the budget is used, not hoarded
 
 
+@pytest.mark.slow
 def test_a_stalled_server_cannot_be_overfilled_when_it_resumes() -> None:
     # The server stops answering (a long GC pause): requests sent meanwhile are all counted at
     # its end, next to those it counted just before. Counting by send time alone, the second

@@ -86,6 +86,7 @@ async def test_a_403_is_final_and_polling_is_left_alone() -> None:
     assert polling.calls == 1
 
 
+@pytest.mark.slow
 async def test_the_answer_model_outlives_garbage_collection(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -226,6 +226,7 @@ def test_context_never_lowers() -> None:
             assert got.matched == alone.matched  # the message's own evidence leads
 
 
+@pytest.mark.slow
 def test_without_model_or_signals_the_lexicon_decides_alone() -> None:
     bare = SafetyNet(load_triager(CONTENT_DIR))
     got = bare.classify("救救我")
@@ -273,6 +274,7 @@ def _edit(root: Path, old: str, new: str) -> None:
         ("relayed:\n", "relayd:\n", "must be a mapping with some of"),
     ],
 )
+@pytest.mark.slow
 def test_a_broken_signals_file_names_the_file_and_the_item(
     tmp_path: Path, old: str, new: str, problem: str
 ) -> None:
@@ -284,6 +286,7 @@ def test_a_broken_signals_file_names_the_file_and_the_item(
     assert problem in str(err.value)
 
 
+@pytest.mark.slow
 def test_a_missing_signals_file_stops_the_bot_not_the_lexicon(tmp_path: Path) -> None:
     root = _copy(tmp_path)
     (root / TRIAGE_DIR / SIGNALS_FILE).unlink()
@@ -292,6 +295,7 @@ def test_a_missing_signals_file_stops_the_bot_not_the_lexicon(tmp_path: Path) ->
         load_safety_net(root)
 
 
+@pytest.mark.slow
 def test_the_lexicon_does_not_read_the_signals_file() -> None:
     """signals.yaml has sections the lexicon loader would refuse; it is skipped there."""
     triager = load_triager(CONTENT_DIR)

@@ -24,7 +24,10 @@ const TOPIC_COLORS = {
   9367192: "#8eee98", 16749490: "#ff93b2", 16478047: "#fb6f5f",
 };
 const users = new Map();
+let bots = [];
 let panes = [];
+const extraPanes = []; // panes added on this page when it was opened with ?pane=
+const pendingStarts = new Map(); // user id -> invitation to open once their pane exists
 let seq = 0;
 let autoConfig = true; // panes chosen by the sandbox, so new users and groups add panes
 
@@ -78,6 +81,30 @@ function renderEntities(text, entities) {
   return out;
 }
 
+// A start link to one of this sandbox's bots (https://t.me/<bot>?start=CODE, or
+// tg://resolve?domain=<bot>&start=CODE) -> {bot, code}; any other link is just a link.
+function invitation(href) {
+  let name;
+  let params;
+  const tg = /^tg:(?:\/\/)?resolve\?(.*)$/i.exec(href || "");
+  if (tg) {
+    params = new URLSearchParams(tg[1]);
+    name = params.get("domain") || "";
+  } else {
+    let url;
+    try { url = new URL(href); } catch { return null; }
+    if (!/^https?:$/.test(url.protocol)
+        || !/^(t\.me|telegram\.me|telegram\.dog)$/i.test(url.hostname)) return null;
+    name = url.pathname.split("/")[1] || "";
+    params = url.searchParams;
+  }
+  const code = params.get("start");
+  const bot = bots.find((b) => (b.username || "").toLowerCase() === name.toLowerCase());
+  // Telegram passes only these characters (at most 64) as a start parameter.
+  if (!bot || code === null || !/^[A-Za-z0-9_-]{0,64}$/.test(code)) return null;
+  return { bot, code };
+}
+
 function userName(id) {
   const u = users.get(id);
   return u ? [u.first_name, u.last_name].filter(Boolean).join(" ") : String(id);
@@ -112,10 +139,20 @@ class Pane {
     this.topics = [];
     this.replyKeyboard = null;
     this.replyTo = null;
+    this.editing = null;
     this.blocked = false;
     this.el = document.getElementById("pane-template").content.firstElementChild.cloneNode(true);
     this.$ = (sel) => this.el.querySelector(sel);
-    this.$(".pane-title").textContent = config.title || userName(this.userId);
+    // Pictures, fonts and keyboards change heights after a render: whoever was reading the
+    // newest message keeps it in view; whoever scrolled up stays where they were.
+    const list = this.$(".messages");
+    this.stick = true;
+    list.addEventListener("scroll", () => {
+      this.stick = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
+    });
+    this.sizes = new ResizeObserver(() => { if (this.stick) list.scrollTop = list.scrollHeight; });
+    this.title = config.title || userName(this.userId);
+    this.$(".pane-title").textContent = this.title;
     this.bind();
   }
 
@@ -128,17 +165,31 @@ class Pane {
         ev.preventDefault();
         this.sendText();
       }
+      if (ev.key === "Escape" && (this.editing || this.replyTo)) {
+        if (this.editing) box.value = "";
+        this.setReply(null);
+      }
     });
     this.$(".sticker").addEventListener("click", () => this.send({ sticker: true }));
     this.$(".photo").addEventListener("click", () => this.send({ photo: true }));
+    this.$(".voice").addEventListener("click", () => this.send({ voice: true }));
     this.$(".upload input").addEventListener("change", (ev) => this.upload(ev.target));
     this.$(".menu").addEventListener("click", () => this.toggleCommands());
-    this.$(".reply-cancel").addEventListener("click", () => this.setReply(null));
+    this.$(".reply-cancel").addEventListener("click", () => {
+      if (this.editing) box.value = "";
+      this.setReply(null);
+    });
     this.$(".block-toggle").addEventListener("click", () => this.toggleBlock());
     const who = this.$(".who-select");
     who.addEventListener("change", () => { this.userId = Number(who.value); this.render(); });
     this.$(".messages").addEventListener("click", (ev) => {
       if (ev.target.classList.contains("spoiler")) ev.target.classList.add("shown");
+      const link = ev.target.closest("a[href]");
+      const invite = link && invitation(link.getAttribute("href"));
+      if (invite) {
+        ev.preventDefault();
+        this.pickInvitee(invite);
+      }
     });
   }
 
@@ -181,7 +232,77 @@ class Pane {
     const text = box.value;
     if (!text.trim()) return;
     box.value = "";
-    this.send({ text });
+    if (this.editing) this.edit(this.editing, text); else this.send({ text });
+  }
+
+  async edit(message, text) {
+    try {
+      await api.post("edit", {
+        user_id: this.userId, chat_id: this.chatId, message_id: message.message_id, text,
+      });
+      this.setReply(null);
+    } catch (err) {
+      this.toast(`⚠ ${err.message}`);
+    }
+  }
+
+  // Who opens an invitation the page cannot place: another phone on the page, or a new one.
+  pickInvitee(invite) {
+    this.el.querySelector(".picker")?.remove();
+    const box = document.createElement("div");
+    box.className = "picker";
+    box.setAttribute("role", "dialog");
+    const choice = (label, act) => {
+      const b = document.createElement("button");
+      b.type = "button";
+      b.textContent = label;
+      b.addEventListener("click", () => { box.remove(); if (act) act(); });
+      return b;
+    };
+    const others = panes.filter((p) => !p.isGroup && p.userId !== this.userId);
+    const cancel = choice("Cancel");
+    cancel.className = "cancel";
+    box.append(
+      Object.assign(document.createElement("p"), { textContent: "Open this invitation as:" }),
+      ...others.map((p) => Object.assign(choice(`→ ${p.title}`, () => p.start(invite)),
+        { value: String(p.userId) })),
+      Object.assign(choice("➕ A new person, in a new pane", () => this.inviteNew(invite)),
+        { value: "new" }),
+      cancel,
+    );
+    this.el.append(box);
+  }
+
+  async inviteNew(invite) {
+    const language = (users.get(this.userId) || {}).language_code || "";
+    const n = users.size + 1;
+    try {
+      const user = await api.post("users", {
+        first_name: language.startsWith("zh") ? `新朋友${n}` : `Guest ${n}`,
+        language_code: language || undefined,
+      });
+      users.set(user.id, user);
+      pendingStarts.set(user.id, invite);
+      await addPane({ title: user.first_name, user_id: user.id, chat_id: user.id });
+    } catch (err) {
+      this.toast(`⚠ ${err.message}`);
+    }
+  }
+
+  // Opening a start link in Telegram sends "/start CODE" from the person who opened it.
+  async start(invite) {
+    this.el.scrollIntoView({ block: "nearest", inline: "nearest" });
+    this.el.classList.remove("flash");
+    void this.el.offsetWidth; // restart the highlight when the same pane is chosen again
+    this.el.classList.add("flash");
+    try {
+      await api.post("send", {
+        user_id: this.userId, chat_id: this.userId, bot_id: invite.bot.id,
+        text: invite.code ? `/start ${invite.code}` : "/start",
+      });
+    } catch (err) {
+      this.toast(`⚠ ${err.message}`);
+    }
   }
 
   upload(input) {
@@ -214,10 +335,20 @@ class Pane {
     } catch (err) { this.toast(`⚠ ${err.message}`); }
   }
 
-  setReply(message) {
-    this.replyTo = message ? message.message_id : null;
+  setReply(message, editing = false) {
+    this.replyTo = message && !editing ? message.message_id : null;
+    this.editing = message && editing ? message : null;
     this.$(".reply-bar").hidden = !message;
-    if (message) this.$(".reply-text").textContent = `↩ ${preview(message)}`;
+    if (message) {
+      this.$(".reply-text").textContent = `${editing ? "✎ Editing:" : "↩"} ${preview(message)}`;
+    }
+  }
+
+  setEdit(message) {
+    this.setReply(message, true);
+    const box = this.$("textarea");
+    box.value = message.text;
+    box.focus();
   }
 
   toast(text, alert = false) {
@@ -262,7 +393,6 @@ class Pane {
   render() {
     this.renderTopics();
     const list = this.$(".messages");
-    const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
     list.replaceChildren();
     if (this.blocked) {
       list.append(Object.assign(document.createElement("div"),
@@ -271,10 +401,11 @@ class Pane {
     for (const m of this.messages.values()) {
       if (this.visible(m)) list.append(this.renderMessage(m));
     }
-    if (atBottom || !this.rendered) list.scrollTop = list.scrollHeight;
-    this.rendered = true;
     this.$(".block-toggle").textContent = this.blocked ? "Unblock bot" : "Block bot";
     this.renderReplyKeyboard();
+    this.sizes.disconnect();
+    for (const el of [list, ...list.children]) this.sizes.observe(el);
+    if (this.stick) list.scrollTop = list.scrollHeight;
   }
 
   renderTopics() {
@@ -292,7 +423,12 @@ class Pane {
         b.append(dot);
       }
       b.append(label);
-      b.addEventListener("click", () => { this.thread = id; this.setReply(null); this.render(); });
+      b.addEventListener("click", () => {
+        this.thread = id;
+        this.stick = true;
+        this.setReply(null);
+        this.render();
+      });
       return b;
     };
     nav.replaceChildren(make(0, "# General"), ...this.topics.map(
@@ -331,10 +467,21 @@ class Pane {
     reply.className = "reply-link";
     reply.textContent = "↩ reply";
     reply.addEventListener("click", () => this.setReply(m));
+    const links = document.createElement("div");
+    links.className = "msg-links";
+    links.append(reply);
+    if (mine && m.text) {
+      const edit = document.createElement("button");
+      edit.type = "button";
+      edit.className = "reply-link edit-link";
+      edit.textContent = "✎ edit";
+      edit.addEventListener("click", () => this.setEdit(m));
+      links.append(edit);
+    }
     wrap.append(bubble);
     const keyboard = m.reply_markup && m.reply_markup.inline_keyboard;
     if (keyboard) wrap.append(this.renderInline(m, keyboard));
-    wrap.append(reply);
+    wrap.append(links);
     return wrap;
   }
 
@@ -352,7 +499,9 @@ class Pane {
           b.addEventListener("click", () => this.press(message, button));
         } else if (button.url) {
           b.className = "url";
-          b.addEventListener("click", () => window.open(safeUrl(button.url), "_blank", "noopener"));
+          const invite = invitation(button.url);
+          b.addEventListener("click", () => (invite ? this.pickInvitee(invite)
+            : window.open(safeUrl(button.url), "_blank", "noopener")));
         } else {
           b.disabled = true;
         }
@@ -443,8 +592,19 @@ async function loadUsers() {
   for (const u of await api.get("users")) users.set(u.id, u);
 }
 
+// A pane for someone new: kept by the sandbox's demo configuration, so it survives a reload,
+// unless this page chose its panes itself (?pane=).
+async function addPane(pane) {
+  if (panesFromQuery().length) {
+    extraPanes.push(pane);
+    await setup();
+  } else {
+    await api.post("demo-config/panes", pane); // every open page rebuilds on demo_config
+  }
+}
+
 async function setup() {
-  const bots = await api.get("bots");
+  bots = await api.get("bots");
   if (bots.length) {
     document.getElementById("bot-name").textContent = bots[0].first_name;
     document.title = `${bots[0].first_name} · Telegram sandbox`;
@@ -456,7 +616,7 @@ async function setup() {
   const intro = document.getElementById("intro");
   intro.textContent = config.intro || "";
   intro.hidden = !config.intro;
-  panes = (fromQuery.length ? fromQuery : config.panes).map((c) => new Pane(c));
+  panes = (fromQuery.length ? [...fromQuery, ...extraPanes] : config.panes).map((c) => new Pane(c));
   document.getElementById("panes").replaceChildren(...panes.map((p) => p.el));
   document.getElementById("empty").hidden = panes.length > 0;
   const chats = await api.get("chats");
@@ -464,6 +624,13 @@ async function setup() {
     const chat = chats.find((c) => c.chat.id === pane.chatId && (pane.isGroup || c.bot_id));
     pane.blocked = Boolean(chat && chat.blocked);
     await pane.load();
+  }
+  for (const pane of panes) {
+    const invite = pendingStarts.get(pane.userId);
+    if (invite && !pane.isGroup) {
+      pendingStarts.delete(pane.userId);
+      await pane.start(invite);
+    }
   }
 }
 

@@ -1,4 +1,5 @@
 """Which instance runs the ticker's jobs: exactly one leads, a standby takes over if it dies.
+The scheduler asks a `bot.ports.Leadership`; these are its database adapters.
 
 PostgreSQL: a session-level advisory lock held on one dedicated connection. The server drops it
 when that connection ends, which is what happens when the process dies, so the failover needs
@@ -20,13 +21,13 @@ import contextlib
 import logging
 import os
 from pathlib import Path
-from typing import Protocol
 
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.db.engine import discard
+from bot.ports import CHECK_SECONDS, AlwaysLead, Leadership
 
 try:
     import fcntl
@@ -37,7 +38,6 @@ log = logging.getLogger(__name__)
 
 # b"xq-tickr" as a signed 64-bit key; advisory locks are scoped to one database.
 TICKER_LOCK_KEY = 0x78712D7469636B72
-CHECK_SECONDS = 5.0
 # How long the server may take to notice a leader whose host vanished without closing its
 # connection (no FIN): idle 10 s, then 3 probes 5 s apart. A dead process closes the socket and
 # needs none of this. Ignored on Unix-socket connections.
@@ -46,36 +46,6 @@ _KEEPALIVES = (
     "SET tcp_keepalives_interval = 5",
     "SET tcp_keepalives_count = 3",
 )
-
-
-class Leadership(Protocol):
-    """Decides whether this instance runs the jobs; `check` is called every `every_seconds`."""
-
-    every_seconds: float
-
-    @property
-    def leading(self) -> bool: ...
-
-    async def check(self) -> bool:
-        """Try to become (or confirm still being) the leader; returns `leading`."""
-        ...
-
-    async def release(self) -> None:
-        """Stop leading and let a standby take over at once (at shutdown)."""
-        ...
-
-
-class AlwaysLead:
-    """A single instance, an in-memory database, or a platform without locks."""
-
-    every_seconds = CHECK_SECONDS
-    leading = True
-
-    async def check(self) -> bool:
-        return True
-
-    async def release(self) -> None:
-        return None
 
 
 class AdvisoryLockLeadership:
