@@ -302,13 +302,15 @@ async def build_app(
         nudge=delivery.nudge,
     )
     roster = Roster(uow, clock, TelegramStaffChatAdmin(bot), lambda: staff_chats, bot_id=me.id)
-    duty = Duty(uow, clock, board, casework, roster, nudge=delivery.nudge)
+    access = casework.access
+    duty = Duty(uow, clock, board, access, casework.claims, roster, nudge=delivery.nudge)
     instruments = load_instruments(CONTENT_DIR)
     child_file = ChildFile(
         uow,
         clock,
-        casework,
+        access,
         board,
+        casework.directory,
         instruments,
         QuietHours.parse(settings.quiet_hours),
         settings.timezone,
@@ -319,7 +321,7 @@ async def build_app(
         uow,
         clock,
         PillowCharts(catalog, settings.timezone),
-        casework,
+        access,
         board,
         targets,
         DigestPolicy(
@@ -360,9 +362,9 @@ async def build_app(
         child_file=child_file,
         oversight=oversight,
         privacy=Privacy(
-            uow, clock, board, casework, catalog, settings.timezone, nudge=delivery.nudge
+            uow, clock, board, access, catalog, settings.timezone, nudge=delivery.nudge
         ),
-        misses=Misses(uow, clock, casework, net, settings.timezone),
+        misses=Misses(uow, clock, access, net, settings.timezone),
         typed=load_typed(CONTENT_DIR),
         dashboard=Dashboard(
             uow,

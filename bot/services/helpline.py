@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from bot.domain.asking import Answer, TypedAnswers
+from bot.domain.case_actions import Reopen
 from bot.domain.cases import Case, CaseStatus, DutyHours, EventKind, Targets, Tier, Trigger
 from bot.domain.hotlines import HotlineBook
 from bot.domain.lengths import MARK, head_and_rest, share
@@ -539,7 +540,7 @@ class Helpline:
             Reply(
                 "helpline/staff_after_close",
                 {"code": case.code},
-                choices=rows(Choice("btn.case.reopen", f"case:reopen:{case.id}")),
+                choices=rows(Choice("btn.case.reopen", Reopen(case.id).pack())),
             ),
             now,
             Priority.ALERT,

@@ -18,14 +18,15 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.domain.cases import Case
+from bot.domain.numbers import parse_int
 from bot.domain.people import Person, Role
 from bot.domain.permissions import StaffAction, may
 from bot.domain.replies import Choice, Keyboard, Outcome, Reply, rows
 from bot.domain.screening import StoredResult
 from bot.ports import Catalog, Clock, Erasure, Purged, UnitOfWork, UnitOfWorkFactory
 from bot.services.board import POST, RELAY_IN, RELAY_OUT, Board
-from bot.services.casework import Casework
-from bot.services.common import Who, parse_int, person_by_ref, viewer_kind
+from bot.services.casework import StaffAccess
+from bot.services.common import Who, person_by_ref, viewer_kind
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +69,7 @@ class Privacy:
         uow: UnitOfWorkFactory,
         clock: Clock,
         board: Board,
-        casework: Casework,
+        access: StaffAccess,
         catalog: Catalog,
         timezone: str,
         nudge: Callable[[], None] = lambda: None,
@@ -76,7 +77,7 @@ class Privacy:
         self.uow = uow
         self.clock = clock
         self.board = board
-        self.casework = casework
+        self.access = access
         self.catalog = catalog
         self.tz = ZoneInfo(timezone)
         self.nudge = nudge
@@ -419,7 +420,7 @@ class Privacy:
         template to answer with instead, or "ignored" for non-staff."""
         now = self.clock.now()
         async with self.uow() as uow:
-            staff = await self.casework.staff(uow, telegram_id, chat_id)
+            staff = await self.access.staff(uow, telegram_id, chat_id)
             if staff is None:
                 return "ignored"
             if not may(staff.role, StaffAction.ACCESS_LOG):

@@ -28,9 +28,9 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.domain.numbers import parse_int
 from bot.domain.oversight import TIERS, Durations, Figures, Period, PeriodError
 from bot.ports import ChartRenderer, Clock, ServicePoint, UnitOfWorkFactory
-from bot.services.common import parse_int
 from bot.services.oversight import Oversight
 
 SMALL = 5
