@@ -6,10 +6,12 @@ import argparse
 import asyncio
 import importlib
 import logging
+import os
 import sys
 from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
+from bot.cli import demo_state
 from bot.config import ConfigError, load_settings
 
 Command = Callable[[argparse.Namespace], Coroutine[Any, Any, int]]
@@ -20,11 +22,20 @@ QUIET_LOGGERS = ("alembic", "apscheduler", "aiogram.event", "aiosqlite")
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m bot", description="心桥 Xinqiao")
+    p.add_argument(
+        "--demo",
+        action="store_true",
+        help="run COMMAND against the running `python -m bot demo` (its database, sandbox and "
+        "token), started from this directory",
+    )
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
     sub.add_parser("run", help="run the bot (long polling); creates or upgrades the database")
     demo = sub.add_parser("demo", help="sandbox + bot + web page; no token or network needed")
     demo.add_argument("--port", type=int, default=8080, help="web page and sandbox port")
     demo.add_argument("--host", default="127.0.0.1")
+    demo.add_argument(
+        "--dashboard-port", type=int, default=8090, help="supervisors' dashboard port"
+    )
     demo.add_argument("--db", default="", help="database URL (default: a fresh SQLite file)")
     mig = sub.add_parser("migrate", help="upgrade (or downgrade) the database schema")
     mig.add_argument("revision", nargs="?", default="head")
@@ -175,6 +186,13 @@ def _command(name: str) -> Command:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.demo and args.command != "demo":
+        try:
+            # Before settings are read: the demo's own values win over .env and the shell's.
+            os.environ.update(demo_state.environment())
+        except demo_state.NoDemoError as exc:
+            print(exc, file=sys.stderr)
+            return 2
     try:
         # Settings first, before the slow framework imports: a typo fails in a blink.
         level = load_settings().log_level.upper()

@@ -44,6 +44,7 @@ from bot.domain.lessons import QuietHours
 from bot.domain.locale import LOCALES
 from bot.domain.ratelimit import Limits, RateLimiter
 from bot.ports import Clock
+from bot.services import unbutton
 from bot.services.account import Account
 from bot.services.board import Board
 from bot.services.bundle import Services
@@ -255,13 +256,15 @@ async def build_app(
         hold_kinds=(*LESSON_KINDS, INVITE_KIND),
     )
     roster = Roster(uow, clock, TelegramStaffChatAdmin(bot), lambda: staff_chats, bot_id=me.id)
-    duty = Duty(uow, clock, board, casework, roster)
+    access = casework.access
+    duty = Duty(uow, clock, board, access, casework.claims, roster)
     instruments = load_instruments(CONTENT_DIR)
     child_file = ChildFile(
         uow,
         clock,
-        casework,
+        access,
         board,
+        casework.directory,
         instruments,
         QuietHours.parse(settings.quiet_hours),
         settings.timezone,
@@ -271,7 +274,7 @@ async def build_app(
         uow,
         clock,
         PillowCharts(catalog, settings.timezone),
-        casework,
+        access,
         board,
         targets,
         DigestPolicy(
@@ -287,7 +290,14 @@ async def build_app(
         clock,
         transport,
         limiter,
-        [lessons.row_kinds(), board.row_kinds(uow), REPLIES, INVITATIONS, oversight.row_kinds()],
+        [
+            lessons.row_kinds(),
+            board.row_kinds(uow),
+            REPLIES,
+            INVITATIONS,
+            oversight.row_kinds(),
+            unbutton.row_kinds(uow),
+        ],
         after_refused=board.refused(uow),
         batch=max(10, int(settings.rate_global_per_s)),
         concurrency=settings.sender_concurrency,
@@ -322,8 +332,8 @@ async def build_app(
         screening=Screening(uow, clock, instruments, helpline),
         child_file=child_file,
         oversight=oversight,
-        privacy=Privacy(uow, clock, board, casework, catalog, settings.timezone),
-        misses=Misses(uow, clock, casework, net, settings.timezone),
+        privacy=Privacy(uow, clock, board, access, catalog, settings.timezone),
+        misses=Misses(uow, clock, access, net, settings.timezone),
         typed=load_typed(CONTENT_DIR),
         dashboard=Dashboard(
             uow,
@@ -378,6 +388,7 @@ async def build_app(
         ).table(),
         # With several instances only one runs the jobs (an advisory or file lock).
         leadership_for(engine),
+        clock=clock.now,
     )
     built = App(
         settings,

@@ -23,6 +23,7 @@ from bot.domain.outbox import (
     Photo,
     RenameTopic,
     SendResult,
+    Unbutton,
 )
 from bot.domain.oversight import (
     CaseTiming,
@@ -230,6 +231,7 @@ class FanOutGroup:
     timezone: str
     weekday: int
     hour: int
+    minute: int = 0
 
 
 class FanOutRepo(Protocol):
@@ -468,6 +470,14 @@ class HoldRepo(Protocol):
 
     async def clear_keyboard(self, row_id: int) -> None:
         """The row's message lost its buttons (edited away): the outbox says so too."""
+        ...
+
+    async def keyboarded_before(
+        self, chat_id: int, row_id: int, skip_prefixes: Sequence[str], limit: int = 3
+    ) -> list[Keyboarded]:
+        """Of the `limit` rows sent into the chat last before this one (keys under
+        `skip_prefixes` aside), those whose message still carries buttons, or may (a lesson
+        is composed when sent: its row does not say)."""
         ...
 
 
@@ -1021,7 +1031,7 @@ class Transport(Protocol):
         self,
         chat_id: int,
         thread_id: int | None,
-        reply: Reply | NewTopic | RenameTopic | CopyOf | Photo,
+        reply: Reply | NewTopic | RenameTopic | CopyOf | Photo | Unbutton,
         locale: str,
     ) -> SendResult:
         """Send one message and say how it went; never raises for Telegram's answers."""

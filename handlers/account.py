@@ -9,17 +9,21 @@ from aiogram.types import CallbackQuery, ChatMemberUpdated, Message
 
 from bot.domain.replies import Outcome
 from bot.services.bundle import Services
+from bot.services.common import Who
 from handlers.common import who
+from handlers.lessons import forget_schedule, remember_question
 from handlers.render import deliver
 
 STOP_WORDS = frozenset({"退订", "停止", "stop", "unsubscribe"})
 
 
-async def ask_language(message: Message, bot: Bot, services: Services) -> None:
+async def ask_language(message: Message, bot: Bot, state: FSMContext, services: Services) -> None:
     """Offer the languages we ship."""
     assert message.from_user is not None
     locale = await services.account.locale_of(who(message.from_user))
-    await deliver(bot, message.chat.id, services.account.ask_language(), services, locale)
+    outcome = services.account.ask_language()
+    await remember_question(state, outcome, services)
+    await deliver(bot, message.chat.id, outcome, services, locale)
 
 
 async def show_privacy(message: Message, bot: Bot, services: Services) -> None:
@@ -38,16 +42,26 @@ async def ask_stop(message: Message, bot: Bot, state: FSMContext, services: Serv
     person = who(message.from_user)
     await state.clear()
     outcome = await services.account.ask_stop(person)
+    await remember_question(state, outcome, services)
     await deliver(
         bot, message.chat.id, outcome, services, await services.account.locale_of(person)
     )
 
 
-async def choose_account(query: CallbackQuery, bot: Bot, services: Services) -> None:
+async def choose_account(
+    query: CallbackQuery, bot: Bot, state: FSMContext, services: Services
+) -> None:
     """Language and stop confirmations."""
     assert query.data is not None and query.message is not None
-    person = who(query.from_user)
-    _, verb, value = [*query.data.split(":"), "", ""][:3]
+    await forget_schedule(state)
+    outcome, locale = await account_action(who(query.from_user), query.data, services)
+    await deliver(bot, query.message.chat.id, outcome, services, locale, callback=query)
+
+
+async def account_action(person: Who, data: str, services: Services) -> tuple[Outcome, str]:
+    """What an account button does, pressed or typed (handlers/typed.py), and the language
+    to answer in (the new one, after a language is chosen)."""
+    _, verb, value = [*data.split(":"), "", ""][:3]
     if verb == "lang":
         # The menu follows the new language by itself (handlers/commands.FollowRole).
         outcome, locale = await services.account.set_language(person, value)
@@ -57,7 +71,7 @@ async def choose_account(query: CallbackQuery, bot: Bot, services: Services) -> 
         else:
             outcome = Outcome(toast="toast.stale")
         locale = await services.account.locale_of(person)
-    await deliver(bot, query.message.chat.id, outcome, services, locale, callback=query)
+    return outcome, locale
 
 
 async def note_membership(event: ChatMemberUpdated, services: Services) -> None:

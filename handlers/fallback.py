@@ -86,6 +86,7 @@ async def answer_anything(
         person, typed_text, state, services, locale, message.message_id
     ):
         outcome = typed
+        locale = await services.account.locale_of(person)  # a language typed takes effect
     else:
         outcome = await services.account.fallback(person, message.message_id)
     await deliver(bot, message.chat.id, outcome, services, locale)

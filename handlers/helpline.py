@@ -13,9 +13,9 @@ from aiogram.dispatcher.event.bases import SkipHandler
 from aiogram.types import CallbackQuery, Message, TelegramObject
 
 from bot.domain.asking import Answer
+from bot.domain.numbers import parse_int
 from bot.domain.replies import Outcome
 from bot.services.bundle import Services
-from bot.services.common import parse_int
 from handlers.common import COMMAND_WORD, STAFF_COMMANDS, who
 from handlers.render import deliver
 

@@ -7,7 +7,7 @@ from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
-from bot.domain.replies import Outcome
+from bot.domain.replies import Outcome, reply_to_data
 from bot.services.bundle import Services
 from bot.services.common import Who
 from bot.services.lessons import ask_weekday
@@ -20,6 +20,17 @@ SCHEDULE_ASK = "schedule_ask"  # /schedule asked for a weekday
 # When: a picker left unanswered stops waiting (see handlers/typed.py), so that a typed answer
 # to a questionnaire begun later is not read as a weekday.
 SCHEDULE_AT = "schedule_at"
+# Another question with buttons just asked (how long to pause, which language, which child),
+# as reply data, and when: a typed answer is read against it for as long as the picker waits.
+ASKED = "asked"
+ASKED_AT = "asked_at"
+# The questions kept so: their buttons are the whole answer, and asking again is cheap.
+REMEMBERED = (
+    "lessons/ask_pause",
+    "account/ask_language",
+    "account/ask_stop",
+    "screening/which_child",
+)
 
 
 async def _say(message: Message, bot: Bot, services: Services, outcome: Outcome) -> None:
@@ -53,12 +64,12 @@ async def list_lessons(message: Message, bot: Bot, services: Services) -> None:
     )
 
 
-async def ask_pause(message: Message, bot: Bot, services: Services) -> None:
+async def ask_pause(message: Message, bot: Bot, state: FSMContext, services: Services) -> None:
     """How long to pause."""
     assert message.from_user is not None
-    await _say(
-        message, bot, services, await services.lesson_chat.ask_pause(who(message.from_user))
-    )
+    outcome = await services.lesson_chat.ask_pause(who(message.from_user))
+    await remember_question(state, outcome, services)
+    await _say(message, bot, services, outcome)
 
 
 async def resume(message: Message, bot: Bot, services: Services) -> None:
@@ -90,8 +101,8 @@ async def lesson_action(person: Who, data: str, services: Services, state: FSMCo
             outcome = await services.lessons.choose_day(person, args[0])
             if outcome.replies:
                 await state.update_data({SCHEDULE_DAY: args[0], SCHEDULE_AT: _now(services)})
-        case "hour", 2:
-            outcome = await services.lessons.set_schedule(person, args[0], args[1])
+        case "hour", 2 | 3:  # weekday, hour and, typed as 七点半, its minutes
+            outcome = await services.lessons.set_schedule(person, *args)
             if outcome.replies:
                 await forget_schedule(state)
         case "n", 3:
@@ -119,9 +130,19 @@ def _now(services: Services) -> float:
     return services.lessons.clock.now().timestamp()
 
 
+async def remember_question(state: FSMContext, outcome: Outcome, services: Services) -> None:
+    """Keep the question just asked, if it is one a typed answer may answer (REMEMBERED);
+    whatever was waiting before is forgotten either way: this is the question now."""
+    await forget_schedule(state)
+    last = outcome.replies[-1] if outcome.replies else None
+    if last is not None and last.template in REMEMBERED:
+        await state.update_data({ASKED: reply_to_data(last), ASKED_AT: _now(services)})
+
+
 async def forget_schedule(state: FSMContext) -> None:
+    """Forget the pickers waiting for a typed answer: another question now waits."""
     data = await state.get_data()
-    keys = (SCHEDULE_DAY, SCHEDULE_ASK, SCHEDULE_AT)
+    keys = (SCHEDULE_DAY, SCHEDULE_ASK, SCHEDULE_AT, ASKED, ASKED_AT)
     if any(k in data for k in keys):
         await state.set_data({k: v for k, v in data.items() if k not in keys})
 

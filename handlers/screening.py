@@ -11,7 +11,7 @@ from bot.domain.replies import Outcome
 from bot.services.bundle import Services
 from bot.services.common import Who
 from handlers.common import who
-from handlers.lessons import forget_schedule
+from handlers.lessons import forget_schedule, remember_question
 from handlers.render import deliver
 
 
@@ -32,11 +32,15 @@ def _ints(parts: list[str]) -> list[int] | None:
     return [int(p) for p in parts]
 
 
-async def press_screening(query: CallbackQuery, bot: Bot, services: Services) -> None:
+async def press_screening(
+    query: CallbackQuery, bot: Bot, state: FSMContext, services: Services
+) -> None:
     """Every questionnaire button; forged or stale data gets the polite stale toast."""
     assert query.message is not None and query.data is not None
     person = who(query.from_user)
     outcome = await screening_action(person, query.data, services)
+    if outcome.replies:
+        await remember_question(state, outcome, services)  # "which child?" waits for a word
     locale = await services.account.locale_of(person)
     await deliver(bot, query.message.chat.id, outcome, services, locale, callback=query)
 

@@ -13,13 +13,42 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
+from bot.domain.case_actions import (
+    CancelCanned,
+    CannedMenu,
+    CaseAction,
+    Claim,
+    CloseAs,
+    CloseMenu,
+    FollowUpDone,
+    FollowUpIn,
+    FollowUpMenu,
+    MarkReferral,
+    MissAs,
+    MissMenu,
+    NextCase,
+    PreviewCanned,
+    ReferMenu,
+    ReferTo,
+    Release,
+    Reopen,
+    SendCanned,
+    SetTier,
+    ShowCard,
+    TellChildFirst,
+    TellGuardian,
+    TierMenu,
+    TransferMenu,
+    TransferTo,
+    WhyNotFirst,
+)
+from bot.domain.case_actions import parse as parse_case_action
 from bot.domain.cases import Tier
 from bot.domain.permissions import StaffAction
 from bot.domain.replies import Reply
 from bot.services.bundle import Services
-from bot.services.casework import Casework, Menu, Place, StaffResult
+from bot.services.casework import STALE, Casework, Menu, Place, StaffResult
 from bot.services.child_file import ChildFile
-from bot.services.common import parse_int
 from bot.services.duty import StaffChange
 from bot.services.misses import Misses
 from bot.services.plans import plan_form, visit_form
@@ -87,41 +116,6 @@ def command_action(command: str, args: str) -> StaffAction | None:
         care = args.strip().lower() == "care"
         return StaffAction.CARE_PLAN if care else StaffAction.SAFETY_PLAN
     return COMMANDS.get(name)
-
-
-def button_action(parts: list[str]) -> StaffAction:
-    """The action a case button is; ValueError (the polite refusal) for an unknown one."""
-    head = parts[0]
-    if head in ("file", "canned", "ref", "fu"):
-        return {
-            "file": StaffAction.TELL_GUARDIAN,
-            "canned": StaffAction.RELAY,
-            "ref": StaffAction.REFER,
-            "fu": StaffAction.FOLLOW_UP,
-        }[head]
-    actions = {
-        "next": StaffAction.CLAIM,
-        "claim": StaffAction.CLAIM,
-        "release": StaffAction.CLAIM,
-        "reopen": StaffAction.CLAIM,
-        "card": StaffAction.QUEUE,
-        "xfer": StaffAction.TRANSFER,
-        "xferto": StaffAction.TRANSFER,
-        "refer": StaffAction.REFER,
-        "referto": StaffAction.REFER,
-        "tier": StaffAction.RETIER,
-        "settier": StaffAction.RETIER,
-        "close": StaffAction.CLOSE,
-        "closeas": StaffAction.CLOSE,
-        "fu": StaffAction.FOLLOW_UP,
-        "fuin": StaffAction.FOLLOW_UP,
-        "canned": StaffAction.RELAY,
-        "miss": StaffAction.MISSED,
-        "missas": StaffAction.MISSED,
-    }
-    if parts[1] not in actions:
-        raise ValueError(parts[1])
-    return actions[parts[1]]
 
 
 async def _refused(services: Services, message: Message, command: CommandObject) -> bool:
@@ -473,16 +467,15 @@ async def press_case(query: CallbackQuery, bot: Bot, services: Services) -> None
         return
     chat_id = at.chat_id
     who = query.from_user.id
-    parts = query.data.split(":")
-    cw = services.casework
-    result = StaffResult("toast.stale")
-    try:
-        refusal = await cw.refusal(who, chat_id, button_action(parts))
+    # Forged or mangled data names no action: the same polite refusal as an outdated button.
+    action = parse_case_action(query.data)
+    result = STALE
+    if action is not None:
+        cw = services.casework
+        refusal = await cw.refusal(who, chat_id, action.needs)
         result = refusal or await _dispatch(
-            cw, services.child_file, services.misses, who, at, parts
+            cw, services.child_file, services.misses, who, at, action
         )
-    except (ValueError, IndexError):  # forged or mangled data: the same polite refusal
-        result = StaffResult("toast.stale")
     if result.toast == "toast.case.not_staff":
         log.warning(
             "ignored button %r from non-staff user %s in chat %s", query.data, who, chat_id
@@ -507,76 +500,70 @@ async def press_case(query: CallbackQuery, bot: Bot, services: Services) -> None
     await _refresh_card(bot, services, result, pressed)
 
 
-def _id(text: str) -> int:
-    """A number from callback data; ValueError (the polite refusal) when it cannot be one.
-    Not int(): that takes "99999999999999999999", and the database driver then raises."""
-    value = parse_int(text)
-    if value is None:
-        raise ValueError(text)
-    return value
-
-
 async def _dispatch(
     cw: Casework,
     files: ChildFile,
     misses: Misses | None,
     who: int,
     at: Place,
-    parts: list[str],
+    action: CaseAction,
 ) -> StaffResult:
-    head = parts[0]
     chat = at.chat_id
-    if head == "file":
-        verbs = {
-            "tell": files.tell_guardian,
-            "first": files.tell_child_first,
-            "why": files.why_needed,
-        }
-        if parts[1] not in verbs:
-            return StaffResult("toast.stale")
-        return await verbs[parts[1]](who, chat, _id(parts[2]))
-    if head == "canned":
-        if len(parts) == 3:
-            return await cw.preview_canned(who, at, _id(parts[1]), parts[2])
-        if parts[3] == "ok":
-            return await cw.send_canned(who, at, _id(parts[1]), parts[2], parts[4])
-        # ✖ under a preview: nothing is sent, and the preview keeps no buttons.
-        return StaffResult("toast.canned.cancelled", menu=())
-    if head == "ref":
-        return await cw.referral_status(who, at, _id(parts[1]), parts[2])
-    if head == "fu":
-        return await cw.follow_up_done(who, chat, _id(parts[2]))
-    action = parts[1]
-    if action == "next":
-        return await cw.take_next(who, chat)
-    case_id = _id(parts[2])
-    simple = {
-        "claim": cw.claim,
-        "release": cw.release,
-        "reopen": cw.reopen,
-        "card": cw.card_menu,
-        "xfer": cw.transfer_menu,
-        "refer": cw.refer_menu,
-    }
-    if action in simple:
-        return await simple[action](who, at, case_id)
-    if action in ("tier", "close", "fu", "canned"):
-        return await cw.menu_for(who, at, case_id, action)
-    if action == "settier":
-        return await cw.set_tier(who, at, case_id, parts[3])
-    if action == "closeas":
-        return await cw.close(who, at, case_id, parts[3])
-    if action == "xferto":
-        return await cw.transfer(who, at, case_id, _id(parts[3]))
-    if action == "referto":
-        return await cw.refer(who, at, case_id, parts[3])
-    if action == "fuin":
-        return await cw.follow_up(who, at, case_id, _id(parts[3]))
-    if action == "miss" and misses is not None:
-        return await misses.picker(who, at, case_id)
-    if action == "missas" and misses is not None:
-        return await misses.picked(who, at, case_id, _id(parts[3]), parts[4])
-    return StaffResult("toast.stale")
+    match action:
+        case TellGuardian(child):
+            return await files.tell_guardian(who, chat, child)
+        case TellChildFirst(child):
+            return await files.tell_child_first(who, chat, child)
+        case WhyNotFirst(child):
+            return await files.why_needed(who, chat, child)
+        case PreviewCanned(case_id, canned_id):
+            return await cw.preview_canned(who, at, case_id, canned_id)
+        case SendCanned(case_id, canned_id, token):
+            return await cw.send_canned(who, at, case_id, canned_id, token)
+        case CancelCanned():
+            # ✖ under a preview: nothing is sent, and the preview keeps no buttons.
+            return StaffResult("toast.canned.cancelled", menu=())
+        case MarkReferral(referral_id, status):
+            return await cw.referral_status(who, at, referral_id, status.value)
+        case FollowUpDone(follow_up_id):
+            return await cw.follow_up_done(who, chat, follow_up_id)
+        case NextCase():
+            return await cw.take_next(who, chat)
+        case Claim(case_id):
+            return await cw.claim(who, at, case_id)
+        case Release(case_id):
+            return await cw.release(who, at, case_id)
+        case Reopen(case_id):
+            return await cw.reopen(who, at, case_id)
+        case ShowCard(case_id):
+            return await cw.card_menu(who, at, case_id)
+        case TransferMenu(case_id):
+            return await cw.transfer_menu(who, at, case_id)
+        case ReferMenu(case_id):
+            return await cw.refer_menu(who, at, case_id)
+        case TierMenu(case_id):
+            return await cw.menu_for(who, at, case_id, "tier")
+        case CloseMenu(case_id):
+            return await cw.menu_for(who, at, case_id, "close")
+        case FollowUpMenu(case_id):
+            return await cw.menu_for(who, at, case_id, "fu")
+        case CannedMenu(case_id):
+            return await cw.menu_for(who, at, case_id, "canned")
+        case SetTier(case_id, tier):
+            return await cw.set_tier(who, at, case_id, tier.value)
+        case CloseAs(case_id, outcome):
+            return await cw.close(who, at, case_id, outcome.value)
+        case TransferTo(case_id, person_id):
+            return await cw.transfer(who, at, case_id, person_id)
+        case ReferTo(case_id, resource_id):
+            return await cw.refer(who, at, case_id, resource_id)
+        case FollowUpIn(case_id, days):
+            return await cw.follow_up(who, at, case_id, days)
+        case MissMenu(case_id) if misses is not None:
+            return await misses.picker(who, at, case_id)
+        case MissAs(case_id, message_id, level) if misses is not None:
+            return await misses.picked(who, at, case_id, message_id, level.value)
+    return STALE
 
 
 async def ignore_group_chatter(message: Message) -> None:

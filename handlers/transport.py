@@ -14,7 +14,15 @@ from typing import Any
 import aiohttp
 from aiogram import Bot
 
-from bot.domain.outbox import CopyOf, NewTopic, Photo, RenameTopic, SendOutcome, SendResult
+from bot.domain.outbox import (
+    CopyOf,
+    NewTopic,
+    Photo,
+    RenameTopic,
+    SendOutcome,
+    SendResult,
+    Unbutton,
+)
 from bot.domain.replies import Reply
 from bot.ports import Catalog
 from handlers.render import markup_for
@@ -43,7 +51,7 @@ class TelegramTransport:
         self,
         chat_id: int,
         thread_id: int | None,
-        reply: Reply | NewTopic | RenameTopic | CopyOf | Photo,
+        reply: Reply | NewTopic | RenameTopic | CopyOf | Photo | Unbutton,
         locale: str,
     ) -> SendResult:
         if isinstance(reply, Photo):
@@ -58,6 +66,13 @@ class TelegramTransport:
             name = self.catalog.render(reply.name, locale).text[:128]
             body = {"chat_id": chat_id, "message_thread_id": thread_id, "name": name}
             return await self._post(self._url("editForumTopic"), body)
+        if isinstance(reply, Unbutton):
+            # Without reply_markup, the edit takes the inline keyboard away.
+            body = {"chat_id": chat_id, "message_id": reply.message_id}
+            done = await self._post(self._url("editMessageReplyMarkup"), body)
+            # 400: no buttons to take off (never had any, or the person deleted it).
+            refused = done.outcome is SendOutcome.BAD_REQUEST
+            return SendResult(SendOutcome.SENT) if refused else done
         if isinstance(reply, CopyOf):
             body = {
                 "chat_id": chat_id,

@@ -11,12 +11,22 @@ from __future__ import annotations
 
 from aiogram.fsm.context import FSMContext
 
-from bot.domain.replies import Outcome, Reply
+from bot.domain.replies import Outcome, Reply, reply_from_data
 from bot.domain.typed import SHORT, Clock, fold, pick, pick_age, read_time
 from bot.services.bundle import Services
 from bot.services.common import Draft, Who
 from bot.services.lessons import ask_weekday
-from handlers.lessons import SCHEDULE_ASK, SCHEDULE_AT, SCHEDULE_DAY, lesson_action
+from handlers.account import account_action
+from handlers.lessons import (
+    ASKED,
+    ASKED_AT,
+    SCHEDULE_ASK,
+    SCHEDULE_AT,
+    SCHEDULE_DAY,
+    forget_schedule,
+    lesson_action,
+    remember_question,
+)
 from handlers.screening import screening_action
 
 
@@ -34,15 +44,25 @@ async def typed_answer(
     reply, numbered, formal = waiting
     vocabulary = services.typed
     action = ""
-    if text:
-        if reply.template == "lessons/ask_hour":
+    if text and reply.template != "helpline/ask":
+        # The direct question is answered by its own words only, heard by the helpline
+        # (content/helpline/answers.yaml): here it is only asked again.
+        if reply.template == "lessons/ask_pause":
+            weeks = vocabulary.weeks_of(text)
+            if weeks is not None:
+                offered = {c.action for row in reply.choices for c in row}
+                action = f"ls:p:{weeks * 7}" if f"ls:p:{weeks * 7}" in offered else ""
+        elif reply.template == "account/ask_language":
+            code = vocabulary.language(text)
+            action = f"acc:lang:{code}" if code else ""
+        elif reply.template == "lessons/ask_hour":
             hours = [c.action for row in reply.choices for c in row]
             clock = read_time(text, vocabulary)
             if clock is not None:
-                action = _hour_action(clock, hours)
+                action = _hour_action(clock, hours, services.lessons.policy.minutes)
                 if not action:
-                    told = Reply("typed/on_the_hour", {"time": f"{clock.hour}:{clock.minute:02d}"})
-                    return Outcome.of(told, reply)
+                    time = f"{clock.hour}:{clock.minute:02d}"
+                    return Outcome.of(Reply("typed/on_the_hour", {"time": time}), reply)
         elif reply.template in ("lessons/ask_weekday", "lessons/not_enrolled"):
             day = vocabulary.weekday(text)
             if day is not None:
@@ -55,8 +75,13 @@ async def typed_answer(
     done: Outcome | None = None
     if action.startswith("sc:"):
         done = await screening_action(person, action, services)
+        if done.replies:
+            await remember_question(state, done, services)
     elif action.startswith("ls:"):
         done = await lesson_action(person, action, services, state)
+    elif action.startswith("acc:"):
+        await forget_schedule(state)
+        done, _ = await account_action(person, action, services)
     if done is not None and done.replies:
         return done
     # An answer that changed nothing (the question was answered meanwhile) only toasts, and a
@@ -71,6 +96,8 @@ async def typed_answer(
 
 # How long the schedule picker waits for a typed weekday or hour (seconds).
 SCHEDULE_WAITS = 15 * 60
+# Remembered questions whose buttons are not chosen by their place (handlers/lessons.py).
+UNNUMBERED = ("lessons/ask_pause", "account/ask_stop")
 # Onboarding questions whose numbers are ages, not the buttons' places.
 AGE_QUESTIONS = ("onboarding/ask_age", "onboarding/ask_child_age")
 CONSENT_QUESTIONS = ("onboarding/privacy", "onboarding/ask_guardian_consent")
@@ -99,13 +126,14 @@ async def typed_onboarding(
     return await services.onboarding.choose(person, buttons[chosen][1], draft)
 
 
-def _hour_action(clock: Clock, hours: list[str]) -> str:
-    """The hour button a typed time stands for ("晚上七点" is 19:00; "7点" is 19:00 when only
-    the evening is offered), or "" when it is not on the hour or not offered."""
+def _hour_action(clock: Clock, hours: list[str], minutes: tuple[int, ...]) -> str:
+    """What the hour button a typed time stands for does, with its minutes ("晚上七点半" is
+    19:30; "7点" is 19:00 when only the evening is offered), or "" when the hour is not
+    offered or the minutes are not a lesson's (on the hour or half past)."""
     for hour, minute in clock.candidates():
-        found = [a for a in hours if minute == 0 and a.rsplit(":", 1)[-1] == str(hour)]
+        found = [a for a in hours if minute in minutes and a.rsplit(":", 1)[-1] == str(hour)]
         if found:
-            return found[0]
+            return f"{found[0]}:{minute}" if minute else found[0]
     return ""
 
 
@@ -113,11 +141,28 @@ async def _waiting(
     person: Who, state: FSMContext, services: Services
 ) -> tuple[Reply, int, bool] | None:
     """The question with buttons this person was last asked and has not answered: the
-    schedule's hour (its weekday pressed), a questionnaire item, a lesson's question."""
+    schedule's hour (its weekday pressed), a questionnaire item, a lesson's question. The
+    safety net's direct question comes first: nothing else is asked while it waits."""
+    asked = await services.helpline.waiting(person)
+    if asked is not None:
+        question, guardian = asked
+        return question, 0, guardian
     data = await state.get_data()
-    at = data.get(SCHEDULE_AT)
     now = services.lessons.clock.now().timestamp()
-    if not isinstance(at, int | float) or not 0 <= now - at < SCHEDULE_WAITS:
+
+    def recent(key: str) -> bool:
+        at = data.get(key)
+        return isinstance(at, int | float) and 0 <= now - at < SCHEDULE_WAITS
+
+    remembered = data.get(ASKED)
+    if recent(ASKED_AT) and isinstance(remembered, dict):
+        reply = reply_from_data(remembered)
+        # Only a guardian is asked how long to pause, or which child. Stopping everything is
+        # said in words, never by a number; a number for a pause is its weeks.
+        formal = reply.template in ("lessons/ask_pause", "screening/which_child")
+        numbered = 0 if reply.template in UNNUMBERED else sum(map(len, reply.choices))
+        return reply, numbered, formal
+    if not recent(SCHEDULE_AT):
         data = {}
     day = data.get(SCHEDULE_DAY)
     if isinstance(day, str) and day.isdecimal() and int(day) < 7:

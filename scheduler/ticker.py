@@ -35,8 +35,17 @@ class Job:
 
 
 class Ticker:
-    def __init__(self, jobs: list[Job], leadership: Leadership | None = None) -> None:
+    def __init__(
+        self,
+        jobs: list[Job],
+        leadership: Leadership | None = None,
+        *,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
         self.jobs = jobs
+        # The app's clock, not the wall's: a demo or a test that moves time moves the jobs too
+        # (a case opened "a week later" must not wait for the real week to time out).
+        self.clock = clock
         self.leadership: Leadership = leadership or AlwaysLead()
         self.scheduler = AsyncIOScheduler(timezone="UTC")
         self.last_tick: dict[str, datetime] = {}
@@ -51,12 +60,17 @@ class Ticker:
         if not self.leadership.leading:
             self.skipped.add(job.name)
             return
-        now = utcnow()
+        now = self.clock()
         try:
             await job.run(now)
         except Exception:  # one failing job must not stop the others or the next tick
             log.exception("job %s failed", job.name)
         self.last_tick[job.name] = now
+
+    async def run_all(self) -> None:
+        """Run every job once now, in order (after the demo moved its clock)."""
+        for job in self.jobs:
+            await self._tick(job)
 
     async def check_leadership(self) -> bool:
         """Take over if the leader is gone (or confirm still leading); run skipped jobs now."""

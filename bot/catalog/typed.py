@@ -19,6 +19,8 @@ _LISTS = (
     "half",
     "hour_marks",
     "minute_marks",
+    "weeks",
+    "months",
 )
 
 
@@ -29,10 +31,9 @@ class TypedContentError(ValueError):
 def load_typed(content_dir: Path) -> Vocabulary:
     path = content_dir / TYPED_FILE
     data = yaml.safe_load(path.read_text("utf-8"))
-    if not isinstance(data, dict) or set(data) != {*_LISTS, "weekdays"}:
-        raise TypedContentError(
-            f"{path}: expected exactly the keys {sorted({*_LISTS, 'weekdays'})}"
-        )
+    keys = {*_LISTS, "weekdays", "languages"}
+    if not isinstance(data, dict) or set(data) != keys:
+        raise TypedContentError(f"{path}: expected exactly the keys {sorted(keys)}")
     for key in _LISTS:
         words = data[key]
         if not isinstance(words, list) or not all(isinstance(w, str) and w for w in words):
@@ -47,4 +48,11 @@ def load_typed(content_dir: Path) -> Vocabulary:
         and all(isinstance(d, list) and all(isinstance(w, str) for w in d) for d in days)
     ):
         raise TypedContentError(f"{path}: weekdays: expected seven lists, Monday first")
-    return vocabulary_of({k: data[k] for k in _LISTS}, days)
+    languages = data["languages"]
+    if not (
+        isinstance(languages, dict)
+        and all(isinstance(v, list) for v in languages.values())
+        and all(isinstance(w, str) for v in languages.values() for w in v)
+    ):
+        raise TypedContentError(f"{path}: languages: expected a list of words per locale")
+    return vocabulary_of({k: data[k] for k in _LISTS}, days, languages)

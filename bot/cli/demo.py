@@ -9,12 +9,16 @@ import argparse
 import asyncio
 import contextlib
 import socket
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.app import App, build_app
 from bot.catalog import load_catalog
 from bot.catalog.fonts import FONT
+from bot.cli import demo_state
+from bot.cli.demo_control import DemoClock, DemoControl
 from bot.config import load_settings
 from bot.domain.locale import LOCALES
 from bot.domain.people import Person, PersonStatus, Role, ServicePointKind, new_person_code
@@ -69,25 +73,48 @@ async def _seed(app: App, staff_chat_id: int, counsellor_id: int, supervisor_id:
     return supervisor
 
 
-async def demo(args: argparse.Namespace) -> int:
+@dataclass
+class Demo:
+    """A demo that is up: the sandbox and its page, the bot (not yet polling), its controls."""
+
+    sandbox: SandboxServer
+    app: App
+    control: DemoControl
+    settings: dict[str, str]
+    sign_in: str  # the supervisor's one-time dashboard link
+
+
+def _database_url(db: str) -> str:
+    """The given URL, or a fresh SQLite file; absolute, so a command run elsewhere finds it."""
+    if db:
+        return db
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    path = (Path("var") / "demo" / f"demo-{stamp}.db").resolve()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return f"sqlite+aiosqlite:///{path}"
+
+
+@contextlib.asynccontextmanager
+async def running_demo(args: argparse.Namespace) -> AsyncIterator[Demo]:
+    """Start the sandbox, seed the people, build the bot; record where it runs (for `--demo`)
+    while it does."""
     base = load_settings()
     port = _free_port(args.host, args.port)
-    # The supervisors' dashboard always runs in the demo, on a port of its own.
-    dashboard_port = _free_port(args.host, 8090 if port != 8090 else 8091)
-    dashboard_url = f"http://{args.host}:{dashboard_port}"
-    db_url = args.db
-    if not db_url:
-        stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
-        path = Path("var") / "demo" / f"demo-{stamp}.db"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        db_url = f"sqlite+aiosqlite:///{path}"
+    # The supervisors' dashboard runs on a port of its own; a busy one falls back like --port.
+    wanted = args.dashboard_port if args.dashboard_port != port else 0
+    dashboard_port = _free_port(args.host, wanted)
     catalog = load_catalog(CONTENT_DIR, LOCALES, base.default_locale.value)
+    locale = base.default_locale.value
+    other = next(loc for loc in LOCALES if loc != locale)
+    clock = DemoClock()
+    control = DemoControl(catalog, (locale, other), clock)
     async with (
         SandboxServer(
             host=args.host,
             port=port,
             bots=[(TOKEN, "xinqiao_demo_bot", "心桥 Xinqiao")],
             font=FONT if FONT.is_file() else None,
+            routes=control.routes(),
         ) as sandbox,
         SandboxClient(sandbox.base_url) as sb,
     ):
@@ -101,24 +128,25 @@ async def demo(args: argparse.Namespace) -> int:
             is_forum=True,
             admin_ids=[supervisor["id"]],
         )
-        settings = load_settings(
-            None,
-            bot_token=TOKEN,
-            telegram_api_url=sandbox.base_url,
-            database_url=db_url,
-            staff_chat_id=str(group["id"]),
-            admin_ids=str(supervisor["id"]),
-            default_locale=base.default_locale.value,
-            timezone=base.timezone,
-            # The demo's counsellor is always on duty, whatever the hour you try it.
-            duty_hours="00:00-00:00",
-            dashboard_url=dashboard_url,
-            dashboard_listen=f"{args.host}:{dashboard_port}",
-        )
-        app = await build_app(settings)
+        chosen = {
+            "bot_token": TOKEN,
+            "telegram_api_url": sandbox.base_url,
+            "database_url": _database_url(args.db),
+            "staff_chat_id": str(group["id"]),
+            "admin_ids": str(supervisor["id"]),
+            "default_locale": locale,
+            "timezone": base.timezone,
+            # The demo's counsellor is always on duty, and lessons are never held for the night
+            # or school hours, whatever the hour you try it (21:30 in Shanghai is a European
+            # afternoon).
+            "duty_hours": "00:00-00:00",
+            "quiet_hours": "00:00-00:00",
+            "school_hours": "00:00-00:00",
+            "dashboard_url": f"http://{args.host}:{dashboard_port}",
+            "dashboard_listen": f"{args.host}:{dashboard_port}",
+        }
+        app = await build_app(load_settings(None, **chosen), clock=clock)
         supervisor_person = await _seed(app, group["id"], counsellor["id"], supervisor["id"])
-        locale = base.default_locale.value
-        other = next(loc for loc in LOCALES if loc != locale)
         await sb.set_demo_config(
             panes=[
                 {
@@ -150,16 +178,36 @@ async def demo(args: argparse.Namespace) -> int:
             ),
         )
         assert app.services.dashboard is not None
-        link = await app.services.dashboard.link_for(supervisor_person)
-        print(
-            f"\n  心桥 Xinqiao demo is running: open {sandbox.base_url}/\n"
-            f"  Supervisors' dashboard: sign in within 10 minutes, once, with\n"
-            f"    {link}\n"
-            f"  (later: send /dashboard in the supervisor's phone for a new link)\n"
-            f"  (database: {db_url}; press Ctrl-C to stop)\n",
-            flush=True,
-        )
+        sign_in = await app.services.dashboard.link_for(supervisor_person)
+        control.app, control.guardian = app, int(grandma["id"])
+        environment = {key.upper(): value for key, value in chosen.items()}
+        state = demo_state.write(environment)
+        try:
+            yield Demo(sandbox, app, control, environment, sign_in or "")
+        finally:
+            control.app = None
+            demo_state.remove(state)
+
+
+def banner(demo: Demo) -> str:
+    """What the demo prints: where to look, and how to run any command against it."""
+    db = demo.settings["DATABASE_URL"]
+    return (
+        f"\n  心桥 Xinqiao demo is running: open {demo.sandbox.base_url}/\n"
+        f"  Supervisors' dashboard: sign in within 10 minutes, once, with\n"
+        f"    {demo.sign_in}\n"
+        f"  (later: send /dashboard in the supervisor's phone for a new link)\n"
+        f"  Commands against this demo, from this directory (e.g. in another terminal):\n"
+        f"    python -m bot --demo lessons run-due\n"
+        f"    python -m bot --demo lessons status\n"
+        f"  (database: {db}; press Ctrl-C to stop)\n"
+    )
+
+
+async def demo(args: argparse.Namespace) -> int:
+    async with running_demo(args) as running:
+        print(banner(running), flush=True)
         with contextlib.suppress(asyncio.CancelledError):
-            await run_polling(app)
+            await run_polling(running.app)
     print("demo stopped")
     return 0

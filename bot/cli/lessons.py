@@ -11,34 +11,34 @@ from bot.config import load_settings
 from bot.domain.clock import parse_instant
 
 
-class _At:
-    """A clock stopped at the instant the operator named."""
-
-    def __init__(self, at: datetime) -> None:
-        self.at = at
-
-    def now(self) -> datetime:
-        return self.at
-
-
 async def run_due(args: argparse.Namespace) -> int:
-    """Queue every lesson due at that instant and deliver everything due by then."""
+    """Queue every lesson due at that instant and deliver everything due by then.
+
+    `--at` chooses what is due, never when things happened: an operator who names next Sunday
+    wants Sunday's lessons sent now, not a record saying they were read on Sunday. So the app
+    runs on the real clock: delivery times, check-in times and the dashboard's figures follow
+    the real sending. Silence and pause ends are judged at the real now too when `--at` is
+    later, or a guardian would be told "we haven't heard from you for two weeks" too early.
+    """
     settings = load_settings()
     settings.require_token()
+    now = datetime.now(UTC)
     try:
-        at = parse_instant(args.at) if args.at else datetime.now(UTC)
+        at = parse_instant(args.at) if args.at else now
     except ValueError:
         print("--at: expected an ISO-8601 instant, like 2026-12-06T19:00+08:00")
         return 2
-    app = await build_app(settings, clock=_At(at))
+    lived = min(at, now)
+    app = await build_app(settings)
     try:
-        queued = await app.services.lessons.queue_due(at)
-        silence = await app.services.lessons.review_silence(at)
-        resumed = await app.services.lessons.resume_due(at)
+        queued = await app.services.lessons.queue_due(at, recorded=now)
+        silence = await app.services.lessons.review_silence(lived)
+        resumed = await app.services.lessons.resume_due(lived)
         claimed = await app.delivery.drain(at)
         stats = app.delivery.stats
+        early = " (sent now; recorded at the real time)" if at > now else ""
         print(
-            f"at {at.isoformat()}: queued {queued.queued} lesson(s), {queued.completed} "
+            f"at {at.isoformat()}{early}: queued {queued.queued} lesson(s), {queued.completed} "
             f"programme(s) completed, {silence['nudged']} nudge(s), {silence['paused']} "
             f"auto-pause(s), {resumed} resumed; sent {stats.sent} of {claimed} claimed "
             f"({stats.retried} to retry, {stats.rate_limited} rate-limited, "

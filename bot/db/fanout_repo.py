@@ -60,6 +60,7 @@ class SqlFanOutRepo:
                 EnrolmentRow.timezone,
                 EnrolmentRow.weekday,
                 EnrolmentRow.hour,
+                EnrolmentRow.minute,
             )
             .join(PersonRow, PersonRow.id == EnrolmentRow.person_id)
             .where(
@@ -72,12 +73,12 @@ class SqlFanOutRepo:
             .limit(limit)
         )
         ids: list[int] = []
-        groups: dict[tuple[str, str, int, int], FanOutGroup] = {}
-        for e_id, programme, tz, weekday, hour in rows:
+        groups: dict[tuple[str, str, int, int, int], FanOutGroup] = {}
+        for e_id, programme, tz, weekday, hour, minute in rows:
             ids.append(e_id)
-            key = (programme, tz, weekday, hour)
+            key = (programme, tz, weekday, hour, minute)
             if key not in groups:
-                groups[key] = FanOutGroup(programme, tz, weekday, hour)
+                groups[key] = FanOutGroup(programme, tz, weekday, hour, minute)
         return ids, list(groups.values())
 
     async def queue_group(
@@ -98,6 +99,7 @@ class SqlFanOutRepo:
             e.timezone == group.timezone,
             e.weekday == group.weekday,
             e.hour == group.hour,
+            e.minute == group.minute,
             e.status == EnrolmentStatus.ACTIVE.value,
         )
         has_lesson = and_(in_group, e.next_index < n)

@@ -176,6 +176,39 @@ class SqlHoldRepo:
                 )
         return out
 
+    async def keyboarded_before(
+        self, chat_id: int, row_id: int, skip_prefixes: Sequence[str], limit: int = 3
+    ) -> list[Keyboarded]:
+        # Each background post takes the buttons off those before it, so only the last few
+        # can still carry any: reading (and decrypting) a chat's whole history is not needed.
+        found = await self.s.execute(
+            select(OutboxRow.id, OutboxRow.key, OutboxRow.message_id, OutboxRow.payload)
+            .where(
+                OutboxRow.chat_id == chat_id,
+                OutboxRow.id < row_id,
+                OutboxRow.status == OutboxStatus.SENT.value,
+                OutboxRow.message_id.is_not(None),
+                *(~OutboxRow.key.startswith(p, autoescape=True) for p in skip_prefixes),
+            )
+            .order_by(OutboxRow.id.desc())
+            .limit(limit)
+        )
+        out = []
+        for row in found:
+            reply = _reply(row.payload)
+            actions = tuple(
+                str(c.get("action", "")) for line in reply.get("choices") or () for c in line
+            )
+            # A lesson or check-in is composed when sent: its row holds no buttons to read, so
+            # it may carry some until it is known to have lost them (clear_keyboard).
+            if actions or "choices" not in reply:
+                out.append(
+                    Keyboarded(
+                        row.id, row.key, chat_id, OutboxStatus.SENT, row.message_id, actions
+                    )
+                )
+        return out
+
     async def clear_keyboard(self, row_id: int) -> None:
         stored = (
             await self.s.execute(select(OutboxRow.payload).where(OutboxRow.id == row_id))

@@ -25,6 +25,7 @@ _E_FIELDS = (
     "programme",
     "weekday",
     "hour",
+    "minute",
     "timezone",
     "last_active_at",
     "next_index",

@@ -212,6 +212,7 @@ class EnrolmentRow(Base):
     status: Mapped[str] = mapped_column(String(16), default="active")
     weekday: Mapped[int] = mapped_column(Integer)
     hour: Mapped[int] = mapped_column(Integer)
+    minute: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     timezone: Mapped[str] = mapped_column(String(64))
     next_index: Mapped[int] = mapped_column(Integer, default=0)
     next_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -90,6 +90,7 @@ class Enrolment:
     timezone: str
     last_active_at: datetime
     status: EnrolmentStatus = EnrolmentStatus.ACTIVE
+    minute: int = 0  # 30: half past the hour ("晚上七点半")
     next_index: int = 0
     next_due_at: datetime | None = None
     paused_until: datetime | None = None
@@ -161,23 +162,24 @@ class QuietHours:
         return QuietHours(time.fromisoformat(start.strip()), time.fromisoformat(end.strip()))
 
 
-def next_slot(after: datetime, weekday: int, hour: int, tz: ZoneInfo) -> datetime:
-    """The first local `weekday` (0 = Monday) at `hour`:00 strictly after `after`."""
+def next_slot(after: datetime, weekday: int, hour: int, tz: ZoneInfo, minute: int = 0) -> datetime:
+    """The first local `weekday` (0 = Monday) at `hour`:`minute` strictly after `after`."""
     local = after.astimezone(tz)
     days = (weekday - local.weekday()) % 7
-    candidate = datetime.combine(local.date() + timedelta(days=days), time(hour), tzinfo=tz)
+    at = time(hour, minute)
+    candidate = datetime.combine(local.date() + timedelta(days=days), at, tzinfo=tz)
     if candidate <= local:
-        candidate = datetime.combine(
-            local.date() + timedelta(days=days + 7), time(hour), tzinfo=tz
-        )
+        candidate = datetime.combine(local.date() + timedelta(days=days + 7), at, tzinfo=tz)
     return candidate.astimezone(UTC)
 
 
-def checkin_time(delivered: datetime, after_days: int, hour: int, tz: ZoneInfo) -> datetime:
-    """`after_days` later, at the guardian's usual hour: they chose it because it suits them."""
+def checkin_time(
+    delivered: datetime, after_days: int, hour: int, tz: ZoneInfo, minute: int = 0
+) -> datetime:
+    """`after_days` later, at the guardian's usual time: they chose it because it suits them."""
     local = delivered.astimezone(tz)
     day = local.date() + timedelta(days=after_days)
-    return datetime.combine(day, time(hour), tzinfo=tz).astimezone(UTC)
+    return datetime.combine(day, time(hour, minute), tzinfo=tz).astimezone(UTC)
 
 
 @dataclass(frozen=True, slots=True)

@@ -94,6 +94,13 @@ def backoff(attempts: int, base: float = 2.0, cap: float = 600.0) -> timedelta:
 
 
 @dataclass(frozen=True, slots=True)
+class Unbutton:
+    """Take the buttons off an earlier message in the chat: a new post came after it."""
+
+    message_id: int
+
+
+@dataclass(frozen=True, slots=True)
 class NewTopic:
     """Open a forum topic; its message_thread_id comes back as the result's message_id."""
 

@@ -84,10 +84,23 @@ class ChildAgeBand(StrEnum):
 
 
 class Relation(StrEnum):
-    PARENT = "parent"
-    GRANDPARENT = "grandparent"
+    """How a guardian is related to the child, in the words the child calls them: an invitation
+    from 奶奶 reads "你的奶奶…" to the child. (Each value fits the 16-character column.)"""
+
+    MOTHER = "mother"
+    FATHER = "father"
+    GRANDMA_PATERNAL = "grandma_paternal"  # 奶奶
+    GRANDPA_PATERNAL = "grandpa_paternal"  # 爷爷
+    GRANDMA_MATERNAL = "grandma_maternal"  # 外婆
+    GRANDPA_MATERNAL = "grandpa_maternal"  # 外公
     RELATIVE = "relative"
     OTHER = "other"
+    # Answered before the finer choices; kept readable, no longer offered.
+    PARENT = "parent"
+    GRANDPARENT = "grandparent"
+
+
+ASKED_RELATIONS = tuple(r for r in Relation if r not in (Relation.PARENT, Relation.GRANDPARENT))
 
 
 class ServicePointKind(StrEnum):

@@ -23,6 +23,8 @@ _DIGITS = {
     "四": 4, "肆": 4, "五": 5, "伍": 5, "六": 6, "陆": 6, "七": 7, "柒": 7, "八": 8,
     "捌": 8, "九": 9, "玖": 9,
 }  # fmt: skip
+# English small numbers, as typed before a unit ("a week", "two weeks").
+_SMALL = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4}
 _NUMBER = re.compile(r"[0-9零〇一壹二两贰三叁四肆五伍六陆七柒八捌九玖十拾]+")
 
 
@@ -79,6 +81,9 @@ class Vocabulary:
     minute_marks: frozenset[str] = frozenset({"分"})
     weekdays: Mapping[str, int] = field(default_factory=dict)  # "周三", "wednesday" -> 2
     ordinals: Sequence[str] = ()  # "第", "选", "option": "第二个" is 2
+    weeks: frozenset[str] = frozenset()  # "周", "个星期", "weeks": "两周" is 2
+    months: frozenset[str] = frozenset()  # "个月", "month": "一个月" is 4 weeks
+    languages: Mapping[str, str] = field(default_factory=dict)  # "英文" -> "en"
 
     def yes_no(self, text: str) -> YesNo | None:
         key = fold(text)
@@ -90,6 +95,21 @@ class Vocabulary:
 
     def weekday(self, text: str) -> int | None:
         return self.weekdays.get(_bare(text))
+
+    def language(self, text: str) -> str | None:
+        """The language a typed word names ("英文", "chinese"), as its locale code."""
+        return self.languages.get(_bare(text))
+
+    def weeks_of(self, text: str) -> int | None:
+        """A length of time in weeks: "两周", "1 week", "一个星期", "a month" (4), "2"."""
+        key = fold(text).replace(" ", "")
+        for units, per in ((self.months, 4), (self.weeks, 1)):
+            for unit in sorted(units, key=len, reverse=True):
+                if unit and key.endswith(unit) and key != unit:
+                    head = key[: -len(unit)].removesuffix("个")
+                    n = _SMALL.get(head, number(head))
+                    return n * per if n else None
+        return number(key) or None
 
     def ordinal(self, text: str) -> int | None:
         """ "2", "二", "第二个", "选2", "option 2": the option's number."""
@@ -227,7 +247,9 @@ def _side(label: str, vocabulary: Vocabulary) -> YesNo | None:
 
 
 def vocabulary_of(
-    data: Mapping[str, Iterable[str]], weekdays: Sequence[Iterable[str]]
+    data: Mapping[str, Iterable[str]],
+    weekdays: Sequence[Iterable[str]],
+    languages: Mapping[str, Iterable[str]] | None = None,
 ) -> Vocabulary:
     """The vocabulary from the content file's lists (see bot/catalog/typed.py)."""
     parts: dict[str, Part] = {}
@@ -243,4 +265,9 @@ def vocabulary_of(
         minute_marks=frozenset(data.get("minute_marks", ("分",))),
         weekdays=days,
         ordinals=tuple(fold(w) for w in data.get("ordinals", ())),
+        weeks=frozenset(fold(w).replace(" ", "") for w in data.get("weeks", ())),
+        months=frozenset(fold(w).replace(" ", "") for w in data.get("months", ())),
+        languages={
+            _bare(w): code for code, words in (languages or {}).items() for w in words if _bare(w)
+        },
     )

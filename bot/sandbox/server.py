@@ -70,8 +70,12 @@ class SandboxServer:
         open_private_chats: bool = False,
         webhook_upstreams: Mapping[str, Iterable[str]] | None = None,
         font: Path | None = None,
+        routes: Iterable[web.RouteDef] = (),
     ) -> None:
         self.host = host
+        # Extra routes served beside the page (the demo's controls), so the page can call them
+        # without a second origin; the sandbox itself knows nothing of what they do.
+        self.routes = list(routes)
         # A CJK font for the page, for browsers on machines that have none (CI, servers).
         self.font = font
         self.port = port
@@ -105,6 +109,7 @@ class SandboxServer:
             app.router.add_get("/", self.handle_index)
             app.router.add_get("/font/cjk", self.handle_font)
             app.router.add_static("/static/", STATIC_DIR)
+        app.router.add_routes(self.routes)
         return app
 
     async def start(self) -> None:

@@ -12,6 +12,20 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 
+from bot.domain.case_actions import (
+    CannedMenu,
+    Claim,
+    CloseMenu,
+    FollowUpMenu,
+    MissMenu,
+    NextCase,
+    ReferMenu,
+    Release,
+    Reopen,
+    TierMenu,
+    TransferMenu,
+    state_buttons,
+)
 from bot.domain.cases import Case, CaseStatus, topic_name
 from bot.domain.lengths import split, units
 from bot.domain.outbox import (
@@ -65,31 +79,37 @@ def card_key(case_id: int) -> str:
 
 
 def card_actions(case: Case) -> tuple[tuple[Choice, ...], ...]:
-    """The buttons under a case card; callback data stays far below 64 bytes."""
+    """The buttons under a case card (bot/domain/case_actions.py keeps each within 64 bytes)."""
     c = case.id
     if case.status is CaseStatus.CLOSED:
-        return rows(Choice("btn.case.reopen", f"case:reopen:{c}"))
+        return rows(Choice("btn.case.reopen", Reopen(c).pack()))
     first = (
-        Choice("btn.case.claim", f"case:claim:{c}")
+        Choice("btn.case.claim", Claim(c).pack())
         if case.status is CaseStatus.WAITING
-        else Choice("btn.case.release", f"case:release:{c}")
+        else Choice("btn.case.release", Release(c).pack())
     )
     return (
-        (first, Choice("btn.case.next", "case:next")),
-        (Choice("btn.case.transfer", f"case:xfer:{c}"), Choice("btn.case.tier", f"case:tier:{c}")),
-        (Choice("btn.case.refer", f"case:refer:{c}"), Choice("btn.case.followup", f"case:fu:{c}")),
+        (first, Choice("btn.case.next", NextCase().pack())),
         (
-            Choice("btn.case.canned", f"case:canned:{c}"),
-            Choice("btn.case.close", f"case:close:{c}"),
+            Choice("btn.case.transfer", TransferMenu(c).pack()),
+            Choice("btn.case.tier", TierMenu(c).pack()),
+        ),
+        (
+            Choice("btn.case.refer", ReferMenu(c).pack()),
+            Choice("btn.case.followup", FollowUpMenu(c).pack()),
+        ),
+        (
+            Choice("btn.case.canned", CannedMenu(c).pack()),
+            Choice("btn.case.close", CloseMenu(c).pack()),
         ),
         # Learning from misses: the person's latest words deserved more than triage gave.
-        (Choice("btn.case.missed", f"case:miss:{c}"),),
+        (Choice("btn.case.missed", MissMenu(c).pack()),),
     )
 
 
 def _shows_state(reply: Reply, case_id: int) -> bool:
     """The post carries the case's own buttons (✋, ↩️ or 🔓 say which state it is in)."""
-    state = {f"case:claim:{case_id}", f"case:release:{case_id}", f"case:reopen:{case_id}"}
+    state = state_buttons(case_id)
     return any(c.action in state for row in reply.choices for c in row)
 
 
@@ -180,7 +200,7 @@ class Board:
         reply = Reply(
             "helpline/dm_red_case",
             {"code": case.code, "tier": case.tier.value, "categories": list(case.categories)},
-            choices=rows(Choice("btn.case.claim", f"case:claim:{case.id}")),
+            choices=rows(Choice("btn.case.claim", Claim(case.id).pack())),
         )
         tier = case.tier.value
         return await self._direct(

@@ -13,12 +13,15 @@ from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.domain.case_actions import TellChildFirst, TellGuardian, WhyNotFirst
 from bot.domain.cases import Case, CaseStatus, EventKind
 from bot.domain.lengths import clip, how_many, units
 from bot.domain.lessons import QuietHours
+from bot.domain.numbers import parse_int
 from bot.domain.outbox import NewMessage, Priority
 from bot.domain.people import Person, Role
 from bot.domain.permissions import StaffAction, may, sees_only_own_point
+from bot.domain.referrals import Directory
 from bot.domain.replies import Choice, Reply, reply_to_data, rows
 from bot.domain.screening import (
     Instrument,
@@ -31,8 +34,8 @@ from bot.domain.screening import (
 )
 from bot.ports import Clock, StaffMember, UnitOfWork, UnitOfWorkFactory
 from bot.services.board import Board
-from bot.services.casework import NOT_STAFF, REASON_UNITS, Casework, StaffResult
-from bot.services.common import parse_int, person_by_ref
+from bot.services.casework import NOT_STAFF, REASON_UNITS, STALE, StaffAccess, StaffResult
+from bot.services.common import person_by_ref
 from bot.services.outbox.kinds import RowKinds
 from bot.services.outbox.notify import compose_reply
 
@@ -204,8 +207,9 @@ class ChildFile:
         self,
         uow: UnitOfWorkFactory,
         clock: Clock,
-        casework: Casework,
+        access: StaffAccess,
         board: Board,
+        directory: Directory,
         instruments: Mapping[str, Instrument],
         quiet: QuietHours,
         timezone: str,
@@ -214,7 +218,8 @@ class ChildFile:
         self.school = school
         self.uow = uow
         self.clock = clock
-        self.casework = casework
+        self.access = access
+        self.directory = directory
         self.board = board
         self.instruments = instruments
         self.quiet = quiet
@@ -230,7 +235,7 @@ class ChildFile:
         answer with instead (usage, not found), or "ignored" for non-staff."""
         now = self.clock.now()
         async with self.uow() as uow:
-            staff = await self.casework.staff(uow, telegram_id, chat_id)
+            staff = await self.access.staff(uow, telegram_id, chat_id)
             if staff is None:
                 return "ignored"
             if not ref.strip():
@@ -287,7 +292,7 @@ class ChildFile:
             refs = [ref.resource_id + ":" + ref.status.value for ref in found]
             for ref in found:
                 # The file names a referral as staff know it, not by its directory id.
-                resource = self.casework.directory.get(ref.resource_id)
+                resource = self.directory.get(ref.resource_id)
                 if resource is not None:
                     names[ref.resource_id] = resource.name
             cases.append(
@@ -326,12 +331,12 @@ class ChildFile:
     ) -> tuple[StaffMember, Person] | StaffResult:
         """The staff member and the child of a guardian-invitation button, or the refusal: not
         staff here, not a child (an old or forged button), or no guardian to invite."""
-        staff = await self.casework.staff(uow, telegram_id, chat_id)
+        staff = await self.access.staff(uow, telegram_id, chat_id)
         if staff is None:
             return NOT_STAFF
         subject = await uow.people.by_id(subject_id)
         if subject is None or subject.role is not Role.CHILD:
-            return StaffResult("toast.stale")
+            return STALE
         if not await self._guardians(uow, subject_id):
             return StaffResult("toast.file.no_guardian", alert=True)
         return staff, subject
@@ -350,8 +355,8 @@ class ChildFile:
                 return await self._invite(uow, staff, subject, told_child=False, reason="")
         return StaffResult(
             menu=(
-                (Choice("btn.file.child_first", f"file:first:{subject_id}"),),
-                (Choice("btn.file.not_first", f"file:why:{subject_id}"),),
+                (Choice("btn.file.child_first", TellChildFirst(subject_id).pack()),),
+                (Choice("btn.file.not_first", WhyNotFirst(subject_id).pack()),),
             )
         )
 
@@ -370,11 +375,11 @@ class ChildFile:
         """⚠️ on the file: no button can carry a reason, so the counsellor is told how to give
         one. Nothing is sent."""
         async with self.uow() as uow:
-            if await self.casework.staff(uow, telegram_id, chat_id) is None:
+            if await self.access.staff(uow, telegram_id, chat_id) is None:
                 return NOT_STAFF
             subject = await uow.people.by_id(subject_id)
         if subject is None or subject.role is not Role.CHILD:
-            return StaffResult("toast.stale")
+            return STALE
         return StaffResult("toast.file.give_reason", {"code": subject.code}, alert=True)
 
     async def guardian_command(
@@ -384,7 +389,7 @@ class ChildFile:
         first, because telling them would put them in danger; the reason is kept on the
         child's case."""
         async with self.uow() as uow:
-            staff = await self.casework.staff(uow, telegram_id, chat_id)
+            staff = await self.access.staff(uow, telegram_id, chat_id)
             if staff is None:
                 return "ignored"
             ref, _, reason = args.strip().partition(" ")
@@ -501,7 +506,7 @@ class ChildFile:
 
     @staticmethod
     def _file_menu(subject_id: int) -> tuple[tuple[Choice, ...], ...]:
-        return rows(Choice("btn.file.tell_guardian", f"file:tell:{subject_id}"))
+        return rows(Choice("btn.file.tell_guardian", TellGuardian(subject_id).pack()))
 
     async def request(
         self, telegram_id: int, chat_id: int, thread_id: int | None, args: str
@@ -510,7 +515,7 @@ class ChildFile:
         words = args.split()
         now = self.clock.now()
         async with self.uow() as uow:
-            staff = await self.casework.staff(uow, telegram_id, chat_id)
+            staff = await self.access.staff(uow, telegram_id, chat_id)
             if staff is None:
                 return "ignored"
             if len(words) < 2 or words[1] not in self.instruments:

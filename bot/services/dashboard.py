@@ -25,6 +25,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.domain.cases import Case, CaseStatus, ReferralStatus, case_code, queue_key
+from bot.domain.numbers import parse_int
 from bot.domain.oversight import Period
 from bot.domain.people import Person
 from bot.domain.permissions import StaffAction, may
@@ -32,7 +33,7 @@ from bot.domain.referrals import Directory
 from bot.domain.replies import Outcome, Reply
 from bot.ports import Clock, StaffMember, UnitOfWork, UnitOfWorkFactory
 from bot.services.child_file import ChildFile
-from bot.services.common import Who, parse_int, person_by_ref, viewer_kind
+from bot.services.common import Who, person_by_ref, viewer_kind
 from bot.services.misses import per_week
 
 log = logging.getLogger(__name__)

@@ -12,8 +12,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
+from bot.domain.case_actions import FollowUpDone, NextCase
 from bot.domain.cases import CaseStatus, EventKind, SlaStep, sla_step
 from bot.domain.lengths import clip, how_many, units
+from bot.domain.numbers import parse_int
 from bot.domain.outbox import Priority
 from bot.domain.people import Person, Role, new_person_code
 from bot.domain.permissions import StaffAction, may
@@ -27,8 +29,7 @@ from bot.ports import (
     UnitOfWorkFactory,
 )
 from bot.services.board import Board, card_actions
-from bot.services.casework import Casework
-from bot.services.common import parse_int
+from bot.services.casework import Claims, StaffAccess
 from bot.services.roster import Removed, Roster
 
 # A list is one Telegram message of at most 4,096 UTF-16 units: it shows what fits, in its
@@ -195,15 +196,17 @@ class Duty:
         uow: UnitOfWorkFactory,
         clock: Clock,
         board: Board,
-        casework: Casework,
+        access: StaffAccess,
+        claims: Claims,
         roster: Roster,
     ) -> None:
         self.uow = uow
         self.clock = clock
         self.board = board
-        self.casework = casework
+        self.access = access
+        self.claims = claims
         self.roster = roster
-        self.targets = casework.targets
+        self.targets = claims.targets
 
     async def _answer(
         self, uow: UnitOfWork, chat_id: int, thread_id: int | None, reply: Reply
@@ -215,7 +218,7 @@ class Duty:
         self, telegram_id: int, chat_id: int, thread_id: int | None, on: bool
     ) -> bool:
         async with self.uow() as uow:
-            staff = await self.casework.staff(uow, telegram_id, chat_id)
+            staff = await self.access.staff(uow, telegram_id, chat_id)
             if staff is None:
                 return False
             await uow.staff.set_duty(staff.person_id, on)
@@ -242,7 +245,7 @@ class Duty:
     async def show_queue(self, telegram_id: int, chat_id: int, thread_id: int | None) -> bool:
         now = self.clock.now()
         async with self.uow() as uow:
-            if await self.casework.staff(uow, telegram_id, chat_id) is None:
+            if await self.access.staff(uow, telegram_id, chat_id) is None:
                 return False
             cases = await uow.cases.queue(chat_id)
             names = {s.person_id: s.display_name for s in await uow.staff.active()}
@@ -258,7 +261,7 @@ class Duty:
                 for c in cases
             ]
             waiting = sum(1 for c in cases if c.status is CaseStatus.WAITING)
-            choices = rows(Choice("btn.case.next", "case:next")) if waiting else ()
+            choices = rows(Choice("btn.case.next", NextCase().pack())) if waiting else ()
             shown, hidden = fitting(items, _words("who"))
             await self._answer(
                 uow,
@@ -275,10 +278,10 @@ class Duty:
     async def show_follow_ups(self, telegram_id: int, chat_id: int, thread_id: int | None) -> bool:
         now = self.clock.now()
         async with self.uow() as uow:
-            if await self.casework.staff(uow, telegram_id, chat_id) is None:
+            if await self.access.staff(uow, telegram_id, chat_id) is None:
                 return False
             names = {s.person_id: s.display_name for s in await uow.staff.active()}
-            items = []
+            items: list[dict[str, Any]] = []
             for fu in await uow.cases.follow_ups_open():
                 case = await uow.cases.by_id(fu.case_id)
                 if case is None or case.staff_chat_id != chat_id:
@@ -297,7 +300,9 @@ class Duty:
             shown, hidden = fitting(items, _words("who", "note"))
             choices = rows(
                 *[
-                    Choice("btn.fu.done", f"fu:done:{i['id']}", label_data={"code": i["code"]})
+                    Choice(
+                        "btn.fu.done", FollowUpDone(i["id"]).pack(), label_data={"code": i["code"]}
+                    )
                     for i in items
                     if i["due_now"]
                 ][:10],
@@ -325,7 +330,7 @@ class Duty:
     ) -> bool:
         """Supervisors add, remove and list staff; anyone else is ignored (and logged)."""
         async with self.uow() as uow:
-            actor = await self.casework.staff(uow, telegram_id, chat_id)
+            actor = await self.access.staff(uow, telegram_id, chat_id)
             if actor is None:
                 return False
             change = StaffChange.parse(args, replied_to)
@@ -388,7 +393,7 @@ class Duty:
                     done["rescued"] += 1
                 step = sla_step(case, now, self.targets)
                 if step is SlaStep.RELEASE:
-                    await self.casework._release(uow, case, now, None, "silence")
+                    await self.claims.release_silent(uow, case, now)
                     done["release"] += 1
                 elif step is SlaStep.REALERT:
                     await uow.cases.update(case.id, alert_level=1)
@@ -440,7 +445,7 @@ class Duty:
                         choices=rows(
                             Choice(
                                 "btn.fu.done",
-                                f"fu:done:{fu.id}",
+                                FollowUpDone(fu.id).pack(),
                                 label_data={"code": fu_case.code},
                             )
                         ),

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from bot.domain.asking import Answer, TypedAnswers
+from bot.domain.case_actions import Reopen
 from bot.domain.cases import Case, CaseStatus, DutyHours, EventKind, Targets, Tier, Trigger
 from bot.domain.hotlines import HotlineBook
 from bot.domain.lengths import MARK, head_and_rest, share
@@ -532,7 +533,7 @@ class Helpline:
             Reply(
                 "helpline/staff_after_close",
                 {"code": case.code},
-                choices=rows(Choice("btn.case.reopen", f"case:reopen:{case.id}")),
+                choices=rows(Choice("btn.case.reopen", Reopen(case.id).pack())),
             ),
             now,
             Priority.ALERT,
@@ -551,21 +552,38 @@ class Helpline:
             person.id, decision.reason[:16], guardian, now, now + self.net.answer_within
         )
         region = await self.region_of(uow, person)
-        q = question.id
-        return Outcome.of(
-            Reply(
-                "helpline/ask",
-                {**self._hotline_data(region), "guardian": guardian},
-                choices=(
-                    (
-                        Choice("btn.ask.yes", f"ask:yes:{q}"),
-                        Choice("btn.ask.no", f"ask:no:{q}"),
-                        Choice("btn.ask.skip", f"ask:skip:{q}"),
-                    ),
-                    (Choice("btn.help", "help:counsellor"),),
+        return Outcome.of(self._question_reply(question.id, guardian, region))
+
+    def _question_reply(self, q: int, guardian: bool, region: str | None) -> Reply:
+        return Reply(
+            "helpline/ask",
+            {**self._hotline_data(region), "guardian": guardian},
+            choices=(
+                (
+                    Choice("btn.ask.yes", f"ask:yes:{q}"),
+                    Choice("btn.ask.no", f"ask:no:{q}"),
+                    Choice("btn.ask.skip", f"ask:skip:{q}"),
                 ),
-            )
+                (Choice("btn.help", "help:counsellor"),),
+            ),
         )
+
+    async def waiting(self, who: Who) -> tuple[Reply, bool] | None:
+        """The direct question this person was asked and has not answered in time yet, to ask
+        again after a typed message that is none of its answers (and showed no risk: that was
+        heard first), and whether they are addressed with 您. Only the words in
+        content/helpline/answers.yaml answer it: never a number or a guess."""
+        now = self.clock.now()
+        async with self.uow() as uow:
+            person = await uow.people.by_telegram_id(who.telegram_id)
+            if person is None or person.id is None:
+                return None
+            question = await uow.net.pending(person.id)
+            if question is None or question.due_at <= now:
+                return None
+            guardian = person.role is Role.GUARDIAN
+            region = await self.region_of(uow, person)
+        return self._question_reply(question.id, guardian, region), guardian
 
     async def answer(self, who: Who, question_id: int, answer: Answer) -> Outcome:
         """A press of 有 / 没有 / 不想说. A stale or repeated press, or someone else's

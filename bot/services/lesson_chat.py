@@ -74,7 +74,9 @@ class LessonChat:
                 last_active_at=now,
                 status=EnrolmentStatus.ACTIVE,
                 pause_reason=None,
-                next_due_at=next_slot(now, enrolment.weekday, enrolment.hour, enrolment.tz),
+                next_due_at=next_slot(
+                    now, enrolment.weekday, enrolment.hour, enrolment.tz, enrolment.minute
+                ),
             )
         else:
             await uow.enrolments.update(enrolment.id, last_active_at=now)
@@ -232,7 +234,7 @@ class LessonChat:
                     "goal": current.goal if current else "",
                     "status": enrolment.status.value,
                     "paused_until": _local_date(enrolment),
-                    **when_data(enrolment.weekday, enrolment.hour),
+                    **when_data(enrolment.weekday, enrolment.hour, enrolment.minute),
                 },
                 keyboard=Keyboard.HELP,
             )
@@ -376,13 +378,15 @@ class LessonChat:
                 paused_until=None,
                 pause_reason=None,
                 last_active_at=now,
-                next_due_at=next_slot(now, enrolment.weekday, enrolment.hour, enrolment.tz),
+                next_due_at=next_slot(
+                    now, enrolment.weekday, enrolment.hour, enrolment.tz, enrolment.minute
+                ),
             )
             await uow.commit()
         return Outcome.of(
             Reply(
                 "lessons/resumed",
-                when_data(enrolment.weekday, enrolment.hour),
+                when_data(enrolment.weekday, enrolment.hour, enrolment.minute),
                 keyboard=Keyboard.HELP,
             )
         )

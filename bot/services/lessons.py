@@ -52,6 +52,9 @@ class LessonPolicy:
     default_weekday: int = 6
     default_hour: int = 19
     hours: tuple[int, ...] = (8, 12, 19, 20)
+    # Minutes past one of those hours a guardian may type ("晚上七点半"); the buttons are
+    # on the hour.
+    minutes: tuple[int, ...] = (0, 30)
     quiet: QuietHours = field(default_factory=lambda: QuietHours.parse("21:30-07:00"))
     silence: SilencePolicy = field(default_factory=SilencePolicy)
 
@@ -71,8 +74,8 @@ def ask_weekday(template: str = "lessons/ask_weekday") -> Reply:
     )
 
 
-def when_data(weekday: int, hour: int) -> dict[str, int]:
-    return {"weekday": weekday, "hour": hour}
+def when_data(weekday: int, hour: int, minute: int = 0) -> dict[str, int]:
+    return {"weekday": weekday, "hour": hour, "minute": minute}
 
 
 def lesson_message(lesson: Lesson, enrolment_id: int, index: int, part: int) -> Reply:
@@ -174,12 +177,12 @@ class Lessons:
             return Outcome(toast=STALE)
         return Outcome.of(self.ask_hour(int(value)))
 
-    async def set_schedule(self, who: Who, weekday: str, hour: str) -> Outcome:
+    async def set_schedule(self, who: Who, weekday: str, hour: str, minute: str = "0") -> Outcome:
         """Enrol (and send the first lesson at once), or move an existing enrolment."""
-        if not (weekday.isdecimal() and hour.isdecimal()):  # int() raises on "²"
-            return Outcome(toast=STALE)
-        day, hr = int(weekday), int(hour)
-        if day not in WEEKDAYS or hr not in self.policy.hours:
+        if not all(v.isdecimal() and len(v) < 3 for v in (weekday, hour, minute)):
+            return Outcome(toast=STALE)  # int() raises on "²"
+        day, hr, mm = int(weekday), int(hour), int(minute)
+        if day not in WEEKDAYS or hr not in self.policy.hours or mm not in self.policy.minutes:
             return Outcome(toast=STALE)
         now = self.clock.now()
         async with self.uow() as uow:
@@ -197,18 +200,24 @@ class Lessons:
                     programme=programme.name,
                     weekday=day,
                     hour=hr,
+                    minute=mm,
                     timezone=self.policy.timezone,
                     last_active_at=now,
                 )
                 enrolment = await uow.enrolments.add(enrolment)
             assert enrolment.id is not None
-            fields: dict[str, object] = {"weekday": day, "hour": hr, "last_active_at": now}
+            fields: dict[str, object] = {
+                "weekday": day,
+                "hour": hr,
+                "minute": mm,
+                "last_active_at": now,
+            }
             if enrolment.status in (EnrolmentStatus.ACTIVE, EnrolmentStatus.PAUSED):
                 fields.update(
                     status=EnrolmentStatus.ACTIVE,
                     paused_until=None,
                     pause_reason=None,
-                    next_due_at=next_slot(now, day, hr, enrolment.tz),
+                    next_due_at=next_slot(now, day, hr, enrolment.tz, mm),
                 )
             if first:
                 # The welcome lesson comes right away; the next one at the chosen time.
@@ -223,7 +232,7 @@ class Lessons:
             else ()
         )
         return Outcome.of(
-            Reply(template, when_data(day, hr), choices=choices, keyboard=Keyboard.HELP)
+            Reply(template, when_data(day, hr, mm), choices=choices, keyboard=Keyboard.HELP)
         )
 
     async def _queue_lesson(
@@ -258,6 +267,35 @@ class Lessons:
         enrolment.next_index += 1
         return True
 
+    async def bring_forward(self, telegram_id: int) -> str:
+        """Send a guardian's next lesson now instead of at its slot (the demo's "this week's
+        lesson now"); the one after comes a week after the slot this one replaced, so the
+        programme keeps its one-a-week rhythm. Returns "sent", "paused", "finished" or "none"."""
+        now = self.clock.now()
+        async with self.uow() as uow:
+            person = await uow.people.by_telegram_id(telegram_id)
+            if person is None or person.id is None or person.role is Role.CHILD:
+                return "none"
+            enrolment = await uow.enrolments.get(person.id, programme_for(person))
+            if enrolment is None or enrolment.id is None:
+                return "none"
+            if enrolment.status is EnrolmentStatus.PAUSED:
+                return "paused"
+            if enrolment.status is not EnrolmentStatus.ACTIVE:
+                return "finished"
+            replaced = max(now, enrolment.next_due_at or now)
+            if not await self._queue_lesson(uow, enrolment, person, now, Priority.INTERACTIVE):
+                return "finished"
+            await uow.enrolments.update(
+                enrolment.id,
+                next_index=enrolment.next_index,
+                next_due_at=next_slot(
+                    replaced, enrolment.weekday, enrolment.hour, enrolment.tz, enrolment.minute
+                ),
+            )
+            await uow.commit()
+        return "sent"
+
     def _lesson_row(
         self,
         enrolment_id: int,
@@ -283,8 +321,11 @@ class Lessons:
 
     # -- the weekly fan-out ----------------------------------------------------------------
 
-    async def queue_due(self, now: datetime | None = None, page: int = 5000) -> FanOut:
-        """Queue every lesson due at `now`, a page of enrolments at a time.
+    async def queue_due(
+        self, now: datetime | None = None, page: int = 5000, *, recorded: datetime | None = None
+    ) -> FanOut:
+        """Queue every lesson due at `now`, a page of enrolments at a time; the rows say they
+        were made at `recorded` (default `now`: an operator may queue a later instant's lessons).
 
         Each page is one transaction of a few set-based statements (nothing per guardian in
         Python). A crash loses nothing and repeats nothing: the outbox key and the progress
@@ -309,8 +350,8 @@ class Lessons:
                         group,
                         [(lesson.id, lesson.version, lesson.week) for lesson in programme.lessons],
                         self.policy.quiet.defer(now, tz),
-                        next_slot(now, group.weekday, group.hour, tz),
-                        now,
+                        next_slot(now, group.weekday, group.hour, tz, group.minute),
+                        recorded or now,
                     )
                     queued += q
                     completed += c
@@ -356,7 +397,9 @@ class Lessons:
             lesson = self.programmes[enrolment.programme].at(index)
             if lesson is None:
                 continue
-            due = checkin_time(now, lesson.checkin_after_days, enrolment.hour, enrolment.tz)
+            due = checkin_time(
+                now, lesson.checkin_after_days, enrolment.hour, enrolment.tz, enrolment.minute
+            )
             checkin_due = self.policy.quiet.defer(due, enrolment.tz)
             marks.append((e_id, lesson.id, now, checkin_due))
             checkins.append(
@@ -507,7 +550,7 @@ class Lessons:
                         paused_until=None,
                         pause_reason=None,
                         last_active_at=now,
-                        next_due_at=next_slot(now, e.weekday, e.hour, e.tz),
+                        next_due_at=next_slot(now, e.weekday, e.hour, e.tz, e.minute),
                     )
                     resumed += 1
                 await uow.commit()

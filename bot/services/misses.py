@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.domain.case_actions import MissAs, ShowCard
 from bot.domain.cases import Case
 from bot.domain.lengths import clip
 from bot.domain.misses import (
@@ -44,7 +45,7 @@ from bot.ports import (
     UnitOfWorkFactory,
 )
 from bot.services.board import COPY, POST, RELAY_IN, card_actions, card_key
-from bot.services.casework import Casework, Place, StaffResult
+from bot.services.casework import STALE, Place, StaffAccess, StaffResult
 
 log = logging.getLogger(__name__)
 
@@ -97,13 +98,13 @@ class Misses:
         self,
         uow: UnitOfWorkFactory,
         clock: Clock,
-        casework: Casework,
+        access: StaffAccess,
         triager: Classifier,
         timezone: str,
     ) -> None:
         self.uow = uow
         self.clock = clock
-        self.casework = casework
+        self.access = access
         self.triager = triager
         self.tz = ZoneInfo(timezone)
 
@@ -120,7 +121,7 @@ class Misses:
         nothing, as with every staff command: a refusal would say what this chat is)."""
         now = self.clock.now()
         async with self.uow() as uow:
-            staff = await self.casework.staff(uow, telegram_id, chat_id)
+            staff = await self.access.staff(uow, telegram_id, chat_id)
             if staff is None:
                 return IGNORED
             case = await uow.cases.by_topic(chat_id, topic_id) if topic_id else None
@@ -199,7 +200,7 @@ class Misses:
         quotes so that the counsellor sees which one; the message rides in the buttons, so a
         newer message arriving meanwhile does not take its place."""
         async with self.uow() as uow:
-            acting = await self.casework.acting(uow, telegram_id, at, case_id)
+            acting = await self.access.acting(uow, telegram_id, at, case_id)
             if isinstance(acting, StaffResult):
                 return acting
             inbound = await uow.misses.inbound(case_id)
@@ -207,10 +208,10 @@ class Misses:
             return StaffResult("toast.miss.no_words", alert=True)
         latest = inbound[-1]
         levels = [
-            Choice(f"btn.miss.{level.value}", f"case:missas:{case_id}:{latest.id}:{level.value}")
+            Choice(f"btn.miss.{level.value}", MissAs(case_id, latest.id, level).pack())
             for level in PICKABLE
         ]
-        menu = (tuple(levels), (Choice("btn.case.back", f"case:card:{case_id}"),))
+        menu = (tuple(levels), (Choice("btn.case.back", ShowCard(case_id).pack()),))
         return StaffResult(
             "toast.miss.pick", {"words": clip(latest.body, PREVIEW_UNITS)}, alert=True, menu=menu
         )
@@ -222,13 +223,13 @@ class Misses:
         words = parse_miss(level)
         now = self.clock.now()
         async with self.uow() as uow:
-            acting = await self.casework.acting(uow, telegram_id, at, case_id)
+            acting = await self.access.acting(uow, telegram_id, at, case_id)
             if isinstance(acting, StaffResult):
                 return acting
             staff, case = acting
             matched = [m for m in await uow.misses.inbound(case_id) if m.id == message_id]
             if words is None or not matched:
-                return StaffResult("toast.stale")
+                return STALE
             recorded = await self._record(uow, staff, case, matched, words, now)
             if isinstance(recorded, RiskLevel):
                 return StaffResult("toast.miss.caught", alert=True)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from bot.domain.invitations import InvitationView, InviteProblem, looks_like_code, problem_with
 from bot.domain.locale import Locale
 from bot.domain.people import (
+    ASKED_RELATIONS,
     NOTICE_VERSION,
     AgeBand,
     ChildAgeBand,
@@ -79,7 +80,8 @@ def ask_relation() -> Reply:
     return Reply(
         "onboarding/ask_relation",
         choices=rows(
-            *(Choice(f"btn.rel.{r.value}", f"ob:rel:{r.value}") for r in Relation), width=2
+            *(Choice(f"btn.rel.{r.value}", f"ob:rel:{r.value}") for r in ASKED_RELATIONS),
+            width=2,
         ),
     )
 
@@ -147,13 +149,11 @@ class Onboarding:
                 return Outcome(replies=tuple(replies)), Draft(), person.locale
             await uow.commit()
         new = Draft(step="role")
-        sp_name = ""
+        invited: dict[str, object] = {"service_point": ""}
         if invite is not None:
             new = Draft(invite=invite.code, role=invite.role.value)
-            sp_name = await self._sp_name(invite.service_point_id)
-        replies.append(
-            Reply("onboarding/welcome", {"service_point": sp_name}, keyboard=Keyboard.HELP)
-        )
+            invited = await self._invited_by(invite)
+        replies.append(Reply("onboarding/welcome", invited, keyboard=Keyboard.HELP))
         if not new.role:
             replies.append(ask_role())
         elif new.role == Role.CHILD:
@@ -176,12 +176,29 @@ class Onboarding:
             return None, None
         return (inv, None) if problem is None else (None, problem)
 
-    async def _sp_name(self, sp_id: int | None) -> str:
-        if sp_id is None:
-            return ""
+    async def _invited_by(self, invite: InvitationView) -> dict[str, object]:
+        """Who sent the link, in words the invited person knows: for a child their guardian as
+        they call them ("你的奶奶") and where that guardian is registered; otherwise the service
+        point. Never a staff member's name (staff names are for colleagues) nor a code."""
         async with self.uow() as uow:
-            sp = await uow.service_points.by_id(sp_id)
-        return sp.name if sp else ""
+            sp = (
+                await uow.service_points.by_id(invite.service_point_id)
+                if invite.service_point_id is not None
+                else None
+            )
+            guardian = (
+                await uow.people.by_id(invite.inviter_person_id)
+                if invite.inviter_person_id is not None and invite.role is Role.CHILD
+                else None
+            )
+        relation = ""
+        if guardian is not None and guardian.role is Role.GUARDIAN:
+            relation = (guardian.relation or Relation.OTHER).value
+        return {
+            "service_point": sp.name if sp else "",
+            "invited_as": invite.role.value,
+            "inviter": relation,
+        }
 
     async def _returning(
         self, uow: UnitOfWork, person: Person, invite: InvitationView | None

@@ -35,7 +35,7 @@ from bot.domain.oversight import (
 from bot.domain.replies import Reply
 from bot.ports import ChartRenderer, Clock, UnitOfWork, UnitOfWorkFactory
 from bot.services.board import Board
-from bot.services.casework import Casework
+from bot.services.casework import StaffAccess
 from bot.services.outbox.kinds import RowKinds
 
 DIGEST_KIND = "digest"
@@ -106,7 +106,7 @@ class Oversight:
         uow: UnitOfWorkFactory,
         clock: Clock,
         charts: ChartRenderer,
-        casework: Casework,
+        access: StaffAccess,
         board: Board,
         targets: Targets,
         policy: DigestPolicy,
@@ -114,7 +114,7 @@ class Oversight:
         self.uow = uow
         self.clock = clock
         self.charts = charts
-        self.casework = casework
+        self.access = access
         self.board = board
         self.targets = targets
         self.policy = policy
@@ -244,7 +244,7 @@ class Oversight:
         what a period looks like. "ignored" for anyone who is not staff here."""
         now = self.clock.now()
         async with self.uow() as uow:
-            if await self.casework.staff(uow, telegram_id, chat_id) is None:
+            if await self.access.staff(uow, telegram_id, chat_id) is None:
                 return "ignored"
             try:
                 period = Period.parse(args, now, self.policy.timezone)

@@ -18,14 +18,15 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.domain.cases import Case
+from bot.domain.numbers import parse_int
 from bot.domain.people import Person, Role
 from bot.domain.permissions import StaffAction, may
 from bot.domain.replies import Choice, Keyboard, Outcome, Reply, rows
 from bot.domain.screening import StoredResult
 from bot.ports import Catalog, Clock, Erasure, Purged, UnitOfWork, UnitOfWorkFactory
 from bot.services.board import POST, RELAY_IN, RELAY_OUT, Board
-from bot.services.casework import Casework
-from bot.services.common import Who, parse_int, person_by_ref, viewer_kind
+from bot.services.casework import StaffAccess
+from bot.services.common import Who, person_by_ref, viewer_kind
 
 log = logging.getLogger(__name__)
 
@@ -68,14 +69,14 @@ class Privacy:
         uow: UnitOfWorkFactory,
         clock: Clock,
         board: Board,
-        casework: Casework,
+        access: StaffAccess,
         catalog: Catalog,
         timezone: str,
     ) -> None:
         self.uow = uow
         self.clock = clock
         self.board = board
-        self.casework = casework
+        self.access = access
         self.catalog = catalog
         self.tz = ZoneInfo(timezone)
 
@@ -137,6 +138,7 @@ class Privacy:
             "lessons_read": sum(len(e["progress"]) for e in lessons),
             "weekday": current["weekday"] if current else None,
             "hour": current["hour"] if current else None,
+            "minute": current.get("minute", 0) if current else 0,
             "paused": bool(current and current["status"] == "paused"),
             "checks": len(checks),
             "last_check": self._day(max((r["taken_at"] for r in checks), default=None)),
@@ -232,6 +234,7 @@ class Privacy:
                     "status": e.status.value,
                     "weekday": e.weekday,
                     "hour": e.hour,
+                    "minute": e.minute,
                     "timezone": e.timezone,
                     "next_lesson_at": self._when(e.next_due_at),
                     "paused_until": self._when(e.paused_until),
@@ -413,7 +416,7 @@ class Privacy:
         template to answer with instead, or "ignored" for non-staff."""
         now = self.clock.now()
         async with self.uow() as uow:
-            staff = await self.casework.staff(uow, telegram_id, chat_id)
+            staff = await self.access.staff(uow, telegram_id, chat_id)
             if staff is None:
                 return "ignored"
             if not may(staff.role, StaffAction.ACCESS_LOG):

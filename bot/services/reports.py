@@ -22,15 +22,15 @@ import asyncio
 import csv
 import io
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.domain.numbers import parse_int
 from bot.domain.oversight import TIERS, Durations, Figures, Period, PeriodError
 from bot.ports import ChartRenderer, Clock, ServicePoint, UnitOfWorkFactory
-from bot.services.common import parse_int
 from bot.services.oversight import Oversight
 
 SMALL = 5
@@ -43,6 +43,39 @@ CSV_FORMAT = "xinqiao-figures/1"
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # No leading zeros: "007" is a name, and must keep its zeros.
 NUMBER = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?")
+
+
+# The labels for (kind, code) cells, in order: kind is header, measure, breakdown or value.
+Words = Callable[[Sequence[tuple[str, str]]], Sequence[str]]
+
+
+def _in_words(
+    header: tuple[str, str, str],
+    rows: Sequence[tuple[str, str, str]],
+    words: Words,
+    all_points: bool,
+) -> tuple[tuple[str, str, str], list[tuple[str, str, str]]]:
+    """The header and rows with their labels in words; figures, dates and names as they are
+    (a service point's name is its own words)."""
+
+    def value(measure: str, v: str) -> tuple[str, str] | None:
+        if measure == "small_counts" or (measure == "service_point" and all_points):
+            return ("value", "small_counts" if measure == "small_counts" else "all")
+        return None
+
+    cells: list[tuple[str, str]] = [("header", h) for h in header]
+    for measure, breakdown, v in rows:
+        cells += [("measure", measure), ("breakdown", breakdown)]
+        cells += [value(measure, v) or ("value", "")]
+    said = list(words(cells))
+    if len(said) != len(cells):
+        raise ValueError(f"{len(cells)} labels asked, {len(said)} given")
+    head = (said[0], said[1], said[2])
+    out = []
+    for n, (measure, _, v) in enumerate(rows):
+        m, b, w = said[3 + 3 * n : 6 + 3 * n]
+        out.append((m, b, w if value(measure, v) else v))
+    return head, out
 
 
 class ChoiceError(ValueError):
@@ -175,8 +208,12 @@ class Reports:
             "funnel": funnel,
         }
 
-    def csv(self, choice: Choice, figures: Figures, made_at: datetime) -> tuple[str, bytes]:
-        """(filename, UTF-8 CSV with a byte-order mark, which Excel needs to read Chinese)."""
+    def csv(
+        self, choice: Choice, figures: Figures, made_at: datetime, words: Words | None = None
+    ) -> tuple[str, bytes]:
+        """(filename, UTF-8 CSV with a byte-order mark, which Excel needs to read Chinese).
+        With `words`, every label is in the staff's language (a civil-affairs office reads
+        it); without, the codes (what the figures are called in the code)."""
         rows: list[tuple[str, str, str]] = [
             ("format", "", CSV_FORMAT),
             ("period_first_day", "", choice.first.isoformat()),
@@ -238,10 +275,13 @@ class Reports:
             ("task_done", f.task_done),
         ):
             rows.append((f"guardian_lessons_{measure}", "", small(n)))
+        header = ("measure", "breakdown", "value")
+        if words is not None:
+            header, rows = _in_words(header, rows, words, choice.service_point is None)
         out = io.StringIO()
         # Text quoted, numbers bare: the cells are str or int after spreadsheet_cell.
         writer = csv.writer(out, lineterminator="\r\n", quoting=csv.QUOTE_NONNUMERIC)
-        writer.writerow(("measure", "breakdown", "value"))
+        writer.writerow(header)
         writer.writerows([spreadsheet_cell(cell) for cell in row] for row in rows)
         name = f"xinqiao-figures-{choice.first.isoformat()}-{choice.last.isoformat()}.csv"
         return name, ("\ufeff" + out.getvalue()).encode("utf-8")

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.domain.numbers import parse_int
 from bot.domain.people import Person, PersonStatus, Role, new_person_code
 from bot.domain.replies import Outcome, Reply
 from bot.ports import Clock, ServicePoint, StaffMember, UnitOfWork, UnitOfWorkFactory
-from bot.services.common import parse_int
 from bot.services.family import make_invitation
 
 MAX_USES = 500

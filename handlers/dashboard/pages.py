@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import re
+from collections.abc import Sequence
 
 from aiohttp import web
 
@@ -120,7 +122,14 @@ async def export_csv(request: web.Request) -> web.StreamResponse:
     except ChoiceError:
         return web.Response(status=400, text="not a report")
     figures = await service.figures(choice)
-    name, body = service.csv(choice, figures, site.dashboard.clock.now())
+    locale = signed_in(request).locale
+
+    def words(cells: Sequence[tuple[str, str]]) -> list[str]:
+        page = site.pages.page("_csv_labels", locale, {"cells": [list(c) for c in cells]})
+        # One label a line; the template's first cell (a column's name) is never empty.
+        return [html.unescape(line) for line in page.lstrip("\n").split("\n")[: len(cells)]]
+
+    name, body = service.csv(choice, figures, site.dashboard.clock.now(), words)
     return web.Response(
         body=body,
         content_type="text/csv",

@@ -17,7 +17,7 @@ from bot.catalog.lessons import load_programmes
 from bot.catalog.po import po_path, read_catalog
 from bot.catalog.questionnaires import load_instruments
 from bot.domain.cases import CaseStatus, CloseOutcome, Tier
-from bot.domain.people import Role
+from bot.domain.people import Relation, Role
 from bot.domain.replies import Choice, Keyboard, Reply, reply_from_data, reply_to_data, verbatim
 from bot.domain.triage import Category
 from content import CONTENT_DIR
@@ -57,7 +57,16 @@ _L = load_programmes(CONTENT_DIR)["guardian"].lessons[0]
 
 # Sample data per template; a new template without a sample fails test_every_template_has_sample.
 SAMPLES: dict[str, list[dict[str, Any]]] = {
-    "onboarding/welcome": [{"service_point": ""}, {"service_point": "城关镇儿童之家 <&>"}],
+    "onboarding/welcome": [
+        {"service_point": ""},
+        {"service_point": "城关镇儿童之家 <&>"},
+        {"service_point": "城关镇儿童之家 <&>", "invited_as": "guardian", "inviter": ""},
+        *(
+            {"service_point": sp, "invited_as": "child", "inviter": relation.value}
+            for relation in Relation
+            for sp in ("", "城关镇儿童之家 <&>")
+        ),
+    ],
     "onboarding/privacy": [
         {"role": "guardian", "needs_guardian": False},
         {"role": "child", "needs_guardian": True},
@@ -434,7 +443,7 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     "typed/choose": [{"formal": f} for f in (False, True)],
     "typed/on_the_hour": [{"time": "19:30"}],
     "lessons/enrolled": [{"weekday": d, "hour": h} for d in range(7) for h in (8, 20)],
-    "lessons/schedule_changed": [{"weekday": 0, "hour": 12}],
+    "lessons/schedule_changed": [{"weekday": 0, "hour": 12, "minute": 30}],
     "lessons/resumed": [{"weekday": 6, "hour": 19}],
     "lessons/part": [
         {

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -275,3 +276,35 @@ def test_the_file_page_shows_every_flag_credit_and_provisional_translation(
         "Gardner W" if not zh else "Gardner W、Murphy M",
     ):
         assert words in page, words
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_every_label_of_the_figures_csv_is_in_words(pages: HtmlPages, locale: str) -> None:
+    """The CSV for civil-affairs offices (issue 19): each measure, breakdown and value the
+    report writes has words in each language, one a line, in order."""
+    from bot.domain.oversight import Period
+    from bot.services.reports import Choice, Reports
+    from tests.unit.test_reports import make_figures
+
+    tz = ZoneInfo("Asia/Shanghai")
+    period = Period.week_before(datetime(2026, 3, 2, tzinfo=UTC), tz)
+    figures = make_figures(period)
+    asked: list[tuple[str, str]] = []
+    said: list[str] = []
+
+    def words(cells: Any) -> list[str]:
+        asked.extend(cells)
+        text = pages.page("_csv_labels", locale, {"cells": [list(c) for c in cells]})
+        said.extend(text.lstrip("\n").split("\n")[: len(cells)])
+        return said
+
+    choice = Choice(period, None, period.first_day(tz), period.last_day(tz))
+    Reports(None, None, None, None, "Asia/Shanghai").csv(  # type: ignore[arg-type]
+        choice, figures, datetime(2026, 3, 2, tzinfo=UTC), words
+    )
+    assert asked
+    for (kind, code), label in zip(asked, said, strict=True):
+        if code and locale == "zh_Hans":
+            assert re.search(r"[\u4e00-\u9fff]", label), (kind, code, label)
+        if "_" in code or "-" in code:
+            assert code not in label, (kind, code, label)

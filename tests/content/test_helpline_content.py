@@ -9,6 +9,7 @@ import pytest
 
 from bot.catalog import load_catalog
 from bot.catalog.helpline import HelplineContentError, load_canned, load_directory
+from bot.domain.case_actions import PreviewCanned, ReferTo, SendCanned
 from content import CONTENT_DIR
 
 BIG_CASE = 9_999_999  # callback data must fit even for the ten-millionth case
@@ -54,10 +55,12 @@ def test_the_services_the_policy_names_are_in_the_directory_and_the_example_coun
 
 def test_every_button_fits_telegram_callback_data() -> None:
     ids = [r.id for r in load_directory(CONTENT_DIR).for_region("example-county")]
-    data = [f"case:referto:{BIG_CASE}:{i}" for i in ids]
-    data += [f"canned:{BIG_CASE}:{c.id}" for c in load_canned(CONTENT_DIR)]
+    canned = [c.id for c in load_canned(CONTENT_DIR)]
+    # pack() refuses what Telegram would not keep, and an id it could not read back.
+    data = [ReferTo(BIG_CASE, i).pack() for i in ids]
+    data += [PreviewCanned(BIG_CASE, c).pack() for c in canned]
     # The ✅ under a ready reply's preview carries its one-time token (casework.preview_canned).
-    data += [f"canned:{BIG_CASE}:{c.id}:ok:{'f' * 8}" for c in load_canned(CONTENT_DIR)]
+    data += [SendCanned(BIG_CASE, c, "f" * 8).pack() for c in canned]
     assert max(len(d.encode()) for d in data) <= 64
 
 

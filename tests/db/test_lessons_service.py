@@ -272,3 +272,26 @@ async def test_a_lesson_sent_but_not_recorded_is_settled_later(
         progress = await u.progress.get(e.id, "guardian-noticing")
     assert progress is not None and progress.delivered_at == clock.now()
     assert [r.key for r in await rows(uow, "checkin")] == ["checkin:1:guardian-noticing"]
+
+
+async def test_half_past_is_kept_and_the_lessons_come_at_half_past(
+    lessons: Lessons, uow: SqlUnitOfWorkFactory, clock: FixedClock
+) -> None:
+    """晚上七点半 (issue 19): the slot, the weekly fan-out, the check-in and /progress keep :30,
+    and guardians at 19:00 and 19:30 on the same day are two groups, each at its own time."""
+    await guardian(uow, 1)
+    await guardian(uow, 2)
+    await lessons.set_schedule(Who(1), "6", "19", "30")
+    await lessons.set_schedule(Who(2), "6", "19")
+    e = await enrolment(uow, 1)
+    assert e is not None and (e.hour, e.minute) == (19, 30)
+    half = datetime(2026, 3, 8, 11, 30, tzinfo=UTC)  # Sunday 19:30 Shanghai
+    assert e.next_due_at == half
+    assert (await lessons.queue_due(half - timedelta(minutes=30))).queued == 1  # the 19:00 one
+    assert (await lessons.queue_due(half - timedelta(minutes=1))).queued == 0
+    assert (await lessons.queue_due(half)).queued == 1
+    e = await enrolment(uow, 1)
+    assert e is not None and e.next_due_at == half + timedelta(days=7)
+    progress = await LessonChat(lessons).progress(Who(1))
+    assert progress.replies[0].data["minute"] == 30
+    assert (await lessons.set_schedule(Who(1), "6", "19", "45")).toast == "toast.stale"

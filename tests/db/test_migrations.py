@@ -167,3 +167,43 @@ async def test_ids_are_never_reused_and_the_rebuild_keeps_every_row(db_url: str)
             assert "WHERE status != 'closed'" in ddl["uq_cases_open_person"]
     finally:
         await engine.dispose()
+
+
+async def test_lesson_minutes_arrive_as_on_the_hour_and_leave_without_losing_enrolments(
+    db_url: str,
+) -> None:
+    """0017 adds enrolments.minute (lessons at 19:30): enrolments made before it were on the
+    hour (0); going back to 0016 drops the minutes and keeps the enrolments."""
+    engine = make_engine(db_url)
+    enrol = (
+        "INSERT INTO enrolments (id, person_id, programme, status, weekday, hour, timezone,"
+        " next_index, last_active_at, created_at) VALUES (:id, 1, :programme, 'active', 6, 19,"
+        " 'Asia/Shanghai', 0, :now, :now)"
+    )
+    try:
+        await migrate.upgrade(engine, "0016")
+        async with engine.begin() as conn:
+            await conn.execute(
+                text(
+                    "INSERT INTO people (id, telegram_id, code, role, locale, status, consent,"
+                    " created_at, updated_at) VALUES (1, 501, 'P-1', 'guardian', 'zh_Hans',"
+                    " 'active', 'given', :now, :now)"
+                ),
+                {"now": NOW},
+            )
+            await conn.execute(text(enrol), {"id": 1, "programme": "guardian", "now": NOW})
+        await migrate.upgrade(engine)
+        async with engine.begin() as conn:
+            assert await conn.scalar(text("SELECT minute FROM enrolments WHERE id = 1")) == 0
+            await conn.execute(text("UPDATE enrolments SET minute = 30 WHERE id = 1"))
+        await migrate.downgrade(engine, "0016")
+        async with engine.begin() as conn:
+            assert await conn.scalar(text("SELECT count(*) FROM enrolments")) == 1
+            columns = await conn.run_sync(lambda c: inspect(c).get_columns("enrolments"))
+            assert "minute" not in {c["name"] for c in columns}
+            # The table takes new enrolments as before.
+            await conn.execute(text(enrol), {"id": 2, "programme": "child", "now": NOW})
+        await migrate.upgrade(engine)
+        assert await migrate.current_revision(engine) == migrate.head_revision()
+    finally:
+        await engine.dispose()

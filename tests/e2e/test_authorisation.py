@@ -5,7 +5,7 @@ bot, and shown to fail, with the database checked to be exactly as it was.
   every staff command, presses every case button (and forged ones), writes in a case topic.
 - Only supervisors manage staff: a counsellor tries to add, remove and promote (even
   themselves), and to make invitations for staff roles.
-- A counsellor acts only as their claim allows (bot/services/casework.py): not past the cap
+- A counsellor acts only as their claim allows (bot/services/casework/): not past the cap
   (claim, take-next, "transfer to me", reopen), not on a colleague's claimed case (release,
   close, transfer, claim, relay, canned replies, media), not on a case of another staff chat.
 - Each staff role (心理老师, 督导, 儿童主任, 儿童督导员) tries every staff action: what its row of

@@ -117,8 +117,17 @@ async def test_buttons_twice_old_and_forged(world: World) -> None:
     assert await counts(world) == (people, consents)
     # The conversation carries on where it was.
     relation = (await world.sb.bot_messages(uid))[-1]
-    assert buttons(relation) == ["父母", "祖父母", "其他亲属", "其他"]
-    await press_and_wait(world, uid, "父母", has_buttons)
+    assert buttons(relation) == [
+        "妈妈",
+        "爸爸",
+        "奶奶",
+        "爷爷",
+        "外婆",
+        "外公",
+        "其他亲属",
+        "其他",
+    ]
+    await press_and_wait(world, uid, "妈妈", has_buttons)
     p = await world.person(uid)
     assert p is not None and p.relation is not None
 

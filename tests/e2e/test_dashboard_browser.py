@@ -182,9 +182,10 @@ async def test_a_supervisor_uses_the_dashboard_in_a_browser(db_url: str, tmp_pat
             path = await downloaded(downloads, ".csv")
             raw = path.read_text("utf-8-sig")
             rows = {(r[0], r[1]): r[2] for r in csv.reader(io.StringIO(raw))}
-            assert rows[("cases_opened_by_tier", "total")] == "5"
-            assert rows[("cases_opened_by_tier", "red")] == "<5"  # two: too few to publish
-            assert rows[("first_response_median_minutes", "")] == "n<5"
+            # In the supervisor's language (issue 19), for the civil-affairs office to read.
+            assert rows[("新开个案（按级别）", "合计")] == "5"
+            assert rows[("新开个案（按级别）", "红")] == "<5"  # two: too few to publish
+            assert rows[("首次回复用时：中位数（分钟）", "")] == "n<5"
             forbidden = [*seeded.child_codes, *seeded.case_codes, "王督导", "张老师", "李老师"]
             assert not any(s in raw for s in [*forbidden, CHILD_WORDS, NOTE_WORDS])
 

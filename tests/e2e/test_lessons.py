@@ -22,7 +22,7 @@ async def enrol(world: World, uid: int, day: str = "周日", hour: str = "🌙 �
     await start(world, uid)
     await press_and_wait(world, uid, "👵 我照顾孩子（父母 / 祖父母）")
     await press_and_wait(world, uid, "✅ 同意")
-    await press_and_wait(world, uid, "祖父母")
+    await press_and_wait(world, uid, "奶奶")
     await press_and_wait(world, uid, "9–11 岁", has(day))
     await press_and_wait(world, uid, day, has(hour))
     qid = await world.sb.press_button(uid, uid, hour)

@@ -85,7 +85,7 @@ async def test_guardian_menu_in_both_languages_and_after_language_change(world: 
     await start(world, en)
     await press_and_wait(world, en, "👵 I look after a child (parent / grandparent)")
     await press_and_wait(world, en, "✅ I agree")
-    await press_and_wait(world, en, "Grandparent")
+    await press_and_wait(world, en, "Grandma (dad's side)")
     await press_and_wait(world, en, "9–11")
     menu = await menu_until(world, en, lambda n: n == list(COMMANDS[Menu.GUARDIAN]))
     assert described(menu)["invite"] == "Invite my child (guardians)"

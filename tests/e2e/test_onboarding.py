@@ -39,7 +39,7 @@ async def enrol_guardian(world: World, uid: int, payload: str = "") -> None:
     if not payload:
         await press_and_wait(world, uid, "👵 我照顾孩子（父母 / 祖父母）")
     await press_and_wait(world, uid, "✅ 同意")
-    await press_and_wait(world, uid, "祖父母")
+    await press_and_wait(world, uid, "奶奶")
     done = await press_and_wait(world, uid, "9–11 岁")
     assert "每周" in done["text"]
 
@@ -62,15 +62,24 @@ async def test_guardian_in_chinese(world: World) -> None:
     more = await press_and_wait(world, uid, "了解更多")
     assert "删除" in more["text"]
     relation = await press_and_wait(world, uid, "✅ 同意", has_buttons)
-    assert buttons(relation) == ["父母", "祖父母", "其他亲属", "其他"]
-    await press_and_wait(world, uid, "祖父母")
+    assert buttons(relation) == [
+        "妈妈",
+        "爸爸",
+        "奶奶",
+        "爷爷",
+        "外婆",
+        "外公",
+        "其他亲属",
+        "其他",
+    ]
+    await press_and_wait(world, uid, "奶奶")
     await press_and_wait(world, uid, "9–11 岁")
     p = await world.person(uid)
     assert p is not None
     assert (p.role, p.consent, p.relation, p.child_age_band, p.locale) == (
         Role.GUARDIAN,
         ConsentStatus.GIVEN,
-        Relation.GRANDPARENT,
+        Relation.GRANDMA_PATERNAL,
         ChildAgeBand.A9_11,
         "zh_Hans",
     )
@@ -111,7 +120,7 @@ async def test_young_child_and_guardian_consent(world: World) -> None:
     ask = await start(world, guardian, code)
     assert buttons(ask) == ["✅ 同意", "不同意", "了解更多"]  # role came with the link
     await press_and_wait(world, guardian, "✅ 同意")
-    await press_and_wait(world, guardian, "父母")
+    await press_and_wait(world, guardian, "妈妈")
     question = await press_and_wait(world, guardian, "12–14 岁")
     assert buttons(question) == ["✅ 是的，我同意", "不同意"]
     await world.sb.press_button(guardian, guardian, "✅ 是的，我同意")
@@ -252,7 +261,7 @@ async def test_403_on_send_marks_inactive(world: World) -> None:
     await world.sb.add_fault("403", "sendMessage", chat_id=child)
     await start(world, guardian, code)
     await press_and_wait(world, guardian, "✅ 同意")
-    await press_and_wait(world, guardian, "父母")
+    await press_and_wait(world, guardian, "妈妈")
     await press_and_wait(world, guardian, "9–11 岁")
     await world.sb.press_button(guardian, guardian, "✅ 是的，我同意")
     for _ in range(60):
@@ -303,7 +312,7 @@ async def test_guardian_invites_child_and_service_point_carries(world: World) ->
     welcome = (await world.sb.bot_messages(guardian))[0]["text"]
     assert "城关镇儿童之家" in welcome
     await press_and_wait(world, guardian, "✅ 同意")
-    await press_and_wait(world, guardian, "祖父母")
+    await press_and_wait(world, guardian, "爷爷")
     await press_and_wait(world, guardian, "6–8 岁", has_buttons)
     await press_and_wait(world, guardian, "周日", has_buttons)
     enrolled = await press_and_wait(world, guardian, "🌙 晚上 7 点", has_buttons)

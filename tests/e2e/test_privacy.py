@@ -570,7 +570,7 @@ async def test_mydata_summary_a_grandmother_can_read_in_both_languages(world: Wo
     text, doc = await summary_then_file(world, zh)
     assert doc["you"]["role"] == "guardian"  # the file still comes, after the words
     assert text.startswith("我们保存的关于您的信息")
-    assert "我们是心桥" in text and "您和孩子的关系：祖父母" in text
+    assert "我们是心桥" in text and "您和孩子的关系：奶奶" in text
     joined = datetime.fromisoformat(doc["you"]["joined_at"])
     assert f"您从{joined.year}年{joined.month}月{joined.day}日开始使用心桥" in text
     assert "您照顾的一个孩子" not in text  # no child of hers is on record
@@ -583,11 +583,11 @@ async def test_mydata_summary_a_grandmother_can_read_in_both_languages(world: Wo
     await start(world, en)
     await press_and_wait(world, en, "👵 I look after a child (parent / grandparent)")
     await press_and_wait(world, en, "✅ I agree")
-    await press_and_wait(world, en, "Grandparent")
+    await press_and_wait(world, en, "Grandma (dad's side)")
     await press_and_wait(world, en, "9–11")
     text, doc = await summary_then_file(world, en)
     assert text.startswith("What we keep about you")
-    assert "We are Xinqiao" in text and "Who you are to the child: Grandparent" in text
+    assert "We are Xinqiao" in text and "Who you are to the child: Grandma (dad's side)" in text
     assert "/delete: delete your data" in text
     assert "/stop" in text and "/privacy" in text and "The file below" in text
 

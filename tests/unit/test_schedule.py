@@ -211,3 +211,10 @@ def test_chat_buckets_are_bounded() -> None:
         limiter.chat_delay(chat, 0.0)
         limiter.take_chat(chat, 0.0)
     assert len(limiter.chats) == 100
+
+
+def test_half_past_slots_and_check_ins() -> None:
+    slot = next_slot(utc(2026, 3, 1), 6, 19, SHANGHAI, 30).astimezone(SHANGHAI)
+    assert (slot.weekday(), slot.hour, slot.minute) == (6, 19, 30)
+    due = checkin_time(slot, 3, 19, SHANGHAI, 30).astimezone(SHANGHAI)
+    assert (due.hour, due.minute) == (19, 30)

@@ -145,3 +145,41 @@ def test_an_age_typed_falls_in_its_band(text: str, index: int) -> None:
 @pytest.mark.parametrize("text", ["20", "5岁", "不知道"])
 def test_an_age_outside_every_band_picks_none(text: str) -> None:
     assert pick_age(text, AGES) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "weeks"),
+    [
+        ("两周", 2),
+        ("1 周", 1),
+        ("一个星期", 1),
+        ("4个礼拜", 4),
+        ("一个月", 4),
+        ("2 weeks", 2),
+        ("a week", 1),
+        ("One month", 4),
+        ("2", 2),
+    ],
+)
+def test_lengths_of_a_pause(text: str, weeks: int) -> None:
+    assert WORDS.weeks_of(text) == weeks
+
+
+@pytest.mark.parametrize("text", ["周", "周一", "weeks", "好久", "some weeks"])
+def test_not_lengths(text: str) -> None:
+    assert WORDS.weeks_of(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("中文", "zh_Hans"),
+        ("汉语", "zh_Hans"),
+        ("Chinese", "zh_Hans"),
+        ("英文", "en"),
+        ("English!", "en"),
+    ],
+)
+def test_languages_typed(text: str, code: str) -> None:
+    assert WORDS.language(text) == code
+    assert WORDS.language("法语") is None

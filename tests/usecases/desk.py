@@ -121,7 +121,8 @@ class Desk:
             hold_kinds=LESSON_KINDS,
         )
         roster = Roster(uow, clock, NoAdmin(), lambda: chats)
-        self.duty = Duty(uow, clock, self.board, self.casework, roster)
+        access, claims = self.casework.access, self.casework.claims
+        self.duty = Duty(uow, clock, self.board, access, claims, roster)
         self.lessons = Lessons(uow, clock, c["programmes"], LessonPolicy())
         self.delivery = Delivery(
             uow,

@@ -248,7 +248,11 @@ class Delivery:
     async def _settle(self, items: Sequence[OutboxItem]) -> None:
         """Each producer's after-sent step, with the rows of its kinds that went out."""
         for declared in self.kinds:
-            mine = [i for i in items if i.kind in declared.kinds]
+            mine = (
+                list(items)
+                if declared.sees_all
+                else [i for i in items if i.kind in declared.kinds]
+            )
             if not mine or declared.after_sent is None:
                 continue
             try:

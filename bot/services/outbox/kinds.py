@@ -9,12 +9,20 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.domain.outbox import CopyOf, NewTopic, OutboxItem, Photo, RenameTopic, SendResult
+from bot.domain.outbox import (
+    CopyOf,
+    NewTopic,
+    OutboxItem,
+    Photo,
+    RenameTopic,
+    SendResult,
+    Unbutton,
+)
 from bot.domain.replies import Reply
 from bot.ports import UnitOfWorkFactory
 
 # What a row says when its turn comes: a message, a picture, or a forum-topic or copy operation.
-Outgoing = Reply | NewTopic | RenameTopic | CopyOf | Photo
+Outgoing = Reply | NewTopic | RenameTopic | CopyOf | Photo | Unbutton
 Composer = Callable[[UnitOfWorkFactory, str, Mapping[str, object]], Awaitable[Outgoing | None]]
 # Runs once per batch with the rows of its kinds that went out (bookkeeping off the hot path).
 AfterSent = Callable[[Sequence[OutboxItem], datetime], Awaitable[object]]
@@ -27,6 +35,9 @@ class RowKinds:
     kinds: tuple[str, ...]
     compose: Composer
     after_sent: AfterSent | None = None
+    # The after-sent step sees every row that went out, not only its own kinds: taking stale
+    # buttons off a private chat is about whatever was posted there last.
+    sees_all: bool = False
 
 
 def composers(declared: Sequence[RowKinds]) -> dict[str, Composer]:
