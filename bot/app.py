@@ -8,9 +8,8 @@ import logging
 import os
 import socket
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 from aiogram import Bot, Dispatcher
@@ -43,34 +42,30 @@ from bot.domain.cases import DutyHours, Targets, Tier, parse_duty_hours
 from bot.domain.clock import SystemClock
 from bot.domain.lessons import QuietHours
 from bot.domain.locale import LOCALES
-from bot.domain.outbox import OutboxItem, Photo, SendResult
 from bot.domain.ratelimit import Limits, RateLimiter
-from bot.ports import Clock, UnitOfWorkFactory
+from bot.ports import Clock
+from bot.services import unbutton
 from bot.services.account import Account
-from bot.services.board import KINDS as CASE_KINDS
 from bot.services.board import Board
 from bot.services.bundle import Services
 from bot.services.casework import Casework
-from bot.services.child_file import INVITE_KIND, ChildFile
-from bot.services.cluster import Cluster
+from bot.services.child_file import INVITATIONS, INVITE_KIND, ChildFile
 from bot.services.dashboard import Dashboard
-from bot.services.delivery import Delivery
 from bot.services.duty import Duty
 from bot.services.family import Family
 from bot.services.helpline import Helpline, HelplinePolicy
 from bot.services.lesson_chat import LessonChat
 from bot.services.lessons import LESSON_KINDS, LessonPolicy, Lessons
 from bot.services.misses import Misses
-from bot.services.notify import REPLY_KIND, OutboxSender, compose_reply
 from bot.services.onboarding import Onboarding, OnboardingPolicy
-from bot.services.oversight import DIGEST_KIND, DigestPolicy, Oversight
+from bot.services.outbox import REPLIES, Cluster, Delivery, OutboxSender
+from bot.services.oversight import DigestPolicy, Oversight
 from bot.services.privacy import Privacy, Retention
 from bot.services.reports import Reports
 from bot.services.roster import Roster
 from bot.services.safety import Safety
 from bot.services.screening import Screening
 from bot.services.staff_invites import StaffInvites
-from bot.services.unbutton import UNBUTTON_KIND, compose_unbutton, unbutton_stale
 from content import CONTENT_DIR
 from handlers import build_router
 from handlers.chat_admin import TelegramStaffChatAdmin
@@ -213,45 +208,6 @@ async def build_app(
     transport = TelegramTransport(bot, catalog)
     board = Board(settings.default_locale.value)
 
-    async def after_batch(items: Sequence[OutboxItem], now: datetime) -> None:
-        if await board.after_sent(uow, items, now):
-            delivery.nudge()  # a case card waited for its topic: do not let it idle
-        await lessons.settle_sent(items, now)
-        async with uow() as u:
-            if await unbutton_stale(u, items, now):
-                await u.commit()
-                delivery.nudge()
-
-    async def after_failed(
-        refused: Sequence[tuple[OutboxItem, SendResult]], now: datetime
-    ) -> None:
-        if await board.after_failed(uow, refused, now):
-            delivery.nudge()
-
-    async def compose_digest(
-        u: UnitOfWorkFactory, kind: str, payload: Mapping[str, object]
-    ) -> Photo | None:
-        return await oversight.compose(u, kind, payload)  # made below: it needs the sender
-
-    delivery = Delivery(
-        uow,
-        clock,
-        transport,
-        limiter,
-        composers={
-            **dict.fromkeys(LESSON_KINDS, lessons.compose),
-            **dict.fromkeys(CASE_KINDS, board.compose),
-            REPLY_KIND: compose_reply,
-            INVITE_KIND: compose_reply,
-            DIGEST_KIND: compose_digest,
-            UNBUTTON_KIND: compose_unbutton,
-        },
-        after_batch=after_batch,
-        after_failed=after_failed,
-        batch=max(10, int(settings.rate_global_per_s)),
-        concurrency=settings.sender_concurrency,
-        serialize_writes=engine.dialect.name == "sqlite",
-    )
     start, end = parse_duty_hours(settings.duty_hours)
     targets = Targets(
         first_response={
@@ -284,7 +240,6 @@ async def build_app(
             default_locale=settings.default_locale,
         ),
         hold_kinds=(*LESSON_KINDS, INVITE_KIND),
-        nudge=delivery.nudge,
         # The ask band and signal floors (model.json, signals.yaml), the context window.
         net=load_net_policy(CONTENT_DIR),
         answers=load_answers(CONTENT_DIR),
@@ -299,11 +254,10 @@ async def build_app(
         load_canned(CONTENT_DIR),
         lambda: staff_chats,
         hold_kinds=(*LESSON_KINDS, INVITE_KIND),
-        nudge=delivery.nudge,
     )
     roster = Roster(uow, clock, TelegramStaffChatAdmin(bot), lambda: staff_chats, bot_id=me.id)
     access = casework.access
-    duty = Duty(uow, clock, board, access, casework.claims, roster, nudge=delivery.nudge)
+    duty = Duty(uow, clock, board, access, casework.claims, roster)
     instruments = load_instruments(CONTENT_DIR)
     child_file = ChildFile(
         uow,
@@ -314,7 +268,6 @@ async def build_app(
         instruments,
         QuietHours.parse(settings.quiet_hours),
         settings.timezone,
-        nudge=delivery.nudge,
         school=parse_duty_hours(settings.school_hours),
     )
     oversight = Oversight(
@@ -330,8 +283,27 @@ async def build_app(
             timezone=settings.timezone,
             main_chat=settings.staff_chat_id,
         ),
-        nudge=delivery.nudge,
     )
+    # Every kind of outbox row, declared beside the code that queues it.
+    delivery = Delivery(
+        uow,
+        clock,
+        transport,
+        limiter,
+        [
+            lessons.row_kinds(),
+            board.row_kinds(uow),
+            REPLIES,
+            INVITATIONS,
+            oversight.row_kinds(),
+            unbutton.row_kinds(uow),
+        ],
+        after_refused=board.refused(uow),
+        batch=max(10, int(settings.rate_global_per_s)),
+        concurrency=settings.sender_concurrency,
+        serialize_writes=engine.dialect.name == "sqlite",
+    )
+    uow.on_outbox_commit(delivery.nudge)  # a commit that made rows due wakes the sender
     services = Services(
         catalog=catalog,
         onboarding=Onboarding(
@@ -348,22 +320,19 @@ async def build_app(
         account=account,
         safety=Safety(hotlines, clock),
         staff_invites=StaffInvites(uow, clock, settings.invite_days, username, admin_ids),
-        sender=OutboxSender(uow, clock, delivery.nudge),
+        sender=OutboxSender(uow, clock),
         staff_chat_ids=frozenset({settings.staff_chat_id} if settings.staff_chat_id else ()),
         help_labels=frozenset(catalog.text("btn.help", loc) for loc in LOCALES),
         staff_locale=settings.default_locale.value,
         lessons=lessons,
         lesson_chat=LessonChat(lessons),
-        nudge_sender=delivery.nudge,
         helpline=helpline,
         casework=casework,
         duty=duty,
-        screening=Screening(uow, clock, instruments, helpline, nudge=delivery.nudge),
+        screening=Screening(uow, clock, instruments, helpline),
         child_file=child_file,
         oversight=oversight,
-        privacy=Privacy(
-            uow, clock, board, access, catalog, settings.timezone, nudge=delivery.nudge
-        ),
+        privacy=Privacy(uow, clock, board, access, catalog, settings.timezone),
         misses=Misses(uow, clock, access, net, settings.timezone),
         typed=load_typed(CONTENT_DIR),
         dashboard=Dashboard(
@@ -392,8 +361,7 @@ async def build_app(
         inbox.owner = delivery.owner = instance_id
 
     def requeued() -> None:
-        inbox.wake.set()
-        delivery.nudge()
+        inbox.wake.set()  # the outbox's rows wake the sender as their requeue commits
 
     cluster = Cluster(
         uow,
@@ -408,7 +376,7 @@ async def build_app(
     ticker = Ticker(
         Jobs(
             prune_inbox=inbox.prune,
-            queue_lessons=_after_queue(lessons, delivery),
+            queue_lessons=lessons.queue_due,
             review_silence=lessons.review_silence,
             resume_lessons=lessons.resume_due,
             settle_lessons=lessons.settle_pending,
@@ -454,13 +422,3 @@ async def build_app(
 def _cjk_font() -> Path | None:
     """The bundled CJK subset font, so dashboards show Chinese on machines without one."""
     return CJK_FONT if CJK_FONT.is_file() else None
-
-
-def _after_queue(lessons: Lessons, delivery: Delivery) -> Callable[[datetime], Awaitable[object]]:
-    async def queue(now: datetime) -> object:
-        result = await lessons.queue_due(now)
-        if result.queued or result.completed:
-            delivery.nudge()
-        return result
-
-    return queue

@@ -103,7 +103,6 @@ async def lesson_action(person: Who, data: str, services: Services, state: FSMCo
                 await state.update_data({SCHEDULE_DAY: args[0], SCHEDULE_AT: _now(services)})
         case "hour", 2 | 3:  # weekday, hour and, typed as 七点半, its minutes
             outcome = await services.lessons.set_schedule(person, *args)
-            services.nudge_sender()
             if outcome.replies:
                 await forget_schedule(state)
         case "n", 3:

@@ -28,6 +28,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import CaseRow, EnrolmentRow, LessonProgressRow, OutboxRow, PersonRow
+from bot.db.outbox_repo import wake_sender_on_commit
 from bot.domain.lessons import EnrolmentStatus
 from bot.domain.outbox import OutboxStatus, Priority
 from bot.domain.people import PersonStatus
@@ -225,4 +226,7 @@ class SqlFanOutRepo:
             .values(next_index=e.next_index + 1, next_due_at=next_due_at)
             .execution_options(synchronize_session=False)
         )
-        return int(getattr(queued, "rowcount", 0)), int(getattr(completed, "rowcount", 0))
+        counts = int(getattr(queued, "rowcount", 0)), int(getattr(completed, "rowcount", 0))
+        if any(counts):
+            wake_sender_on_commit(self.s)
+        return counts

@@ -12,6 +12,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import CaseRow, OutboxRow
+from bot.db.outbox_repo import wake_sender_on_commit
 from bot.domain.lengths import units
 from bot.domain.outbox import OutboxStatus
 from bot.ports import Keyboarded
@@ -76,7 +77,7 @@ class SqlHoldRepo:
             )
             .values(status=PENDING)
         )
-        return int(getattr(result, "rowcount", 0) or 0)
+        return _woke(self.s, result)
 
     async def attach_topic(self, case_id: int, topic_id: int | None) -> int:
         result = await self.s.execute(
@@ -84,7 +85,7 @@ class SqlHoldRepo:
             .where(OutboxRow.key.startswith(case_prefix(case_id)), OutboxRow.status == HELD)
             .values(status=PENDING, thread_id=topic_id)
         )
-        return int(getattr(result, "rowcount", 0) or 0)
+        return _woke(self.s, result)
 
     async def append(
         self, case_id: int, kind: str, line: str, limit: int, per_line: int = 0
@@ -130,6 +131,7 @@ class SqlHoldRepo:
         await self.s.execute(
             update(OutboxRow).where(OutboxRow.id == found).values(payload=payload)
         )
+        wake_sender_on_commit(self.s)
         return True
 
     async def sent(self, key: str) -> tuple[OutboxStatus, int | None] | None:
@@ -229,3 +231,11 @@ def _reply(payload: Any) -> dict[str, Any]:
         return {}
     nested = payload.get("reply")
     return nested if isinstance(nested, dict) else payload
+
+
+def _woke(session: AsyncSession, result: Any) -> int:
+    """Rows made due wake the sender when the unit of work commits."""
+    count = int(getattr(result, "rowcount", 0) or 0)
+    if count:
+        wake_sender_on_commit(session)
+    return count

@@ -16,6 +16,14 @@ from bot.db.models import InstanceRow, OutboxRow, PersonRow
 from bot.domain.outbox import NewMessage, OutboxItem, OutboxStatus, Priority
 from bot.domain.people import PersonStatus
 
+# Set on a session whose transaction made outbox rows due; its unit of work wakes the sender
+# when it commits (bot/db/uow.py), so no use case has to remember to.
+WAKE_SENDER = "xq_wake_sender"
+
+
+def wake_sender_on_commit(session: AsyncSession) -> None:
+    session.info[WAKE_SENDER] = True
+
 
 def insert_ignoring(session: AsyncSession, table: Any, unique: str | tuple[str, ...]) -> Any:
     """INSERT … ON CONFLICT DO NOTHING on either backend (a statement, to add RETURNING to)."""
@@ -80,6 +88,8 @@ class SqlOutboxRepo:
             }
             for m in messages
         ]
+        if rows:
+            wake_sender_on_commit(self.s)
         return await insert_ignoring_duplicates(
             self.s,
             OutboxRow.__table__,
@@ -304,7 +314,10 @@ class SqlOutboxRepo:
             .values(status=OutboxStatus.PENDING.value, claimed_by=None)
             .execution_options(synchronize_session=False)
         )
-        return int(getattr(result, "rowcount", 0) or 0)
+        count = int(getattr(result, "rowcount", 0) or 0)
+        if count:
+            wake_sender_on_commit(self.s)
+        return count
 
     async def counts(self) -> Mapping[str, int]:
         rows = await self.s.execute(

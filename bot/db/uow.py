@@ -15,7 +15,7 @@ connection goes back to the pool when the scope ends, and before any wait on Tel
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from types import TracebackType
@@ -34,7 +34,7 @@ from bot.db.lessons_repo import SqlEnrolmentRepo, SqlProgressRepo
 from bot.db.members_repo import SqlMemberRepo
 from bot.db.misses_repo import SqlMissRepo
 from bot.db.net_repo import SqlSafetyNetRepo
-from bot.db.outbox_repo import SqlOutboxRepo
+from bot.db.outbox_repo import WAKE_SENDER, SqlOutboxRepo
 from bot.db.oversight_repo import SqlOversightRepo
 from bot.db.privacy_repo import SqlPrivacyRepo
 from bot.db.repos import (
@@ -103,6 +103,7 @@ def _note_flush(session: Session, _context: Any) -> None:
 @event.listens_for(_TrackedSession, "after_rollback")
 def _clean(session: Session) -> None:
     session.info[_WROTE] = False
+    session.info.pop(WAKE_SENDER, None)  # what was rolled back is not due
     _forget_reads(session)
 
 
@@ -130,10 +131,14 @@ class _Shared:
 
 class SqlUnitOfWork:
     def __init__(
-        self, sessions: async_sessionmaker[AsyncSession], shared: _Shared | None = None
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        shared: _Shared | None = None,
+        wake_sender: Callable[[], None] | None = None,
     ) -> None:
         self._sessions = sessions
         self._shared = shared
+        self._wake_sender = wake_sender
 
     async def __aenter__(self) -> Self:
         shared = self._shared
@@ -175,6 +180,7 @@ class SqlUnitOfWork:
     ) -> None:
         # Nothing is committed implicitly: a use case that forgets to commit changes nothing.
         shared = self._shared
+        self.session.info.pop(WAKE_SENDER, None)  # not committed: nothing became due
         if shared is None:
             try:
                 await self.session.rollback()
@@ -192,9 +198,14 @@ class SqlUnitOfWork:
             shared.lent = False
 
     async def commit(self) -> None:
+        # The sender wakes after the commit, never before: woken early it would find nothing.
+        wake = self.session.info.pop(WAKE_SENDER, False)
         await self.session.commit()
+        if wake and self._wake_sender is not None:
+            self._wake_sender()
 
     async def rollback(self) -> None:
+        self.session.info.pop(WAKE_SENDER, None)
         await self.session.rollback()
 
 
@@ -202,9 +213,16 @@ class SqlUnitOfWorkFactory:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
         self._scope: ContextVar[_Shared | None] = ContextVar("uow_scope", default=None)
+        self._wake_sender: Callable[[], None] | None = None
 
     def __call__(self) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self._sessions, self._scope.get())
+        return SqlUnitOfWork(self._sessions, self._scope.get(), self._wake_sender)
+
+    def on_outbox_commit(self, wake: Callable[[], None]) -> None:
+        """Call `wake` after every commit whose transaction made outbox rows due (new, released
+        from a hold, handed back by a dead instance): the sender wakes itself, and no use case
+        passes a nudge around (bot/db/outbox_repo.py marks the session)."""
+        self._wake_sender = wake
 
     @asynccontextmanager
     async def scope(self) -> AsyncIterator[None]:

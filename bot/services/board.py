@@ -43,6 +43,7 @@ from bot.domain.outbox import (
 from bot.domain.people import Role
 from bot.domain.replies import Choice, Reply, reply_from_data, reply_to_data, rows
 from bot.ports import StaffMember, UnitOfWork, UnitOfWorkFactory
+from bot.services.outbox.kinds import AfterRefused, RowKinds
 
 TOPIC = "case_topic"  # createForumTopic for a new case
 POST = "case_post"  # a reply-shaped post in the case's topic (card, alerts, notices)
@@ -326,6 +327,24 @@ class Board:
             return reply
         except (KeyError, TypeError, ValueError):
             return None
+
+    def row_kinds(self, uow_factory: UnitOfWorkFactory) -> RowKinds:
+        """A case's rows: its topic, card, posts, relays and copies. Once a topic is made, the
+        posts held for it are let go (and the sender wakes as that commits)."""
+
+        async def sent(items: Sequence[OutboxItem], now: datetime) -> int:
+            return await self.after_sent(uow_factory, items, now)
+
+        return RowKinds(KINDS, self.compose, after_sent=sent)
+
+    def refused(self, uow_factory: UnitOfWorkFactory) -> AfterRefused:
+        """Any row Telegram refused for good, whatever its kind: a child who blocked the bot is
+        news for the case's staff even when it was a lesson that found out."""
+
+        async def told(refused: Sequence[tuple[OutboxItem, SendResult]], now: datetime) -> int:
+            return await self.after_failed(uow_factory, refused, now)
+
+        return told
 
     async def after_sent(
         self, uow_factory: UnitOfWorkFactory, items: Sequence[OutboxItem], now: datetime

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bot.domain.typed import Vocabulary
@@ -45,8 +44,6 @@ class Services:
     screening: Screening
     child_file: ChildFile
     privacy: Privacy
-    # Wakes the outbox sender when something was queued that should not wait for its next round.
-    nudge_sender: Callable[[], None]
     # The supervisors' web dashboard (sign-in links for `/dashboard`).
     dashboard: Dashboard | None = None
     # Figures for supervisors: `/stats` in a staff chat.

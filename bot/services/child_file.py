@@ -7,7 +7,7 @@ the counsellor decides, and "tell the guardian" sends an invitation to talk, not
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from contextlib import suppress
 from datetime import datetime, time, timedelta
 from typing import Any
@@ -36,8 +36,12 @@ from bot.ports import Clock, StaffMember, UnitOfWork, UnitOfWorkFactory
 from bot.services.board import Board
 from bot.services.casework import NOT_STAFF, REASON_UNITS, STALE, StaffAccess, StaffResult
 from bot.services.common import person_by_ref
+from bot.services.outbox.kinds import RowKinds
+from bot.services.outbox.notify import compose_reply
 
 INVITE_KIND = "screening_invite"
+# A scheduled screening's invitation is a plain Reply queued ahead of its time.
+INVITATIONS = RowKinds((INVITE_KIND,), compose_reply)
 # /file in the chat is one Telegram message (4,096 UTF-16 units) however long the history:
 # the newest points of each instrument, cases and follow-ups, and how many older ones there
 # are (the dashboard shows them all). Budgets checked by tests/content/test_lengths.py.
@@ -209,7 +213,6 @@ class ChildFile:
         instruments: Mapping[str, Instrument],
         quiet: QuietHours,
         timezone: str,
-        nudge: Callable[[], None] = lambda: None,
         school: tuple[time, time] = SCHOOL,
     ) -> None:
         self.school = school
@@ -221,7 +224,6 @@ class ChildFile:
         self.instruments = instruments
         self.quiet = quiet
         self.tz = ZoneInfo(timezone)
-        self.nudge = nudge
 
     async def _subject(self, uow: UnitOfWork, ref: str) -> Person | None:
         return await person_by_ref(uow, ref)
@@ -258,7 +260,6 @@ class ChildFile:
                 now,
             )
             await uow.commit()
-        self.nudge()
         return None
 
     async def contents(self, uow: UnitOfWork, subject: Person) -> dict[str, Any]:
@@ -497,7 +498,6 @@ class ChildFile:
                 now,
             )
         await uow.commit()
-        self.nudge()
         if told_child:
             return StaffResult("toast.file.child_told_first", menu=self._file_menu(subject.id))
         if no_chat:
@@ -616,6 +616,4 @@ class ChildFile:
                 )
                 sent += 1
             await uow.commit()
-        if sent:
-            self.nudge()
         return sent

@@ -199,7 +199,6 @@ class Duty:
         access: StaffAccess,
         claims: Claims,
         roster: Roster,
-        nudge: Callable[[], None] = lambda: None,
     ) -> None:
         self.uow = uow
         self.clock = clock
@@ -208,14 +207,12 @@ class Duty:
         self.claims = claims
         self.roster = roster
         self.targets = claims.targets
-        self.nudge = nudge
 
     async def _answer(
         self, uow: UnitOfWork, chat_id: int, thread_id: int | None, reply: Reply
     ) -> None:
         await self.board.say(uow, chat_id, thread_id, reply, self.clock.now())
         await uow.commit()
-        self.nudge()
 
     async def set_duty(
         self, telegram_id: int, chat_id: int, thread_id: int | None, on: bool
@@ -457,6 +454,4 @@ class Duty:
                 )
                 done["follow_up"] += 1
             await uow.commit()
-        if any(done.values()):
-            self.nudge()
         return done

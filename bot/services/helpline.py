@@ -7,7 +7,7 @@ in the counsellor queue; a person with an open case is heard by the counsellor, 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -107,7 +107,6 @@ class Helpline:
         board: Board,
         policy: HelplinePolicy,
         hold_kinds: Sequence[str] = (),
-        nudge: Callable[[], None] = lambda: None,
         net: NetPolicy | None = None,
         answers: TypedAnswers | None = None,
     ) -> None:
@@ -120,7 +119,6 @@ class Helpline:
         self.board = board
         self.policy = policy
         self.hold_kinds = tuple(hold_kinds)
-        self.nudge = nudge
 
     # -- what the person sees -------------------------------------------------------------
 
@@ -367,7 +365,6 @@ class Helpline:
                     # "有" typed instead of pressed is the same answer.
                     outcome = await self._answer(uow, person, question.id, typed, now)
                     await uow.commit()
-                    self.nudge()
                     return Heard(outcome, handled=True)
             case = await uow.cases.open_for(person.id) if person and person.id else None
             if case is not None and person is not None:
@@ -375,13 +372,11 @@ class Helpline:
                     decision = self._news_in_case(case, decision, text, guardian)
                 outcome = await self._hear_in_case(uow, person, case, decision, text, now, relay)
                 await uow.commit()
-                self.nudge()
                 return Heard(outcome, handled=True)
             if decision.action is Action.ESCALATE:
                 person = person or await person_for(uow, who, self.policy.default_locale)
                 outcome = await self._escalate_now(uow, person, decision, text, now)
                 await uow.commit()
-                self.nudge()
                 return Heard(outcome, handled=True)
             after = await self._closed_lately(uow, person, now)
             if decision.action is Action.ASK:
@@ -415,8 +410,6 @@ class Helpline:
             else:
                 outcome = Outcome()
             await uow.commit()
-        if after is not None:
-            self.nudge()
         return Heard(outcome, handled=bool(outcome.replies))
 
     async def _escalate_now(
@@ -603,7 +596,6 @@ class Helpline:
                 return Outcome(toast="toast.ask.answered")
             outcome = await self._answer(uow, person, question_id, answer, now)
             await uow.commit()
-        self.nudge()
         return outcome
 
     async def _answer(
@@ -670,8 +662,6 @@ class Helpline:
                 await self._unsure_case(uow, person, Answer.TIMEOUT, now)
                 await uow.commit()
             done += 1
-        if done:
-            self.nudge()
         return done
 
     async def tick(self, now: datetime) -> dict[str, int]:
@@ -696,7 +686,6 @@ class Helpline:
             staffed = await self._staffed(uow, now)
             region = await self.region_of(uow, person)
             await uow.commit()
-        self.nudge()
         return self._requested(staffed, now, case, new, region)
 
     async def media(self, who: Who, chat_id: int, message_id: int, kind: str) -> Heard:
@@ -724,7 +713,6 @@ class Helpline:
             if closed:
                 await self._offer_reopen(uow, case, now)
             await uow.commit()
-        self.nudge()
         return Heard(outcome, handled=True)
 
     async def safe_answer(self, who: Who, safe: bool) -> Outcome:
@@ -752,7 +740,6 @@ class Helpline:
                 )
                 tier = case.tier
                 await uow.commit()
-        self.nudge()
         template = "helpline/safe_yes" if safe else "helpline/safe_no"
         # Who heard the answer is said as it is: the counsellor on duty, or nobody until
         # the next duty starts (and when), or nobody at all without a case.

@@ -37,6 +37,7 @@ from bot.domain.people import Person, Role
 from bot.domain.replies import Choice, Keyboard, Outcome, Reply, rows
 from bot.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from bot.services.common import Who
+from bot.services.outbox.kinds import RowKinds
 
 STALE = "toast.stale"
 WEEKDAYS = range(7)
@@ -356,6 +357,11 @@ class Lessons:
                     completed += c
                 await uow.commit()
         return FanOut(queued, completed, pages)
+
+    def row_kinds(self) -> RowKinds:
+        """Lessons, check-ins, nudges and notices: composed from the programme when their turn
+        comes; once sent, delivery is recorded and each lesson's check-in booked."""
+        return RowKinds(LESSON_KINDS, self.compose, after_sent=self.settle_sent)
 
     async def settle_sent(self, items: Sequence[OutboxItem], now: datetime) -> None:
         """After a batch went out: record delivery and book each lesson's check-in.

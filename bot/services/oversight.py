@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -36,6 +36,7 @@ from bot.domain.replies import Reply
 from bot.ports import ChartRenderer, Clock, UnitOfWork, UnitOfWorkFactory
 from bot.services.board import Board
 from bot.services.casework import StaffAccess
+from bot.services.outbox.kinds import RowKinds
 
 DIGEST_KIND = "digest"
 # A digest missed by more than this (the bot was down all morning and afternoon) waits for
@@ -109,7 +110,6 @@ class Oversight:
         board: Board,
         targets: Targets,
         policy: DigestPolicy,
-        nudge: Callable[[], None] = lambda: None,
     ) -> None:
         self.uow = uow
         self.clock = clock
@@ -119,7 +119,6 @@ class Oversight:
         self.targets = targets
         self.policy = policy
         self.tz = ZoneInfo(policy.timezone)
-        self.nudge = nudge
 
     # -- figures --------------------------------------------------------------------------
 
@@ -236,8 +235,6 @@ class Oversight:
                     [self._message(key, chat, None, period, sp, True, Priority.NOTICE, now)]
                 )
             await uow.commit()
-        if queued:
-            self.nudge()
         return queued
 
     async def stats(
@@ -270,8 +267,11 @@ class Oversight:
                     ]
                 )
             await uow.commit()
-        self.nudge()
         return None
+
+    def row_kinds(self) -> RowKinds:
+        """The weekly digest and /stats: a chart drawn when its turn comes."""
+        return RowKinds((DIGEST_KIND,), self.compose)
 
     async def compose(
         self, uow_factory: UnitOfWorkFactory, kind: str, payload: Mapping[str, object]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -72,7 +72,6 @@ class Privacy:
         access: StaffAccess,
         catalog: Catalog,
         timezone: str,
-        nudge: Callable[[], None] = lambda: None,
     ) -> None:
         self.uow = uow
         self.clock = clock
@@ -80,7 +79,6 @@ class Privacy:
         self.access = access
         self.catalog = catalog
         self.tz = ZoneInfo(timezone)
-        self.nudge = nudge
 
     def _when(self, at: datetime | None) -> str | None:
         return at.astimezone(self.tz).isoformat(timespec="seconds") if at else None
@@ -353,7 +351,6 @@ class Privacy:
             if cases:
                 outcome = await self._refuse(uow, person, cases, now)
                 await uow.commit()
-                self.nudge()
                 return outcome
         role = person.role.value if person.role else ""
         return Outcome.of(
@@ -393,7 +390,6 @@ class Privacy:
             if cases:  # a case opened since the question: safeguarding still comes first
                 outcome = await self._refuse(uow, person, cases, now)
                 await uow.commit()
-                self.nudge()
                 return outcome, False
             counts = await uow.privacy.erase([p.id for p in scope if p.id is not None])
             await uow.privacy.record_erasure(Erasure(now, "request", counts))
@@ -452,7 +448,6 @@ class Privacy:
             )
             await self.board.say(uow, chat_id, thread_id, reply, now)
             await uow.commit()
-        self.nudge()
         return None
 
 

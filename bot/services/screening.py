@@ -7,7 +7,7 @@ questionnaire afterwards undoes nothing. Results are screening (筛查/测评), 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -118,13 +118,11 @@ class Screening:
         clock: Clock,
         instruments: Mapping[str, Instrument],
         helpline: Helpline,
-        nudge: Callable[[], None] = lambda: None,
     ) -> None:
         self.uow = uow
         self.clock = clock
         self.instruments = instruments
         self.helpline = helpline
-        self.nudge = nudge
 
     # -- which forms a person may take ------------------------------------------------------
 
@@ -409,7 +407,6 @@ class Screening:
             else:
                 replies.append(self._item_reply(instrument, session.id, answers, position + 1))
             await uow.commit()
-        self.nudge()
         return Outcome(replies=tuple(replies))
 
     async def back(self, who: Who, session_id: int, position: int) -> Outcome:
@@ -458,7 +455,6 @@ class Screening:
                 uow, person, session, instrument, result, session.answers, now
             )
             await uow.commit()
-        self.nudge()
         return Outcome.of(opened)
 
     async def _safety(

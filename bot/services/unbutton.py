@@ -16,6 +16,7 @@ from datetime import datetime
 
 from bot.domain.outbox import NewMessage, OutboxItem, Priority, Unbutton
 from bot.ports import UnitOfWork, UnitOfWorkFactory
+from bot.services.outbox.kinds import RowKinds
 
 UNBUTTON_KIND = "unbutton"
 # Rows whose buttons are somebody else's to manage: a staff member's direct message about a
@@ -60,3 +61,16 @@ async def compose_unbutton(
     """The outbox composer for the edits."""
     message_id = payload.get("message_id")
     return Unbutton(message_id) if isinstance(message_id, int) else None
+
+
+def row_kinds(uow_factory: UnitOfWorkFactory) -> RowKinds:
+    """The edits, and after every batch (whatever its kinds) the sweep that queues them."""
+
+    async def sweep(items: Sequence[OutboxItem], now: datetime) -> int:
+        async with uow_factory() as uow:
+            queued = await unbutton_stale(uow, items, now)
+            if queued:
+                await uow.commit()
+        return queued
+
+    return RowKinds((UNBUTTON_KIND,), compose_unbutton, after_sent=sweep, sees_all=True)

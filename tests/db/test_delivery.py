@@ -17,7 +17,7 @@ from bot.domain.people import Person, PersonStatus, new_person_code
 from bot.domain.ratelimit import Limits, RateLimiter
 from bot.domain.replies import Reply
 from bot.ports import UnitOfWork, UnitOfWorkFactory
-from bot.services.delivery import Delivery
+from bot.services.outbox import Delivery, RowKinds
 from tests.support import FixedClock
 
 
@@ -67,7 +67,7 @@ def sender(
         clock,
         transport,
         RateLimiter(limits or Limits(global_per_s=1e6, private_burst=1e6), start),
-        composers={"t": say},
+        [RowKinds(("t",), say)],
         batch=20,
         concurrency=4,
     )
@@ -234,7 +234,7 @@ async def test_a_composer_that_raises_fails_only_its_row(
         clock,
         transport,
         RateLimiter(Limits(global_per_s=1e6), 0.0),
-        composers={"t": say, "x": broken},
+        [RowKinds(("t",), say), RowKinds(("x",), broken)],
     )
     await delivery.drain(clock.now())
     assert await statuses(uow) == {"bad": "failed", "good": "sent"}
@@ -308,7 +308,7 @@ async def test_no_second_holds_more_than_the_limit_of_unanswered_or_recent_reque
         clock,
         transport,
         RateLimiter(limits, time.monotonic()),
-        composers={"t": say},
+        [RowKinds(("t",), say)],
         batch=40,
         concurrency=40,
     )
@@ -348,7 +348,7 @@ async def test_results_that_arrive_during_a_group_commit_are_committed_too(
         clock,
         SecondWaits(),
         RateLimiter(Limits(global_per_s=1e6), 0.0),
-        composers={"t": say},
+        [RowKinds(("t",), say)],
     )
     await asyncio.wait_for(delivery.drain(clock.now()), timeout=10)  # no result left behind
     assert await statuses(uow) == {"first": "sent", "second": "sent"}
@@ -372,8 +372,7 @@ async def test_bookkeeping_runs_beside_the_sends_not_between_them(
         clock,
         transport,
         RateLimiter(Limits(global_per_s=1e6, private_burst=1e6), 0.0),
-        composers={"t": say},
-        after_batch=slow_settle,
+        [RowKinds(("t",), say, after_sent=slow_settle)],
         batch=20,
         concurrency=4,
     )
@@ -535,7 +534,7 @@ def keyed_sender(
         clock,
         transport,
         RateLimiter(Limits(global_per_s=1e6, private_burst=1e6, group_per_min=1e6), 0.0),
-        composers={"t": keyed},
+        [RowKinds(("t",), keyed)],
     )
 
 
@@ -573,7 +572,7 @@ async def test_a_group_out_of_budget_for_chat_still_takes_an_alert(
     """A relay waiting for the group's next token held the chat's one place in flight, and a
     new case's card waited behind it."""
     limiter = RateLimiter(Limits(global_per_s=1e6, group_per_min=20), 0.0)
-    delivery = Delivery(uow, clock, KeyedTransport(), limiter, composers={"t": keyed})
+    delivery = Delivery(uow, clock, KeyedTransport(), limiter, kinds=[RowKinds(("t",), keyed)])
     for n in range(4):  # the group's chat spends its burst, all but the reserve
         await put(uow, -100, f"words-{n}", Priority.RELAY, clock.now())
     transport = delivery.transport

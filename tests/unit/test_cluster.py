@@ -11,7 +11,7 @@ import pytest
 
 from bot.domain.ratelimit import NO_SHARE_RETRY_S, Limits, RateLimiter
 from bot.ports import Survey
-from bot.services.cluster import Cluster, split
+from bot.services.outbox.cluster import Cluster, split
 from tests.support import FixedClock
 
 

@@ -12,7 +12,7 @@ import itertools
 import time as monotonic_time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, time
+from datetime import time
 from functools import cache
 from typing import Any
 
@@ -26,18 +26,16 @@ from bot.catalog.triage import load_net_policy, load_safety_net
 from bot.db.models import OutboxRow
 from bot.db.uow import SqlUnitOfWorkFactory
 from bot.domain.cases import Case, DutyHours, Targets
-from bot.domain.outbox import OutboxItem, SendOutcome, SendResult
+from bot.domain.outbox import SendOutcome, SendResult
 from bot.domain.people import ConsentStatus, Person, Role, ServicePointKind, new_person_code
 from bot.domain.ratelimit import Limits, RateLimiter
 from bot.ports import Removal
-from bot.services.board import KINDS as CASE_KINDS
 from bot.services.board import Board
 from bot.services.casework import Casework
-from bot.services.delivery import Delivery
 from bot.services.duty import Duty, register_staff
 from bot.services.helpline import Helpline, HelplinePolicy
 from bot.services.lessons import LESSON_KINDS, LessonPolicy, Lessons
-from bot.services.notify import REPLY_KIND, compose_reply
+from bot.services.outbox import REPLIES, Delivery
 from bot.services.roster import Roster
 from content import CONTENT_DIR
 from tests.support import FixedClock
@@ -134,19 +132,11 @@ class Desk:
                 Limits(global_per_s=1e6, private_burst=1e6, group_per_min=1e6),
                 monotonic_time.monotonic(),
             ),
-            composers={
-                **dict.fromkeys(LESSON_KINDS, self.lessons.compose),
-                **dict.fromkeys(CASE_KINDS, self.board.compose),
-                REPLY_KIND: compose_reply,
-            },
-            after_batch=self._after_batch,
+            # The kinds as each producer declares them, as bot/app.py wires them.
+            [self.lessons.row_kinds(), self.board.row_kinds(uow), REPLIES],
             serialize_writes=True,
         )
-
-    async def _after_batch(self, items: Sequence[OutboxItem], now: datetime) -> None:
-        # As bot/app.py: a sent topic lets its case's held posts go; lessons advance.
-        await self.board.after_sent(self.uow, items, now)
-        await self.lessons.settle_sent(items, now)
+        uow.on_outbox_commit(self.delivery.nudge)
 
     async def send_all(self) -> int:
         """The sender empties the outbox, as often as released posts make new work."""

@@ -28,7 +28,6 @@ class Claims(DeskWork):
             staff, case = acting
             result = await self._claim(uow, staff, case, now)
             await uow.commit()
-        self.nudge()
         if at.chat_id == telegram_id:
             # Once the case is someone's (or gone), the direct message keeps no buttons: the
             # case is worked in its topic. At the cap, ✋ stays for when a case is closed.
@@ -103,7 +102,6 @@ class Claims(DeskWork):
                 result = await self._claim(uow, staff, case, now)
                 if result.toast != "toast.case.taken":
                     await uow.commit()
-                    self.nudge()
                     # ⏭ may be pressed on another case's card: that card keeps its buttons,
                     # and the card of the case taken shows what it can do now.
                     return replace(result, menu=None)
@@ -127,7 +125,6 @@ class Claims(DeskWork):
             )
             card = await refreshed_cards(uow, back)
             await uow.commit()
-        self.nudge()
         return StaffResult("toast.case.released", menu=card_actions(back), cards=card)
 
     async def release_silent(self, uow: UnitOfWork, case: Case, now: datetime) -> Case:

@@ -78,7 +78,6 @@ class Closing(DeskWork):
             await self._closed(uow, staff, closed, outcome, note, now)
             card = await refreshed_cards(uow, closed)
             await uow.commit()
-        self.nudge()
         return StaffResult("toast.case.closed", menu=card_actions(closed), cards=card)
 
     async def _closed(
@@ -179,5 +178,4 @@ class Closing(DeskWork):
             )
             card = await refreshed_cards(uow, again)
             await uow.commit()
-        self.nudge()
         return StaffResult("toast.case.reopened", menu=card_actions(again), cards=card)

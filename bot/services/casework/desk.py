@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.domain.cases import Targets
@@ -27,7 +26,6 @@ class Desk:
     targets: Targets
     # Outbox kinds that wait while a person is in a conversation with a counsellor.
     hold_kinds: tuple[str, ...] = ()
-    nudge: Callable[[], None] = lambda: None
 
 
 class DeskWork:
@@ -40,4 +38,3 @@ class DeskWork:
         self.board = desk.board
         self.access = desk.access
         self.targets = desk.targets
-        self.nudge = desk.nudge

@@ -39,7 +39,6 @@ class Casework:
         canned: Sequence[Canned],
         staff_chats: Callable[[], frozenset[int]],
         hold_kinds: Sequence[str] = (),
-        nudge: Callable[[], None] = lambda: None,
     ) -> None:
         self.uow = uow
         self.clock = clock
@@ -48,9 +47,8 @@ class Casework:
         self.directory = directory
         self.staff_chats = staff_chats
         self.hold_kinds = tuple(hold_kinds)
-        self.nudge = nudge
         self.access = StaffAccess(uow, staff_chats)
-        desk = Desk(uow, clock, board, self.access, targets, self.hold_kinds, nudge)
+        desk = Desk(uow, clock, board, self.access, targets, self.hold_kinds)
         self.claims = Claims(desk)
         self.relay = Relay(desk)
         self.ready_replies = ReadyReplies(desk, canned)
@@ -128,4 +126,3 @@ class Casework:
                 uow, chat_id, thread_id, reply, self.clock.now(), Priority.INTERACTIVE
             )
             await uow.commit()
-        self.nudge()

@@ -66,7 +66,6 @@ class FollowUps(DeskWork):
                 now,
             )
             await uow.commit()
-        self.nudge()
         return StaffResult("toast.case.follow_up_set", {"days": days}, menu=card_actions(case))
 
     async def follow_up_done(self, telegram_id: int, chat_id: int, fu_id: int) -> StaffResult:

@@ -67,5 +67,4 @@ class Reports(DeskWork):
                 now,
             )
             await uow.commit()
-        self.nudge()
         return ""

@@ -80,7 +80,6 @@ class ReadyReplies(DeskWork):
                 Priority.ALERT,  # the counsellor is waiting for it, mid-conversation
             )
             await uow.commit()
-        self.nudge()
         return StaffResult("toast.canned.check", menu=card_actions(case))
 
     async def send_canned(
@@ -117,5 +116,4 @@ class ReadyReplies(DeskWork):
                 now,
             )
             await uow.commit()
-        self.nudge()
         return StaffResult("toast.case.sent", menu=())

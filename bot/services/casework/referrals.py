@@ -89,7 +89,6 @@ class Referrals(DeskWork):
                 now,
             )
             await uow.commit()
-        self.nudge()
         return StaffResult("toast.case.referred", menu=card_actions(case))
 
     async def referral_status(

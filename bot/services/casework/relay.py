@@ -91,7 +91,6 @@ class Relay(DeskWork):
                 )
             await spoke(uow, case, staff, text, now)
             await uow.commit()
-        self.nudge()
         return None
 
     async def topic_media(
@@ -122,5 +121,4 @@ class Relay(DeskWork):
             )
             await spoke(uow, case, staff, "", now, kind)
             await uow.commit()
-        self.nudge()
         return None

@@ -78,7 +78,6 @@ class Tiers(DeskWork):
                 now,
             )
             await uow.commit()
-        self.nudge()
         return StaffResult("toast.case.retiered", {"tier": tier.value}, menu=card_actions(changed))
 
     async def tier_command(

@@ -119,7 +119,6 @@ class Transfers(DeskWork):
             said = await uow.cases.messages(case.id)
             await self.board.post(uow, moved, transfer_notice(moved, staff, target, said), now)
             await uow.commit()
-        self.nudge()
         return StaffResult(
             "toast.case.transferred",
             {"name": target.display_name},

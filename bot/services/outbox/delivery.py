@@ -26,38 +26,25 @@ import logging
 import math
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
 
 from bot.domain.outbox import (
-    CopyOf,
-    NewTopic,
     OutboxItem,
     OutboxStatus,
-    Photo,
     Priority,
-    RenameTopic,
     SendOutcome,
     SendResult,
-    Unbutton,
     backoff,
 )
 from bot.domain.people import PersonStatus
 from bot.domain.ratelimit import RateLimiter
-from bot.domain.replies import Reply
 from bot.ports import Clock, Transport, UnitOfWork, UnitOfWorkFactory
+from bot.services.outbox.kinds import AfterRefused, RowKinds, composers
 
 log = logging.getLogger(__name__)
-
-# What a row says when its turn comes: a message, a picture, or a forum-topic or copy operation.
-Outgoing = Reply | NewTopic | RenameTopic | CopyOf | Photo | Unbutton
-Composer = Callable[[UnitOfWorkFactory, str, Mapping[str, object]], Awaitable[Outgoing | None]]
-# Runs once per batch with the rows of its kinds that went out (bookkeeping off the hot path).
-AfterBatch = Callable[[Sequence[OutboxItem], datetime], Awaitable[None]]
-# Runs with the rows Telegram refused for good (403, 400), once their fate is recorded.
-AfterFailed = Callable[[Sequence[tuple[OutboxItem, SendResult]], datetime], Awaitable[None]]
 
 
 @dataclass
@@ -78,9 +65,8 @@ class Delivery:
         clock: Clock,
         transport: Transport,
         limiter: RateLimiter,
-        composers: Mapping[str, Composer],
-        after_batch: AfterBatch | None = None,
-        after_failed: AfterFailed | None = None,
+        kinds: Sequence[RowKinds],
+        after_refused: AfterRefused | None = None,
         *,
         batch: int = 50,
         concurrency: int = 8,
@@ -92,9 +78,9 @@ class Delivery:
         self.clock = clock
         self.transport = transport
         self.limiter = limiter
-        self.composers = composers
-        self.after_batch = after_batch
-        self.after_failed = after_failed
+        self.kinds = kinds
+        self.composers = composers(kinds)
+        self.after_failed = after_refused
         self._aftermath: set[asyncio.Task[None]] = set()
         self.batch = batch
         self.concurrency = concurrency
@@ -260,13 +246,20 @@ class Delivery:
             return False
 
     async def _settle(self, items: Sequence[OutboxItem]) -> None:
-        if not items or self.after_batch is None:
-            return
-        try:
-            async with self.write_turn:
-                await self.after_batch(items, self.clock.now())
-        except Exception:  # bookkeeping is caught up later; the messages are out
-            log.exception("after-batch bookkeeping failed")
+        """Each producer's after-sent step, with the rows of its kinds that went out."""
+        for declared in self.kinds:
+            mine = (
+                list(items)
+                if declared.sees_all
+                else [i for i in items if i.kind in declared.kinds]
+            )
+            if not mine or declared.after_sent is None:
+                continue
+            try:
+                async with self.write_turn:
+                    await declared.after_sent(mine, self.clock.now())
+            except Exception:  # bookkeeping is caught up later; the messages are out
+                log.exception("after-sent bookkeeping of %s failed", declared.kinds[0])
 
     async def drain(self, now: datetime | None = None) -> int:
         """Send everything due at `now` (for `lessons run-due` and tests), waiting for the

@@ -4,23 +4,21 @@ told that their guardian agreed) is sent on the bot's own initiative, so it is d
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
 
 from bot.domain.outbox import NewMessage, Priority
 from bot.domain.replies import Reply, reply_from_data, reply_to_data
 from bot.ports import Clock, UnitOfWorkFactory
+from bot.services.outbox.kinds import RowKinds
 
 REPLY_KIND = "reply"
 
 
 class OutboxSender:
-    def __init__(
-        self, uow: UnitOfWorkFactory, clock: Clock, nudge: Callable[[], None] = lambda: None
-    ) -> None:
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
         self.uow = uow
         self.clock = clock
-        self.nudge = nudge
 
     async def send(self, telegram_id: int, locale: str, reply: Reply) -> bool:
         await self._queue(telegram_id, locale, [reply], None, Priority.NOTICE)
@@ -60,7 +58,6 @@ class OutboxSender:
                 ]
             )
             await uow.commit()
-        self.nudge()
 
 
 async def compose_reply(
@@ -71,3 +68,7 @@ async def compose_reply(
         return reply_from_data(payload)
     except (KeyError, TypeError, ValueError):
         return None
+
+
+# Queued replies (this module) and anything else that queues a plain Reply as its payload.
+REPLIES = RowKinds((REPLY_KIND,), compose_reply)
