@@ -20,8 +20,13 @@ from bot.services.outbox.kinds import RowKinds
 
 UNBUTTON_KIND = "unbutton"
 # Rows whose buttons are somebody else's to manage: a staff member's direct message about a
-# case, and these edits themselves.
-KEPT = ("dm:", f"{UNBUTTON_KIND}:")
+# case, and these edits themselves. And a lesson's "next" button: it only reads on, so it is
+# never stale, and a grandmother who had not read last week's lesson when the check-in came
+# would otherwise be left holding its first part with no way to read the rest.
+KEPT = ("dm:", f"{UNBUTTON_KIND}:", "lesson:")
+# Rows that make nothing stale by arriving: the same, but a new lesson does (last week's
+# unanswered check-in goes when this week's lesson comes).
+QUIET = ("dm:", f"{UNBUTTON_KIND}:")
 
 
 async def unbutton_stale(uow: UnitOfWork, items: Sequence[OutboxItem], now: datetime) -> int:
@@ -30,7 +35,7 @@ async def unbutton_stale(uow: UnitOfWork, items: Sequence[OutboxItem], now: date
     locale = {item.chat_id: (item.locale, item.person_id) for item in items}
     for item in items:
         private = item.chat_id > 0 and item.thread_id is None
-        if private and not item.key.startswith(KEPT) and item.id > newest.get(item.chat_id, 0):
+        if private and not item.key.startswith(QUIET) and item.id > newest.get(item.chat_id, 0):
             newest[item.chat_id] = item.id
     edits = []
     for chat_id, row_id in newest.items():
