@@ -14,6 +14,7 @@ from PIL import Image
 from bot.catalog import load_catalog
 from bot.catalog.charts import HEIGHT, WIDTH, PillowCharts
 from bot.catalog.fonts import FONT, cmap, missing
+from bot.cli.fonts import wanted
 from bot.domain.cases import Targets, Tier
 from bot.domain.oversight import (
     CaseTiming,
@@ -156,6 +157,14 @@ def test_the_font_is_the_bundled_subset() -> None:
     assert {ord(c) for c in "心桥0123456789%·–—/"} <= cmap()
     assert missing("心桥 \n") == set()
     assert missing("😀") == {"😀"}
+
+
+def test_every_chinese_character_of_the_content_is_in_the_subset() -> None:
+    """The dashboard and the demo page draw with the subset too: a hotline added with 北京 in
+    its name showed as ☒☒ on machines without a CJK font until the subset was remade."""
+    han = {cp for cp in wanted() if 0x3400 <= cp <= 0x9FFF or 0xF900 <= cp <= 0xFAFF}
+    lacking = "".join(sorted(chr(cp) for cp in han - cmap()))
+    assert not lacking, f"regenerate content/fonts (see its README): {lacking}"
 
 
 @pytest.mark.parametrize("locale", LOCALES)
