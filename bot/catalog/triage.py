@@ -42,7 +42,11 @@ from bot.domain.triage import (
 TRIAGE_DIR = Path("helpline") / "triage"
 # self: the first person (我, I, my); ready: means in hand (药攒好了, "pills ready"). Both are
 # evidence for compositions and never raise anything alone.
-BOOSTER_KINDS = frozenset({"time", "plan", "ongoing", "means", "ready", "self"})
+# giving (belongings given away) and farewell (words that close a life off) serve only the
+# giving-farewell composition: each alone is everyday.
+BOOSTER_KINDS = frozenset(
+    {"time", "plan", "ongoing", "means", "ready", "self", "giving", "farewell"}
+)
 _TERM_KEYS = frozenset({"id", "note", "phrases", "patterns", "pinyin"})
 _SECTION_KEYS = {
     # Only rules listen for sounds: the other sections act on the written text.
