@@ -166,7 +166,9 @@ class Browser:
         if navigates:
             await asyncio.wait_for(self.loaded.wait(), 20)
 
-    async def wait_for(self, expression: str, timeout: float = 10) -> Any:
+    async def wait_for(self, expression: str, timeout: float = 30) -> Any:
+        # Generous: a page on a machine busy with other work can take seconds to render; a
+        # wait that is never met still fails, only later.
         deadline = time.monotonic() + timeout
         while True:
             value = await self.eval(expression)

@@ -98,7 +98,7 @@ async def bubbles(b: Browser, i: int) -> int:
     return int(await b.eval(f"{pane(i)}.querySelectorAll('.msg').length"))
 
 
-async def appears(b: Browser, i: int, words: str, after: int = 0, timeout: float = 20) -> str:
+async def appears(b: Browser, i: int, words: str, after: int = 0, timeout: float = 30) -> str:
     """The text of the first message after the `after`-th in pane i that contains `words`."""
     found = await b.wait_for(
         f"[...{pane(i)}.querySelectorAll('.msg')].slice({after}).map(m => m.innerText)"
