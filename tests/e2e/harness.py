@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import signal
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -90,6 +91,17 @@ async def eventually(
         await asyncio.sleep(0.05)
         value = await read()
     return value
+
+
+async def stop_demo(process: asyncio.subprocess.Process) -> None:
+    """Stop a `python -m bot demo` process as Ctrl-C would, and kill it if it hangs."""
+    with contextlib.suppress(ProcessLookupError):
+        process.send_signal(signal.SIGINT)
+    try:
+        await asyncio.wait_for(process.wait(), 20)
+    except TimeoutError:
+        process.kill()
+        await process.wait()
 
 
 WEBHOOK_SECRET = "sandbox-webhook-secret-0123456789"

@@ -19,7 +19,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 from collections.abc import AsyncIterator
@@ -38,7 +37,7 @@ from tests.e2e.dashboard_support import (
     dashboard_world,
     seed,
 )
-from tests.e2e.harness import World, free_port
+from tests.e2e.harness import World, free_port, stop_demo
 
 CHROMIUM = find_chromium()
 ROOT = Path(__file__).resolve().parents[2]
@@ -265,13 +264,7 @@ async def test_the_demo_prints_a_link_and_its_page_gives_a_new_one(tmp_path: Pat
             assert "登录督导看板" in await b.text()
         drain.cancel()
     finally:
-        with contextlib.suppress(ProcessLookupError):
-            process.send_signal(signal.SIGINT)
-        try:
-            await asyncio.wait_for(process.wait(), 20)
-        except TimeoutError:
-            process.kill()
-            await process.wait()
+        await stop_demo(process)
     shutil.rmtree(tmp_path / "var", ignore_errors=True)
 
 

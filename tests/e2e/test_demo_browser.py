@@ -16,7 +16,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 from collections.abc import AsyncIterator
@@ -27,7 +26,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.domain.people import AgeBand, Role
 from tests.e2e.cdp import Browser, find_chromium
-from tests.e2e.harness import free_port, running_world
+from tests.e2e.harness import free_port, running_world, stop_demo
 from tests.e2e.test_dashboard_browser import _drain, _read_until, assert_not_blank
 from tests.e2e.test_helpline import ROOMY, make_staff
 from tests.e2e.test_media import CHILD_SAYS
@@ -328,12 +327,6 @@ async def test_the_demo_as_a_newcomer_sees_it(tmp_path: Path) -> None:
                 (ROOT / "docs" / "demo.png").write_bytes(png)
         drain.cancel()
     finally:
-        with contextlib.suppress(ProcessLookupError):
-            process.send_signal(signal.SIGINT)
-        try:
-            await asyncio.wait_for(process.wait(), 20)
-        except TimeoutError:
-            process.kill()
-            await process.wait()
+        await stop_demo(process)
     shutil.rmtree(tmp_path / "var", ignore_errors=True)
     print(f"\nscreenshots: {shots}")
