@@ -10,17 +10,14 @@ from typing import Any
 
 import pytest
 
-from bot.catalog import load_catalog
 from bot.catalog.checks import catalog_problems
-from bot.catalog.hotlines import load_hotlines
-from bot.catalog.lessons import load_programmes
 from bot.catalog.po import po_path, read_catalog
-from bot.catalog.questionnaires import load_instruments
 from bot.domain.cases import CaseStatus, CloseOutcome, Tier
 from bot.domain.people import Relation, Role
 from bot.domain.replies import Choice, Keyboard, Reply, reply_from_data, reply_to_data, verbatim
 from bot.domain.triage import Category
 from content import CONTENT_DIR
+from tests import shipped
 
 LOCALES = ["zh_Hans", "en"]
 TEMPLATES = sorted(
@@ -31,7 +28,7 @@ TEMPLATES = sorted(
 
 # At 3 a.m. in Jinzhong its own 12356 seat is closed: every group of lines has a member.
 _HOTLINE_DATA: dict[str, Any] = dict(
-    load_hotlines(CONTENT_DIR).shown("shanxi-jinzhong", datetime(2026, 12, 1, 19, tzinfo=UTC))
+    shipped.hotlines().shown("shanxi-jinzhong", datetime(2026, 12, 1, 19, tzinfo=UTC))
 )
 # When counsellors are next on duty: tomorrow, today, a date, or no time to promise.
 _BACKS: list[dict[str, Any] | None] = [
@@ -39,8 +36,8 @@ _BACKS: list[dict[str, Any] | None] = [
     for d in ("today", "tomorrow", "date")
 ] + [None]
 
-_Q = load_instruments(CONTENT_DIR)["phq-a"]
-_PSC = load_instruments(CONTENT_DIR)["psc-17"]
+_Q = shipped.instruments()["phq-a"]
+_PSC = shipped.instruments()["psc-17"]
 _FLAGS = [
     {"kind": "safety", "item": 9, "value": 3},
     {"kind": "asq_positive"},
@@ -53,7 +50,7 @@ _FLAGS = [
 ]
 
 # Real lesson text, so templates made only of content show their translation too.
-_L = load_programmes(CONTENT_DIR)["guardian"].lessons[0]
+_L = shipped.programmes()["guardian"].lessons[0]
 
 # Sample data per template; a new template without a sample fails test_every_template_has_sample.
 SAMPLES: dict[str, list[dict[str, Any]]] = {
@@ -620,11 +617,6 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
 }
 _TAG = re.compile(r"</?([a-z-]+)[^>]*>")
 ALLOWED_TAGS = {"b", "i", "u", "s", "a", "code", "pre", "blockquote", "tg-spoiler"}
-
-
-@pytest.fixture(scope="module")
-def catalog() -> Any:
-    return load_catalog(CONTENT_DIR, LOCALES, "zh_Hans")
 
 
 @pytest.mark.slow

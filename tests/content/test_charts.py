@@ -11,7 +11,6 @@ from zoneinfo import ZoneInfo
 import pytest
 from PIL import Image
 
-from bot.catalog import load_catalog
 from bot.catalog.charts import HEIGHT, WIDTH, PillowCharts
 from bot.catalog.fonts import FONT, cmap, missing
 from bot.cli.fonts import wanted
@@ -27,16 +26,10 @@ from bot.domain.oversight import (
     response_times,
     series_of,
 )
-from content import CONTENT_DIR
 
 LOCALES = ["zh_Hans", "en"]
 TZ = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 3, 9, 2, 0, tzinfo=UTC)  # Monday 10:00 in Shanghai
-
-
-@pytest.fixture(scope="module")
-def catalog() -> Any:
-    return load_catalog(CONTENT_DIR, LOCALES, "zh_Hans")
 
 
 @pytest.fixture(scope="module")
@@ -193,6 +186,7 @@ def test_the_digest_caption_fits_a_photo(catalog: Any, locale: str) -> None:
         assert text.count("\n") == 6  # seven short lines
 
 
+@pytest.mark.slow  # handlers.transport imports aiogram: seconds
 def test_an_overlong_caption_is_cut_at_a_line_break() -> None:
     from handlers.transport import fit_caption
 

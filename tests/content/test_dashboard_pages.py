@@ -10,11 +10,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.catalog import load_catalog
 from bot.catalog.pages import HtmlPages
 from bot.domain.oversight import FunnelRow, GuardianCounts
 from bot.services.dashboard import Viewer
 from content import CONTENT_DIR
+from tests import shipped
 
 LOCALES = ["zh_Hans", "en"]
 EVIL = "<script>alert(1)</script>"
@@ -212,7 +212,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
 
 @pytest.fixture(scope="module")
 def pages() -> HtmlPages:
-    return HtmlPages(load_catalog(CONTENT_DIR, LOCALES, "zh_Hans"))
+    return HtmlPages(shipped.catalog())
 
 
 def _base(viewer: Viewer | None) -> dict[str, Any]:

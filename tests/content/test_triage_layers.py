@@ -15,6 +15,7 @@ import pytest
 from bot.catalog.triage import SOUNDS_FILE, TRIAGE_DIR, TriageContentError, load_triager
 from bot.domain.triage import Category, RiskLevel, Triager
 from content import CONTENT_DIR
+from tests import shipped
 from tests.content.test_triage_lexicon import GOOD_RULE, _content
 
 ROOT = CONTENT_DIR.parent
@@ -22,7 +23,7 @@ ROOT = CONTENT_DIR.parent
 
 @pytest.fixture(scope="module")
 def triager() -> Triager:
-    return load_triager(CONTENT_DIR)
+    return shipped.triager()
 
 
 def _at_least(triager: Triager, text: str, level: RiskLevel, category: Category) -> None:

@@ -9,12 +9,13 @@ import pytest
 from bot.catalog.triage import TRIAGE_DIR, TriageContentError, load_lexicon, load_triager
 from bot.domain.triage import Category, RiskLevel
 from content import CONTENT_DIR
+from tests import shipped
 
 LEXICON = load_lexicon(CONTENT_DIR)
 
 
 def test_the_shipped_lexicon_compiles() -> None:
-    triager = load_triager(CONTENT_DIR)
+    triager = shipped.triager()
     assert triager.classify("我不想活了").level is RiskLevel.HIGH
     assert "zh@" in LEXICON.version
     assert "en@" in LEXICON.version

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from aiogram import F, Router
 from aiogram.types import Chat, Message
 
 from handlers import build_router
 from handlers.inline import run_filters_inline
+
+# aiogram costs seconds to import: the fast layer does not even collect this file.
+pytestmark = pytest.mark.slow
 
 
 def _message(text: str) -> Message:
