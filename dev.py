@@ -184,7 +184,7 @@ def main(argv: list[str]) -> int:
     if "--fast" in args:
         args.remove("--fast")
         return fast(args)
-    if "--thorough" in args:  # read by tests/e2e/test_crash.py and test_faults.py
+    if "--thorough" in args:  # read by tests/reliability.py (the crash and fault runs)
         args.remove("--thorough")
         os.environ["XINQIAO_THOROUGH"] = "1"
     failed = [" ".join(c) for c in CHECKS if run(c) != 0]

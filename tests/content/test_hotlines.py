@@ -15,8 +15,8 @@ from bot.catalog.hotlines import load_hotlines
 from bot.domain.replies import Reply
 from content import CONTENT_DIR
 from tests import shipped
+from tests.shipped import LOCALES
 
-LOCALES = ["zh_Hans", "en"]
 BOOK = shipped.hotlines()
 AT_3AM = datetime(2026, 12, 7, 19, 0, tzinfo=UTC)  # 03:00 on the 8th in Shanghai
 AT_NOON = datetime(2026, 12, 8, 4, 0, tzinfo=UTC)

@@ -30,7 +30,8 @@ from bot.services.duty import NOTE_IN_LIST_UNITS, fitting, staff_list, staff_rem
 from bot.services.helpline import case_card, evidence_quotes
 from bot.services.roster import GroupRemoval, Removed
 from tests import shipped
-from tests.content.test_catalogs import LOCALES, SAMPLES
+from tests.content.samples import SAMPLES
+from tests.shipped import LOCALES
 
 NOW = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
 # The HTML escapes of <&> are five times their visible length; the emoji and the rare

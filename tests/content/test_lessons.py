@@ -13,8 +13,8 @@ from bot.domain.people import AgeBand
 from bot.services.lessons import checkin_message, child_lesson_message, lesson_message
 from content import CONTENT_DIR
 from tests import shipped
+from tests.shipped import LOCALES
 
-LOCALES = ["zh_Hans", "en"]
 PROGRAMMES = shipped.programmes()
 LESSONS = [lesson for p in PROGRAMMES.values() for lesson in p.lessons]
 CJK = re.compile(r"[\u4e00-\u9fff]")

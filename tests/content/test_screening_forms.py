@@ -15,9 +15,9 @@ from bot.domain.replies import Reply
 from bot.domain.screening import Instrument, MissingAs, Respondent, Subject
 from bot.services.screening import Screening
 from tests import shipped
+from tests.shipped import LOCALES
 from tests.support import FixedClock
 
-LOCALES = ["zh_Hans", "en"]
 FORMS = shipped.instruments()
 SCREENING = Screening(None, FixedClock(), FORMS, None)  # type: ignore[arg-type]
 

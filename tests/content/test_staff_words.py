@@ -10,8 +10,8 @@ from bot.domain.replies import Reply
 from bot.domain.screening import Result
 from bot.services.screening import evidence
 from tests import shipped
+from tests.shipped import LOCALES
 
-LOCALES = ("zh_Hans", "en")
 FORMS = shipped.instruments()
 
 

@@ -13,9 +13,8 @@ from bot.catalog.po import po_path, read_catalog
 from bot.domain.replies import Reply
 from content import CONTENT_DIR
 from tests import shipped
-from tests.content.test_catalogs import SAMPLES, TEMPLATES
-
-LOCALES = ["zh_Hans", "en"]
+from tests.content.samples import SAMPLES, TEMPLATES
+from tests.shipped import LOCALES
 
 
 def messages(

@@ -10,8 +10,8 @@ import socket
 import sys
 from pathlib import Path
 
+from tests.e2e.commands import env_for, run_cli
 from tests.e2e.harness import free_port
-from tests.e2e.test_cli import env_for, run_cli
 
 
 async def start_demo(cwd: Path, *args: str) -> tuple[asyncio.subprocess.Process, str]:

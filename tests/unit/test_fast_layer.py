@@ -31,6 +31,7 @@ def module(tmp_path: Path, body: str, name: str = "test_x.py") -> Path:
         ("@pytest.mark.slow\ndef test_a():\n    pass\n", set()),
         ("# pytestmark = pytest.mark.slow\n", set()),
     ],
+    ids=["one", "a list", "with arguments", "in a function", "on a test", "a comment"],
 )
 def test_only_a_modules_own_pytestmark_counts(tmp_path: Path, body: str, marks: set[str]) -> None:
     assert module_marks(module(tmp_path, body)) == marks
