@@ -14,8 +14,8 @@ from typing import Any
 
 from aiohttp import BodyPartReader, web
 
-from bot.sandbox.errors import bad_request
-from bot.sandbox.methods import LEGACY_REPLY_PARAMS, Kind, Method
+from sandbox.errors import bad_request
+from sandbox.methods import LEGACY_REPLY_PARAMS, Kind, Method
 
 
 @dataclass(frozen=True, slots=True)

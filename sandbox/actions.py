@@ -8,13 +8,13 @@ import time
 from functools import cache
 from typing import Any
 
-from bot.sandbox.chats import Chat, User
-from bot.sandbox.errors import ApiError
-from bot.sandbox.files import SAMPLE_VOICE, sample_png
-from bot.sandbox.members import block, join, leave, set_status
-from bot.sandbox.messaging import edit, post, resolve_thread
-from bot.sandbox.state import BotAccount, CallbackRecord, World
-from bot.sandbox.text import MAX_CAPTION, MAX_TEXT, auto_entities, utf16_len
+from sandbox.chats import Chat, User
+from sandbox.errors import ApiError
+from sandbox.files import SAMPLE_VOICE, sample_png
+from sandbox.members import block, join, leave, set_status
+from sandbox.messaging import edit, post, resolve_thread
+from sandbox.state import BotAccount, CallbackRecord, World
+from sandbox.text import MAX_CAPTION, MAX_TEXT, auto_entities, utf16_len
 
 
 class ControlError(Exception):
