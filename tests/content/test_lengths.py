@@ -19,7 +19,6 @@ from bot.domain.people import AgeBand, Person, Role
 from bot.domain.replies import Reply
 from bot.domain.triage import Category
 from bot.ports import CaseMessage, Removal, SeenMember, StaffMember
-from bot.sandbox.text import parse_html, utf16_len
 from bot.services.board import LINE_COST, MERGE_LIMIT, card_actions, pieces
 from bot.services.casework import (
     AUTHORITY_UNITS,
@@ -32,6 +31,7 @@ from bot.services.duty import NOTE_IN_LIST_UNITS, fitting, staff_list, staff_rem
 from bot.services.helpline import case_card, evidence_quotes
 from bot.services.roster import GroupRemoval, Removed
 from content import CONTENT_DIR
+from sandbox.text import parse_html, utf16_len
 from tests.content.test_catalogs import LOCALES, SAMPLES
 
 NOW = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.sandbox import SandboxClient, SandboxServer
+from sandbox import SandboxClient, SandboxServer
 from tests.e2e.harness import TOKEN
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -49,8 +49,8 @@ from bot.db.models import (
     ScreeningSessionRow,
 )
 from bot.domain.people import AgeBand, Role
-from bot.sandbox import SandboxClient
-from bot.sandbox.messaging import create_topic, post, shallow
+from sandbox import SandboxClient
+from sandbox.messaging import create_topic, post, shallow
 from tests.e2e.harness import World, running_world
 from tests.e2e.test_helpline import CRITICAL, ROOMY, make_staff, open_case, press_in_staff
 from tests.e2e.test_lessons import enrol

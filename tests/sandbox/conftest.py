@@ -14,7 +14,7 @@ from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 
-from bot.sandbox import SandboxClient, SandboxServer
+from sandbox import SandboxClient, SandboxServer
 
 TOKEN = "123456:TEST-TOKEN"
 BOT_ID = 123456

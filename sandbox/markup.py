@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from bot.sandbox.errors import bad_request
+from sandbox.errors import bad_request
 
 INLINE_ACTIONS = (
     "url",

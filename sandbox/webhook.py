@@ -35,8 +35,8 @@ from urllib.parse import urlsplit
 
 import aiohttp
 
-from bot.sandbox.chats import now
-from bot.sandbox.state import BotAccount, Webhook, World
+from sandbox.chats import now
+from sandbox.state import BotAccount, Webhook, World
 
 log = logging.getLogger(__name__)
 

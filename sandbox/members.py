@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.sandbox.chats import Chat, Member, User, now
-from bot.sandbox.messaging import post
-from bot.sandbox.state import BotAccount, World
+from sandbox.chats import Chat, Member, User, now
+from sandbox.messaging import post
+from sandbox.state import BotAccount, World
 
 
 def member_update(chat: Chat, actor: User, old: Member, new: Member) -> dict[str, Any]:

@@ -1,7 +1,7 @@
 """The Bot API methods the sandbox implements, as a declarative table.
 
 Each method lists the parameters the sandbox understands, whether Telegram requires them and
-their type family. Request validation (`bot.sandbox.params`) is driven by this table only;
+their type family. Request validation (`sandbox.params`) is driven by this table only;
 parameters a client sends that are not listed are ignored, as Telegram ignores unknown ones.
 The table is hand-written; `tests/sandbox/test_spec.py` checks it against the official spec.
 """

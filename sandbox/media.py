@@ -8,9 +8,9 @@ from typing import Any
 
 import aiohttp
 
-from bot.sandbox.errors import bad_request
-from bot.sandbox.files import FileStore, StoredFile, image_size, photo_sizes
-from bot.sandbox.params import Upload
+from sandbox.errors import bad_request
+from sandbox.files import FileStore, StoredFile, image_size, photo_sizes
+from sandbox.params import Upload
 
 log = logging.getLogger(__name__)
 

@@ -43,14 +43,14 @@ Looking
                                                 pending_updates, webhooks: URL per bot,
                                                 webhook_upstreams: {upstream: {delivered,
                                                 failed}}} (failed counts attempts)
-Webhooks behind a load balancer (see bot.sandbox.webhook)
+Webhooks behind a load balancer (see sandbox.webhook)
   GET    /sandbox/webhook-upstreams            {url: [upstreams]}
   POST   /sandbox/webhook-upstreams            {url, upstreams: [http(s) URLs]} -> {url,
                                                 upstreams}; updates for bots whose webhook is
                                                 url go to the upstreams round-robin, on to the
                                                 next one on a refused connection, timeout or 5xx
   DELETE /sandbox/webhook-upstreams            {url} -> the remaining {url: [upstreams]}
-Faults (see bot.sandbox.faults)
+Faults (see sandbox.faults)
   GET | POST | DELETE /sandbox/faults          POST {rules: [...], append?, seed?,
                                                 global_rate_per_s?, group_rate_per_min?}
 Demo page
@@ -69,17 +69,17 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from bot.sandbox import actions
-from bot.sandbox.actions import ControlError
-from bot.sandbox.api_bot import scope_key, visible_commands
-from bot.sandbox.chats import Chat
-from bot.sandbox.errors import ApiError
-from bot.sandbox.files import content_type
-from bot.sandbox.messaging import topic_view
-from bot.sandbox.state import BotAccount, World
+from sandbox import actions
+from sandbox.actions import ControlError
+from sandbox.api_bot import scope_key, visible_commands
+from sandbox.chats import Chat
+from sandbox.errors import ApiError
+from sandbox.files import content_type
+from sandbox.messaging import topic_view
+from sandbox.state import BotAccount, World
 
 if TYPE_CHECKING:
-    from bot.sandbox.server import SandboxServer
+    from sandbox.server import SandboxServer
 
 Route = Any
 

@@ -1,6 +1,6 @@
 """The in-memory world: bots with their update queues and webhooks, users, chats and files.
 
-Users, members, topics and chats themselves are in `bot.sandbox.chats`.
+Users, members, topics and chats themselves are in `sandbox.chats`.
 """
 
 from __future__ import annotations
@@ -10,11 +10,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.sandbox.chats import Chat, Member, User
-from bot.sandbox.errors import CHAT_NOT_FOUND, bad_request, forbidden
-from bot.sandbox.events import EventLog, Notifier
-from bot.sandbox.files import FileStore
-from bot.sandbox.media import MediaLibrary
+from sandbox.chats import Chat, Member, User
+from sandbox.errors import CHAT_NOT_FOUND, bad_request, forbidden
+from sandbox.events import EventLog, Notifier
+from sandbox.files import FileStore
+from sandbox.media import MediaLibrary
 
 FIRST_USER_ID = 1000001
 FIRST_GROUP_ID = -1001000000001

@@ -1,4 +1,4 @@
-"""``python -m bot.sandbox --port 8081``: run the sandbox standalone for manual testing."""
+"""``python -m sandbox --port 8081``: run the sandbox standalone for manual testing."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ import contextlib
 import logging
 import re
 
-from bot.sandbox.server import DEFAULT_BOTS, SandboxServer
-from bot.sandbox.webhook import WebhookUpstreams
+from sandbox.server import DEFAULT_BOTS, SandboxServer
+from sandbox.webhook import WebhookUpstreams
 
-log = logging.getLogger("bot.sandbox")
+log = logging.getLogger("sandbox")
 
 
 def parse_bot(value: str) -> tuple[str, str, str]:
@@ -55,7 +55,7 @@ async def serve(args: argparse.Namespace) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m bot.sandbox", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m sandbox", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8081)
     parser.add_argument(

@@ -15,16 +15,16 @@ from typing import Any, Self
 import aiohttp
 from aiohttp import web
 
-from bot.sandbox import api_bot, api_chats, api_edits, api_messages  # noqa: F401  (registers)
-from bot.sandbox.control import ControlApi
-from bot.sandbox.errors import ApiError, too_many_requests
-from bot.sandbox.faults import FaultInjector, FaultRule
-from bot.sandbox.files import content_type
-from bot.sandbox.methods import METHODS, Method, lookup
-from bot.sandbox.params import read_raw, validate
-from bot.sandbox.registry import HANDLERS, Call, Options
-from bot.sandbox.state import BotAccount, World
-from bot.sandbox.webhook import WebhookPusher, WebhookUpstreams
+from sandbox import api_bot, api_chats, api_edits, api_messages  # noqa: F401  (registers)
+from sandbox.control import ControlApi
+from sandbox.errors import ApiError, too_many_requests
+from sandbox.faults import FaultInjector, FaultRule
+from sandbox.files import content_type
+from sandbox.methods import METHODS, Method, lookup
+from sandbox.params import read_raw, validate
+from sandbox.registry import HANDLERS, Call, Options
+from sandbox.state import BotAccount, World
+from sandbox.webhook import WebhookPusher, WebhookUpstreams
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +51,7 @@ class SandboxServer:
     ``async with SandboxServer() as server:`` binds (port 0 picks a free one); point aiogram at
     ``server.base_url`` and drive people through `SandboxClient` or ``server.world``.
     ``webhook_upstreams`` maps a webhook URL bots set to the addresses of the instances behind
-    it, which then share its updates round-robin (see `bot.sandbox.webhook`).
+    it, which then share its updates round-robin (see `sandbox.webhook`).
     """
 
     def __init__(

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.sandbox.errors import bad_request
+from sandbox.errors import bad_request
 
 MAX_TEXT = 4096
 MAX_CAPTION = 1024

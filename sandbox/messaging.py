@@ -5,10 +5,10 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from bot.sandbox.chats import Chat, MessageMeta, Topic, User, now
-from bot.sandbox.errors import bad_request
-from bot.sandbox.markup import Markup
-from bot.sandbox.state import BotAccount, World
+from sandbox.chats import Chat, MessageMeta, Topic, User, now
+from sandbox.errors import bad_request
+from sandbox.markup import Markup
+from sandbox.state import BotAccount, World
 
 GENERAL_TOPIC_ID = 1
 

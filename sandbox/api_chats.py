@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.sandbox.chats import TOPIC_COLORS, Chat, Member, Topic
-from bot.sandbox.errors import CHAT_NOT_FOUND, ApiError, bad_request
-from bot.sandbox.members import leave, set_status
-from bot.sandbox.messaging import create_topic, delete, post, shallow, topic_view
-from bot.sandbox.registry import Call, handles
+from sandbox.chats import TOPIC_COLORS, Chat, Member, Topic
+from sandbox.errors import CHAT_NOT_FOUND, ApiError, bad_request
+from sandbox.members import leave, set_status
+from sandbox.messaging import create_topic, delete, post, shallow, topic_view
+from sandbox.registry import Call, handles
 
 MAX_TOPIC_NAME = 128
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from bot.sandbox.chats import Chat
-from bot.sandbox.errors import bad_request, forbidden
-from bot.sandbox.markup import parse_markup
-from bot.sandbox.media import MEDIA_KINDS
-from bot.sandbox.messaging import post, resolve_thread
-from bot.sandbox.registry import Call, handles
-from bot.sandbox.state import BotAccount
-from bot.sandbox.text import MAX_CAPTION, MAX_TEXT, render_text
+from sandbox.chats import Chat
+from sandbox.errors import bad_request, forbidden
+from sandbox.markup import parse_markup
+from sandbox.media import MEDIA_KINDS
+from sandbox.messaging import post, resolve_thread
+from sandbox.registry import Call, handles
+from sandbox.state import BotAccount
+from sandbox.text import MAX_CAPTION, MAX_TEXT, render_text
 
 CONTENT_KEYS = (
     "text",

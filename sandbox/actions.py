@@ -8,13 +8,13 @@ import time
 from functools import cache
 from typing import Any
 
-from bot.sandbox.chats import Chat, User
-from bot.sandbox.errors import ApiError
-from bot.sandbox.files import SAMPLE_VOICE, sample_png
-from bot.sandbox.members import block, join, leave, set_status
-from bot.sandbox.messaging import edit, post, resolve_thread
-from bot.sandbox.state import BotAccount, CallbackRecord, World
-from bot.sandbox.text import MAX_CAPTION, MAX_TEXT, auto_entities, utf16_len
+from sandbox.chats import Chat, User
+from sandbox.errors import ApiError
+from sandbox.files import SAMPLE_VOICE, sample_png
+from sandbox.members import block, join, leave, set_status
+from sandbox.messaging import edit, post, resolve_thread
+from sandbox.state import BotAccount, CallbackRecord, World
+from sandbox.text import MAX_CAPTION, MAX_TEXT, auto_entities, utf16_len
 
 
 class ControlError(Exception):
@@ -171,28 +171,35 @@ def _text(value: Any, limit: int, what: str) -> tuple[str, list[dict[str, Any]]]
     return value, auto_entities(value, [])
 
 
-def send(world: World, data: dict[str, Any]) -> dict[str, Any]:
-    user = user_of(world, _int(data, "user_id"))
-    bot, chat = chat_for(world, user, data)
-    if chat.type == "private" and user.id in bot.blocked_by:
-        # writing to a blocked bot in a Telegram client means pressing "Restart"
-        block(world, bot, user, blocked=False)
+def _written(fields: dict[str, Any], data: dict[str, Any], key: str, limit: int) -> None:
+    """Text or a caption as a client sends it, with the entities a client finds in it."""
+    fields[key], entities = _text(data[key], limit, key)
+    if entities:
+        fields["entities" if key == "text" else "caption_entities"] = entities
+
+
+def _content(world: World, data: dict[str, Any]) -> dict[str, Any]:
+    """What the person's message holds: text, media, a location, a caption."""
     fields: dict[str, Any] = {}
     if "text" in data:
-        fields["text"], entities = _text(data["text"], MAX_TEXT, "text")
-        if entities:
-            fields["entities"] = entities
+        _written(fields, data, "text", MAX_TEXT)
     for kind in ("photo", "sticker", "voice"):
         if data.get(kind):
             fields[kind] = _media(world, kind, data[kind])
     if data.get("location") is not None:
         fields["location"] = _location(data["location"])
+    # Telegram has no caption on text, stickers or locations; a client offers none there.
     if data.get("caption") and not {"text", "sticker", "location"} & set(fields):
-        fields["caption"], entities = _text(data["caption"], MAX_CAPTION, "caption")
-        if entities:
-            fields["caption_entities"] = entities
+        _written(fields, data, "caption", MAX_CAPTION)
     if not fields:
         raise ControlError(400, "nothing to send: give text, photo, sticker, voice or location")
+    return fields
+
+
+def _placement(
+    chat: Chat, user: User, data: dict[str, Any]
+) -> tuple[int | None, dict[str, Any] | None]:
+    """The topic the message goes to and the message it answers, if any."""
     thread = data.get("message_thread_id")
     reply_to = None
     if data.get("reply_to_message_id") is not None:
@@ -200,11 +207,23 @@ def send(world: World, data: dict[str, Any]) -> dict[str, Any]:
         if reply_to is None:
             raise ControlError(404, "message to reply to not found")
         if thread is None and chat.is_forum:
+            # a reply in a forum stays in the topic of the message it answers
             thread = reply_to.get("message_thread_id")
     try:
         thread_id = resolve_thread(chat, int(thread) if thread is not None else None, user.id)
     except ApiError as exc:
         raise ControlError(400, exc.description.removeprefix("Bad Request: ")) from exc
+    return thread_id, reply_to
+
+
+def send(world: World, data: dict[str, Any]) -> dict[str, Any]:
+    user = user_of(world, _int(data, "user_id"))
+    bot, chat = chat_for(world, user, data)
+    if chat.type == "private" and user.id in bot.blocked_by:
+        # writing to a blocked bot in a Telegram client means pressing "Restart"
+        block(world, bot, user, blocked=False)
+    fields = _content(world, data)
+    thread_id, reply_to = _placement(chat, user, data)
     return post(world, chat, user, fields, thread_id=thread_id, reply_to=reply_to)
 
 

@@ -8,15 +8,15 @@ import re
 from typing import Any
 from urllib.parse import urlsplit
 
-from bot.sandbox.errors import (
+from sandbox.errors import (
     CHAT_NOT_FOUND,
     POLLING_CONFLICT,
     WEBHOOK_CONFLICT,
     ApiError,
     bad_request,
 )
-from bot.sandbox.registry import Call, handles
-from bot.sandbox.state import BotAccount, Webhook
+from sandbox.registry import Call, handles
+from sandbox.state import BotAccount, Webhook
 
 _SECRET_RE = re.compile(r"[A-Za-z0-9_-]{1,256}")
 _COMMAND_RE = re.compile(r"[a-z0-9_]{1,32}")

@@ -9,9 +9,9 @@ from typing import Any
 
 import aiohttp
 
-from bot.sandbox.methods import METHODS
-from bot.sandbox.params import Params
-from bot.sandbox.state import BotAccount, World
+from sandbox.methods import METHODS
+from sandbox.params import Params
+from sandbox.state import BotAccount, World
 
 
 @dataclass(frozen=True, slots=True)

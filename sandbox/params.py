@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import BodyPartReader, web
 
-from bot.sandbox.errors import bad_request
-from bot.sandbox.methods import LEGACY_REPLY_PARAMS, Kind, Method
+from sandbox.errors import bad_request
+from sandbox.methods import LEGACY_REPLY_PARAMS, Kind, Method
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,28 +154,34 @@ def _apply_legacy(method: Method, raw: dict[str, Any]) -> dict[str, Any]:
 
 
 def _coerce(name: str, kind: Kind, value: Any, uploads: dict[str, Upload]) -> Any:
-    if kind is Kind.INTEGER:
-        return _integer(name, value)
-    if kind is Kind.INT_OR_STRING:
-        if isinstance(value, str) and not _INT_RE.fullmatch(value.strip()):
-            return value
-        return _integer(name, value)
-    if kind is Kind.BOOLEAN:
-        return _boolean(name, value)
-    if kind is Kind.FLOAT:
-        try:
-            return float(value)
-        except (TypeError, ValueError) as exc:
-            raise bad_request(f'parameter "{name}" must be a number') from exc
-    if kind is Kind.STRING:
-        if isinstance(value, bool):
-            return "true" if value else "false"
-        if isinstance(value, int | float | str):
-            return str(value)
-        raise bad_request(f'parameter "{name}" must be a string')
     if kind in (Kind.JSON_OBJECT, Kind.JSON_ARRAY):
         return _json(name, kind, value)
-    return _input_file(name, value, uploads)
+    if kind is Kind.INPUT_FILE:
+        return _input_file(name, value, uploads)
+    return _SCALARS[kind](name, value)
+
+
+def _int_or_string(name: str, value: Any) -> int | str:
+    """A chat id: digits are an id, anything else an "@username"."""
+    if isinstance(value, str) and not _INT_RE.fullmatch(value.strip()):
+        return value
+    return _integer(name, value)
+
+
+def _float(name: str, value: Any) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError) as exc:
+        raise bad_request(f'parameter "{name}" must be a number') from exc
+
+
+def _string(name: str, value: Any) -> str:
+    # a JSON body may carry a number or a boolean where Telegram wants a string; it takes them
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float | str):
+        return str(value)
+    raise bad_request(f'parameter "{name}" must be a string')
 
 
 def _integer(name: str, value: Any) -> int:
@@ -201,6 +208,15 @@ def _boolean(name: str, value: Any) -> bool:
         if lowered in _FALSE:
             return False
     raise bad_request(f'parameter "{name}" must be a boolean')
+
+
+_SCALARS: dict[Kind, Callable[[str, Any], Any]] = {
+    Kind.INTEGER: _integer,
+    Kind.INT_OR_STRING: _int_or_string,
+    Kind.BOOLEAN: _boolean,
+    Kind.FLOAT: _float,
+    Kind.STRING: _string,
+}
 
 
 def _json(name: str, kind: Kind, value: Any) -> Any:

@@ -5,13 +5,13 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from bot.sandbox.api_messages import caption_fields, ensure_reachable, target
-from bot.sandbox.chats import Chat
-from bot.sandbox.errors import MESSAGE_NOT_MODIFIED, QUERY_TOO_OLD, bad_request
-from bot.sandbox.markup import parse_markup
-from bot.sandbox.messaging import delete, edit
-from bot.sandbox.registry import Call, handles
-from bot.sandbox.text import MAX_TEXT, render_text
+from sandbox.api_messages import caption_fields, ensure_reachable, target
+from sandbox.chats import Chat
+from sandbox.errors import MESSAGE_NOT_MODIFIED, QUERY_TOO_OLD, bad_request
+from sandbox.markup import parse_markup
+from sandbox.messaging import delete, edit
+from sandbox.registry import Call, handles
+from sandbox.text import MAX_TEXT, render_text
 
 CHAT_ACTIONS = (
     "typing",
