@@ -36,8 +36,8 @@ from bot.db import migrate
 from bot.db.engine import make_engine
 from bot.db.models import CaseEventRow, CaseRow, EnrolmentRow, InboxRow, OutboxRow, PersonRow
 from bot.domain.clock import utcnow
-from bot.sandbox import SandboxClient, SandboxServer
-from bot.sandbox.client import SandboxError
+from sandbox import SandboxClient, SandboxServer
+from sandbox.client import SandboxError
 
 ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "777001:CRASH-TEST-TOKEN"

@@ -17,7 +17,6 @@ from bot.domain.people import AgeBand, Person, Role
 from bot.domain.replies import Reply
 from bot.domain.triage import Category
 from bot.ports import CaseMessage, Removal, SeenMember, StaffMember
-from bot.sandbox.text import parse_html, utf16_len
 from bot.services.board import LINE_COST, MERGE_LIMIT, card_actions, pieces
 from bot.services.casework import (
     AUTHORITY_UNITS,
@@ -29,6 +28,7 @@ from bot.services.child_file import about, for_chat
 from bot.services.duty import NOTE_IN_LIST_UNITS, fitting, staff_list, staff_removed
 from bot.services.helpline import case_card, evidence_quotes
 from bot.services.roster import GroupRemoval, Removed
+from sandbox.text import parse_html, utf16_len
 from tests import shipped
 from tests.content.samples import SAMPLES
 from tests.shipped import LOCALES

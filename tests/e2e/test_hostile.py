@@ -40,8 +40,8 @@ from bot.db.models import (
     CaseMessageRow,
 )
 from bot.domain.people import AgeBand, Role
-from bot.sandbox import SandboxClient
-from bot.sandbox.messaging import create_topic, post, shallow
+from sandbox import SandboxClient
+from sandbox.messaging import create_topic, post, shallow
 from tests.e2e.chat import last_message_id
 from tests.e2e.crisis import CRITICAL, ROOMY, make_staff
 from tests.e2e.harness import World, running_world

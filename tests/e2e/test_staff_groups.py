@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from bot.domain.people import Role, ServicePointKind
-from bot.sandbox.client import SandboxError
+from sandbox.client import SandboxError
 from tests.e2e.crisis import ROOMY, make_staff, open_case
 from tests.e2e.harness import World, running_world
 

@@ -11,7 +11,7 @@ import aiohttp
 import pytest
 from aiogram import Bot
 
-from bot.sandbox import SandboxClient, SandboxServer
+from sandbox import SandboxClient, SandboxServer
 from tests.sandbox.harness import BOT_USERNAME, TOKEN, RawApi, make_bot
 from tests.support import SPEC_PATH
 

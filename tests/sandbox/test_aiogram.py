@@ -29,8 +29,8 @@ from aiogram.types import (
     ReplyParameters,
 )
 
-from bot.sandbox import SandboxClient, SandboxServer
-from bot.sandbox.files import sample_png
+from sandbox import SandboxClient, SandboxServer
+from sandbox.files import sample_png
 from tests.sandbox.harness import BOT_ID, make_bot
 
 KEYBOARD = InlineKeyboardMarkup(

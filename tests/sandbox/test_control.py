@@ -8,8 +8,8 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bot.sandbox import SandboxClient, SandboxServer
-from bot.sandbox.client import SandboxError
+from sandbox import SandboxClient, SandboxServer
+from sandbox.client import SandboxError
 from tests.sandbox.harness import BOT_ID, RawApi
 
 

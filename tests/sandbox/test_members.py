@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from bot.sandbox import SandboxClient
-from bot.sandbox.client import SandboxError
+from sandbox import SandboxClient
+from sandbox.client import SandboxError
 from tests.sandbox.harness import RawApi, problems
 
 

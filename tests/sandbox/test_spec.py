@@ -8,10 +8,10 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bot.sandbox import SandboxClient, SandboxServer
-from bot.sandbox.files import sample_png
-from bot.sandbox.methods import METHODS, Kind
-from bot.sandbox.registry import HANDLERS
+from sandbox import SandboxClient, SandboxServer
+from sandbox.files import sample_png
+from sandbox.methods import METHODS, Kind
+from sandbox.registry import HANDLERS
 from tests.sandbox.harness import BOT_ID, RawApi, assert_conforms, problems, returns
 
 

@@ -9,9 +9,9 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bot.sandbox import SandboxClient, SandboxServer
-from bot.sandbox.errors import ApiError
-from bot.sandbox.text import parse_html
+from sandbox import SandboxClient, SandboxServer
+from sandbox.errors import ApiError
+from sandbox.text import parse_html
 from tests.sandbox.harness import TOKEN, RawApi
 
 
