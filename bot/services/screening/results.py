@@ -63,13 +63,15 @@ class Results(DeskWork):
         now: datetime,
         fired: bool,
     ) -> list[Reply]:
+        """The last item answered: the result on the child's file, the session closed, and
+        what the person reads. `fired`: a safety answer was given in this session."""
         result = score(instrument, answers)
         await uow.screening.record(session.subject_id, person.id, answers, result, now)
         await uow.screening.close(session.id, SessionStatus.COMPLETED.value, now)
         replies = [await self._summary(uow, person, instrument, result, now)]
         if fired and instrument.id != "asq" and "asq" in self.instruments:
             replies.append(await self._asq_offer(uow, now))
-        after = await self._after_band(
+        after = await self._after_tier(
             uow, person, session, instrument, result, answers, now, fired
         )
         if after is not None:
@@ -105,7 +107,7 @@ class Results(DeskWork):
             choices=rows(Choice("btn.screening.start", "sc:start:asq")),
         )
 
-    async def _after_band(
+    async def _after_tier(
         self,
         uow: UnitOfWork,
         person: Person,
