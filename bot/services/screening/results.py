@@ -63,8 +63,9 @@ class Results(DeskWork):
         now: datetime,
         fired: bool,
     ) -> list[Reply]:
-        """The last item answered: the result on the child's file, the session closed, and
-        what the person reads. `fired`: a safety answer was given in this session."""
+        """The last item answered: the result on the file of whom the form is about, the
+        session closed, and what the person reads. `fired`: a safety answer was given in
+        this session."""
         result = score(instrument, answers)
         await uow.screening.record(session.subject_id, person.id, answers, result, now)
         await uow.screening.close(session.id, SessionStatus.COMPLETED.value, now)
