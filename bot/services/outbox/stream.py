@@ -20,8 +20,8 @@ from bot.domain.outbox import OutboxItem, Priority
 
 log = logging.getLogger(__name__)
 
-# Between two claims that nothing urgent asked for: one query per 50 ms keeps the queue fed at
-# hundreds of messages a second without asking the database in a tight loop.
+# At most one claim per 50 ms unless something urgent was queued: a queue that runs low while
+# the outbox has nothing more due does not ask the database in a tight loop.
 CLAIM_GAP = 0.05
 
 Claimed = Sequence[OutboxItem]
@@ -118,6 +118,7 @@ class Stream:
         await asyncio.gather(*self.inflight, return_exceptions=True)
 
     async def finish(self, settle: Settle) -> None:
+        """The pump stops: the settling under way ends, then the rest is settled."""
         if self.settling is not None:
             await self.settling
         await settle(self.sent)
