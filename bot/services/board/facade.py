@@ -23,7 +23,8 @@ class Board:
         staff_posts = StaffPosts(staff_locale)
         self.refusals = Refusals(staff_locale)
         # The crisis path in the order it runs: a topic asked for, the card held for it, the
-        # on-duty counsellors alerted, supervisors paged when nobody answers.
+        # on-duty counsellors alerted, or out of hours (and past twice the target) the
+        # supervisors paged.
         self.open_topic = case_posts.open_topic
         self.post = case_posts.post
         self.alert_on_duty = staff_posts.alert_on_duty
