@@ -10,9 +10,9 @@ from aiogram.types import CallbackQuery, Message
 from bot.domain.replies import Outcome
 from bot.services.bundle import Services
 from bot.services.common import Who
+from bot.telegram.replies import deliver
 from handlers.common import who
 from handlers.lessons import forget_schedule, remember_question
-from handlers.render import deliver
 
 
 async def show_checks(message: Message, bot: Bot, state: FSMContext, services: Services) -> None:

@@ -52,10 +52,10 @@ from bot.services.child_file import ChildFile
 from bot.services.duty import StaffChange
 from bot.services.misses import Misses
 from bot.services.plans import plan_form, visit_form
-from handlers.commands import sync_menu
+from bot.telegram.menus import sync_menu
+from bot.telegram.replies import deliver, keyboard_for
 from handlers.common import who as person_of
 from handlers.helpline import MEDIA, media_kind
-from handlers.render import deliver, keyboard_for
 
 log = logging.getLogger(__name__)
 

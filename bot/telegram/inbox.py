@@ -35,8 +35,8 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from bot.ports import Clock, UnitOfWorkFactory
-from handlers.metrics import HandlerMetrics
-from handlers.raw_updates import NotAnUpdateError, decode, update_id_of
+from bot.telegram.raw_updates import NotAnUpdateError, decode, update_id_of
+from bot.web.metrics import HandlerMetrics
 
 log = logging.getLogger(__name__)
 
