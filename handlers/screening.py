@@ -11,9 +11,9 @@ from bot.domain.replies import Outcome
 from bot.services.bundle import Services
 from bot.services.common import Who
 from bot.services.screening import Screening
+from bot.telegram.replies import deliver
 from handlers.common import who
 from handlers.lessons import forget_schedule, remember_question
-from handlers.render import deliver
 
 
 async def show_checks(message: Message, bot: Bot, state: FSMContext, services: Services) -> None:

@@ -22,10 +22,10 @@ from bot.services.case_buttons import Press, press
 from bot.services.casework import STALE, Menu, Place, StaffResult
 from bot.services.duty import StaffChange
 from bot.services.plans import plan_form, visit_form
-from handlers.commands import sync_menu
+from bot.telegram.menus import sync_menu
+from bot.telegram.replies import deliver, keyboard_for
 from handlers.common import who as person_of
 from handlers.helpline import MEDIA, media_kind
-from handlers.render import deliver, keyboard_for
 
 log = logging.getLogger(__name__)
 

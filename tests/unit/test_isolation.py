@@ -7,7 +7,7 @@ import asyncio
 import pytest
 from aiogram.fsm.storage.base import StorageKey
 
-from handlers.isolation import OrderedIsolation
+from bot.telegram.isolation import OrderedIsolation
 
 
 def key(user: int) -> StorageKey:

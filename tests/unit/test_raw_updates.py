@@ -7,7 +7,7 @@ import json
 
 from aiogram.types import Update
 
-from handlers.raw_updates import decode
+from bot.telegram.raw_updates import decode
 
 USER = {"id": 7, "is_bot": False, "first_name": "小\x00明"}
 CHAT = {"id": 7, "type": "private", "first_name": "小\x00明"}

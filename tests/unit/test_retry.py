@@ -14,7 +14,7 @@ from aiogram.exceptions import (
 )
 from aiogram.methods import GetUpdates, SendMessage
 
-from handlers.retry import RetryRequests
+from bot.telegram.client import RetryRequests
 
 SEND = SendMessage(chat_id=1, text="hi")
 

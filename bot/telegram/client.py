@@ -1,5 +1,9 @@
-"""A reply from a handler survives a flaky Telegram: 429s, 5xx and network errors are retried.
+"""The Bot that speaks to the Bot API, and what every call it makes passes through.
 
+`make_bot` points aiogram at TELEGRAM_API_URL: real Telegram, a local Bot API server or the
+sandbox, with nothing else changed.
+
+A reply from a handler survives a flaky Telegram: 429s, 5xx and network errors are retried.
 The outbox sender has its own retries; replies sent straight from a handler (the answer to a
 button, the safety reply) had none, so one 502 left a person without their answer. Here each
 API call is retried a few times with backoff, and a 429 is waited out for exactly the time
@@ -16,10 +20,13 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import Bot
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.session.middlewares.base import (
     BaseRequestMiddleware,
     NextRequestMiddlewareType,
 )
+from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import (
     ClientDecodeError,
     TelegramNetworkError,
@@ -29,7 +36,20 @@ from aiogram.exceptions import (
 from aiogram.methods import GetUpdates, TelegramMethod
 from aiogram.methods.base import Response, TelegramType
 
+from bot.config import Settings
+
 log = logging.getLogger(__name__)
+
+
+def make_bot(settings: Settings, token: str | None = None) -> Bot:
+    """A Bot that talks to TELEGRAM_API_URL, every message HTML without link previews."""
+    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+    return Bot(
+        token or settings.require_token(),
+        session=session,
+        default=DefaultBotProperties(parse_mode="HTML", link_preview_is_disabled=True),
+    )
+
 
 # aiogram parses every answer as Response[<the method's result type>]. pydantic keeps such
 # parametrized models only weakly, so each full garbage collection frees Response[Message] and

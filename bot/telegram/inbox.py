@@ -35,14 +35,17 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from bot.ports import Clock, UnitOfWorkFactory
-from handlers.metrics import HandlerMetrics
-from handlers.raw_updates import NotAnUpdateError, decode, update_id_of
+from bot.telegram.raw_updates import NotAnUpdateError, decode, update_id_of
+from bot.web.metrics import HandlerMetrics
 
 log = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 (a header name)
 # Telegram keeps an unconfirmed update for 24 hours; ids older than that cannot come back.
 KEEP_HANDLED = timedelta(days=2)
+
+# A webhook request's updates (id, JSON) and where it waits to hear how many were new.
+Arrival = tuple[Sequence[tuple[int, str]], asyncio.Future[int]]
 
 
 class Inbox:
@@ -83,7 +86,7 @@ class Inbox:
         self._flusher: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         # Updates received one by one (webhook requests) waiting to be stored together.
-        self._arriving: list[tuple[Sequence[tuple[int, str]], asyncio.Future[int]]] = []
+        self._arriving: list[Arrival] = []
         self._storer: asyncio.Task[None] | None = None
 
     # -- receiving ----------------------------------------------------------------------------
@@ -114,35 +117,29 @@ class Inbox:
         # A task of its own: a webhook request that goes away does not strand the others.
         while self._arriving:
             batch, self._arriving = self._arriving, []
-            raws: dict[int, str] = {}
-            for updates, _ in batch:
-                for update_id, raw in updates:
-                    raws.setdefault(update_id, raw)
             try:
-                async with self.uow() as uow:
-                    new = await uow.inbox.store_handling(
-                        sorted(raws.items()), self.clock.now(), self.owner
-                    )
-                    await uow.commit()
-                for update_id in new:
-                    await self._start(update_id, raws[update_id], 1)
-                fresh = set(new)
-                for updates, stored in batch:
-                    if not stored.done():
-                        stored.set_result(sum(1 for i, _ in updates if i in fresh))
-                        fresh -= {i for i, _ in updates}
+                await self._store_together(batch)
             except BaseException as exc:
                 # Every caller hears it and none confirms to Telegram, which sends again.
-                failed = isinstance(exc, Exception)
-                for _, stored in batch:
-                    if stored.done():
-                        continue
-                    if failed:
-                        stored.set_exception(exc)
-                    else:
-                        stored.cancel()
-                if not failed:
+                _refuse(batch, exc)
+                if not isinstance(exc, Exception):
                     raise
+
+    async def _store_together(self, batch: list[Arrival]) -> None:
+        """One transaction for the updates of several webhook requests; the new ones are
+        started at once, and each request learns how many of its own were new."""
+        raws: dict[int, str] = {}
+        for updates, _ in batch:
+            for update_id, raw in updates:
+                raws.setdefault(update_id, raw)
+        async with self.uow() as uow:
+            new = await uow.inbox.store_handling(
+                sorted(raws.items()), self.clock.now(), self.owner
+            )
+            await uow.commit()
+        for update_id in new:
+            await self._start(update_id, raws[update_id], 1)
+        _count_new(batch, set(new))
 
     async def poll(self, stop: asyncio.Event, allowed_updates: Sequence[str]) -> None:
         """Long polling; the offset moves past a batch only once the batch is stored."""
@@ -317,6 +314,26 @@ class Inbox:
             n = await uow.inbox.prune(self.clock.now() - KEEP_HANDLED)
             await uow.commit()
         return n
+
+
+def _count_new(batch: list[Arrival], fresh: set[int]) -> None:
+    """Tell each waiting request how many of its updates were new; an update posted in two
+    requests counts for the first one only."""
+    for updates, stored in batch:
+        if not stored.done():
+            stored.set_result(sum(1 for i, _ in updates if i in fresh))
+            fresh -= {i for i, _ in updates}
+
+
+def _refuse(batch: list[Arrival], exc: BaseException) -> None:
+    """The store failed (or was cancelled): every request still waiting hears it."""
+    for _, stored in batch:
+        if stored.done():
+            continue
+        if isinstance(exc, Exception):
+            stored.set_exception(exc)
+        else:
+            stored.cancel()
 
 
 def _raw(update: Update) -> str:

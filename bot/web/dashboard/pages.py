@@ -1,4 +1,4 @@
-"""The dashboard's pages: read-only GETs for signed-in supervisors (web.py checks that)."""
+"""The dashboard's pages: read-only GETs for signed-in supervisors (routes.py checks that)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from aiohttp import web
 
 from bot.services.reports import ChoiceError
-from handlers.dashboard.site import render, see_other, signed_in, site_of
+from bot.web.dashboard.site import render, see_other, signed_in, site_of
 
 
 async def queue(request: web.Request) -> web.StreamResponse:

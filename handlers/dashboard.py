@@ -9,8 +9,8 @@ from aiogram.types import Message
 
 from bot.domain.replies import Outcome, Reply
 from bot.services.bundle import Services
+from bot.telegram.replies import deliver
 from handlers.common import who
-from handlers.render import deliver
 
 
 async def send_dashboard_link(message: Message, bot: Bot, services: Services) -> None:

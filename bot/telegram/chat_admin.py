@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from aiogram import Bot
 from aiogram.enums import ChatMemberStatus
 from aiogram.exceptions import TelegramAPIError, TelegramBadRequest, TelegramForbiddenError
-from aiogram.types import ChatMemberAdministrator
+from aiogram.types import ChatMemberAdministrator, ResultChatMemberUnion
 from aiohttp import ClientError
 
 from bot.ports import Removal
@@ -42,30 +42,29 @@ def _why(exc: TelegramAPIError) -> Removal:
     return Removal.FAILED
 
 
+def _not_removable(member: ResultChatMemberUnion) -> Removal | None:
+    """Why a member stays put without asking Telegram (gone already, the owner, an
+    administrator the bot did not appoint), or None when a ban may take them out."""
+    if member.status in GONE:
+        return Removal.ABSENT
+    if member.status == ChatMemberStatus.CREATOR:
+        return Removal.OWNER
+    if isinstance(member, ChatMemberAdministrator) and not member.can_be_edited:
+        return Removal.ADMIN
+    return None
+
+
 class TelegramStaffChatAdmin:
     def __init__(self, bot: Bot) -> None:
         self.bot = bot
 
     async def remove(self, chat_id: int, user_id: int) -> Removal:
-        try:
-            member = await self.bot.get_chat_member(chat_id, user_id)
-        except TelegramBadRequest as exc:
-            if any(w in exc.message.lower() for w in UNKNOWN_USER):
-                return Removal.ABSENT
-            log.warning("staff group %s: cannot look up a member: %s", chat_id, exc.message)
-            return _why(exc)
-        except TelegramAPIError as exc:
-            log.warning("staff group %s: cannot look up a member: %s", chat_id, exc.message)
-            return _why(exc)
-        except (ClientError, TimeoutError, OSError) as exc:
-            log.warning("staff group %s: %s", chat_id, type(exc).__name__)
-            return Removal.FAILED
-        if member.status in GONE:
-            return Removal.ABSENT
-        if member.status == ChatMemberStatus.CREATOR:
-            return Removal.OWNER
-        if isinstance(member, ChatMemberAdministrator) and not member.can_be_edited:
-            return Removal.ADMIN
+        member = await self._member(chat_id, user_id)
+        if isinstance(member, Removal):
+            return member
+        kept = _not_removable(member)
+        if kept is not None:
+            return kept
         try:
             await self.bot.ban_chat_member(chat_id, user_id)
         except TelegramAPIError as exc:
@@ -81,6 +80,22 @@ class TelegramStaffChatAdmin:
             log.warning("staff group %s: unban after removal: %s", chat_id, type(exc).__name__)
             return Removal.BANNED
         return Removal.REMOVED
+
+    async def _member(self, chat_id: int, user_id: int) -> ResultChatMemberUnion | Removal:
+        """Who they are in the group, or why that cannot be known (ABSENT: not in it)."""
+        try:
+            return await self.bot.get_chat_member(chat_id, user_id)
+        except TelegramBadRequest as exc:
+            if any(w in exc.message.lower() for w in UNKNOWN_USER):
+                return Removal.ABSENT
+            log.warning("staff group %s: cannot look up a member: %s", chat_id, exc.message)
+            return _why(exc)
+        except TelegramAPIError as exc:
+            log.warning("staff group %s: cannot look up a member: %s", chat_id, exc.message)
+            return _why(exc)
+        except (ClientError, TimeoutError, OSError) as exc:
+            log.warning("staff group %s: %s", chat_id, type(exc).__name__)
+            return Removal.FAILED
 
     async def administrators(self, chat_id: int) -> Sequence[int] | None:
         try:

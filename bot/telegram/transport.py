@@ -25,7 +25,7 @@ from bot.domain.outbox import (
 )
 from bot.domain.replies import Reply
 from bot.ports import Catalog
-from handlers.render import markup_for
+from bot.telegram.replies import markup_for
 
 CAPTION_LIMIT = 1024
 

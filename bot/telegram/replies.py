@@ -17,7 +17,7 @@ from aiogram.types import (
 from bot.domain.replies import Choice, Keyboard, Outcome, Reply, verbatim
 from bot.ports import Catalog
 from bot.services.bundle import Services
-from handlers.retry import RETRYABLE
+from bot.telegram.client import RETRYABLE
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +93,7 @@ async def deliver(
 ) -> None:
     """Answer the button (always, so the client stops spinning), then say each reply.
 
-    Replies Telegram still refuses after the request retries (handlers/retry.py) are queued,
+    Replies Telegram still refuses after the request retries (bot/telegram/client.py) are queued,
     with those after them, for the outbox to deliver: the person asked, and the update is
     already done, so dropping them would lose the answer for good.
     """

@@ -23,8 +23,8 @@ from typing import Any
 
 from aiohttp import web
 
-from handlers.dashboard import pages
-from handlers.dashboard.site import (
+from bot.web.dashboard import pages
+from bot.web.dashboard.site import (
     COOKIE,
     SITE,
     VIEWER,
