@@ -13,8 +13,8 @@ from bot.domain.replies import Outcome, reply_to_data
 from bot.services.bundle import Services
 from bot.services.common import Who
 from bot.services.lessons import ask_weekday
+from bot.telegram.replies import deliver
 from handlers.common import who
-from handlers.render import deliver
 
 # The weekday pressed in the schedule picker, kept (in the conversation's state) for the hour.
 SCHEDULE_DAY = "schedule_day"

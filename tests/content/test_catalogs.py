@@ -92,7 +92,7 @@ def test_choice_labels_render(catalog: Any) -> None:
 
 @pytest.mark.parametrize("template", TEMPLATES)
 def test_a_rendered_reply_waits_in_the_outbox_unchanged(catalog: Any, template: str) -> None:
-    """What a handler could not send is queued rendered (handlers/render.py): through JSON,
+    """What a handler could not send is queued rendered (bot/telegram/replies.py): through JSON,
     as the outbox stores it, it must come back as the very text and buttons it was."""
     choices = (
         (Choice("btn.role.child", "ob:role:child"), Choice("btn.help", url="https://x.cn")),

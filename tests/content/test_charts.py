@@ -120,7 +120,7 @@ def test_the_digest_caption_fits_a_photo(catalog: Any, locale: str) -> None:
 
 @pytest.mark.slow  # handlers.transport imports aiogram: seconds
 def test_an_overlong_caption_is_cut_at_a_line_break() -> None:
-    from handlers.transport import fit_caption
+    from bot.telegram.transport import fit_caption
 
     assert fit_caption("short") == "short"
     lines = "\n".join(f"line {i} " + "x" * 90 for i in range(20))

@@ -13,7 +13,7 @@ import pytest
 from bot.domain.people import AgeBand, Person, Role
 from bot.domain.replies import Reply
 from bot.domain.screening import Instrument, MissingAs, Respondent, Subject
-from bot.services.screening import Screening
+from bot.services.screening import Screening, item_reply
 from tests import shipped
 from tests.shipped import LOCALES
 from tests.support import FixedClock
@@ -172,7 +172,7 @@ def test_every_form_follows_its_published_rule_for_a_blank_item() -> None:
 
 
 def _nav(form: Instrument, answers: dict[int, int | None], position: int) -> list[str]:
-    reply = SCREENING._item_reply(form, 7, answers, position)
+    reply = item_reply(form, 7, answers, position)
     return [c.label for c in reply.choices[-1]]
 
 

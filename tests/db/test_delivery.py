@@ -18,6 +18,7 @@ from bot.domain.ratelimit import Limits, RateLimiter
 from bot.domain.replies import Reply
 from bot.ports import UnitOfWork, UnitOfWorkFactory
 from bot.services.outbox import Delivery, RowKinds
+from bot.services.outbox.recording import Recorder
 from tests.support import FixedClock
 
 
@@ -325,7 +326,7 @@ async def test_results_that_arrive_during_a_group_commit_are_committed_too(
 ) -> None:
     committing = asyncio.Event()
 
-    class SlowCommits(Delivery):
+    class SlowCommits(Recorder):
         async def _apply(
             self, uow: UnitOfWork, batch: Sequence[tuple[OutboxItem, SendResult, object]]
         ) -> None:
@@ -343,13 +344,15 @@ async def test_results_that_arrive_during_a_group_commit_are_committed_too(
 
     await queue(uow, clock, 1, "first")
     await queue(uow, clock, 2, "second")
-    delivery = SlowCommits(
+    delivery = Delivery(
         uow,
         clock,
         SecondWaits(),
         RateLimiter(Limits(global_per_s=1e6), 0.0),
         [RowKinds(("t",), say)],
     )
+    r = delivery.recorder
+    delivery.recorder = SlowCommits(uow, clock, r.stats, r.write_turn, r.commit_window, None)
     await asyncio.wait_for(delivery.drain(clock.now()), timeout=10)  # no result left behind
     assert await statuses(uow) == {"first": "sent", "second": "sent"}
 

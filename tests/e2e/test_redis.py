@@ -1,5 +1,5 @@
 """With REDIS_URL set, conversation state lives in Redis and one person's updates still take
-their turns in order (the local queue first, then Redis's lock, handlers/isolation.py)."""
+their turns in order (the local queue first, then Redis's lock, bot/telegram/isolation.py)."""
 
 from __future__ import annotations
 

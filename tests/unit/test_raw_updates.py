@@ -8,7 +8,7 @@ import json
 import pytest
 from aiogram.types import Update
 
-from handlers.raw_updates import decode
+from bot.telegram.raw_updates import decode
 
 # aiogram costs seconds to import: the fast layer does not even collect this file.
 pytestmark = pytest.mark.slow
