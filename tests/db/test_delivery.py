@@ -408,9 +408,10 @@ async def test_an_urgent_message_waiting_for_a_turn_goes_before_lessons_that_wai
             return await super().deliver(chat_id, thread_id, reply, locale)
 
     transport = CrisisArrives()
-    # A turn every ~100 ms, none at once: lessons 2-4 ask for theirs as the first one goes out,
-    # before the crisis is even queued.
-    delivery = sender(uow, clock, transport, Limits(global_per_s=10), start=time.monotonic())
+    # A turn every ~250 ms, none at once: lessons 2-4 ask for theirs as the first one goes out,
+    # before the crisis is even queued. (At 100 ms a turn, queueing the crisis on PostgreSQL on a
+    # loaded machine took longer than a turn, and lesson 3 went first.)
+    delivery = sender(uow, clock, transport, Limits(global_per_s=4), start=time.monotonic())
     await delivery.drain(clock.now())
     assert sorted(transport.order) == [*range(1, 9), 99]
     assert transport.order.index(99) < transport.order.index(3)
