@@ -41,6 +41,8 @@ from sandbox.client import SandboxError
 
 ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "777001:CRASH-TEST-TOKEN"
+# `python3 dev.py test --thorough`: the crash and fault runs long.
+THOROUGH = os.environ.get("XINQIAO_THOROUGH") == "1"
 CRISIS = "我不想活了，药都准备好了，今晚就吃"
 LESSON_MARK = "📖"
 # One call in five failing, spread evenly over the ways Telegram fails (the fault scenario).

@@ -7,9 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.catalog.triage import load_triager
 from bot.domain.triage import Category, RiskLevel, Triager
-from content import CONTENT_DIR
+from tests import shipped
 
 C, H = RiskLevel.CRITICAL, RiskLevel.HIGH
 S, SH, A, D, SX = (
@@ -23,7 +22,7 @@ S, SH, A, D, SX = (
 
 @pytest.fixture(scope="module")
 def triager() -> Triager:
-    return load_triager(CONTENT_DIR)
+    return shipped.triager()
 
 
 @pytest.mark.parametrize(

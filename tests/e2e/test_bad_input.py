@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 
 from bot.db.models import ConsentRow, PersonRow
 from bot.domain.people import ConsentStatus, Role
+from tests.e2e.chat import buttons, has_buttons, press_and_wait, start
 from tests.e2e.harness import World
-from tests.e2e.test_onboarding import buttons, has_buttons, press_and_wait, start
 
 USE_BUTTONS = "请从下面的按钮里选一个"
 STALE = "这是之前的按钮"

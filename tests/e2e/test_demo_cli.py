@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.e2e.commands import ROOT, env_for, run_cli
 from tests.e2e.harness import free_port
-from tests.e2e.test_cli import ROOT, env_for, run_cli
 
 
 async def start_demo(cwd: Path, *args: str) -> tuple[asyncio.subprocess.Process, str]:

@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import event, text
 
 from tests.e2e.harness import WEBHOOK_SECRET, World, running_world
-from tests.e2e.test_inbox import inbox_rows, text_update
+from tests.e2e.watch import inbox_rows, text_update
 
 GOOD = {"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET}
 

@@ -31,7 +31,7 @@ from aiogram.types import (
 
 from sandbox import SandboxClient, SandboxServer
 from sandbox.files import sample_png
-from tests.sandbox.conftest import BOT_ID, make_bot
+from tests.sandbox.harness import BOT_ID, make_bot
 
 KEYBOARD = InlineKeyboardMarkup(
     inline_keyboard=[

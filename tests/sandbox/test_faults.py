@@ -16,7 +16,7 @@ from aiogram.exceptions import (
 )
 
 from sandbox import SandboxClient, SandboxServer
-from tests.sandbox.conftest import RawApi, make_bot
+from tests.sandbox.harness import RawApi, make_bot
 
 
 async def outcomes(raw: RawApi, calls: int, method: str = "getMe", **params: Any) -> list[int]:

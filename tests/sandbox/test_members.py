@@ -16,7 +16,7 @@ import pytest
 
 from sandbox import SandboxClient
 from sandbox.client import SandboxError
-from tests.sandbox.conftest import RawApi, problems
+from tests.sandbox.harness import RawApi, problems
 
 
 async def status(raw: RawApi, chat: int, user: int) -> str:

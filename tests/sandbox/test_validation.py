@@ -12,7 +12,7 @@ import pytest
 from sandbox import SandboxClient, SandboxServer
 from sandbox.errors import ApiError
 from sandbox.text import parse_html
-from tests.sandbox.conftest import TOKEN, RawApi
+from tests.sandbox.harness import TOKEN, RawApi
 
 
 async def test_missing_and_mistyped_parameters(raw: RawApi, family: dict[str, Any]) -> None:

@@ -19,7 +19,7 @@ from aiohttp import web
 
 from sandbox import SandboxClient, SandboxServer
 from sandbox.__main__ import parse_upstreams
-from tests.sandbox.conftest import TOKEN, make_bot
+from tests.sandbox.harness import TOKEN, make_bot
 
 OTHER_TOKEN = "654321:OTHER-TOKEN"
 

@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from aiogram import F, Router
 from aiogram.types import Chat, Message
 
 from bot.telegram.inline_filters import run_filters_inline
 from handlers import build_router
+
+# aiogram costs seconds to import: the fast layer does not even collect this file.
+pytestmark = pytest.mark.slow
 
 
 def _message(text: str) -> Message:

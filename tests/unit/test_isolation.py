@@ -9,6 +9,9 @@ from aiogram.fsm.storage.base import StorageKey
 
 from bot.telegram.isolation import OrderedIsolation
 
+# aiogram costs seconds to import: the fast layer does not even collect this file.
+pytestmark = pytest.mark.slow
+
 
 def key(user: int) -> StorageKey:
     return StorageKey(bot_id=1, chat_id=user, user_id=user)

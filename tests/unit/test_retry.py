@@ -16,6 +16,9 @@ from aiogram.methods import GetUpdates, SendMessage
 
 from bot.telegram.client import RetryRequests
 
+# aiogram costs seconds to import: the fast layer does not even collect this file.
+pytestmark = pytest.mark.slow
+
 SEND = SendMessage(chat_id=1, text="hi")
 
 
