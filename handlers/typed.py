@@ -9,6 +9,8 @@ saying to choose one, so nobody drops out of the flow into the generic reply."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from aiogram.fsm.context import FSMContext
 
 from bot.domain.replies import Outcome, Reply, reply_from_data
@@ -42,50 +44,101 @@ async def typed_answer(
     if waiting is None:
         return None
     reply, numbered, formal = waiting
-    vocabulary = services.typed
     action = ""
     if text and reply.template != "helpline/ask":
         # The direct question is answered by its own words only, heard by the helpline
         # (content/helpline/answers.yaml): here it is only asked again.
-        if reply.template == "lessons/ask_pause":
-            weeks = vocabulary.weeks_of(text)
-            if weeks is not None:
-                offered = {c.action for row in reply.choices for c in row}
-                action = f"ls:p:{weeks * 7}" if f"ls:p:{weeks * 7}" in offered else ""
-        elif reply.template == "account/ask_language":
-            code = vocabulary.language(text)
-            action = f"acc:lang:{code}" if code else ""
-        elif reply.template == "lessons/ask_hour":
-            hours = [c.action for row in reply.choices for c in row]
-            clock = read_time(text, vocabulary)
-            if clock is not None:
-                action = _hour_action(clock, hours, services.lessons.policy.minutes)
-                if not action:
-                    time = f"{clock.hour}:{clock.minute:02d}"
-                    return Outcome.of(Reply("typed/on_the_hour", {"time": time}), reply)
-        elif reply.template in ("lessons/ask_weekday", "lessons/not_enrolled"):
-            day = vocabulary.weekday(text)
-            if day is not None:
-                action = f"ls:day:{day}"
-        if not action:
-            rendered = services.catalog.render(reply, locale)
-            buttons = [(label, act) for row in rendered.buttons for label, act, _ in row]
-            chosen = pick(text, [label for label, _ in buttons], vocabulary, numbered)
-            action = buttons[chosen][1] if chosen is not None else ""
-    done: Outcome | None = None
+        read = _PICKERS.get(reply.template, _no_words)(reply, text, services)
+        if isinstance(read, Outcome):
+            return read
+        action = read or _named_button(reply, text, services, locale, numbered)
+    done = await _press(person, action, state, services)
+    if done is not None and done.replies:
+        return done
+    return await _ask_again(person, text, reply, formal, services, nth)
+
+
+def _pause_weeks(reply: Reply, text: str, services: Services) -> str:
+    """ "两周", "a month": the pause of that length, if it is one of the buttons."""
+    weeks = services.typed.weeks_of(text)
+    if weeks is None:
+        return ""
+    offered = {c.action for row in reply.choices for c in row}
+    return f"ls:p:{weeks * 7}" if f"ls:p:{weeks * 7}" in offered else ""
+
+
+def _language(reply: Reply, text: str, services: Services) -> str:
+    """ "英文", "chinese": the language's button."""
+    code = services.typed.language(text)
+    return f"acc:lang:{code}" if code else ""
+
+
+def _lesson_hour(reply: Reply, text: str, services: Services) -> str | Outcome:
+    """ "晚上七点半": the hour's button with its minutes; a time that is not a lesson's is
+    answered with the times that are, and the question again."""
+    clock = read_time(text, services.typed)
+    if clock is None:
+        return ""
+    hours = [c.action for row in reply.choices for c in row]
+    action = _hour_action(clock, hours, services.lessons.policy.minutes)
+    if action:
+        return action
+    time = f"{clock.hour}:{clock.minute:02d}"
+    return Outcome.of(Reply("typed/on_the_hour", {"time": time}), reply)
+
+
+def _weekday(reply: Reply, text: str, services: Services) -> str:
+    """ "周三", "Wednesday": the weekday's button."""
+    day = services.typed.weekday(text)
+    return f"ls:day:{day}" if day is not None else ""
+
+
+def _no_words(reply: Reply, text: str, services: Services) -> str:
+    return ""
+
+
+# Pickers whose answers are words of their own (a length, a language, a time, a day), read
+# before the buttons' labels; any other question is answered by naming a button.
+_PICKERS: dict[str, Callable[[Reply, str, Services], str | Outcome]] = {
+    "lessons/ask_pause": _pause_weeks,
+    "account/ask_language": _language,
+    "lessons/ask_hour": _lesson_hour,
+    "lessons/ask_weekday": _weekday,
+    "lessons/not_enrolled": _weekday,
+}
+
+
+def _named_button(reply: Reply, text: str, services: Services, locale: str, numbered: int) -> str:
+    """What the button the message names (its label, its number, a close form) does."""
+    rendered = services.catalog.render(reply, locale)
+    buttons = [(label, act) for row in rendered.buttons for label, act, _ in row]
+    chosen = pick(text, [label for label, _ in buttons], services.typed, numbered)
+    return buttons[chosen][1] if chosen is not None else ""
+
+
+async def _press(
+    person: Who, action: str, state: FSMContext, services: Services
+) -> Outcome | None:
+    """What pressing the button would have done; None for no button."""
     if action.startswith("sc:"):
         done = await screening_action(person, action, services)
         if done.replies:
             await remember_question(state, done, services)
-    elif action.startswith("ls:"):
-        done = await lesson_action(person, action, services, state)
-    elif action.startswith("acc:"):
+        return done
+    if action.startswith("ls:"):
+        return await lesson_action(person, action, services, state)
+    if action.startswith("acc:"):
         await forget_schedule(state)
         done, _ = await account_action(person, action, services)
-    if done is not None and done.replies:
         return done
-    # An answer that changed nothing (the question was answered meanwhile) only toasts, and a
-    # typed message has no toast: it gets the question again, never silence.
+    return None
+
+
+async def _ask_again(
+    person: Who, text: str, reply: Reply, formal: bool, services: Services, nth: int
+) -> Outcome | None:
+    """An answer that changed nothing (the question was answered meanwhile) only toasts, and
+    a typed message has no toast: it gets the question again, never silence."""
     if reply.template == "lessons/not_enrolled":
         return None
     if len(fold(text)) > SHORT:

@@ -141,43 +141,54 @@ _DIGITS_HOUR = re.compile(r"^(\d{1,2})$")
 def read_time(text: str, vocabulary: Vocabulary) -> Clock | None:
     """A time of day typed in words or digits, or None: "19:30", "7:30pm", "7点半",
     "晚上七点半", "下午3点", "十九点三十分", "8am", "中午12点"."""
-    rest = fold(text).replace(" ", "")
-    part: Part | None = None
+    part, rest = _part_of_day(fold(text).replace(" ", ""), vocabulary)
+    hour, minute = _hour_and_minute(rest.strip(_TRIM), vocabulary)
+    if hour is None or minute is None or not (0 <= hour <= 24 and 0 <= minute <= 59):
+        return None
+    return Clock(_on_24_hours(hour, part), minute, part)
+
+
+def _part_of_day(rest: str, vocabulary: Vocabulary) -> tuple[Part | None, str]:
+    """The part of the day said before or after the time ("晚上七点", "7pm"), and the rest."""
     for word in sorted(vocabulary.parts, key=len, reverse=True):
         folded = fold(word).replace(" ", "")
         if folded and (rest.startswith(folded) or rest.endswith(folded)):
-            part = vocabulary.parts[word]
             rest = rest[len(folded) :] if rest.startswith(folded) else rest[: -len(folded)]
-            break
-    rest = rest.strip(_TRIM)
-    hour = minute = None
+            return vocabulary.parts[word], rest
+    return None, rest
+
+
+def _hour_and_minute(rest: str, vocabulary: Vocabulary) -> tuple[int | None, int | None]:
+    """ "19:30", "8", or an hour mark with its minutes: "七点半", "十九点三十分"."""
     if m := _COLON.match(rest):
-        hour, minute = int(m.group(1)), int(m.group(2))
-    elif m := _DIGITS_HOUR.match(rest):
-        hour, minute = int(m.group(1)), 0
-    else:
-        for mark in sorted(vocabulary.hour_marks, key=len, reverse=True):
-            head, sep, tail = rest.partition(mark)
-            if not sep:
-                continue
-            hour = number(head)
-            for end in vocabulary.minute_marks:
-                tail = tail.removesuffix(end)
-            if not tail:
-                minute = 0
-            elif tail in vocabulary.half:
-                minute = 30
-            else:
-                minute = number(tail.removeprefix("零"))
-            break
-    if hour is None or minute is None or not (0 <= hour <= 24 and 0 <= minute <= 59):
-        return None
+        return int(m.group(1)), int(m.group(2))
+    if m := _DIGITS_HOUR.match(rest):
+        return int(m.group(1)), 0
+    for mark in sorted(vocabulary.hour_marks, key=len, reverse=True):
+        head, sep, tail = rest.partition(mark)
+        if sep:
+            return number(head), _minutes(tail, vocabulary)
+    return None, None
+
+
+def _minutes(tail: str, vocabulary: Vocabulary) -> int | None:
+    """What follows the hour mark: nothing, 半, or a number with or without 分 ("零五分")."""
+    for end in vocabulary.minute_marks:
+        tail = tail.removesuffix(end)
+    if not tail:
+        return 0
+    if tail in vocabulary.half:
+        return 30
+    return number(tail.removeprefix("零"))
+
+
+def _on_24_hours(hour: int, part: Part | None) -> int:
+    """ "下午3点" is 15, "中午1点" is 13, "12am" is 0."""
     if (part is Part.AFTERNOON and hour < 12) or (part is Part.NOON and hour < 6):
         hour += 12
     elif part is Part.MORNING and hour == 12:
         hour = 0
-    hour %= 24
-    return Clock(hour, minute, part)
+    return hour % 24
 
 
 def pick(
