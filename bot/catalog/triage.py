@@ -125,9 +125,8 @@ def load_safety_net(content_dir: Path) -> SafetyNet:
 
 
 def load_net_policy(content_dir: Path) -> NetPolicy:
-    """The decision's thresholds: the model's bands (from its weights file; a medium match
-    escalates from the ask band) and the score from which each signal asks (signals.yaml
-    `asks`)."""
+    """The decision's thresholds: the model's ask band (from its weights file) and the score
+    from which each signal asks (signals.yaml `asks`)."""
     model = load_model(content_dir)
     data = _signals_data(content_dir)[0]
     asks = {Signal(k): float(v) for k, v in (data.get("asks") or {}).items()}
@@ -135,7 +134,6 @@ def load_net_policy(content_dir: Path) -> NetPolicy:
     return NetPolicy(
         ask_at=model.ask_at if model else math.inf,
         escalate_at=model.escalate_at if model else math.inf,
-        medium_escalate_at=model.ask_at if model else math.inf,
         means_ask_at=asks.get(Signal.MEANS, default.means_ask_at),
         death_ask_at=asks.get(Signal.DEATH, default.death_ask_at),
         relayed_ask_at=asks.get(Signal.RELAYED, default.relayed_ask_at),

@@ -5,8 +5,7 @@ model's score (bot/domain/ngram_model.py: how much the message looks like those 
 human), and the uncertain signals (a means or death word without intent, a guardian relaying,
 a request for a person). The lexicon escalates; the model escalates on its own only from a
 narrow band where it is as sure as the lexicon's high matches (an orange case), and otherwise
-raises a message to a question; where the lexicon's check-in (medium) and the model's question
-agree, the two together escalate; signals only ask. Nothing lowers what the lexicon found. A
+raises a message to a question; signals only ask. Nothing lowers what the lexicon found. A
 question is the ASQ's direct one ("你是不是有结束自己生命的想法？"), which does not plant
 the idea (WHO 2014) and turns a miss into a conversation instead of silence.
 """
@@ -41,11 +40,6 @@ class Signal(StrEnum):
 class NetPolicy:
     ask_at: float = math.inf  # model score from which an unflagged message is asked about
     escalate_at: float = math.inf  # the model's own escalation band (from its weights file)
-    # A medium match escalates from this score (an orange case): the lexicon found a check-in's
-    # worth and the model would ask, two layers that err on different messages. Left out
-    # writer by writer, it escalated about one critical message in a hundred more and no
-    # everyday one (bench/triage_cv.py); load_net_policy sets it to the model's ask_at.
-    medium_escalate_at: float = math.inf
     ask_again: timedelta = timedelta(hours=6)  # no second question sooner: then an offer
     answer_within: timedelta = timedelta(minutes=10)  # unanswered → a yellow case
     context_window: timedelta = timedelta(minutes=10)  # earlier messages read with a new one
@@ -75,9 +69,6 @@ def decide(triage: Triage, *, guardian: bool = False, policy: NetPolicy = NetPol
         return Decision(Action.ESCALATE, triage, request=True, reason="request")
     if triage.score >= policy.escalate_at:
         return Decision(Action.ESCALATE, triage, reason="score")
-    if triage.level is RiskLevel.MEDIUM and triage.score >= policy.medium_escalate_at:
-        # "level": the lexicon's words decide the case's evidence, as for a high match.
-        return Decision(Action.ESCALATE, triage, reason="level")
     if triage.score >= policy.ask_at:
         return Decision(Action.ASK, triage, reason="score")
     if Signal.MEANS in signals and triage.score >= policy.means_ask_at:

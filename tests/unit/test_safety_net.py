@@ -71,19 +71,6 @@ def test_the_model_alone_asks_and_escalates_only_from_its_escalation_band() -> N
     assert decide(_t(RiskLevel.NONE, 0.99, Signal.REQUEST), policy=banded).request
 
 
-def test_a_check_in_the_model_would_ask_about_escalates() -> None:
-    """Two layers agree: the lexicon's medium and the model's question make a case."""
-    agreed = replace(POLICY_AT, medium_escalate_at=0.6)
-    got = decide(_t(RiskLevel.MEDIUM, 0.6), policy=agreed)
-    assert (got.action, got.request, got.reason) == (Action.ESCALATE, False, "level")
-    assert decide(_t(RiskLevel.MEDIUM, 0.59), policy=agreed).action is Action.OFFER
-    # The score alone, or a low match, only asks.
-    assert decide(_t(RiskLevel.NONE, 0.9), policy=agreed).action is Action.ASK
-    assert decide(_t(RiskLevel.LOW, 0.9), policy=agreed).action is Action.ASK
-    # The shipped policy takes the model's ask band for it.
-    assert POLICY.medium_escalate_at == POLICY.ask_at < 1
-
-
 def test_the_model_never_lowers_the_lexicon() -> None:
     for level in (RiskLevel.HIGH, RiskLevel.CRITICAL):
         got = decide(_t(level, 0.0), policy=replace(POLICY_AT, escalate_at=0.94))
