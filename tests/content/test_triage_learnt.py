@@ -205,6 +205,7 @@ def test_the_families_learnt_from_three_more_writers_are_flagged(
         "笑亖我了 我爸学鸭子叫",
         "似乎不太对",
         "我想4点去踢球",
+        "你要几个 我要4",
         "这关太难了 我要重开一局",
         "我的世界存档坏了 要重开",
         "差点去见太奶 跑了八百米",
