@@ -36,8 +36,13 @@ DEV_LOCK = LOCKS / "dev.lock"  # runtime + redis + dev tools + build backend: wh
 RUNTIME_LOCK = LOCKS / "runtime.lock"  # what a deployment installs (README, Deployment)
 FINGERPRINT = "# pyproject-sha256: "
 # The unit and content tests and the use cases, less what takes a second or more (a chart drawn,
-# the lexicon compiled again, a subprocess): those run in the full `test`.
-FAST_ARGS = ["tests/unit", "tests/content", "tests/usecases", "-m", "not slow"]
+# the lexicon compiled again, a subprocess) or imports aiogram or hypothesis: those run in the
+# full `test`. Hypothesis's own plugin would import it (seconds) only to print its summary;
+# tests/fast_layer.py fails the run if anything imports either after all.
+FAST_ARGS = [
+    *("tests/unit", "tests/content", "tests/usecases", "-m", "not slow"),
+    *("-p", "no:hypothesispytest", "-p", "tests.fast_layer"),
+]
 
 CHECKS = [
     ["ruff", "check", "."],
@@ -179,7 +184,7 @@ def main(argv: list[str]) -> int:
     if "--fast" in args:
         args.remove("--fast")
         return fast(args)
-    if "--thorough" in args:  # read by tests/e2e/test_crash.py and test_faults.py
+    if "--thorough" in args:  # read by tests/reliability.py (the crash and fault runs)
         args.remove("--thorough")
         os.environ["XINQIAO_THOROUGH"] = "1"
     failed = [" ".join(c) for c in CHECKS if run(c) != 0]

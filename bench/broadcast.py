@@ -63,7 +63,7 @@ def start_sandbox(bot: str, *options: str) -> tuple[subprocess.Popen[bytes], str
     """The sandbox in a process of its own (so the figures are the bot's alone), with private
     chats open to the bot; returns the process and its base URL (wait_up before use)."""
     port = free_port()
-    command = [sys.executable, "-m", "bot.sandbox", "--port", str(port), "--open-chats"]
+    command = [sys.executable, "-m", "sandbox", "--port", str(port), "--open-chats"]
     process = subprocess.Popen(
         [*command, *options, "--bot", bot],
         cwd=ROOT,

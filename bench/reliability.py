@@ -34,7 +34,7 @@ async def fault_run(db_url: str, seconds: float) -> dict[str, int]:
     from sqlalchemy import func, select
 
     from bot.db.models import CaseRow
-    from tests.e2e.test_helpline import make_staff
+    from tests.e2e.crisis import make_staff
 
     async with running_world(db_url, duty_hours="00:00-00:00", rate_group_per_min="60") as w:
         await make_staff(w, w.counsellor)

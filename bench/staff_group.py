@@ -47,8 +47,8 @@ from bot.domain.people import (  # noqa: E402
     new_person_code,
 )
 from bot.runtime import run_polling  # noqa: E402
-from bot.sandbox import SandboxClient  # noqa: E402
 from bot.services.duty import register_staff  # noqa: E402
+from sandbox import SandboxClient  # noqa: E402
 
 TOKEN = "454545:STAFF-GROUP-TOKEN"
 CRITICAL = "我今晚就想自杀，药已经准备好了"

@@ -1,26 +1,19 @@
-"""The composition root: settings in, a wired bot out. Nothing else imports this module."""
+"""The composition root: settings in, a wired bot out. Only the entry points (bot.__main__,
+bot.cli), the benchmarks and the tests import it.
+
+It only wires: what a setting means is read in bot/policies.py, how Telegram is spoken is
+bot/telegram/, and running, health and the stop are bot/runtime.py (whose App this returns).
+"""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import logging
-import os
-import socket
 import time
-from dataclasses import dataclass, field
-from datetime import timedelta
 from pathlib import Path
 
-from aiogram import Bot, Dispatcher
-from aiogram.client.default import DefaultBotProperties
-from aiogram.client.session.aiohttp import AiohttpSession
-from aiogram.client.telegram import TelegramAPIServer
-from aiogram.fsm.storage.base import BaseStorage
-from aiogram.fsm.storage.memory import MemoryStorage
-from sqlalchemy.ext.asyncio import AsyncEngine
+from aiogram import Bot
 
-from bot.catalog import ContentCatalog, load_catalog
+from bot import policies
+from bot.catalog import load_catalog
 from bot.catalog.answers import load_answers
 from bot.catalog.charts import PillowCharts
 from bot.catalog.fonts import FONT as CJK_FONT
@@ -38,12 +31,11 @@ from bot.db.engine import make_engine, make_sessionmaker
 from bot.db.instances import SqlInstanceRegistry
 from bot.db.leader import leadership_for
 from bot.db.uow import SqlUnitOfWorkFactory
-from bot.domain.cases import DutyHours, Targets, Tier, parse_duty_hours
 from bot.domain.clock import SystemClock
-from bot.domain.lessons import QuietHours
 from bot.domain.locale import LOCALES
-from bot.domain.ratelimit import Limits, RateLimiter
+from bot.domain.ratelimit import RateLimiter
 from bot.ports import Clock
+from bot.runtime import App
 from bot.services import unbutton
 from bot.services.account import Account
 from bot.services.board import Board
@@ -53,111 +45,31 @@ from bot.services.child_file import INVITATIONS, INVITE_KIND, ChildFile
 from bot.services.dashboard import Dashboard
 from bot.services.duty import Duty
 from bot.services.family import Family
-from bot.services.helpline import Helpline, HelplinePolicy
+from bot.services.helpline import Helpline
 from bot.services.lesson_chat import LessonChat
-from bot.services.lessons import LESSON_KINDS, LessonPolicy, Lessons
+from bot.services.lessons import LESSON_KINDS, Lessons
 from bot.services.misses import Misses
-from bot.services.onboarding import Onboarding, OnboardingPolicy
+from bot.services.onboarding import Onboarding
 from bot.services.outbox import REPLIES, Cluster, Delivery, OutboxSender
-from bot.services.oversight import DigestPolicy, Oversight
+from bot.services.oversight import Oversight
 from bot.services.privacy import Privacy, Retention
 from bot.services.reports import Reports
 from bot.services.roster import Roster
 from bot.services.safety import Safety
 from bot.services.screening import Screening
 from bot.services.staff_invites import StaffInvites
+from bot.telegram.chat_admin import TelegramStaffChatAdmin
+from bot.telegram.client import ReleaseBeforeRequests, RetryRequests, make_bot
+from bot.telegram.dispatcher import make_dispatcher
+from bot.telegram.inbox import Inbox
+from bot.telegram.transport import TelegramTransport
+from bot.web.dashboard import Site as DashboardSite
 from content import CONTENT_DIR
 from handlers import build_router
-from handlers.chat_admin import TelegramStaffChatAdmin
-from handlers.dashboard.site import Site as DashboardSite
-from handlers.inbox import Inbox
-from handlers.isolation import OrderedIsolation
-from handlers.retry import ReleaseBeforeRequests, RetryRequests
-from handlers.transport import TelegramTransport
 from scheduler import Jobs, Ticker
 
-log = logging.getLogger(__name__)
-
-
-def make_bot(settings: Settings, token: str | None = None) -> Bot:
-    """A Bot that talks to TELEGRAM_API_URL: real Telegram, a local Bot API server, or the
-    sandbox, unchanged."""
-    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
-    return Bot(
-        token or settings.require_token(),
-        session=session,
-        default=DefaultBotProperties(parse_mode="HTML", link_preview_is_disabled=True),
-    )
-
-
-def make_storage(settings: Settings) -> BaseStorage:
-    if settings.redis_url:
-        from aiogram.fsm.storage.redis import RedisStorage
-
-        return RedisStorage.from_url(settings.redis_url)
-    return MemoryStorage()
-
-
-def make_isolation(settings: Settings) -> OrderedIsolation:
-    if settings.redis_url:
-        from aiogram.fsm.storage.redis import RedisEventIsolation
-
-        return OrderedIsolation(RedisEventIsolation.from_url(settings.redis_url))
-    return OrderedIsolation()
-
-
-@dataclass
-class App:
-    settings: Settings
-    engine: AsyncEngine
-    catalog: ContentCatalog
-    bot: Bot
-    dispatcher: Dispatcher
-    services: Services
-    uow: SqlUnitOfWorkFactory
-    ticker: Ticker
-    delivery: Delivery
-    transport: TelegramTransport
-    inbox: Inbox
-    cluster: Cluster
-    clock: Clock = field(default_factory=SystemClock)
-    # Set once the command menu is in place and polling is about to begin.
-    ready: asyncio.Event = field(default_factory=asyncio.Event)
-    stopping: asyncio.Event = field(default_factory=asyncio.Event)
-    sender_task: asyncio.Task[None] | None = None
-    inbox_task: asyncio.Task[None] | None = None
-    cluster_task: asyncio.Task[None] | None = None
-    # The supervisors' web dashboard, when DASHBOARD_URL is set.
-    dashboard: DashboardSite | None = None
-
-    def stop(self) -> None:
-        """Ask everything to finish: polling or the webhook, handling, sending."""
-        self.stopping.set()
-        self.inbox.wake.set()
-
-    async def close(self) -> None:
-        await self.ticker.close()  # stop ticking and hand leadership to a standby at once
-        self.stopping.set()
-        if self.sender_task is not None:
-            try:
-                # What the last handled updates queued goes out first (it is the most urgent).
-                await asyncio.wait_for(asyncio.shield(self.sender_task), timeout=5)
-            except TimeoutError:  # a backlog (a broadcast): finish what is in flight, no more
-                log.warning("the sender was still busy at shutdown; unsent rows stay queued")
-                self.delivery.halt()
-                with contextlib.suppress(TimeoutError, asyncio.CancelledError):
-                    await asyncio.wait_for(self.sender_task, timeout=10)
-            except asyncio.CancelledError:
-                pass
-        if self.cluster_task is not None:
-            with contextlib.suppress(asyncio.CancelledError):
-                await self.cluster_task
-        if self.cluster.me is not None:
-            await self.cluster.leave()  # the others take over the whole budget
-        await self.transport.close()
-        await self.dispatcher.storage.close()
-        await self.bot.session.close()
-        await self.engine.dispose()
+# What a caller needs: the builder and the type of what it builds.
+__all__ = ["App", "build_app"]
 
 
 async def build_app(
@@ -180,45 +92,18 @@ async def build_app(
     me = await bot.get_me()
     username = me.username or "bot"
     admin_ids = frozenset(settings.admin_ids)
-    account = Account(uow, settings.default_locale)
-    lessons = Lessons(
-        uow,
-        clock,
-        load_programmes(CONTENT_DIR),
-        LessonPolicy(
-            timezone=settings.timezone,
-            default_weekday=settings.lesson_weekday,
-            default_hour=settings.lesson_hour,
-            quiet=QuietHours.parse(settings.quiet_hours),
-        ),
-    )
-    limiter = RateLimiter(
-        Limits(
-            global_per_s=settings.rate_global_per_s,
-            private_per_s=settings.rate_private_per_s,
-            group_per_min=settings.rate_group_per_min,
-        ),
-        time.monotonic(),
-    )
+    limiter = RateLimiter(policies.rate_limits(settings), time.monotonic())
     bot.session.middleware(ReleaseBeforeRequests(uow.release))
     # Replies sent straight from handlers retry too, and a 429 they meet pauses the outbox.
     bot.session.middleware(
         RetryRequests(on_retry_after=lambda s, chat: limiter.pause(s, time.monotonic(), chat))
     )
     transport = TelegramTransport(bot, catalog)
-    board = Board(settings.default_locale.value)
 
-    start, end = parse_duty_hours(settings.duty_hours)
-    targets = Targets(
-        first_response={
-            Tier.RED: timedelta(minutes=settings.target_red_min),
-            Tier.ORANGE: timedelta(minutes=settings.target_orange_min),
-            Tier.YELLOW: timedelta(minutes=settings.target_yellow_min),
-            Tier.GREEN: timedelta(minutes=settings.target_green_min),
-        },
-        claimed_silence=timedelta(minutes=settings.claimed_silence_min),
-        max_claims=settings.max_claims,
-    )
+    account = Account(uow, settings.default_locale)
+    lessons = Lessons(uow, clock, load_programmes(CONTENT_DIR), policies.lesson_policy(settings))
+    board = Board(settings.default_locale.value)
+    targets = policies.response_targets(settings)
     hotlines = load_hotlines(CONTENT_DIR, settings.timezone)
     net = load_safety_net(CONTENT_DIR)
     helpline = Helpline(
@@ -227,24 +112,13 @@ async def build_app(
         net,
         hotlines,
         board,
-        HelplinePolicy(
-            targets=targets,
-            duty=DutyHours(
-                start=start,
-                end=end,
-                weekdays=frozenset(settings.duty_days),
-                holidays=frozenset(settings.holidays),
-                timezone=settings.timezone,
-            ),
-            staff_chat_id=settings.staff_chat_id,
-            default_locale=settings.default_locale,
-        ),
+        policies.helpline_policy(settings, targets),
         hold_kinds=(*LESSON_KINDS, INVITE_KIND),
         # The ask band and signal floors (model.json, signals.yaml), the context window.
         net=load_net_policy(CONTENT_DIR),
         answers=load_answers(CONTENT_DIR),
     )
-    staff_chats = frozenset({settings.staff_chat_id} if settings.staff_chat_id else ())
+    staff_chats = policies.staff_chats(settings)
     casework = Casework(
         uow,
         clock,
@@ -266,9 +140,9 @@ async def build_app(
         board,
         casework.directory,
         instruments,
-        QuietHours.parse(settings.quiet_hours),
+        policies.quiet_hours(settings),
         settings.timezone,
-        school=parse_duty_hours(settings.school_hours),
+        school=policies.school_hours(settings),
     )
     oversight = Oversight(
         uow,
@@ -277,12 +151,7 @@ async def build_app(
         access,
         board,
         targets,
-        DigestPolicy(
-            weekday=settings.digest_weekday,
-            hour=settings.digest_hour,
-            timezone=settings.timezone,
-            main_chat=settings.staff_chat_id,
-        ),
+        policies.digest_policy(settings),
     )
     # Every kind of outbox row, declared beside the code that queues it.
     delivery = Delivery(
@@ -306,22 +175,13 @@ async def build_app(
     uow.on_outbox_commit(delivery.nudge)  # a commit that made rows due wakes the sender
     services = Services(
         catalog=catalog,
-        onboarding=Onboarding(
-            uow,
-            clock,
-            OnboardingPolicy(
-                default_locale=settings.default_locale,
-                admin_ids=admin_ids,
-                invite_days=settings.invite_days,
-                bot_username=username,
-            ),
-        ),
+        onboarding=Onboarding(uow, clock, policies.onboarding_policy(settings, username)),
         family=Family(uow, clock, settings.invite_days, username),
         account=account,
         safety=Safety(hotlines, clock),
         staff_invites=StaffInvites(uow, clock, settings.invite_days, username, admin_ids),
         sender=OutboxSender(uow, clock),
-        staff_chat_ids=frozenset({settings.staff_chat_id} if settings.staff_chat_id else ()),
+        staff_chat_ids=staff_chats,
         help_labels=frozenset(catalog.text("btn.help", loc) for loc in LOCALES),
         staff_locale=settings.default_locale.value,
         lessons=lessons,
@@ -343,18 +203,11 @@ async def build_app(
             base_url=settings.dashboard_url,
             session_hours=settings.dashboard_session_hours,
             timezone=settings.timezone,
-            locales=(
-                settings.default_locale.value,
-                *(x for x in LOCALES if x != settings.default_locale.value),
-            ),
+            locales=policies.locales_default_first(settings),
         ),
     )
-    dispatcher = Dispatcher(
-        storage=make_storage(settings),
-        events_isolation=make_isolation(settings),
-        services=services,
-    )
-    dispatcher.include_router(build_router())
+
+    dispatcher = make_dispatcher(build_router(), services, settings.redis_url)
     inbox = Inbox(uow, clock, dispatcher, bot, scope=uow.scope)
 
     def joined(instance_id: int) -> None:
@@ -369,7 +222,7 @@ async def build_app(
         SqlInstanceRegistry(engine, sessionmaker),
         limiter,
         settings.rate_global_per_s,
-        name=settings.instance_name or f"{socket.gethostname()}:{os.getpid()}",
+        name=policies.instance_name(settings),
         on_requeued=requeued,
         on_joined=joined,
     )

@@ -74,7 +74,7 @@ class Settings(BaseSettings):
     webhook_listen: str = "127.0.0.1:8080"
     # The web server (webhook, health, metrics, dashboard) facing the network: how long a
     # connection may take to send a request's head and then its body, and how many may be
-    # open at once (well under the usual limit of 1,024 open files; see handlers/webserver).
+    # open at once (well under the usual limit of 1,024 open files; see bot/web/server.py).
     web_header_timeout_s: float = Field(default=10.0, gt=0, le=600)
     web_body_timeout_s: float = Field(default=30.0, gt=0, le=600)
     web_max_connections: int = Field(default=500, ge=10, le=1_000_000)

@@ -1,25 +1,94 @@
-"""Running a wired bot: long polling or a webhook, the health and metrics endpoints, the
-dashboard's server, start-up and a graceful stop. bot/app.py builds the App; this runs it.
-Only bot.__main__, bot.cli and the tests import this module."""
+"""Running a wired bot: what bot/app.py builds (App) and how it runs: long polling or a
+webhook, the health and metrics endpoints, the dashboard's server, start-up and a graceful
+stop. bot/app.py builds the App; this runs it and stops it."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from aiogram import Bot, Dispatcher
 from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.app import App
+from bot.catalog import ContentCatalog
 from bot.config import Settings
+from bot.db.uow import SqlUnitOfWorkFactory
+from bot.domain.clock import SystemClock
 from bot.domain.locale import LOCALES
-from handlers.commands import set_default_commands
-from handlers.dashboard.web import mount as mount_dashboard
-from handlers.metrics import exposition
-from handlers.webserver import WebLimits, serve
+from bot.ports import Clock
+from bot.services.bundle import Services
+from bot.services.outbox import Cluster, Delivery
+from bot.telegram.inbox import Inbox
+from bot.telegram.menus import set_default_commands
+from bot.telegram.transport import TelegramTransport
+from bot.web.dashboard import Site as DashboardSite
+from bot.web.dashboard import mount as mount_dashboard
+from bot.web.metrics import exposition
+from bot.web.server import WebLimits, serve
+from scheduler import Ticker
 
 log = logging.getLogger(__name__)
+
+
+@dataclass
+class App:
+    """A wired bot (bot/app.py builds it): its parts, what runs while it serves, and its stop."""
+
+    settings: Settings
+    engine: AsyncEngine
+    catalog: ContentCatalog
+    bot: Bot
+    dispatcher: Dispatcher
+    services: Services
+    uow: SqlUnitOfWorkFactory
+    ticker: Ticker
+    delivery: Delivery
+    transport: TelegramTransport
+    inbox: Inbox
+    cluster: Cluster
+    clock: Clock = field(default_factory=SystemClock)
+    # Set once the command menu is in place and polling is about to begin.
+    ready: asyncio.Event = field(default_factory=asyncio.Event)
+    stopping: asyncio.Event = field(default_factory=asyncio.Event)
+    sender_task: asyncio.Task[None] | None = None
+    inbox_task: asyncio.Task[None] | None = None
+    cluster_task: asyncio.Task[None] | None = None
+    # The supervisors' web dashboard, when DASHBOARD_URL is set.
+    dashboard: DashboardSite | None = None
+
+    def stop(self) -> None:
+        """Ask everything to finish: polling or the webhook, handling, sending."""
+        self.stopping.set()
+        self.inbox.wake.set()
+
+    async def close(self) -> None:
+        await self.ticker.close()  # stop ticking and hand leadership to a standby at once
+        self.stopping.set()
+        if self.sender_task is not None:
+            try:
+                # What the last handled updates queued goes out first (it is the most urgent).
+                await asyncio.wait_for(asyncio.shield(self.sender_task), timeout=5)
+            except TimeoutError:  # a backlog (a broadcast): finish what is in flight, no more
+                log.warning("the sender was still busy at shutdown; unsent rows stay queued")
+                self.delivery.halt()
+                with contextlib.suppress(TimeoutError, asyncio.CancelledError):
+                    await asyncio.wait_for(self.sender_task, timeout=10)
+            except asyncio.CancelledError:
+                pass
+        if self.cluster_task is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.cluster_task
+        if self.cluster.me is not None:
+            await self.cluster.leave()  # the others take over the whole budget
+        await self.transport.close()
+        await self.dispatcher.storage.close()
+        await self.bot.session.close()
+        await self.engine.dispose()
 
 
 def _web_limits(settings: Settings) -> WebLimits:
@@ -31,7 +100,7 @@ def _web_limits(settings: Settings) -> WebLimits:
 
 
 async def _serve(web_app: web.Application, listen: str, settings: Settings) -> web.AppRunner:
-    """Serve on `host:port` within the WEB_* limits (handlers/webserver.py). Listening on every
+    """Serve on `host:port` within the WEB_* limits (bot/web/server.py). Listening on every
     interface takes saying so: 0.0.0.0."""
     host, _, port = listen.rpartition(":")
     return await serve(web_app, host.strip("[]") or "127.0.0.1", int(port), _web_limits(settings))
@@ -50,8 +119,8 @@ async def start_dashboard(app: App) -> web.AppRunner | None:
 
 
 async def run_polling(app: App, *, handle_signals: bool = True) -> None:
-    """Long polling until stopped, every update stored before it is confirmed (handlers/inbox).
-    Commands are set first so the menu is right from the start."""
+    """Long polling until stopped, every update stored before it is confirmed
+    (bot/telegram/inbox.py). Commands are set first so the menu is right from the start."""
     await app.bot.delete_webhook(drop_pending_updates=False)  # polling and a webhook exclude
     dashboard = await start_dashboard(app)
     await _start(app, handle_signals)
@@ -65,7 +134,8 @@ async def run_polling(app: App, *, handle_signals: bool = True) -> None:
 
 async def run_webhook(app: App, *, handle_signals: bool = True) -> None:
     """Webhook mode: Telegram posts each update to WEBHOOK_URL with WEBHOOK_SECRET in a header;
-    it is stored before the answer, so an answered update is never lost (handlers/inbox)."""
+    it is stored before the answer, so an answered update is never lost
+    (bot/telegram/inbox.py)."""
     settings = app.settings
     secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else ""
     if not settings.webhook_url or len(secret) < 16:

@@ -1,11 +1,13 @@
-"""aiogram adapters: one router per journey. Safety is included first so /help and the
-counsellor button work in every state."""
+"""aiogram routers, one per journey, and nothing else: what they stand on (replies, the inbox,
+menus, retries) is bot/telegram/. Safety is included first so /help and the counsellor button
+work in every state."""
 
 from aiogram import Router
 
+from bot.telegram.inline_filters import run_filters_inline
+from bot.telegram.menus import FollowRole
 from handlers import (
     account,
-    commands,
     dashboard,
     errors,
     fallback,
@@ -18,14 +20,13 @@ from handlers import (
     screening,
     staff,
 )
-from handlers.inline import run_filters_inline
 
 
 def build_router() -> Router:
     root = Router(name="xinqiao")
     root.message.outer_middleware(members.note_group_message)
     root.message.outer_middleware(helpline.hear_command_words)
-    follow_role = commands.FollowRole()
+    follow_role = FollowRole()
     root.message.outer_middleware(follow_role)
     root.callback_query.outer_middleware(follow_role)
     root.include_routers(
@@ -42,5 +43,5 @@ def build_router() -> Router:
         screening.build(),
         fallback.build(),
     )
-    run_filters_inline(root)  # not one thread hand-off per filter (handlers/inline.py)
+    run_filters_inline(root)  # not one thread hand-off per filter (bot/telegram/inline_filters.py)
     return root

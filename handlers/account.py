@@ -10,9 +10,9 @@ from aiogram.types import CallbackQuery, ChatMemberUpdated, Message
 from bot.domain.replies import Outcome
 from bot.services.bundle import Services
 from bot.services.common import Who
+from bot.telegram.replies import deliver
 from handlers.common import who
 from handlers.lessons import forget_schedule, remember_question
-from handlers.render import deliver
 
 STOP_WORDS = frozenset({"退订", "停止", "stop", "unsubscribe"})
 
@@ -63,7 +63,7 @@ async def account_action(person: Who, data: str, services: Services) -> tuple[Ou
     to answer in (the new one, after a language is chosen)."""
     _, verb, value = [*data.split(":"), "", ""][:3]
     if verb == "lang":
-        # The menu follows the new language by itself (handlers/commands.FollowRole).
+        # The menu follows the new language by itself (bot/telegram/menus.FollowRole).
         outcome, locale = await services.account.set_language(person, value)
     else:
         if verb == "stop":

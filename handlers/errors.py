@@ -10,7 +10,7 @@ from aiogram.types import ErrorEvent
 
 from bot.domain.replies import Reply
 from bot.services.bundle import Services
-from handlers.render import send_reply
+from bot.telegram.replies import send_reply
 
 log = logging.getLogger(__name__)
 

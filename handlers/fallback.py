@@ -12,9 +12,9 @@ from bot.domain.replies import Outcome, Reply
 from bot.services.bundle import Services
 from bot.services.helpline import Heard
 from bot.services.onboarding import prompt_for
+from bot.telegram.replies import deliver
 from handlers.common import COMMAND_WORD, STAFF_COMMANDS, load_draft, save_draft, who
 from handlers.helpline import media_kind
-from handlers.render import deliver
 from handlers.typed import typed_answer, typed_onboarding
 
 # A command and nothing else ("/accesslog" outside the staff chat): no words to hear.

@@ -16,8 +16,8 @@ from bot.domain.asking import Answer
 from bot.domain.numbers import parse_int
 from bot.domain.replies import Outcome
 from bot.services.bundle import Services
+from bot.telegram.replies import deliver
 from handlers.common import COMMAND_WORD, STAFF_COMMANDS, who
-from handlers.render import deliver
 
 log = logging.getLogger(__name__)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from aiogram import Bot, F, Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
@@ -11,8 +13,8 @@ from bot.domain.replies import Outcome, reply_to_data
 from bot.services.bundle import Services
 from bot.services.common import Who
 from bot.services.lessons import ask_weekday
+from bot.telegram.replies import deliver
 from handlers.common import who
-from handlers.render import deliver
 
 # The weekday pressed in the schedule picker, kept (in the conversation's state) for the hour.
 SCHEDULE_DAY = "schedule_day"
@@ -94,8 +96,18 @@ async def lesson_action(person: Who, data: str, services: Services, state: FSMCo
     remembered until the hour is, so that an hour typed instead of pressed has its day."""
     parts = data.split(":")
     verb, args = parts[1] if len(parts) > 1 else "", parts[2:]
-    chat = services.lesson_chat
-    outcome: Outcome
+    if verb in ("day", "hour"):
+        return await _schedule(person, verb, args, services, state)
+    action = _reading(services, verb, len(args))
+    outcome = await action(person, *args) if action else Outcome(toast="toast.stale")
+    await forget_schedule(state)  # another question now waits: not the schedule's
+    return outcome
+
+
+async def _schedule(
+    person: Who, verb: str, args: list[str], services: Services, state: FSMContext
+) -> Outcome:
+    """The weekly slot's two pickers: the weekday is kept until the hour comes."""
     match verb, len(args):
         case "day", 1:
             outcome = await services.lessons.choose_day(person, args[0])
@@ -105,25 +117,26 @@ async def lesson_action(person: Who, data: str, services: Services, state: FSMCo
             outcome = await services.lessons.set_schedule(person, *args)
             if outcome.replies:
                 await forget_schedule(state)
-        case "n", 3:
-            outcome = await chat.next_part(person, *args)
-        case "a", 3:
-            outcome = await chat.answer(person, *args)
-        case "c", 3:
-            outcome = await chat.checkin(person, *args)
-        case "r", 2:
-            outcome = await chat.reread(person, *args)
-        case "k", 2:
-            outcome = await chat.child_part(person, *args)
-        case "ka", 2:
-            outcome = await chat.child_answer(person, *args)
-        case "p", 1:
-            outcome = await chat.pause(person, args[0])
         case _:
             outcome = Outcome(toast="toast.stale")
-    if verb not in ("day", "hour"):
-        await forget_schedule(state)  # another question now waits: not the schedule's
     return outcome
+
+
+def _reading(
+    services: Services, verb: str, arity: int
+) -> Callable[..., Awaitable[Outcome]] | None:
+    """The reader's use case a button names (with that many arguments), if any."""
+    chat = services.lesson_chat
+    actions: dict[tuple[str, int], Callable[..., Awaitable[Outcome]]] = {
+        ("n", 3): chat.next_part,
+        ("a", 3): chat.answer,
+        ("c", 3): chat.checkin,
+        ("r", 2): chat.reread,
+        ("k", 2): chat.child_part,
+        ("ka", 2): chat.child_answer,
+        ("p", 1): chat.pause,
+    }
+    return actions.get((verb, arity))
 
 
 def _now(services: Services) -> float:

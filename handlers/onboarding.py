@@ -9,8 +9,8 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.domain.replies import Outcome
 from bot.services.bundle import Services
+from bot.telegram.replies import deliver
 from handlers.common import load_draft, save_draft, who
-from handlers.render import deliver
 
 
 async def start(

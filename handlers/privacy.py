@@ -12,8 +12,8 @@ from aiogram.types import BufferedInputFile, CallbackQuery, Message
 
 from bot.domain.replies import Outcome, Reply
 from bot.services.bundle import Services
+from bot.telegram.replies import deliver
 from handlers.common import who
-from handlers.render import deliver
 
 log = logging.getLogger(__name__)
 

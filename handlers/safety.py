@@ -9,8 +9,8 @@ from aiogram.types import CallbackQuery, Message
 from bot.domain.replies import Outcome
 from bot.services.bundle import Services
 from bot.services.helpline import Heard
+from bot.telegram.replies import deliver
 from handlers.common import who
-from handlers.render import deliver
 
 
 def _asks_if_safe(outcome: Outcome) -> bool:

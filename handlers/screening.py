@@ -10,9 +10,10 @@ from aiogram.types import CallbackQuery, Message
 from bot.domain.replies import Outcome
 from bot.services.bundle import Services
 from bot.services.common import Who
+from bot.services.screening import Screening
+from bot.telegram.replies import deliver
 from handlers.common import who
 from handlers.lessons import forget_schedule, remember_question
-from handlers.render import deliver
 
 
 async def show_checks(message: Message, bot: Bot, state: FSMContext, services: Services) -> None:
@@ -48,9 +49,32 @@ async def press_screening(
 async def screening_action(person: Who, data: str, services: Services) -> Outcome:
     """What a questionnaire button does, pressed or typed (handlers/typed.py)."""
     parts = data.split(":")
-    sc = services.screening
-    outcome = Outcome(toast="toast.stale")
     action, args = parts[1] if len(parts) > 1 else "", parts[2:]
+    if action in _IN_FORM:
+        return await _in_form(person, action, _ints(args), services.screening)
+    return await _around_form(person, action, args, services.screening)
+
+
+# The buttons under an item, and how many numbers each carries: session, position, value.
+_IN_FORM = {"a": 3, "s": 2, "b": 2, "stop": 1}
+
+
+async def _in_form(person: Who, action: str, n: list[int] | None, sc: Screening) -> Outcome:
+    """An answer, a skip, a step back or a stop, on the item shown."""
+    if not n or len(n) != _IN_FORM[action]:
+        return Outcome(toast="toast.stale")
+    if action == "a":
+        return await sc.answer(person, n[0], n[1], n[2])
+    if action == "s":
+        return await sc.answer(person, n[0], n[1], None)
+    if action == "b":
+        return await sc.back(person, n[0], n[1])
+    return await sc.stop(person, n[0])
+
+
+async def _around_form(person: Who, action: str, args: list[str], sc: Screening) -> Outcome:
+    """Starting a form (for a child, again), resuming one, and the case offered after it."""
+    outcome = Outcome(toast="toast.stale")
     if action == "start" and len(args) == 1:
         outcome = await sc.start(person, args[0])
     elif action == "addchild" and len(args) == 1:
@@ -63,15 +87,6 @@ async def screening_action(person: Who, data: str, services: Services) -> Outcom
         outcome = await sc.case_answer(person, n[0], yes=action == "case")
     elif action == "later":
         outcome = Outcome(toast="toast.saved")
-    elif action in ("a", "s", "b", "stop") and (n := _ints(args)):
-        if action == "a" and len(n) == 3:
-            outcome = await sc.answer(person, n[0], n[1], n[2])
-        elif action == "s" and len(n) == 2:
-            outcome = await sc.answer(person, n[0], n[1], None)
-        elif action == "b" and len(n) == 2:
-            outcome = await sc.back(person, n[0], n[1])
-        elif action == "stop" and len(n) == 1:
-            outcome = await sc.stop(person, n[0])
     return outcome
 
 

@@ -13,49 +13,19 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
-from bot.domain.case_actions import (
-    CancelCanned,
-    CannedMenu,
-    CaseAction,
-    Claim,
-    CloseAs,
-    CloseMenu,
-    FollowUpDone,
-    FollowUpIn,
-    FollowUpMenu,
-    MarkReferral,
-    MissAs,
-    MissMenu,
-    NextCase,
-    PreviewCanned,
-    ReferMenu,
-    ReferTo,
-    Release,
-    Reopen,
-    SendCanned,
-    SetTier,
-    ShowCard,
-    TellChildFirst,
-    TellGuardian,
-    TierMenu,
-    TransferMenu,
-    TransferTo,
-    WhyNotFirst,
-)
 from bot.domain.case_actions import parse as parse_case_action
 from bot.domain.cases import Tier
 from bot.domain.permissions import StaffAction
 from bot.domain.replies import Reply
 from bot.services.bundle import Services
-from bot.services.casework import STALE, Casework, Menu, Place, StaffResult
-from bot.services.child_file import ChildFile
+from bot.services.case_buttons import Press, press
+from bot.services.casework import STALE, Menu, Place, StaffResult
 from bot.services.duty import StaffChange
-from bot.services.misses import Misses
 from bot.services.plans import plan_form, visit_form
-from handlers.commands import sync_menu
+from bot.telegram.menus import sync_menu
+from bot.telegram.replies import deliver, keyboard_for
 from handlers.common import who as person_of
 from handlers.helpline import MEDIA, media_kind
-from handlers.render import deliver, keyboard_for
 
 log = logging.getLogger(__name__)
 
@@ -473,9 +443,8 @@ async def press_case(query: CallbackQuery, bot: Bot, services: Services) -> None
     if action is not None:
         cw = services.casework
         refusal = await cw.refusal(who, chat_id, action.needs)
-        result = refusal or await _dispatch(
-            cw, services.child_file, services.misses, who, at, action
-        )
+        by = Press(cw, services.child_file, services.misses, who, at)
+        result = refusal or await press(by, action)
     if result.toast == "toast.case.not_staff":
         log.warning(
             "ignored button %r from non-staff user %s in chat %s", query.data, who, chat_id
@@ -498,72 +467,6 @@ async def press_case(query: CallbackQuery, bot: Bot, services: Services) -> None
     if menu is not None:
         await _set_keyboard(bot, services, chat_id, query.message.message_id, menu)
     await _refresh_card(bot, services, result, pressed)
-
-
-async def _dispatch(
-    cw: Casework,
-    files: ChildFile,
-    misses: Misses | None,
-    who: int,
-    at: Place,
-    action: CaseAction,
-) -> StaffResult:
-    chat = at.chat_id
-    match action:
-        case TellGuardian(child):
-            return await files.tell_guardian(who, chat, child)
-        case TellChildFirst(child):
-            return await files.tell_child_first(who, chat, child)
-        case WhyNotFirst(child):
-            return await files.why_needed(who, chat, child)
-        case PreviewCanned(case_id, canned_id):
-            return await cw.preview_canned(who, at, case_id, canned_id)
-        case SendCanned(case_id, canned_id, token):
-            return await cw.send_canned(who, at, case_id, canned_id, token)
-        case CancelCanned():
-            # ✖ under a preview: nothing is sent, and the preview keeps no buttons.
-            return StaffResult("toast.canned.cancelled", menu=())
-        case MarkReferral(referral_id, status):
-            return await cw.referral_status(who, at, referral_id, status.value)
-        case FollowUpDone(follow_up_id):
-            return await cw.follow_up_done(who, chat, follow_up_id)
-        case NextCase():
-            return await cw.take_next(who, chat)
-        case Claim(case_id):
-            return await cw.claim(who, at, case_id)
-        case Release(case_id):
-            return await cw.release(who, at, case_id)
-        case Reopen(case_id):
-            return await cw.reopen(who, at, case_id)
-        case ShowCard(case_id):
-            return await cw.card_menu(who, at, case_id)
-        case TransferMenu(case_id):
-            return await cw.transfer_menu(who, at, case_id)
-        case ReferMenu(case_id):
-            return await cw.refer_menu(who, at, case_id)
-        case TierMenu(case_id):
-            return await cw.menu_for(who, at, case_id, "tier")
-        case CloseMenu(case_id):
-            return await cw.menu_for(who, at, case_id, "close")
-        case FollowUpMenu(case_id):
-            return await cw.menu_for(who, at, case_id, "fu")
-        case CannedMenu(case_id):
-            return await cw.menu_for(who, at, case_id, "canned")
-        case SetTier(case_id, tier):
-            return await cw.set_tier(who, at, case_id, tier.value)
-        case CloseAs(case_id, outcome):
-            return await cw.close(who, at, case_id, outcome.value)
-        case TransferTo(case_id, person_id):
-            return await cw.transfer(who, at, case_id, person_id)
-        case ReferTo(case_id, resource_id):
-            return await cw.refer(who, at, case_id, resource_id)
-        case FollowUpIn(case_id, days):
-            return await cw.follow_up(who, at, case_id, days)
-        case MissMenu(case_id) if misses is not None:
-            return await misses.picker(who, at, case_id)
-        case MissAs(case_id, message_id, level) if misses is not None:
-            return await misses.picked(who, at, case_id, message_id, level.value)
-    return STALE
 
 
 async def ignore_group_chatter(message: Message) -> None:

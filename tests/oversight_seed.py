@@ -15,7 +15,8 @@ import tempfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import update
 
@@ -31,13 +32,16 @@ from bot.domain.cases import (
     Trigger,
 )
 from bot.domain.lessons import Enrolment, EnrolmentStatus, Progress
-from bot.domain.oversight import Figures
+from bot.domain.oversight import Figures, Period, last_slot
 from bot.domain.people import Person, PersonStatus, Role, ServicePointKind, new_person_code
 from bot.domain.screening import Result
 from bot.ports import ChartRenderer
 from bot.services.board import Board
 from bot.services.oversight import DigestPolicy, Oversight
 from tests.support import FixedClock
+
+if TYPE_CHECKING:  # the database tests use the seed without the bot
+    from tests.e2e.harness import World
 
 # Monday 2026-02-23 00:00 in Shanghai.
 T0 = datetime(2026, 2, 22, 16, 0, tzinfo=UTC)
@@ -393,6 +397,19 @@ async def _picture() -> bytes:
         catalog = load_catalog(CONTENT_DIR, ["zh_Hans", "en"], "zh_Hans")
         await engine.dispose()
         return PillowCharts(catalog, "Asia/Shanghai").week_chart(figures, "zh_Hans")
+
+
+# The seed laid into the week before the last digest, for the end-to-end tests.
+TZ = ZoneInfo("Asia/Shanghai")
+CASES_CHAT = -100777  # the seeded cases live elsewhere: their posts stay out of this chat
+
+
+async def seeded_week(world: World) -> tuple[datetime, Period]:
+    """Last Monday 09:00 (local) and the week before it, with the seed laid in that week."""
+    slot = last_slot(world.clock.now(), 0, 9, TZ)
+    period = Period.week_before(slot, TZ)
+    await seed(world.uow, t0=period.start, chat=CASES_CHAT)
+    return slot, period
 
 
 if __name__ == "__main__":

@@ -36,11 +36,13 @@ from bot.db import migrate
 from bot.db.engine import make_engine
 from bot.db.models import CaseEventRow, CaseRow, EnrolmentRow, InboxRow, OutboxRow, PersonRow
 from bot.domain.clock import utcnow
-from bot.sandbox import SandboxClient, SandboxServer
-from bot.sandbox.client import SandboxError
+from sandbox import SandboxClient, SandboxServer
+from sandbox.client import SandboxError
 
 ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "777001:CRASH-TEST-TOKEN"
+# `python3 dev.py test --thorough`: the crash and fault runs long.
+THOROUGH = os.environ.get("XINQIAO_THOROUGH") == "1"
 CRISIS = "我不想活了，药都准备好了，今晚就吃"
 LESSON_MARK = "📖"
 # One call in five failing, spread evenly over the ways Telegram fails (the fault scenario).

@@ -46,18 +46,14 @@ def _text(data: dict[str, Any], key: str, where: str, problems: list[str], limit
     return value
 
 
-def parse_lesson(data: Any, where: str, problems: list[str]) -> Lesson | None:
-    if not isinstance(data, dict):
-        problems.append(f"{where}: not a mapping")
-        return None
-    lesson_id = str(data.get("id", ""))
-    if not ID_RE.match(lesson_id):
-        problems.append(f"{where}: id {lesson_id!r} is not kebab-case")
-    version, week = data.get("version"), data.get("week")
-    if not isinstance(version, int) or version < 1:
-        problems.append(f"{where}: version must be a positive whole number")
-    if not isinstance(week, int) or week < 1:
-        problems.append(f"{where}: week must be a positive whole number")
+def _positive(data: dict[str, Any], key: str, where: str, problems: list[str]) -> int:
+    value = data.get(key)
+    if not isinstance(value, int) or value < 1:
+        problems.append(f"{where}: {key} must be a positive whole number")
+    return value if isinstance(value, int) else 0
+
+
+def _messages(data: dict[str, Any], where: str, problems: list[str]) -> tuple[str, ...]:
     messages = [
         _text(
             m if isinstance(m, dict) else {},
@@ -70,7 +66,12 @@ def parse_lesson(data: Any, where: str, problems: list[str]) -> Lesson | None:
     ]
     if not 3 <= len(messages) <= 5:
         problems.append(f"{where}: {len(messages)} messages (3 to 5 wanted)")
-    question = data.get("question") or {}
+    return tuple(messages)
+
+
+def _question_options(
+    question: dict[str, Any], where: str, problems: list[str]
+) -> tuple[QuestionOption, ...]:
     options = []
     for i, raw in enumerate(question.get("options") or []):
         o = raw if isinstance(raw, dict) else {}
@@ -86,38 +87,62 @@ def parse_lesson(data: Any, where: str, problems: list[str]) -> Lesson | None:
         problems.append(f"{where}: {len(options)} question options (2 to 4 wanted)")
     if sum(o.best for o in options) != 1:
         problems.append(f"{where}: exactly one question option must be best")
-    # A child reads a lesson when they choose to: nobody comes back to ask how the task went.
-    on_demand = str(data.get("programme", "")).startswith(CHILD_PREFIX)
+    return tuple(options)
+
+
+def _checkin(
+    data: dict[str, Any], where: str, problems: list[str], on_demand: bool
+) -> tuple[int, tuple[CheckinOption, ...]]:
+    """The check-in's delay in days and its options (a children's lesson has none)."""
     if on_demand and "checkin" in data:
         problems.append(f"{where}: a children's lesson has no check-in")
     checkin = data.get("checkin") or {}
     after = checkin.get("after_days")
     if not on_demand and (not isinstance(after, int) or not 2 <= after <= 5):
         problems.append(f"{where}: checkin.after_days must be 2 to 5")
-    c_options = []
+    options = []
     for i, raw in enumerate(checkin.get("options") or []):
         o = raw if isinstance(raw, dict) else {}
         w = f"{where} check-in option {i + 1}"
-        c_options.append(
+        options.append(
             CheckinOption(
                 str(o.get("key", "")),
                 _text(o, "label", w, problems, LIMITS["label"]),
                 _text(o, "reply", w, problems, LIMITS["feedback"]),
             )
         )
-    if not on_demand and tuple(o.key for o in c_options) != CHECKIN_KEYS:
+    if not on_demand and tuple(o.key for o in options) != CHECKIN_KEYS:
         problems.append(f"{where}: check-in keys must be {', '.join(CHECKIN_KEYS)} in order")
+    return (after if isinstance(after, int) else 3), tuple(options)
+
+
+def parse_lesson(data: Any, where: str, problems: list[str]) -> Lesson | None:
+    if not isinstance(data, dict):
+        problems.append(f"{where}: not a mapping")
+        return None
+    lesson_id = str(data.get("id", ""))
+    if not ID_RE.match(lesson_id):
+        problems.append(f"{where}: id {lesson_id!r} is not kebab-case")
+    version = _positive(data, "version", where, problems)
+    week = _positive(data, "week", where, problems)
+    messages = _messages(data, where, problems)
+    question = data.get("question") or {}
+    options = _question_options(question, where, problems)
+    # A child reads a lesson when they choose to: nobody comes back to ask how the task went.
+    on_demand = str(data.get("programme", "")).startswith(CHILD_PREFIX)
+    after, c_options = _checkin(data, where, problems, on_demand)
+    checkin = data.get("checkin") or {}
     task = data.get("task") or {}
     return Lesson(
         id=lesson_id,
-        version=version if isinstance(version, int) else 0,
+        version=version,
         programme=str(data.get("programme", "")),
-        week=week if isinstance(week, int) else 0,
+        week=week,
         title=_text(data, "title", where, problems, LIMITS["title"]),
         goal=_text(data, "goal", where, problems, LIMITS["message"]),
-        messages=tuple(messages),
+        messages=messages,
         prompt=_text(question, "prompt", f"{where} question", problems, LIMITS["message"]),
-        options=tuple(options),
+        options=options,
         task=_text(
             task if isinstance(task, dict) else {},
             "text",
@@ -125,11 +150,11 @@ def parse_lesson(data: Any, where: str, problems: list[str]) -> Lesson | None:
             problems,
             LIMITS["task"],
         ),
-        checkin_after_days=after if isinstance(after, int) else 3,
+        checkin_after_days=after,
         checkin_prompt=""
         if on_demand
         else _text(checkin, "prompt", f"{where} check-in", problems, LIMITS["message"]),
-        checkin_options=tuple(c_options),
+        checkin_options=c_options,
         sources=_text(data, "sources", where, problems, LIMITS["sources"]),
     )
 

@@ -140,6 +140,15 @@ def _check(instrument: Instrument) -> None:
             raise ValueError("asq needs three bands: negative, non-acute, acute")
     else:
         _check_bands(instrument)
+    _check_wording(instrument)
+    if instrument.translation not in TRANSLATIONS:
+        raise ValueError(f"translation must be one of {sorted(TRANSLATIONS)}")
+    if not 0 <= instrument.max_missing < len(instrument.items):
+        raise ValueError("max_missing must leave at least one item")
+
+
+def _check_wording(instrument: Instrument) -> None:
+    """No band or subscale calls a result a diagnosis: results are screening."""
     for band in instrument.bands:
         text = f"{band.summary} {band.advice}".lower()
         if any(word in text for word in FORBIDDEN):
@@ -148,10 +157,6 @@ def _check(instrument: Instrument) -> None:
         text = f"{sub.summary} {sub.advice}".lower()
         if any(word in text for word in FORBIDDEN):
             raise ValueError(f"subscale {sub.id}: results are screening, never a diagnosis")
-    if instrument.translation not in TRANSLATIONS:
-        raise ValueError(f"translation must be one of {sorted(TRANSLATIONS)}")
-    if not 0 <= instrument.max_missing < len(instrument.items):
-        raise ValueError("max_missing must leave at least one item")
 
 
 def _check_bands(instrument: Instrument) -> None:

@@ -26,7 +26,7 @@ async def _bot_username(settings: Settings) -> str:
     from aiogram.exceptions import TelegramAPIError
     from aiohttp import ClientError
 
-    from bot.app import make_bot
+    from bot.telegram.client import make_bot
 
     bot = make_bot(settings)
     try:

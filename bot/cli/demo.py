@@ -1,6 +1,8 @@
 """`demo`: the sandbox, the bot and the scheduler on a fresh database, with a web page.
 
 No token and no network: the bot talks to the local sandbox exactly as it would to Telegram.
+The sandbox is not part of the installed package: it lives in a source checkout, beside `bot/`,
+so this is the one module of the product that imports it, and only once the demo starts.
 """
 
 from __future__ import annotations
@@ -8,11 +10,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import importlib.util
 import socket
+import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.app import App, build_app
 from bot.catalog import load_catalog
@@ -23,10 +28,32 @@ from bot.config import load_settings
 from bot.domain.locale import LOCALES
 from bot.domain.people import Person, PersonStatus, Role, ServicePointKind, new_person_code
 from bot.runtime import run_polling
-from bot.sandbox import SandboxClient, SandboxServer
 from content import CONTENT_DIR
 
+if TYPE_CHECKING:
+    from sandbox import SandboxServer
+
 TOKEN = "700000001:XINQIAO-DEMO-TOKEN"  # noqa: S105 - only the local sandbox accepts it
+CHECKOUT = Path(__file__).resolve().parents[2]  # in a checkout, sandbox/ sits beside bot/
+NO_SANDBOX = (
+    "The demo needs a source checkout of Xinqiao (its Telegram sandbox is not installed with the "
+    "package): clone the repository and run `python3 dev.py demo` there."
+)
+
+
+class NoSandboxError(Exception):
+    """The sandbox is missing: this is an installed package, not a source checkout."""
+
+
+def _find_sandbox() -> None:
+    """Make `import sandbox` work, or raise NoSandboxError."""
+    if importlib.util.find_spec("sandbox") is not None:
+        return
+    if not (CHECKOUT / "sandbox" / "__init__.py").is_file():
+        raise NoSandboxError(NO_SANDBOX)
+    # An editable install run from another directory: the install maps only the shipped
+    # packages, but this `bot` was loaded from a checkout, and its sandbox is right beside it.
+    sys.path.append(str(CHECKOUT))
 
 
 def _free_port(host: str, wanted: int) -> int:
@@ -97,7 +124,10 @@ def _database_url(db: str) -> str:
 @contextlib.asynccontextmanager
 async def running_demo(args: argparse.Namespace) -> AsyncIterator[Demo]:
     """Start the sandbox, seed the people, build the bot; record where it runs (for `--demo`)
-    while it does."""
+    while it does. Raises NoSandboxError outside a source checkout."""
+    _find_sandbox()
+    from sandbox import SandboxClient, SandboxServer
+
     base = load_settings()
     port = _free_port(args.host, args.port)
     # The supervisors' dashboard runs on a port of its own; a busy one falls back like --port.
@@ -205,6 +235,11 @@ def banner(demo: Demo) -> str:
 
 
 async def demo(args: argparse.Namespace) -> int:
+    try:
+        _find_sandbox()
+    except NoSandboxError as exc:
+        print(exc, file=sys.stderr)
+        return 2
     async with running_demo(args) as running:
         print(banner(running), flush=True)
         with contextlib.suppress(asyncio.CancelledError):

@@ -15,7 +15,6 @@ from aiogram.exceptions import (
 from aiohttp import ClientError
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.app import make_bot
 from bot.catalog import load_catalog
 from bot.catalog.checks import catalog_problems
 from bot.config import ConfigError, Settings, load_settings
@@ -23,6 +22,7 @@ from bot.db import migrate
 from bot.db.crypto import Keyring
 from bot.db.engine import make_engine
 from bot.domain.locale import LOCALES
+from bot.telegram.client import make_bot
 from content import CONTENT_DIR
 
 OK, BAD, WARN = "✓", "✗", "!"

@@ -69,8 +69,8 @@ async def remove(args: argparse.Namespace) -> int:
     bot = None
     admin: StaffChatAdmin = _Unreachable()
     if settings.bot_token is not None:
-        from bot.app import make_bot
-        from handlers.chat_admin import TelegramStaffChatAdmin
+        from bot.telegram.chat_admin import TelegramStaffChatAdmin
+        from bot.telegram.client import make_bot
 
         bot = make_bot(settings)
         admin = TelegramStaffChatAdmin(bot)

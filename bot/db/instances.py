@@ -12,7 +12,7 @@ without waiting for a heartbeat to go stale:
 - An in-memory database lives in one process: every registered instance is alive.
 
 What a dead instance was handling (inbox) or sending (outbox) carries its id, and goes back to
-the queue once its row is gone (handlers/inbox.py, bot/db/outbox_repo.py).
+the queue once its row is gone (bot/telegram/inbox.py, bot/db/outbox_repo.py).
 """
 
 from __future__ import annotations

@@ -4,99 +4,24 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import UTC, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 from PIL import Image
 
-from bot.catalog import load_catalog
 from bot.catalog.charts import HEIGHT, WIDTH, PillowCharts
 from bot.catalog.fonts import FONT, cmap, missing
 from bot.cli.fonts import wanted
-from bot.domain.cases import Targets, Tier
 from bot.domain.oversight import (
-    CaseTiming,
-    Figures,
-    FunnelRow,
-    GuardianCounts,
     Period,
-    buckets,
-    by_tier,
-    response_times,
-    series_of,
 )
-from content import CONTENT_DIR
-
-LOCALES = ["zh_Hans", "en"]
-TZ = ZoneInfo("Asia/Shanghai")
-NOW = datetime(2026, 3, 9, 2, 0, tzinfo=UTC)  # Monday 10:00 in Shanghai
-
-
-@pytest.fixture(scope="module")
-def catalog() -> Any:
-    return load_catalog(CONTENT_DIR, LOCALES, "zh_Hans")
+from tests.figures import NOW, TZ, make_figures
+from tests.shipped import LOCALES
 
 
 @pytest.fixture(scope="module")
 def charts(catalog: Any) -> PillowCharts:
     return PillowCharts(catalog, "Asia/Shanghai")
-
-
-def make_figures(period: Period, cases: int = 23, scale: int = 1) -> Figures:
-    """Figures as the service assembles them, from made-up cases spread over the period."""
-    cuts = buckets(period, TZ)
-    tiers = list(Tier)
-    span = period.length / max(1, cases)
-    timings = [
-        CaseTiming(
-            tiers[i % 4],
-            period.start + span * i,
-            period.start + span * i + timedelta(minutes=3 + 7 * i),
-            period.start + span * i + timedelta(minutes=2),
-        )
-        for i in range(cases)
-    ]
-    targets = Targets().first_response
-    response, response_all = response_times(timings, targets, lambda c: c.first_response_at)
-    claim, claim_all = response_times(timings, targets, lambda c: c.claimed_at)
-    return Figures(
-        period=period,
-        as_of=min(period.end, NOW),
-        service_point_id=None,
-        step=cuts.step,
-        cases_by_tier=by_tier(timings),
-        cases_by_outcome={"supported": 3},
-        first_response=response,
-        first_response_all=response_all,
-        claim=claim,
-        claim_all=claim_all,
-        open_cases=4 * scale,
-        overdue_cases=scale,
-        follow_ups_open=5 * scale,
-        follow_ups_overdue=2 * scale,
-        follow_ups_due=3 * scale,
-        follow_ups_done=scale,
-        referrals_by_status={"accepted": 1},
-        screenings={"phq-a": {"red": scale, "green": 7 * scale}},
-        worsened=scale,
-        guardians=GuardianCounts(enrolled=128 * scale, new=9, active=112 * scale, engaged=70),
-        funnel=(
-            FunnelRow(
-                "guardian-noticing",
-                96 * scale,
-                71 * scale,
-                30 * scale,
-                41 * scale,
-                55,
-                "guardian",
-                1,
-            ),
-            FunnelRow("staff-recognising", 5, 5, 5, 5, 5, "staff", 1),
-        ),
-        series=series_of(cuts, timings, {}, {}),
-    )
 
 
 def decode(png: bytes) -> Image.Image:
@@ -185,7 +110,7 @@ def test_every_chart_label_can_be_drawn(catalog: Any, locale: str) -> None:
 def test_the_digest_caption_fits_a_photo(catalog: Any, locale: str) -> None:
     """Telegram refuses a caption over 1024 characters (and the photo with it)."""
     from bot.domain.replies import Reply
-    from tests.content.test_catalogs import SAMPLES
+    from tests.content.samples import SAMPLES
 
     for data in SAMPLES["oversight/digest"]:
         text = catalog.render(Reply("oversight/digest", data), locale).text
@@ -193,8 +118,9 @@ def test_the_digest_caption_fits_a_photo(catalog: Any, locale: str) -> None:
         assert text.count("\n") == 6  # seven short lines
 
 
+@pytest.mark.slow  # handlers.transport imports aiogram: seconds
 def test_an_overlong_caption_is_cut_at_a_line_break() -> None:
-    from handlers.transport import fit_caption
+    from bot.telegram.transport import fit_caption
 
     assert fit_caption("short") == "short"
     lines = "\n".join(f"line {i} " + "x" * 90 for i in range(20))

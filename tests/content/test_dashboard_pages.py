@@ -10,13 +10,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.catalog import load_catalog
 from bot.catalog.pages import HtmlPages
 from bot.domain.oversight import FunnelRow, GuardianCounts
 from bot.services.dashboard import Viewer
 from content import CONTENT_DIR
+from tests import shipped
+from tests.shipped import LOCALES
 
-LOCALES = ["zh_Hans", "en"]
 EVIL = "<script>alert(1)</script>"
 PAGES = sorted(
     p.stem for p in (CONTENT_DIR / "templates" / "dashboard").glob("*.html") if p.stem[0] != "_"
@@ -212,7 +212,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
 
 @pytest.fixture(scope="module")
 def pages() -> HtmlPages:
-    return HtmlPages(load_catalog(CONTENT_DIR, LOCALES, "zh_Hans"))
+    return HtmlPages(shipped.catalog())
 
 
 def _base(viewer: Viewer | None) -> dict[str, Any]:
@@ -284,7 +284,7 @@ def test_every_label_of_the_figures_csv_is_in_words(pages: HtmlPages, locale: st
     report writes has words in each language, one a line, in order."""
     from bot.domain.oversight import Period
     from bot.services.reports import Choice, Reports
-    from tests.unit.test_reports import make_figures
+    from tests.figures import make_figures
 
     tz = ZoneInfo("Asia/Shanghai")
     period = Period.week_before(datetime(2026, 3, 2, tzinfo=UTC), tz)

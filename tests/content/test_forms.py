@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot.catalog import load_catalog
 from bot.domain.cases import Case, CaseStatus, Tier, Trigger
 from bot.services.plans import plan_form, visit_form
-from content import CONTENT_DIR
+from tests import shipped
 
-CATALOG = load_catalog(CONTENT_DIR, ["zh_Hans", "en"], "zh_Hans")
+CATALOG = shipped.catalog()
 CASE = Case(
     id=7,
     code="C-0007",

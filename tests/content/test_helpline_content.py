@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.catalog import load_catalog
 from bot.catalog.helpline import HelplineContentError, load_canned, load_directory
 from bot.domain.case_actions import PreviewCanned, ReferTo, SendCanned
 from content import CONTENT_DIR
+from tests import shipped
 
 BIG_CASE = 9_999_999  # callback data must fit even for the ten-millionth case
 
@@ -37,7 +37,7 @@ POLICY_SERVICES = {
 
 
 def test_the_services_the_policy_names_are_in_the_directory_and_the_example_county() -> None:
-    catalog = load_catalog(CONTENT_DIR, ["zh_Hans", "en"], "zh_Hans")
+    catalog = shipped.catalog()
     zh = catalog.translations["zh_Hans"]
     directory = load_directory(CONTENT_DIR)
     national = {r.id: r for r in directory.for_region(None)}
@@ -65,7 +65,7 @@ def test_every_button_fits_telegram_callback_data() -> None:
 
 
 def test_canned_and_resources_are_translated() -> None:
-    catalog = load_catalog(CONTENT_DIR, ["zh_Hans", "en"], "zh_Hans")
+    catalog = shipped.catalog()
     for c in load_canned(CONTENT_DIR):
         zh = catalog.translations["zh_Hans"].gettext(c.text)
         assert zh != c.text and "诊断" not in zh

@@ -10,14 +10,14 @@ from typing import Any
 
 import pytest
 
-from bot.catalog import load_catalog
 from bot.catalog.helpline import HelplineContentError
 from bot.catalog.hotlines import load_hotlines
 from bot.domain.replies import Reply
 from content import CONTENT_DIR
+from tests import shipped
+from tests.shipped import LOCALES
 
-LOCALES = ["zh_Hans", "en"]
-BOOK = load_hotlines(CONTENT_DIR)
+BOOK = shipped.hotlines()
 AT_3AM = datetime(2026, 12, 7, 19, 0, tzinfo=UTC)  # 03:00 on the 8th in Shanghai
 AT_NOON = datetime(2026, 12, 8, 4, 0, tzinfo=UTC)
 BACK = {"day": "today", "time": "8:00", "weekday": 1, "month": 12, "date": 8}
@@ -40,11 +40,6 @@ SHOWING = {
         "back": BACK,
     },
 }
-
-
-@pytest.fixture(scope="module")
-def catalog() -> Any:
-    return load_catalog(CONTENT_DIR, LOCALES, "zh_Hans")
 
 
 def every_line() -> list[tuple[str, Any]]:

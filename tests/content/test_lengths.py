@@ -11,15 +11,12 @@ from typing import Any
 
 import pytest
 
-from bot.catalog import load_catalog
-from bot.catalog.questionnaires import load_instruments
 from bot.domain.cases import Case, CaseStatus, Tier, Trigger
 from bot.domain.lengths import CAPTION_LIMIT, TEXT_LIMIT, clip, units
 from bot.domain.people import AgeBand, Person, Role
 from bot.domain.replies import Reply
 from bot.domain.triage import Category
 from bot.ports import CaseMessage, Removal, SeenMember, StaffMember
-from bot.sandbox.text import parse_html, utf16_len
 from bot.services.board import LINE_COST, MERGE_LIMIT, card_actions, pieces
 from bot.services.casework import (
     AUTHORITY_UNITS,
@@ -31,8 +28,10 @@ from bot.services.child_file import about, for_chat
 from bot.services.duty import NOTE_IN_LIST_UNITS, fitting, staff_list, staff_removed
 from bot.services.helpline import case_card, evidence_quotes
 from bot.services.roster import GroupRemoval, Removed
-from content import CONTENT_DIR
-from tests.content.test_catalogs import LOCALES, SAMPLES
+from sandbox.text import parse_html, utf16_len
+from tests import shipped
+from tests.content.samples import SAMPLES
+from tests.shipped import LOCALES
 
 NOW = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
 # The HTML escapes of <&> are five times their visible length; the emoji and the rare
@@ -51,11 +50,6 @@ MESSAGE = longest()  # the most a person can send
 NAME = "😀" * 100  # staff and service point names are kept to 100 and 200 characters
 PLACE = "<&>" * 66 + "😀😀"
 CATEGORIES = [c.value for c in Category]
-
-
-@pytest.fixture(scope="module")
-def catalog() -> Any:
-    return load_catalog(CONTENT_DIR, LOCALES, "zh_Hans")
 
 
 def measured(catalog: Any, reply: Reply, locale: str, limit: int = TEXT_LIMIT) -> str:
@@ -250,7 +244,7 @@ def test_lists_show_what_fits_and_count_the_rest(catalog: Any, locale: str) -> N
 
 @pytest.mark.parametrize("locale", LOCALES)
 def test_the_childs_file_in_the_chat_fits(catalog: Any, locale: str) -> None:
-    instruments = load_instruments(CONTENT_DIR)
+    instruments = shipped.instruments()
     # Every point flagged, as many ways as a result can be, and each form's credit.
     flags = [
         {"kind": "safety", "item": 9, "value": 3},

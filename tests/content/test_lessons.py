@@ -7,15 +7,15 @@ from typing import Any
 
 import pytest
 
-from bot.catalog import load_catalog
 from bot.catalog.lessons import LessonError, load_programmes, parse_lesson
 from bot.domain.lessons import CHILD_OLDER, CHILD_YOUNGER, Lesson
 from bot.domain.people import AgeBand
 from bot.services.lessons import checkin_message, child_lesson_message, lesson_message
 from content import CONTENT_DIR
+from tests import shipped
+from tests.shipped import LOCALES
 
-LOCALES = ["zh_Hans", "en"]
-PROGRAMMES = load_programmes(CONTENT_DIR)
+PROGRAMMES = shipped.programmes()
 LESSONS = [lesson for p in PROGRAMMES.values() for lesson in p.lessons]
 CJK = re.compile(r"[\u4e00-\u9fff]")
 BANNED = ("诊断", "抑郁症", "障碍", "diagnos", "disorder", "depression")
@@ -35,11 +35,6 @@ GUARDIAN_TOPICS = {
     "guardian-moving-to-a-new-town",
     "guardian-body-safety",
 }
-
-
-@pytest.fixture(scope="module")
-def catalog() -> Any:
-    return load_catalog(CONTENT_DIR, LOCALES, "zh_Hans")
 
 
 def test_programmes_cover_what_the_policy_asks() -> None:

@@ -10,17 +10,15 @@ from typing import Any
 
 import pytest
 
-from bot.catalog import load_catalog
-from bot.catalog.questionnaires import load_instruments
 from bot.domain.people import AgeBand, Person, Role
 from bot.domain.replies import Reply
 from bot.domain.screening import Instrument, MissingAs, Respondent, Subject
-from bot.services.screening import Screening
-from content import CONTENT_DIR
+from bot.services.screening import Screening, item_reply
+from tests import shipped
+from tests.shipped import LOCALES
 from tests.support import FixedClock
 
-LOCALES = ["zh_Hans", "en"]
-FORMS = load_instruments(CONTENT_DIR)
+FORMS = shipped.instruments()
 SCREENING = Screening(None, FixedClock(), FORMS, None)  # type: ignore[arg-type]
 
 # Each form's published rule for an item left blank: how many may be, and what they count as.
@@ -42,11 +40,6 @@ PUBLISHED_MISSING: dict[str, tuple[int, MissingAs | None]] = {
 TRUSTED_ADULT = re.compile(
     r"adult you trust|grown-up|trusted adult|信任的大人|信任的成年人|找大人"
 )
-
-
-@pytest.fixture(scope="module")
-def catalog() -> Any:
-    return load_catalog(CONTENT_DIR, LOCALES, "zh_Hans")
 
 
 def person(role: Role, age: AgeBand | None = None) -> Person:
@@ -179,7 +172,7 @@ def test_every_form_follows_its_published_rule_for_a_blank_item() -> None:
 
 
 def _nav(form: Instrument, answers: dict[int, int | None], position: int) -> list[str]:
-    reply = SCREENING._item_reply(form, 7, answers, position)
+    reply = item_reply(form, 7, answers, position)
     return [c.label for c in reply.choices[-1]]
 
 

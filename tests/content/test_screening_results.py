@@ -10,21 +10,14 @@ from typing import Any
 
 import pytest
 
-from bot.catalog.catalog import load_catalog
-from bot.catalog.questionnaires import load_instruments
 from bot.domain.replies import Reply
 from bot.domain.screening import Instrument, Result, score
 from bot.services.child_file import about, for_chat
 from bot.services.screening import summary_reply
-from content import CONTENT_DIR
+from tests import shipped
+from tests.shipped import LOCALES
 
-LOCALES = ["zh_Hans", "en"]
-FORMS = load_instruments(CONTENT_DIR)
-
-
-@pytest.fixture(scope="module")
-def catalog() -> Any:
-    return load_catalog(CONTENT_DIR, LOCALES, "zh_Hans")
+FORMS = shipped.instruments()
 
 
 def tr(catalog: Any, locale: str, words: str) -> str:

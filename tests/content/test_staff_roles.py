@@ -7,10 +7,8 @@ from typing import Any
 
 import pytest
 
-from bot.catalog import load_catalog
 from bot.domain.people import STAFF_ROLES, Role
 from bot.domain.replies import Reply
-from content import CONTENT_DIR
 
 NAMES = {
     Role.COUNSELLOR: ("心理老师", "counsellor"),
@@ -18,11 +16,6 @@ NAMES = {
     Role.DIRECTOR: ("儿童主任", "children's director"),
     Role.TOWNSHIP: ("儿童督导员", "township children's supervisor"),
 }
-
-
-@pytest.fixture(scope="module")
-def catalog() -> Any:
-    return load_catalog(CONTENT_DIR, ["zh_Hans", "en"], "zh_Hans")
 
 
 def members(role: Role) -> dict[str, Any]:

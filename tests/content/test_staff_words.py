@@ -6,20 +6,13 @@ from typing import Any
 
 import pytest
 
-from bot.catalog.catalog import load_catalog
-from bot.catalog.questionnaires import load_instruments
 from bot.domain.replies import Reply
 from bot.domain.screening import Result
 from bot.services.screening import evidence
-from content import CONTENT_DIR
+from tests import shipped
+from tests.shipped import LOCALES
 
-LOCALES = ("zh_Hans", "en")
-FORMS = load_instruments(CONTENT_DIR)
-
-
-@pytest.fixture(scope="module")
-def catalog() -> Any:
-    return load_catalog(CONTENT_DIR, list(LOCALES), "zh_Hans")
+FORMS = shipped.instruments()
 
 
 def card(catalog: Any, lines: list[str], locale: str) -> str:

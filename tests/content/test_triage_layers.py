@@ -15,14 +15,15 @@ import pytest
 from bot.catalog.triage import SOUNDS_FILE, TRIAGE_DIR, TriageContentError, load_triager
 from bot.domain.triage import Category, RiskLevel, Triager
 from content import CONTENT_DIR
-from tests.content.test_triage_lexicon import GOOD_RULE, _content
+from tests import shipped
+from tests.content.samples import GOOD_RULE, lexicon_dir
 
 ROOT = CONTENT_DIR.parent
 
 
 @pytest.fixture(scope="module")
 def triager() -> Triager:
-    return load_triager(CONTENT_DIR)
+    return shipped.triager()
 
 
 def _at_least(triager: Triager, text: str, level: RiskLevel, category: Category) -> None:
@@ -234,7 +235,7 @@ def test_laughter_never_lowers_a_disclosure(triager: Triager, laughing: str, pla
 def test_a_context_that_would_lower_a_disclosure_is_refused(tmp_path: Path) -> None:
     text = GOOD_RULE + "contexts:\n  - {id: laugh, cap: medium, upto: high, phrases: [哈哈]}\n"
     with pytest.raises(TriageContentError, match="laugh: `upto` must be medium or lower"):
-        load_triager(_content(tmp_path, zh=text))
+        load_triager(lexicon_dir(tmp_path, zh=text))
 
 
 # --- word boundaries -----------------------------------------------------------------------
@@ -329,7 +330,7 @@ def test_a_broken_composition_or_sound_is_named(tmp_path: Path, extra: str, expe
     else:
         files = {"zh": text}
     with pytest.raises(TriageContentError) as err:
-        load_triager(_content(tmp_path, **files))
+        load_triager(lexicon_dir(tmp_path, **files))
     assert expected in str(err.value), str(err.value)
 
 

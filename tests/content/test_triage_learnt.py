@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.catalog.triage import load_triager
 from bot.domain.triage import Category, RiskLevel, Triager
-from content import CONTENT_DIR
+from tests import shipped
 
 C, H, M = RiskLevel.CRITICAL, RiskLevel.HIGH, RiskLevel.MEDIUM
 S, SH, A, D, SX, OT, B, ED = (
@@ -28,7 +27,7 @@ S, SH, A, D, SX, OT, B, ED = (
 
 @pytest.fixture(scope="module")
 def triager() -> Triager:
-    return load_triager(CONTENT_DIR)
+    return shipped.triager()
 
 
 @pytest.mark.parametrize(

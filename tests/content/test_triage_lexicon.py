@@ -9,12 +9,14 @@ import pytest
 from bot.catalog.triage import TRIAGE_DIR, TriageContentError, load_lexicon, load_triager
 from bot.domain.triage import Category, RiskLevel
 from content import CONTENT_DIR
+from tests import shipped
+from tests.content.samples import GOOD_RULE, lexicon_dir
 
 LEXICON = load_lexicon(CONTENT_DIR)
 
 
 def test_the_shipped_lexicon_compiles() -> None:
-    triager = load_triager(CONTENT_DIR)
+    triager = shipped.triager()
     assert triager.classify("我不想活了").level is RiskLevel.HIGH
     assert "zh@" in LEXICON.version
     assert "en@" in LEXICON.version
@@ -48,26 +50,8 @@ def test_the_traditional_map_is_substantial_and_one_way() -> None:
     assert not set(t2s) & set(t2s.values())
 
 
-GOOD_RULE = """
-version: test-1
-rules:
-  - id: zh-test
-    category: suicide
-    level: high
-    phrases: [想死]
-"""
-
-
-def _content(tmp_path: Path, **files: str) -> Path:
-    root = tmp_path / TRIAGE_DIR
-    root.mkdir(parents=True)
-    for name, text in files.items():
-        (root / f"{name}.yaml").write_text(text, "utf-8")
-    return tmp_path
-
-
 def test_a_minimal_lexicon_loads(tmp_path: Path) -> None:
-    triager = load_triager(_content(tmp_path, zh=GOOD_RULE))
+    triager = load_triager(lexicon_dir(tmp_path, zh=GOOD_RULE))
     assert triager.classify("我 想 死").level is RiskLevel.HIGH
 
 
@@ -103,7 +87,7 @@ def test_a_minimal_lexicon_loads(tmp_path: Path) -> None:
 )
 def test_a_broken_file_is_named_with_the_rule(tmp_path: Path, text: str, expected: str) -> None:
     with pytest.raises(TriageContentError) as err:
-        load_triager(_content(tmp_path, zh=text))
+        load_triager(lexicon_dir(tmp_path, zh=text))
     message = str(err.value)
     assert message.startswith(str(TRIAGE_DIR / "zh.yaml")), message
     assert expected in message, message
@@ -111,7 +95,7 @@ def test_a_broken_file_is_named_with_the_rule(tmp_path: Path, text: str, expecte
 
 def test_a_duplicate_id_names_both_files(tmp_path: Path) -> None:
     with pytest.raises(TriageContentError) as err:
-        load_triager(_content(tmp_path, en=GOOD_RULE, zh=GOOD_RULE))
+        load_triager(lexicon_dir(tmp_path, en=GOOD_RULE, zh=GOOD_RULE))
     assert "zh.yaml: zh-test: duplicate id (also in" in str(err.value)
     assert "en.yaml" in str(err.value)
 

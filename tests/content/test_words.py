@@ -4,37 +4,34 @@ items 3, 6 and 12). Checked over the catalogs and over the templates as they ren
 from __future__ import annotations
 
 import re
+from functools import cache
 from typing import Any
 
 import pytest
 
-from bot.catalog import load_catalog
 from bot.catalog.po import po_path, read_catalog
-from bot.catalog.questionnaires import load_instruments
 from bot.domain.replies import Reply
 from content import CONTENT_DIR
-from tests.content.test_catalogs import SAMPLES, TEMPLATES
-
-LOCALES = ["zh_Hans", "en"]
-
-
-@pytest.fixture(scope="module")
-def catalog() -> Any:
-    return load_catalog(CONTENT_DIR, LOCALES, "zh_Hans")
+from tests import shipped
+from tests.content.samples import SAMPLES, TEMPLATES
+from tests.shipped import LOCALES
 
 
 def messages(
     locale: str, domains: tuple[str, ...] = ("messages", "lessons")
 ) -> list[tuple[str, str, list[str]]]:
     """(msgid, msgstr, where it is used) for every message a person can be shown."""
+    return [(i, text, list(where)) for d in domains for i, text, where in _read(locale, d)]
+
+
+@cache  # parsing a .po file takes a tenth of a second, and seven tests read the same four
+def _read(locale: str, domain: str) -> tuple[tuple[str, str, tuple[str, ...]], ...]:
     found = []
-    for domain in domains:
-        path = po_path(CONTENT_DIR / "locales", locale, domain)
-        for m in read_catalog(path, locale, domain):
-            if m.id and isinstance(m.id, str):
-                text = m.string if isinstance(m.string, str) else ""
-                found.append((m.id, text or m.id, [f for f, _ in m.locations]))
-    return found
+    for m in read_catalog(po_path(CONTENT_DIR / "locales", locale, domain), locale, domain):
+        if m.id and isinstance(m.id, str):
+            text = m.string if isinstance(m.string, str) else ""
+            found.append((m.id, text or m.id, tuple(f for f, _ in m.locations)))
+    return tuple(found)
 
 
 def render_all(catalog: Any, locale: str) -> list[tuple[str, dict[str, Any], str]]:
@@ -313,9 +310,9 @@ def test_guardians_are_addressed_with_nin(catalog: Any) -> None:
 @pytest.mark.slow
 def test_how_many_questions_comes_from_the_questionnaire(catalog: Any) -> None:
     """ASQ asks a fifth question only after a "yes": the child is told 4–5, never four."""
-    asq = load_instruments(CONTENT_DIR)["asq"]
+    asq = shipped.instruments()["asq"]
     assert asq.how_many == "4–5"
-    phq = load_instruments(CONTENT_DIR)["phq-a"]
+    phq = shipped.instruments()["phq-a"]
     assert phq.how_many == str(len(phq.items))
     for locale in LOCALES:
         intro = catalog.render(
@@ -339,7 +336,7 @@ def test_how_many_questions_comes_from_the_questionnaire(catalog: Any) -> None:
 
 
 def test_a_child_of_eight_is_not_told_about_validation(catalog: Any) -> None:
-    kids = load_instruments(CONTENT_DIR)["mood-kids"]
+    kids = shipped.instruments()["mood-kids"]
     assert not kids.validated  # staff still know; the child is not told in those words
     for locale in LOCALES:
         intro = catalog.render(

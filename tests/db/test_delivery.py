@@ -18,6 +18,7 @@ from bot.domain.ratelimit import Limits, RateLimiter
 from bot.domain.replies import Reply
 from bot.ports import UnitOfWork, UnitOfWorkFactory
 from bot.services.outbox import Delivery, RowKinds
+from bot.services.outbox.recording import Recorder
 from tests.support import FixedClock
 
 
@@ -325,7 +326,7 @@ async def test_results_that_arrive_during_a_group_commit_are_committed_too(
 ) -> None:
     committing = asyncio.Event()
 
-    class SlowCommits(Delivery):
+    class SlowCommits(Recorder):
         async def _apply(
             self, uow: UnitOfWork, batch: Sequence[tuple[OutboxItem, SendResult, object]]
         ) -> None:
@@ -343,13 +344,15 @@ async def test_results_that_arrive_during_a_group_commit_are_committed_too(
 
     await queue(uow, clock, 1, "first")
     await queue(uow, clock, 2, "second")
-    delivery = SlowCommits(
+    delivery = Delivery(
         uow,
         clock,
         SecondWaits(),
         RateLimiter(Limits(global_per_s=1e6), 0.0),
         [RowKinds(("t",), say)],
     )
+    r = delivery.recorder
+    delivery.recorder = SlowCommits(uow, clock, r.stats, r.write_turn, r.commit_window, None)
     await asyncio.wait_for(delivery.drain(clock.now()), timeout=10)  # no result left behind
     assert await statuses(uow) == {"first": "sent", "second": "sent"}
 
@@ -405,9 +408,10 @@ async def test_an_urgent_message_waiting_for_a_turn_goes_before_lessons_that_wai
             return await super().deliver(chat_id, thread_id, reply, locale)
 
     transport = CrisisArrives()
-    # A turn every ~100 ms, none at once: lessons 2-4 ask for theirs as the first one goes out,
-    # before the crisis is even queued.
-    delivery = sender(uow, clock, transport, Limits(global_per_s=10), start=time.monotonic())
+    # A turn every ~250 ms, none at once: lessons 2-4 ask for theirs as the first one goes out,
+    # before the crisis is even queued. (At 100 ms a turn, queueing the crisis on PostgreSQL on a
+    # loaded machine took longer than a turn, and lesson 3 went first.)
+    delivery = sender(uow, clock, transport, Limits(global_per_s=4), start=time.monotonic())
     await delivery.drain(clock.now())
     assert sorted(transport.order) == [*range(1, 9), 99]
     assert transport.order.index(99) < transport.order.index(3)

@@ -48,7 +48,7 @@ async def test_a_failing_statement_logs_no_words(
     assert WORDS not in said and "爸爸" not in said, said
     if engine.dialect.name == "postgresql":
         # U+0000 in text: PostgreSQL refuses the statement (the bot cleans updates first,
-        # handlers/raw_updates.decode; this is what a miss would log).
+        # bot/telegram/raw_updates.decode; this is what a miss would log).
         exc = await fail(engine, at=datetime.now(UTC), body=WORDS + "\x00")
         said = told(exc, caplog)
         assert "0x00" in said

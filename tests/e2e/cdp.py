@@ -322,3 +322,11 @@ def png_colours(data: bytes, step: int = 3) -> tuple[int, int, int]:
     channels = len(rows[0]) // width if rows else 3
     seen = {row[x : x + 3] for row in rows[::step] for x in range(0, len(row), channels * step)}
     return width, height, len(seen)
+
+
+def assert_not_blank(png: bytes, name: str) -> None:
+    """A screenshot of a real page: the size asked for and many colours (text is
+    anti-aliased; a blank or error page has a handful)."""
+    width, height, colours = png_colours(png)
+    assert width >= 800 and height >= 600, name
+    assert colours >= 40, f"{name} looks blank: {colours} colours"

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+import aiohttp
+
 from bot.domain.cases import EventKind, ReferralStatus, Tier, Trigger
 from bot.domain.people import (
     ConsentStatus,
@@ -23,11 +25,11 @@ from bot.domain.people import (
 from bot.domain.screening import Result
 from bot.ports import CaseMessage
 from bot.services.duty import register_staff
+from tests.e2e.crisis import CRITICAL, ROOMY
 from tests.e2e.harness import World, free_port, running_world
-from tests.e2e.test_helpline import ROOMY
 
 # What a child wrote: it must never appear on any dashboard page or in the CSV.
-CHILD_WORDS = "我今晚就想自杀，药已经准备好了"
+CHILD_WORDS = CRITICAL
 NOTE_WORDS = "内部备注：奶奶说孩子最近不吃饭"
 LINK = re.compile(r"https?://[^\s\"<>]+/dashboard/login\?t=[A-Za-z0-9_-]+")
 
@@ -214,3 +216,30 @@ async def ask_link(world: World, telegram_id: int) -> tuple[str, dict[str, Any]]
     message = await world.sb.wait_for(telegram_id, lambda m: True, timeout=10)
     found = LINK.search(message.get("text") or "")
     return (found.group(0) if found else ""), message
+
+
+COOKIE = "xq_dashboard"
+
+
+def client() -> aiohttp.ClientSession:
+    # unsafe: keep cookies for an IP address host (127.0.0.1), as a browser does.
+    return aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
+
+
+async def sign_in(world: World, http: aiohttp.ClientSession) -> str:
+    """The whole sign-in as a browser does it; returns the session cookie's value."""
+    link, _ = await ask_link(world, world.admin["id"])
+    assert link.startswith(base_url(world))
+    async with http.get(link) as page:
+        assert page.status == 200
+        assert 'action="/dashboard/login"' in await page.text()
+    token = link.rpartition("t=")[2]
+    async with http.post(
+        f"{base_url(world)}/dashboard/login", data={"t": token}, allow_redirects=False
+    ) as done:
+        assert done.status == 303 and done.headers["Location"] == "/dashboard/"
+        cookie = done.cookies[COOKIE]
+        assert cookie["httponly"] and cookie["samesite"] == "Strict"
+        assert cookie["path"] == "/dashboard" and not cookie["secure"]  # http in tests
+        assert int(cookie["max-age"]) == 8 * 3600
+        return cookie.value

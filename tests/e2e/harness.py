@@ -16,7 +16,7 @@ from bot.config import load_settings
 from bot.db.uow import SqlUnitOfWorkFactory
 from bot.domain.people import Person
 from bot.runtime import run_polling, run_webhook
-from bot.sandbox import SandboxClient, SandboxServer
+from sandbox import SandboxClient, SandboxServer
 from tests.support import OffsetClock
 
 T = TypeVar("T")

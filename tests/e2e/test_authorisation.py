@@ -28,21 +28,19 @@ from bot.db.models import OutboxRow
 from bot.domain.people import Relation, Role
 from bot.domain.permissions import StaffAction, may
 from bot.domain.replies import Reply
+from tests.e2e.chat import last_message_id, press
+from tests.e2e.crisis import CRITICAL, ROOMY, make_staff, press_in_staff, toast_text
 from tests.e2e.harness import World, running_world
-from tests.e2e.test_helpline import CRITICAL, ROOMY, make_staff, press_in_staff
-from tests.e2e.test_hostile import (
+from tests.e2e.scene import Scene, build_scene, more_staff_chats, open_case_for
+from tests.e2e.watch import (
     ANSWER_WITHIN,
-    Scene,
-    build_scene,
     changed,
     check_invariants,
     failures,
-    last_message_id,
-    more_staff_chats,
-    open_case_for,
-    outbox_idle,
+    quiet,
     settle,
     snapshot,
+    unchanged_by,
 )
 
 
@@ -52,44 +50,13 @@ async def world(db_url: str) -> AsyncIterator[World]:
         yield w
 
 
-def toast_text(world: World, key: str, **data: object) -> str:
-    return world.app.catalog.text(key, world.app.services.staff_locale, **data)
-
-
 def post_text(world: World, template: str, **data: object) -> str:
     return world.app.catalog.render(Reply(template, data), world.app.services.staff_locale).text
-
-
-async def press(world: World, user: int, chat: int, message: int, data: str) -> str:
-    qid = await world.sb.press(user, chat, message, data)
-    answer = await world.sb.wait_callback_answer(qid, ANSWER_WITHIN)
-    assert answer["answered"], data
-    return str(answer.get("text") or "")
 
 
 async def outbox_rows(world: World) -> int:
     async with world.uow() as u:
         return int(await u.session.scalar(select(func.count()).select_from(OutboxRow)) or 0)
-
-
-async def quiet(world: World) -> None:
-    """Nothing in hand and nothing changing. The sender records what a sent message leads to
-    (a new case's topic) a moment after the row is marked sent, so an idle outbox can still be
-    followed by a change: wait until two looks 0.3 s apart agree."""
-    for _ in range(20):
-        await settle(world)
-        await outbox_idle(world)
-        first = await snapshot(world)
-        await asyncio.sleep(0.3)
-        await outbox_idle(world)
-        if await snapshot(world) == first:
-            return
-
-
-async def unchanged_by(world: World, before: dict[str, Any]) -> None:
-    await quiet(world)
-    diff = changed(before, await snapshot(world))
-    assert not diff, diff
 
 
 async def case_extras(world: World, scene: Scene) -> dict[str, Any]:

@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 
 from bot.db.models import ConsentRow, PersonRow
 from bot.domain.people import ConsentStatus, Role
+from tests.e2e.chat import buttons, has_buttons, press_and_wait, start
 from tests.e2e.harness import World
-from tests.e2e.test_onboarding import buttons, has_buttons, press_and_wait, start
 
 USE_BUTTONS = "请从下面的按钮里选一个"
 STALE = "这是之前的按钮"
@@ -150,7 +150,7 @@ async def test_someone_elses_button_is_refused(world: World) -> None:
 async def test_a_failing_handler_apologises_and_the_bot_carries_on(world: World) -> None:
     uid = await world.user("出错了")
     other = await world.user("别人")
-    # A 400 is final (a 5xx is retried, then queued: handlers/render.py): the handler fails.
+    # A 400 is final (a 5xx is retried, then queued: bot/telegram/replies.py): the handler fails.
     await world.sb.add_fault("400", "sendMessage", chat_id=uid, times=1)
     await world.sb.send_text(uid, "/help")
     sorry = await world.sb.wait_for_text(uid, "出了点问题", timeout=20)

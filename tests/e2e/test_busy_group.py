@@ -21,10 +21,10 @@ from bot.domain.cases import CaseStatus, Tier, Trigger
 from bot.domain.outbox import OutboxStatus
 from bot.domain.people import ConsentStatus, Person, Role, new_person_code
 from bot.services.duty import register_staff
+from tests.e2e.chat import buttons
+from tests.e2e.crisis import CRITICAL
 from tests.e2e.harness import World, running_world
-from tests.e2e.test_onboarding import buttons
 
-CRITICAL = "我今晚就想自杀，药已经准备好了"
 CONVERSATIONS = 7
 CHILD_EVERY_S = 3.0  # brisk: seven of them keep the group's budget spent
 WARM_UP_S = 30.0

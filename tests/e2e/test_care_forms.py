@@ -6,8 +6,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from tests.e2e.crisis import ROOMY, make_staff, open_case
 from tests.e2e.harness import World, running_world
-from tests.e2e.test_helpline import ROOMY, make_staff, open_case
 
 
 @pytest.fixture

@@ -26,12 +26,11 @@ from bot.domain.people import (
     ServicePointKind,
     new_person_code,
 )
+from tests.e2e.chat import buttons, last_message_id, press
+from tests.e2e.crisis import CRITICAL, ROOMY, case_card, make_staff, started, toast_text
 from tests.e2e.harness import World, running_world
-from tests.e2e.test_authorisation import press, quiet, toast_text, unchanged_by
-from tests.e2e.test_helpline import CRITICAL, ROOMY, case_card, make_staff, started
-from tests.e2e.test_hostile import ANSWER_WITHIN, last_message_id, snapshot
-from tests.e2e.test_onboarding import buttons
-from tests.e2e.test_screening import registered
+from tests.e2e.people import registered
+from tests.e2e.watch import ANSWER_WITHIN, quiet, snapshot, unchanged_by
 
 
 @pytest.fixture

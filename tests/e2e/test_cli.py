@@ -3,46 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import sys
 from pathlib import Path
 
 import pytest
 
-from bot.sandbox import SandboxClient, SandboxServer
+from sandbox import SandboxClient, SandboxServer
+from tests.e2e.commands import env_for, run_cli
 from tests.e2e.harness import TOKEN
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def env_for(tmp_path: Path, **extra: str) -> dict[str, str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("BOT_", "TELEGRAM_", "DATABASE_", "STAFF_", "ADMIN_", "REDIS_"))
-    }
-    env.update({"DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}", "LOG_LEVEL": "WARNING"})
-    env.update(extra)
-    # The package is installed in the test venv; this also lets a source checkout run it.
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH", "")]))
-    return env
-
-
-async def run_cli(
-    *args: str, env: dict[str, str], cwd: Path, timeout: float = 60
-) -> tuple[int, str, str]:
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        *args,
-        env=env,
-        cwd=cwd,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await asyncio.wait_for(proc.communicate(), timeout)
-    return proc.returncode or 0, out.decode(), err.decode()
 
 
 @pytest.mark.parametrize(

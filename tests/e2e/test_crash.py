@@ -4,11 +4,7 @@ crisis message escalated, every case consistent (tests/reliability.py)."""
 
 from __future__ import annotations
 
-import os
-
-from tests.reliability import Scenario, crash_run
-
-THOROUGH = os.environ.get("XINQIAO_THOROUGH") == "1"
+from tests.reliability import THOROUGH, Scenario, crash_run
 
 
 async def test_twenty_kills_lose_nothing(db_url: str) -> None:

@@ -8,7 +8,6 @@ import hashlib
 import logging
 from collections.abc import AsyncIterator
 
-import aiohttp
 import pytest
 from sqlalchemy import func, select
 
@@ -17,16 +16,17 @@ from bot.domain.people import Role
 from bot.services.duty import register_staff
 from tests.e2e.dashboard_support import (
     CHILD_WORDS,
+    COOKIE,
     NOTE_WORDS,
     Seeded,
     ask_link,
     base_url,
+    client,
     dashboard_world,
     seed,
+    sign_in,
 )
 from tests.e2e.harness import World
-
-COOKIE = "xq_dashboard"
 
 
 @pytest.fixture
@@ -38,11 +38,6 @@ async def world(db_url: str) -> AsyncIterator[World]:
 @pytest.fixture
 async def seeded(world: World) -> Seeded:
     return await seed(world)
-
-
-def client() -> aiohttp.ClientSession:
-    # unsafe: keep cookies for an IP address host (127.0.0.1), as a browser does.
-    return aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
 
 
 def routes(s: Seeded) -> list[str]:
@@ -59,25 +54,6 @@ def routes(s: Seeded) -> list[str]:
         "/dashboard/nowhere",
     ]
     return [*paths, "/dashboard/reports", "/dashboard/reports/chart.png", "/dashboard/reports.csv"]
-
-
-async def sign_in(world: World, http: aiohttp.ClientSession) -> str:
-    """The whole sign-in as a browser does it; returns the session cookie's value."""
-    link, _ = await ask_link(world, world.admin["id"])
-    assert link.startswith(base_url(world))
-    async with http.get(link) as page:
-        assert page.status == 200
-        assert 'action="/dashboard/login"' in await page.text()
-    token = link.rpartition("t=")[2]
-    async with http.post(
-        f"{base_url(world)}/dashboard/login", data={"t": token}, allow_redirects=False
-    ) as done:
-        assert done.status == 303 and done.headers["Location"] == "/dashboard/"
-        cookie = done.cookies[COOKIE]
-        assert cookie["httponly"] and cookie["samesite"] == "Strict"
-        assert cookie["path"] == "/dashboard" and not cookie["secure"]  # http in tests
-        assert int(cookie["max-age"]) == 8 * 3600
-        return cookie.value
 
 
 async def test_only_a_supervisor_gets_a_link_and_only_its_hash_is_kept(
@@ -352,8 +328,8 @@ async def test_webhook_mode_serves_the_dashboard_beside_the_webhook(db_url: str)
 
 
 async def test_the_dashboard_is_off_without_an_address(db_url: str) -> None:
+    from tests.e2e.crisis import ROOMY
     from tests.e2e.harness import running_world
-    from tests.e2e.test_helpline import ROOMY
 
     async with running_world(db_url, **ROOMY) as world:
         assert world.app.dashboard is None

@@ -15,7 +15,6 @@ import asyncio
 import contextlib
 import csv
 import io
-import json
 import os
 import re
 import shutil
@@ -28,7 +27,8 @@ import pytest
 from sqlalchemy import select
 
 from bot.db.models import FileAccessRow
-from tests.e2e.cdp import Browser, downloaded, find_chromium, png_colours
+from tests.e2e.cdp import Browser, assert_not_blank, downloaded, find_chromium
+from tests.e2e.commands import drain_output, read_until
 from tests.e2e.dashboard_support import (
     CHILD_WORDS,
     NOTE_WORDS,
@@ -45,14 +45,6 @@ pytestmark = pytest.mark.skipif(
     CHROMIUM is None,
     reason="no Chromium found: `apt-get install chromium` (CI does) or set CHROMIUM=<path>",
 )
-
-
-def assert_not_blank(png: bytes, name: str) -> None:
-    """A screenshot of a real page: the size asked for and many colours (text is
-    anti-aliased; a blank or error page has a handful)."""
-    width, height, colours = png_colours(png)
-    assert width >= 800 and height >= 600, name
-    assert colours >= 40, f"{name} looks blank: {colours} colours"
 
 
 @contextlib.asynccontextmanager
@@ -240,12 +232,12 @@ async def test_the_demo_prints_a_link_and_its_page_gives_a_new_one(tmp_path: Pat
         stderr=subprocess.STDOUT,
     )
     try:
-        printed = await _read_until(process, re.compile(r"/dashboard/login\?t=\S+"), 60)
+        printed = await read_until(process, re.compile(r"/dashboard/login\?t=\S+"), 60)
         link = re.search(r"http\S+/dashboard/login\?t=\S+", printed)
         page = re.search(r"open (http://\S+)/", printed)
         assert link and page, printed
         # Keep reading what the demo logs, so that a full pipe never stalls it.
-        drain = asyncio.create_task(_drain(process))
+        drain = asyncio.create_task(drain_output(process))
         async with browser(tmp_path) as b:
             await b.goto(page.group(1) + "/")
             await b.wait_for("document.querySelectorAll('.pane').length === 4")
@@ -266,31 +258,3 @@ async def test_the_demo_prints_a_link_and_its_page_gives_a_new_one(tmp_path: Pat
     finally:
         await stop_demo(process)
     shutil.rmtree(tmp_path / "var", ignore_errors=True)
-
-
-async def _drain(process: asyncio.subprocess.Process) -> None:
-    assert process.stdout is not None
-    while await process.stdout.read(65536):
-        pass
-
-
-async def _read_until(
-    process: asyncio.subprocess.Process, pattern: re.Pattern[str], timeout: float
-) -> str:
-    assert process.stdout is not None
-    seen = ""
-
-    async def read() -> str:
-        nonlocal seen
-        assert process.stdout is not None
-        while not pattern.search(seen):
-            line = await process.stdout.readline()
-            if not line:
-                break
-            seen += line.decode("utf-8", "replace")
-        return seen
-
-    try:
-        return await asyncio.wait_for(read(), timeout)
-    except TimeoutError:
-        return json.dumps(seen)

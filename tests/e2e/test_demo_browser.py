@@ -25,13 +25,12 @@ import pytest
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.domain.people import AgeBand, Role
-from tests.e2e.cdp import Browser, find_chromium
+from tests.e2e.cdp import Browser, assert_not_blank, find_chromium
+from tests.e2e.chat import CHILD_SAYS
+from tests.e2e.commands import drain_output, read_until
+from tests.e2e.crisis import RISKY, ROOMY, SAFE_Q, make_staff
 from tests.e2e.harness import free_port, running_world, stop_demo
-from tests.e2e.test_dashboard_browser import _drain, _read_until, assert_not_blank
-from tests.e2e.test_helpline import ROOMY, make_staff
-from tests.e2e.test_media import CHILD_SAYS
-from tests.e2e.test_never_silent import LOCALE, PHONE, RISKY, SAFE_Q
-from tests.e2e.test_screening import registered
+from tests.e2e.people import LOCALE, PHONE, registered
 
 CHROMIUM = find_chromium()
 ROOT = Path(__file__).resolve().parents[2]
@@ -280,10 +279,10 @@ async def test_the_demo_as_a_newcomer_sees_it(tmp_path: Path) -> None:
     )
     supervisor = 3
     try:
-        printed = await _read_until(process, re.compile(r"/dashboard/login\?t=\S+"), 60)
+        printed = await read_until(process, re.compile(r"/dashboard/login\?t=\S+"), 60)
         page = re.search(r"open (http://\S+)/", printed)
         assert page, printed
-        drain = asyncio.create_task(_drain(process))
+        drain = asyncio.create_task(drain_output(process))
         async with laptop(tmp_path) as b:
             await b.goto(page.group(1) + "/")
             await b.wait_for("document.querySelectorAll('.pane form.composer').length === 4")

@@ -16,9 +16,9 @@ import pytest
 from bot.cli import demo_state
 from bot.cli.demo import Demo, running_demo
 from bot.runtime import run_polling
-from bot.sandbox import SandboxClient
+from sandbox import SandboxClient
 from tests.e2e.harness import World, eventually
-from tests.e2e.test_lessons import enrol
+from tests.e2e.people import enrol
 
 LESSON = "📖"
 

@@ -5,18 +5,16 @@ sends nothing into a 429's pause, and never retries a 403."""
 from __future__ import annotations
 
 import asyncio
-import os
 from typing import Any
 
 from sqlalchemy import select
 
 from bot.db.models import CaseRow, OutboxRow, PersonRow
 from bot.domain.outbox import Priority
+from tests.e2e.crisis import ROOMY, make_staff
 from tests.e2e.harness import running_world
-from tests.e2e.test_helpline import ROOMY, make_staff
-from tests.reliability import CRISIS, injected, one_in_five
+from tests.reliability import CRISIS, THOROUGH, injected, one_in_five
 
-THOROUGH = os.environ.get("XINQIAO_THOROUGH") == "1"
 SECONDS = 60 if THOROUGH else 15
 
 

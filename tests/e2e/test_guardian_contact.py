@@ -20,10 +20,10 @@ from bot.domain.people import (
     new_person_code,
 )
 from bot.domain.replies import Reply
+from tests.e2e.chat import buttons
+from tests.e2e.crisis import CRITICAL, ROOMY, case_card, make_staff
 from tests.e2e.harness import World, running_world
-from tests.e2e.test_authorisation import quiet
-from tests.e2e.test_helpline import CRITICAL, ROOMY, case_card, make_staff
-from tests.e2e.test_onboarding import buttons
+from tests.e2e.watch import quiet
 
 REASON = "孩子说爸爸喝酒后会打她，她一知道就可能离家出走"
 

@@ -10,59 +10,25 @@ import pytest
 
 from bot.domain.cases import CaseStatus, CloseOutcome, EventKind, Tier
 from bot.domain.people import Role
-from bot.services.duty import register_staff
+from tests.e2e.chat import buttons
+from tests.e2e.crisis import (
+    CRITICAL,
+    ROOMY,
+    ROUND_THE_CLOCK,
+    canned_media_and_merging,
+    case_card,
+    make_staff,
+    open_case,
+    press_in_staff,
+    started,
+)
 from tests.e2e.harness import World, running_world
-from tests.e2e.test_onboarding import buttons
-
-CRITICAL = "我今晚就想自杀，药已经准备好了"
-ROUND_THE_CLOCK = {"duty_hours": "00:00-00:00"}
-# Most tests are not about the staff group's budget: a roomier one keeps them quick. The
-# merging test below runs with Telegram's real 20 a minute.
-ROOMY = {**ROUND_THE_CLOCK, "rate_group_per_min": "60"}
 
 
 @pytest.fixture
 async def world(db_url: str) -> AsyncIterator[World]:
     async with running_world(db_url, **ROOMY) as w:
         yield w
-
-
-async def started(world: World, user: dict[str, Any]) -> None:
-    """A supervisor can be paged only after opening a private chat with the bot."""
-    await world.sb.send_text(user["id"], "/start")
-    await world.sb.wait_for(user["id"], lambda m: True)
-
-
-async def make_staff(
-    world: World, user: dict[str, Any], role: Role = Role.COUNSELLOR, on_duty: bool = True
-) -> int:
-    async with world.uow() as u:
-        member = await register_staff(u, user["id"], role, user["first_name"], None, "zh_Hans")
-        await u.staff.set_duty(member.person_id, on_duty)
-        await u.commit()
-    return member.pseudonym_no
-
-
-async def case_card(world: World, code: str = "C-0001") -> dict[str, Any]:
-    return await world.sb.wait_for(
-        world.staff_chat_id, lambda m: code in (m.get("text") or "") and bool(buttons(m)), 20
-    )
-
-
-async def open_case(world: World) -> tuple[int, dict[str, Any]]:
-    child = await world.user("小明")
-    await world.sb.send_text(child, CRITICAL)
-    await world.sb.wait_for(child, lambda m: True)  # the safety reply comes first
-    card = await case_card(world)
-    return child, card
-
-
-async def press_in_staff(
-    world: World, user: dict[str, Any], card: dict[str, Any], label: str
-) -> str:
-    qid = await world.sb.press_button(user["id"], world.staff_chat_id, label, card["message_id"])
-    answer = await world.sb.wait_callback_answer(qid)
-    return str(answer.get("text") or "")
 
 
 async def the_case(world: World) -> Any:
@@ -255,7 +221,7 @@ async def test_out_of_hours_the_child_is_told_honestly_and_supervisors_paged(db_
 async def test_a_case_raised_to_red_out_of_hours_pages_the_supervisors(db_url: str) -> None:
     """Only a case that opened red paged anyone out of hours: a child whose orange case turned
     red at 3 a.m. (pressing 我现在不安全) reached no one until the morning."""
-    from tests.e2e.test_onboarding import press_and_wait
+    from tests.e2e.chat import press_and_wait
 
     async with running_world(db_url, **ROUND_THE_CLOCK) as world:
         await make_staff(world, world.counsellor, on_duty=False)
@@ -327,48 +293,8 @@ async def test_canned_reply_media_and_merged_bursts(db_url: str) -> None:
         await canned_media_and_merging(world)
 
 
-async def canned_media_and_merging(world: World) -> None:
-    number = await make_staff(world, world.counsellor)
-    child, card = await open_case(world)
-    thread = card["message_thread_id"]
-    await press_in_staff(world, world.counsellor, card, "✋")
-    await press_in_staff(world, world.counsellor, card, "常用回复")
-    await press_in_staff(world, world.counsellor, card, "你安全吗")
-    # The words are shown first; one ✅ sends them.
-    preview = await world.sb.wait_for(
-        world.staff_chat_id, lambda m: "发送这段话" in " ".join(buttons(m)), 20, thread
-    )
-    await press_in_staff(world, world.counsellor, preview, "发送这段话")
-    canned = await world.sb.wait_for_text(child, "你现在安全吗")
-    assert canned["text"].startswith(f"心理老师 {number}")
-    # A photo from the child is copied into the topic; nothing is forwarded.
-    await world.sb.send_photo(child, caption="看")
-    copied = await world.sb.wait_for(
-        world.staff_chat_id, lambda m: "photo" in m, timeout=40, thread_id=thread
-    )
-    assert "forward_origin" not in copied
-    # The group's budget is spent: a burst from the child arrives merged, and whole.
-    for i in range(6):
-        await world.sb.send_text(child, f"第{i}句")
-    merged = await world.sb.wait_for_text(world.staff_chat_id, "第5句", timeout=60)
-    relays = [
-        m
-        for m in await world.sb.bot_messages(world.staff_chat_id, thread)
-        if "第" in (m.get("text") or "")
-    ]
-    assert len(relays) < 6 and all(
-        any(f"第{i}句" in m["text"] for m in relays) for i in range(6)
-    ), [m["text"] for m in relays]
-    assert merged["message_thread_id"] == thread
-    # ...and in the order the child wrote it (a reordered burst can change its meaning).
-    said = "\n".join(m["text"] for m in relays)
-    assert [said.index(f"第{i}句") for i in range(6)] == sorted(
-        said.index(f"第{i}句") for i in range(6)
-    ), said
-
-
 async def test_lessons_wait_while_a_case_is_open(world: World) -> None:
-    from tests.e2e.test_lessons import enrol, lessons_received
+    from tests.e2e.people import enrol, lessons_received
 
     await make_staff(world, world.counsellor)
     uid = await world.user("李奶奶")

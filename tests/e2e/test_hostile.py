@@ -25,37 +25,37 @@ Runtime values (ids, codes) are drawn inside the test with ``st.data()``.
 from __future__ import annotations
 
 import asyncio
-import logging
 import time
-import traceback
-from collections import Counter
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 import pytest
 from aiogram.filters import Command
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from bot.db.models import (
-    Base,
     CaseMessageRow,
-    CaseRow,
-    InboxRow,
-    OutboxRow,
-    ScreeningResultRow,
-    ScreeningSessionRow,
 )
 from bot.domain.people import AgeBand, Role
-from bot.sandbox import SandboxClient
-from bot.sandbox.messaging import create_topic, post, shallow
+from sandbox import SandboxClient
+from sandbox.messaging import create_topic, post, shallow
+from tests.e2e.chat import last_message_id
+from tests.e2e.crisis import CRITICAL, ROOMY, make_staff
 from tests.e2e.harness import World, running_world
-from tests.e2e.test_helpline import CRITICAL, ROOMY, make_staff, open_case, press_in_staff
-from tests.e2e.test_lessons import enrol
-from tests.e2e.test_onboarding import start
-from tests.e2e.test_screening import answer, first_item, registered
+from tests.e2e.people import registered
+from tests.e2e.scene import Scene, build_scene, more_staff_chats, open_case_for
+from tests.e2e.watch import (
+    ANSWER_WITHIN,
+    changed,
+    check_invariants,
+    failures,
+    outbox_idle,
+    settle,
+    snapshot,
+)
 
 EXAMPLES = settings(
     max_examples=30,
@@ -63,7 +63,6 @@ EXAMPLES = settings(
     database=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-ANSWER_WITHIN = 10.0  # seconds: generous on purpose, two shared cores and two databases
 
 
 @pytest.fixture
@@ -76,220 +75,7 @@ async def world(db_url: str) -> AsyncIterator[World]:
 # -- the scene: people with something to attack --------------------------------------------
 
 
-@dataclass
-class Scene:
-    world: World
-    child: int  # has an open case, claimed by the counsellor
-    child_code: str
-    case_id: int
-    card: dict[str, Any]  # that case's card in the staff chat
-    thread: int  # ...and its forum topic
-    kid: int  # another child, half-way through a questionnaire
-    kid_code: str
-    kid_person_id: int
-    session_id: int
-    guardian: int  # enrolled, lesson 1 delivered
-    guardian_code: str
-    enrolment_id: int
-    newcomer: int  # pressed /start, chose nothing yet
-
-    def private_people(self) -> dict[str, int]:
-        return {
-            "child": self.child,
-            "kid": self.kid,
-            "guardian": self.guardian,
-            "newcomer": self.newcomer,
-        }
-
-    def secrets(self) -> list[str]:
-        """What must never reach anyone but staff: people's codes, the case, staff names."""
-        return [self.child_code, self.kid_code, self.guardian_code, "C-0001", "Counsellor Li"]
-
-
-async def build_scene(world: World) -> Scene:
-    await make_staff(world, world.counsellor)
-    await make_staff(world, world.admin, Role.SUPERVISOR, on_duty=False)
-    child, card = await open_case(world)
-    await press_in_staff(world, world.counsellor, card, "✋")
-    kid, kid_person = await registered(world, "小红", Role.CHILD, AgeBand.A14_15)
-    item = await first_item(world, kid, "PHQ-A")
-    await answer(world, kid, item, 0)
-    guardian = await world.user("李奶奶")
-    await enrol(world, guardian)
-    await world.sb.wait_for(guardian, lambda m: (m.get("text") or "").startswith("📖"))
-    newcomer = await world.user("新来的")
-    await start(world, newcomer)
-    async with world.uow() as u:
-        child_person = await u.people.by_telegram_id(child)
-        grandma = await u.people.by_telegram_id(guardian)
-        assert child_person is not None and grandma is not None and grandma.id is not None
-        session = await u.screening.active_for(kid_person.id or 0)
-        enrolment = await u.enrolments.get(grandma.id, "guardian")
-        case = await u.cases.open_for(child_person.id or 0)
-    assert session is not None and enrolment is not None and enrolment.id is not None
-    assert case is not None
-    return Scene(
-        world=world,
-        child=child,
-        child_code=child_person.code or "",
-        case_id=case.id,
-        card=card,
-        thread=card["message_thread_id"],
-        kid=kid,
-        kid_code=kid_person.code or "",
-        kid_person_id=kid_person.id or 0,
-        session_id=session.id,
-        guardian=guardian,
-        guardian_code=grandma.code or "",
-        enrolment_id=enrolment.id,
-        newcomer=newcomer,
-    )
-
-
 # -- waiting and checking ------------------------------------------------------------------
-
-
-def failures(caplog: pytest.LogCaptureFixture) -> list[str]:
-    """ERROR records from anywhere (a handler that raised, an update the inbox gave up on),
-    each with the project's own line the exception came from."""
-    found = []
-    for r in caplog.records:
-        if r.levelno < logging.ERROR:
-            continue
-        where = ""
-        if r.exc_info and r.exc_info[1] is not None:
-            frames = traceback.extract_tb(r.exc_info[1].__traceback__)
-            ours = [f for f in frames if "/bot/" in f.filename or "/handlers/" in f.filename]
-            if ours:
-                where = f" at {ours[-1].filename.split('/main/')[-1]}:{ours[-1].lineno}"
-            where += f" {r.exc_info[1]!r}"
-        found.append(f"{r.name}: {r.getMessage()}{where}")
-    return found
-
-
-async def settle(world: World, timeout: float = 20.0) -> None:
-    """Wait until the bot has stored and handled every update the sandbox made for it.
-
-    Counted by the inbox's own tally of finished handlers rather than by the rows' status:
-    a row can stay 'handling' after its handler finished (see
-    ``test_the_inbox_marks_the_last_update_done``)."""
-    bot = world.sandbox.world.default_bot
-    last = bot.next_update_id - 1
-    deadline = time.monotonic() + timeout
-    table = InboxRow.__table__
-    while True:
-        async with world.uow() as u:
-            # The highest id first: once stored, an update's status only moves forward.
-            seen = await u.session.scalar(select(func.max(table.c.update_id)))
-            counts = await u.inbox.counts()
-        stored = sum(counts.values())
-        given_up = counts.get("failed", 0)
-        if (
-            (seen or 0) >= last
-            and not counts.get("received")
-            and world.app.inbox.handled >= stored - given_up
-        ):
-            return
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"updates still in hand after {timeout}s: {dict(counts)}")
-        await asyncio.sleep(0.05)
-
-
-async def outbox_idle(world: World, timeout: float = 30.0) -> None:
-    """Wait until the sender has nothing due and nothing in flight."""
-    deadline = time.monotonic() + timeout
-    while True:
-        now = world.clock.now()
-        async with world.uow() as u:
-            busy = await u.session.scalar(
-                select(func.count())
-                .select_from(OutboxRow)
-                .where(
-                    (OutboxRow.status == "sending")
-                    | ((OutboxRow.status == "pending") & (OutboxRow.due_at <= now))
-                )
-            )
-        if not busy:
-            return
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"{busy} outbox rows still due or in flight after {timeout}s")
-        world.app.delivery.nudge()
-        await asyncio.sleep(0.1)
-
-
-async def check_invariants(world: World) -> None:
-    """The database is consistent, whatever happened before."""
-    instruments = world.app.services.screening.instruments
-    max_claims = world.app.settings.max_claims
-    async with world.uow() as u:
-        s = u.session
-        cases = await _rows(s, CaseRow)
-        sessions = await _rows(s, ScreeningSessionRow)
-        results = Counter((r.subject_id, r.instrument) for r in await _rows(s, ScreeningResultRow))
-        inbox_failed = [r.update_id for r in await _rows(s, InboxRow) if r.status == "failed"]
-        outbox_failed = [
-            (r.key, r.last_error) for r in await _rows(s, OutboxRow) if r.status == "failed"
-        ]
-    open_cases = Counter(c.person_id for c in cases if c.status != "closed")
-    assert all(n == 1 for n in open_cases.values()), f"two open cases: {open_cases}"
-    for c in cases:
-        if c.status == "waiting":
-            assert c.claimed_by is None and c.closed_at is None, vars(c)
-        elif c.status == "claimed":
-            assert c.claimed_by is not None and c.closed_at is None, vars(c)
-        else:
-            assert c.status == "closed", c.status
-            assert c.closed_at is not None and c.outcome is not None, vars(c)
-    held = Counter(c.claimed_by for c in cases if c.status == "claimed")
-    assert all(n <= max_claims for n in held.values()), f"over the cap: {held}"
-    busy = Counter(x.person_id for x in sessions if x.status == "in_progress")
-    assert all(n == 1 for n in busy.values()), f"two questionnaires at once: {busy}"
-    for x in sessions:
-        assert x.status in ("in_progress", "completed", "abandoned"), x.status
-        instrument = instruments[x.instrument]
-        answers = {int(k): v for k, v in (x.answers or {}).items()}
-        items = {i.id: i for i in instrument.items}
-        assert set(answers) <= set(items), (x.instrument, answers)
-        assert all(v is None or v in items[k].values for k, v in answers.items()), answers
-        asked = len(instrument.to_ask(answers))
-        assert 0 <= x.position <= asked, (x.instrument, x.position, asked)
-        if x.status == "completed":
-            assert x.position == asked and results[(x.subject_id, x.instrument)] >= 1
-    assert not inbox_failed, "an update was given up"
-    assert not outbox_failed, f"Telegram refused what the bot composed: {outbox_failed}"
-
-
-async def _rows(session: Any, model: Any) -> list[Any]:
-    """Plain rows (not ORM objects, which die with their session)."""
-    return list((await session.execute(select(model.__table__))).all())
-
-
-async def snapshot(
-    world: World, skip: tuple[str, ...] = ("inbox", "outbox", "instances", "chat_members")
-) -> dict[str, Any]:
-    """Every row of every table but the transport's own (and the instances' heartbeat, and
-    who the bot has seen in its groups: an outsider who writes there is seen, and that grants
-    nothing), to compare before and after."""
-    state: dict[str, Any] = {}
-    async with world.uow() as u:
-        for table in Base.metadata.sorted_tables:
-            if table.name in skip:
-                continue
-            rows = (await u.session.execute(select(table).order_by(*table.primary_key))).all()
-            state[table.name] = [tuple(r) for r in rows]
-    return state
-
-
-def changed(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
-    return {
-        name: {"before": rows, "after": after.get(name)}
-        for name, rows in before.items()
-        if after.get(name) != rows
-    }
-
-
-async def last_message_id(world: World, chat_id: int, thread_id: int | None = None) -> int:
-    return int((await world.sb.messages(chat_id, thread_id))[-1]["message_id"])
 
 
 def registered_commands(world: World) -> list[str]:
@@ -731,26 +517,6 @@ def fill(head: str, filler: str) -> str:
     return (head + filler * 4096)[:4096]
 
 
-async def more_staff_chats(world: World, count: int) -> list[int]:
-    """Forum groups registered as further service points' staff chats, with the counsellor
-    in each: every group has its own 20-a-minute budget, so answers spread over several
-    arrive in seconds, not minutes."""
-    from bot.domain.people import ServicePointKind
-
-    chats = []
-    for n in range(count):
-        group = await world.sb.create_group(
-            f"站点 {n}", [world.counsellor["id"]], admin_ids=[world.counsellor["id"]]
-        )
-        async with world.uow() as u:
-            await u.service_points.add(
-                f"SP-X{n}", f"站点 {n}", ServicePointKind.OTHER, staff_chat_id=group["id"]
-            )
-            await u.commit()
-        chats.append(int(group["id"]))
-    return chats
-
-
 async def test_breaking_arguments_to_staff_commands_and_start(
     world: World, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -994,23 +760,6 @@ async def test_a_button_answered_too_late_still_gets_its_reply(
         case = await u.cases.open_for(person.id or 0) if person else None
     assert lee is not None and case is not None and case.claimed_by == lee.person_id
     assert not failures(caplog), "\n".join(failures(caplog))
-
-
-async def open_case_for(world: World, name: str) -> tuple[int, dict[str, Any]]:
-    """A second child in crisis, and the card of their case."""
-    child = await world.user(name)
-    await world.sb.send_text(child, CRITICAL)
-    await world.sb.wait_for(child, lambda m: True, ANSWER_WITHIN)
-    async with world.uow() as u:
-        person = await u.people.by_telegram_id(child)
-        case = await u.cases.open_for(person.id or 0) if person else None
-    assert case is not None
-    card = await world.sb.wait_for(
-        world.staff_chat_id,
-        lambda m: case.code in (m.get("text") or "") and "✋" in str(m.get("reply_markup")),
-        20,
-    )
-    return child, card
 
 
 async def test_the_inbox_marks_the_last_update_done(world: World) -> None:

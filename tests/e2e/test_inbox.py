@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import time
 from typing import Any
 
 import aiohttp
@@ -16,25 +15,11 @@ from bot.app import build_app
 from bot.db.inbox_repo import SqlInboxRepo
 from bot.db.models import InboxRow
 from bot.runtime import run_polling
+from tests.e2e.crisis import ROOMY, case_card, make_staff
 from tests.e2e.harness import WEBHOOK_SECRET, World, running_world
-from tests.e2e.test_helpline import ROOMY, case_card, make_staff
+from tests.e2e.watch import inbox_rows, text_update
 
 CRISIS = "我不想活了，今晚就从楼上跳下去"
-
-
-def text_update(update_id: int, user_id: int, text: str) -> dict[str, Any]:
-    """An update as Telegram would post it: a private text message."""
-    person = {"id": user_id, "is_bot": False, "first_name": "小明", "language_code": "zh-hans"}
-    return {
-        "update_id": update_id,
-        "message": {
-            "message_id": update_id % 100000,
-            "date": int(time.time()),
-            "chat": {"id": user_id, "type": "private", "first_name": "小明"},
-            "from": person,
-            "text": text,
-        },
-    }
 
 
 def parse_metrics(page: str) -> dict[str, float]:
@@ -45,12 +30,6 @@ def parse_metrics(page: str) -> dict[str, float]:
             name, value = line.rsplit(" ", 1)
             figures[name] = float(value)
     return figures
-
-
-async def inbox_rows(world: World) -> dict[int, str]:
-    async with world.app.uow() as u:
-        rows = await u.session.execute(select(InboxRow.update_id, InboxRow.status))  # type: ignore[attr-defined]
-        return {int(r[0]): str(r[1]) for r in rows}
 
 
 async def test_a_redelivered_update_is_handled_once(world: World) -> None:

@@ -24,7 +24,7 @@ from sqlalchemy import func, select
 from bot.db.engine import make_engine
 from bot.db.models import InboxRow, OutboxRow
 from bot.domain.clock import utcnow
-from bot.sandbox import SandboxClient, SandboxServer
+from sandbox import SandboxClient, SandboxServer
 from tests.reliability import (
     CRISIS,
     TOKEN,

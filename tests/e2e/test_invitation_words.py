@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from bot.domain.people import ServicePointKind
+from tests.e2e.chat import has_buttons, press_and_wait, start
 from tests.e2e.harness import World
-from tests.e2e.test_onboarding import has_buttons, press_and_wait, start
 
 LABELS = {
     "zh-hans": {

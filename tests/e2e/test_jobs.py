@@ -6,9 +6,9 @@ broken query would otherwise only show up as a log line every minute in producti
 
 from __future__ import annotations
 
+from tests.e2e.crisis import open_case
 from tests.e2e.harness import World
-from tests.e2e.test_helpline import open_case
-from tests.e2e.test_lessons import enrol
+from tests.e2e.people import enrol
 
 
 async def test_every_job_runs_without_error(world: World) -> None:

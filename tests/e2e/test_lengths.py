@@ -11,11 +11,10 @@ from typing import Any
 import pytest
 
 from bot.domain.lengths import MARK, TEXT_LIMIT, units
+from tests.e2e.chat import buttons
+from tests.e2e.crisis import CRITICAL, ROOMY, make_staff, press_in_staff
 from tests.e2e.harness import World, running_world
-from tests.e2e.test_helpline import ROOMY, make_staff, press_in_staff
-from tests.e2e.test_onboarding import buttons
 
-CRITICAL = "我今晚就想自杀，药已经准备好了"
 # Two units each for the emoji and the rare character, and <&> that HTML-escape into entities
 # five times as long in the bot's markup.
 FILL = "<&>😀𠀀好 "

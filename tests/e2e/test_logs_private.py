@@ -18,8 +18,9 @@ from bot.__main__ import QUIET_LOGGERS
 from bot.db import crypto
 from bot.db.models import Base
 from bot.domain.people import Role
+from tests.e2e.crisis import CRITICAL, ROOMY, case_card, make_staff, press_in_staff
 from tests.e2e.harness import running_world
-from tests.e2e.test_helpline import CRITICAL, ROOMY, case_card, make_staff, press_in_staff
+from tests.e2e.watch import logged
 
 KEY = "test-only passphrase not for production use: logs"
 CHILD_NAME = "紫薇小燕子"
@@ -34,18 +35,6 @@ AUTHORITY = "考拉派出所"
 OUTSIDER = "我不是工作人员，但我想看看熊猫"
 WORDS = ("长颈鹿", "河马", "斑马", "海豚", "企鹅", "袋鼠", "考拉", "熊猫", "自杀")
 NAMES = (CHILD_NAME, GUARDIAN_NAME, "Counsellor Li")
-
-
-def logged(records: list[logging.LogRecord]) -> str:
-    formatter = logging.Formatter()
-    lines = []
-    for r in records:
-        lines.append(f"{r.name}: {r.getMessage()}")
-        if r.exc_info:
-            lines.append(formatter.formatException(r.exc_info))
-        if r.stack_info:
-            lines.append(r.stack_info)
-    return "\n".join(lines)
 
 
 @pytest.mark.parametrize("data_key", ["", KEY], ids=["plain", "encrypted"])

@@ -17,21 +17,13 @@ import pytest
 
 from bot.__main__ import QUIET_LOGGERS
 from bot.domain.people import AgeBand, Role
+from tests.e2e.chat import CANNOT_READ, CHILD_SAYS, buttons, text_of
+from tests.e2e.crisis import RISKY, ROOMY, SAFE_Q, case_card, make_staff, press_in_staff
 from tests.e2e.harness import World, running_world
-from tests.e2e.test_helpline import ROOMY, case_card, make_staff, press_in_staff
-from tests.e2e.test_logs_private import logged
-from tests.e2e.test_never_silent import CANNOT_READ, LOCALE, RISKY, SAFE_Q, text_of
-from tests.e2e.test_onboarding import buttons
-from tests.e2e.test_screening import registered
+from tests.e2e.people import LOCALE, registered
+from tests.e2e.watch import logged
 
 TALK = {"zh": "💬 找心理老师", "en": "💬 Talk to a counsellor"}
-# The first line for each kind, per language and register.
-CHILD_SAYS = {
-    "voice": {"zh": "我现在还听不了语音", "en": "I can't listen to voice messages yet"},
-    "photo": {"zh": "我现在还看不了图片", "en": "I can't look at pictures yet"},
-    "sticker": {"zh": "收到你的表情啦", "en": "Got your sticker"},
-    "location": {"zh": "我收到了一个位置", "en": "I got a location"},
-}
 GUARDIAN_SAYS = {
     "voice": {"zh": "我现在还听不了语音", "en": "Sorry, I can't listen to voice messages yet"},
     "photo": {"zh": "我现在还看不了图片", "en": "Sorry, I can't look at pictures yet"},

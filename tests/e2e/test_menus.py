@@ -10,8 +10,9 @@ from typing import Any
 from bot.domain.menus import COMMANDS, Menu
 from bot.domain.people import Role
 from bot.services.duty import register_staff
+from tests.e2e.chat import press_and_wait, start
 from tests.e2e.harness import World
-from tests.e2e.test_onboarding import enrol_guardian, press_and_wait, start
+from tests.e2e.people import enrol_guardian
 
 GUARDIANS_ONLY = {"schedule", "pause", "resume", "invite"}
 
@@ -82,11 +83,7 @@ async def test_guardian_menu_in_both_languages_and_after_language_change(world: 
     assert described(menu)["invite"] == "邀请我的孩子（监护人用）"
 
     en = await world.user("Grandma", "en")
-    await start(world, en)
-    await press_and_wait(world, en, "👵 I look after a child (parent / grandparent)")
-    await press_and_wait(world, en, "✅ I agree")
-    await press_and_wait(world, en, "Grandma (dad's side)")
-    await press_and_wait(world, en, "9–11")
+    await enrol_guardian(world, en, lang="en")
     menu = await menu_until(world, en, lambda n: n == list(COMMANDS[Menu.GUARDIAN]))
     assert described(menu)["invite"] == "Invite my child (guardians)"
 

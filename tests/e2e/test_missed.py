@@ -17,22 +17,13 @@ from bot.db.models import MissedRiskRow
 from bot.domain.cases import CaseStatus
 from bot.domain.misses import week_of
 from bot.domain.people import Person, Role
-from tests.e2e.dashboard_support import base_url, dashboard_world
+from tests.e2e.chat import buttons
+from tests.e2e.commands import env_for, run_cli
+from tests.e2e.crisis import CRITICAL, ROOMY, case_card, make_staff, open_case, press_in_staff
+from tests.e2e.dashboard_support import base_url, client, dashboard_world, sign_in
 from tests.e2e.harness import World, running_world
-from tests.e2e.test_cli import env_for, run_cli
-from tests.e2e.test_dashboard import client, sign_in
-from tests.e2e.test_helpline import (
-    CRITICAL,
-    ROOMY,
-    case_card,
-    make_staff,
-    open_case,
-    press_in_staff,
-)
-from tests.e2e.test_hostile import outbox_idle
-from tests.e2e.test_onboarding import buttons
-from tests.e2e.test_privacy import rows_holding
-from tests.e2e.test_screening import registered
+from tests.e2e.people import registered
+from tests.e2e.watch import outbox_idle, rows_holding
 
 # Giving things away is a farewell sign the lexicon has no rule for: triage gives it nothing.
 FAREWELL = "我把攒的零花钱都给妹妹了"

@@ -9,26 +9,33 @@ Every test runs on SQLite and, where a server answers, PostgreSQL (the `db_url` 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Any
 
 import pytest
 
 from bot.domain.cases import Tier
 from bot.domain.people import AgeBand, Relation, Role
+from tests.e2e.chat import (
+    CANNOT_READ,
+    answer,
+    buttons,
+    press_and_wait,
+    press_first,
+    replies_to,
+    start,
+    text_of,
+)
+from tests.e2e.crisis import (
+    RISKY,
+    ROOMY,
+    SAFE_BUTTONS,
+    SAFE_Q,
+    assert_safety_reply,
+    case_said,
+    make_staff,
+    red_case_of,
+)
 from tests.e2e.harness import World, running_world
-from tests.e2e.test_helpline import ROOMY, make_staff
-from tests.e2e.test_lessons import enrol
-from tests.e2e.test_onboarding import buttons, press_and_wait, start
-from tests.e2e.test_screening import answer, registered
-
-RISKY = {"zh": "我不想活了，今晚就想从楼上跳下去", "en": "I want to kill myself tonight"}
-# The first line of the safety reply, per language: discreet, and a question to answer.
-SAFE_Q = {"zh": "你现在安全吗", "en": "Are you safe right now"}
-SAFE_BUTTONS = {"zh": ["我现在安全", "我现在不安全"], "en": ["I am safe now", "I am not safe"]}
-PHONE = {"zh": "zh-hans", "en": "en-GB"}
-LOCALE = {"zh": "zh_Hans", "en": "en"}
-# What the old fallback said, in either language: no child is told this any more.
-CANNOT_READ = ("简单的小助手", "不会回复", "simple helper", "can't reply")
+from tests.e2e.people import PHONE, enrol, registered, start_form, to_english
 
 
 @pytest.fixture
@@ -36,50 +43,6 @@ async def world(db_url: str) -> AsyncIterator[World]:
     # Round-the-clock duty: what the person is told about timing does not hang on the hour.
     async with running_world(db_url, **ROOMY) as w:
         yield w
-
-
-def text_of(message: dict[str, Any]) -> str:
-    return str(message.get("text") or message.get("caption") or "")
-
-
-async def replies_to(world: World, uid: int, sent: dict[str, Any]) -> list[dict[str, Any]]:
-    """Every bot message after `sent` up to the answer to a /hotlines sent after it: exactly
-    what the bot said to that one message (updates of one chat are answered in order)."""
-    await world.sb.send_text(uid, "/hotlines")
-    await world.sb.wait_for(uid, lambda m: "12356" in text_of(m) and not buttons(m))
-    after = [m for m in await world.sb.bot_messages(uid) if m["message_id"] > sent["message_id"]]
-    # The /hotlines answer is the last of them; what came before it answered `sent`.
-    return after[:-1]
-
-
-async def assert_safety_reply(world: World, uid: int, lang: str, sent: dict[str, Any]) -> None:
-    said = await replies_to(world, uid, sent)
-    assert said, "the risky message met silence"
-    first = said[0]
-    assert SAFE_Q[lang] in text_of(first), text_of(first)
-    assert buttons(first) == SAFE_BUTTONS[lang]
-    assert "110" in text_of(first) and "12356" in text_of(first)
-    # The safety reply alone: not followed by "please use the buttons" or a fallback.
-    assert len(said) == 1, [text_of(m) for m in said]
-
-
-async def to_english(world: World, uid: int) -> None:
-    async with world.uow() as u:
-        person = await u.people.by_telegram_id(uid)
-        assert person is not None
-        person.locale = "en"
-        await u.people.save(person)
-        await u.commit()
-
-
-async def red_case_of(world: World, uid: int) -> Any:
-    person = await world.person(uid)
-    assert person is not None and person.id is not None
-    async with world.uow() as u:
-        case = await u.cases.open_for(person.id)
-    assert case is not None, "no case was opened"
-    assert case.tier is Tier.RED
-    return case
 
 
 # -- never silent, in every state ---------------------------------------------------------
@@ -102,22 +65,6 @@ async def test_risky_message_before_consent_mid_onboarding(world: World, lang: s
     assert buttons(privacy)
 
 
-async def start_form(world: World, uid: int, form: str) -> dict[str, Any]:
-    """/check, then the form's button by its callback data (any language); its first item."""
-    await world.sb.send_text(uid, "/check")
-    data = f"sc:start:{form}"
-    menu = await world.sb.wait_for(
-        uid,
-        lambda m: any(
-            b.get("callback_data") == data
-            for row in (m.get("reply_markup") or {}).get("inline_keyboard", [])
-            for b in row
-        ),
-    )
-    await world.sb.press(uid, uid, menu["message_id"], data)
-    return await world.sb.wait_for(uid, lambda m: text_of(m).startswith("1/"))
-
-
 @pytest.mark.parametrize("lang", ["zh", "en"])
 async def test_risky_message_mid_questionnaire(world: World, lang: str) -> None:
     await make_staff(world, world.counsellor)
@@ -133,13 +80,6 @@ async def test_risky_message_mid_questionnaire(world: World, lang: str) -> None:
     # The form waits where it was: the next answer is still taken.
     nxt = await answer(world, uid, item, 0)
     assert text_of(nxt).startswith("3/")
-
-
-async def press_first(world: World, uid: int, message: dict[str, Any], row: int = 0) -> None:
-    data = message["reply_markup"]["inline_keyboard"][row][0]["callback_data"]
-    await world.sb.mark()
-    qid = await world.sb.press(uid, uid, message["message_id"], data)
-    await world.sb.wait_callback_answer(qid)
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
@@ -238,14 +178,6 @@ async def test_risky_words_after_any_command_are_heard_and_the_command_still_ans
 
 
 # -- a screening result that opens a case is said at once -----------------------------------
-
-
-async def case_said(world: World, uid: int, lang: str) -> dict[str, Any]:
-    counsellor = "心理老师" if lang == "zh" else "counsellor"
-    minutes = "分钟" if lang == "zh" else "minutes"
-    return await world.sb.wait_for(
-        uid, lambda m: counsellor in text_of(m) and minutes in text_of(m) and "110" in text_of(m)
-    )
 
 
 async def accept_case(world: World, uid: int) -> None:

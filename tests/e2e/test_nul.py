@@ -7,8 +7,8 @@ import logging
 
 import pytest
 
+from tests.e2e.crisis import ROOMY, make_staff, open_case, press_in_staff
 from tests.e2e.harness import running_world
-from tests.e2e.test_helpline import ROOMY, make_staff, open_case, press_in_staff
 
 
 def _errors(caplog: pytest.LogCaptureFixture) -> list[str]:

@@ -2,87 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from bot.domain.people import AgeBand, ChildAgeBand, ConsentStatus, PersonStatus, Relation, Role
+from bot.domain.people import AgeBand, ConsentStatus, PersonStatus, Role
+from tests.e2e.chat import buttons, has_buttons, press_and_wait, start
 from tests.e2e.harness import World
-
-
-def buttons(message: dict[str, Any]) -> list[str]:
-    markup = message.get("reply_markup") or {}
-    return [b["text"] for row in markup.get("inline_keyboard", []) for b in row]
-
-
-async def start(world: World, uid: int, payload: str = "") -> dict[str, Any]:
-    """/start and wait for the question that follows the welcome."""
-    await world.sb.send_text(uid, f"/start {payload}".strip())
-    return await world.sb.wait_for(uid, lambda m: bool(buttons(m)))
-
-
-def has_buttons(message: dict[str, Any]) -> bool:
-    return bool(buttons(message))
-
-
-async def press_and_wait(
-    world: World, uid: int, label: str, until: Any = lambda m: True
-) -> dict[str, Any]:
-    """Press a button; the first bot message after it that satisfies `until`."""
-    qid = await world.sb.press_button(uid, uid, label)
-    msg = await world.sb.wait_for(uid, until)
-    answer = await world.sb.wait_callback_answer(qid)
-    assert answer["answered"]
-    return msg
-
-
-async def enrol_guardian(world: World, uid: int, payload: str = "") -> None:
-    await start(world, uid, payload)
-    if not payload:
-        await press_and_wait(world, uid, "👵 我照顾孩子（父母 / 祖父母）")
-    await press_and_wait(world, uid, "✅ 同意")
-    await press_and_wait(world, uid, "奶奶")
-    done = await press_and_wait(world, uid, "9–11 岁")
-    assert "每周" in done["text"]
+from tests.e2e.people import enrol_guardian, guardian_onboarding_in_chinese
 
 
 async def test_guardian_in_chinese(world: World) -> None:
-    uid = await world.user("奶奶")
-    ask = await start(world, uid)
-    assert buttons(ask) == [
-        "👵 我照顾孩子（父母 / 祖父母）",
-        "🧒 我是孩子或青少年",
-        "🧑‍💼 我是工作人员",
-    ]
-    welcome = (await world.sb.bot_messages(uid))[0]
-    assert "心桥" in welcome["text"]
-    keyboard = await world.sb.reply_keyboard(uid)
-    assert keyboard is not None and keyboard["keyboard"][0][0]["text"] == "💬 找心理老师"
-    privacy = await press_and_wait(world, uid, "👵 我照顾孩子（父母 / 祖父母）")
-    assert buttons(privacy) == ["✅ 同意", "不同意", "了解更多"]
-    assert (await world.person(uid)).role is None  # type: ignore[union-attr]
-    more = await press_and_wait(world, uid, "了解更多")
-    assert "删除" in more["text"]
-    relation = await press_and_wait(world, uid, "✅ 同意", has_buttons)
-    assert buttons(relation) == [
-        "妈妈",
-        "爸爸",
-        "奶奶",
-        "爷爷",
-        "外婆",
-        "外公",
-        "其他亲属",
-        "其他",
-    ]
-    await press_and_wait(world, uid, "奶奶")
-    await press_and_wait(world, uid, "9–11 岁")
-    p = await world.person(uid)
-    assert p is not None
-    assert (p.role, p.consent, p.relation, p.child_age_band, p.locale) == (
-        Role.GUARDIAN,
-        ConsentStatus.GIVEN,
-        Relation.GRANDMA_PATERNAL,
-        ChildAgeBand.A9_11,
-        "zh_Hans",
-    )
+    await guardian_onboarding_in_chinese(world)
 
 
 async def test_child_in_english(world: World) -> None:

@@ -21,12 +21,11 @@ from bot.domain.people import (
     ServicePointKind,
     new_person_code,
 )
+from tests.e2e.chat import press_and_wait
+from tests.e2e.crisis import RISKY, make_staff
 from tests.e2e.harness import World, running_world
-from tests.e2e.test_helpline import make_staff
-from tests.e2e.test_onboarding import press_and_wait
+from tests.e2e.people import PHONE
 
-RISKY = {"zh": "我不想活了，今晚就想从楼上跳下去", "en": "I want to kill myself tonight"}
-PHONE = {"zh": "zh-hans", "en": "en-GB"}
 NOT_SAFE = {"zh": "我现在不安全", "en": "I am not safe"}
 NOBODY = {"zh": "此刻没有心理老师值班", "en": "No counsellor is on duty right now"}
 BACK = {"zh": "心理老师今天 8:00 开始值班", "en": "Counsellors are back on duty today at 8:00"}

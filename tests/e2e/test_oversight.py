@@ -5,35 +5,19 @@ from __future__ import annotations
 
 import asyncio
 import io
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import aiohttp
 from PIL import Image
 from sqlalchemy import func, select
 
 from bot.db.models import OutboxRow
-from bot.domain.oversight import Period, last_slot
 from bot.services.oversight import DIGEST_KIND
+from tests.e2e.chat import is_photo
+from tests.e2e.crisis import make_staff
 from tests.e2e.harness import World
-from tests.e2e.test_helpline import make_staff
-from tests.oversight_seed import seed
-
-TZ = ZoneInfo("Asia/Shanghai")
-CASES_CHAT = -100777  # the seeded cases live elsewhere: their posts stay out of this chat
-
-
-async def seeded_week(world: World) -> tuple[datetime, Period]:
-    """Last Monday 09:00 (local) and the week before it, with the seed laid in that week."""
-    slot = last_slot(world.clock.now(), 0, 9, TZ)
-    period = Period.week_before(slot, TZ)
-    await seed(world.uow, t0=period.start, chat=CASES_CHAT)
-    return slot, period
-
-
-def is_photo(message: dict[str, Any]) -> bool:
-    return bool(message.get("photo"))
+from tests.oversight_seed import TZ, seeded_week
 
 
 async def picture(world: World, message: dict[str, Any]) -> Image.Image:

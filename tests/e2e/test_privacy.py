@@ -17,7 +17,7 @@ from sqlalchemy import select, text
 
 from bot.db import crypto, migrate
 from bot.db.engine import _sqlite_pragmas, make_engine, make_sessionmaker
-from bot.db.models import Base, OutboxRow
+from bot.db.models import OutboxRow
 from bot.db.uow import SqlUnitOfWorkFactory
 from bot.domain.cases import CaseStatus, CloseOutcome, EventKind, Tier, Trigger
 from bot.domain.people import (
@@ -30,13 +30,12 @@ from bot.domain.people import (
 )
 from bot.domain.screening import Result
 from bot.ports import CaseMessage
+from tests.e2e.chat import buttons
+from tests.e2e.commands import env_for, run_cli
+from tests.e2e.crisis import CRITICAL, ROOMY, case_card, make_staff, press_in_staff, started
 from tests.e2e.harness import World, running_world
-from tests.e2e.test_cli import env_for, run_cli
-from tests.e2e.test_helpline import CRITICAL, ROOMY, case_card, make_staff, press_in_staff, started
-from tests.e2e.test_hostile import outbox_idle
-from tests.e2e.test_lessons import enrol
-from tests.e2e.test_onboarding import buttons
-from tests.e2e.test_screening import registered
+from tests.e2e.people import enrol, registered
+from tests.e2e.watch import outbox_idle, rows_holding
 
 STALE = "失效"
 QUOTE = "她说爸爸又打她了"
@@ -275,18 +274,6 @@ async def outbox_of(world: World, case_id: int) -> list[tuple[str, str, Any]]:
             )
         )
         return [(r[0], r[1], r[2]) for r in rows]
-
-
-async def rows_holding(world: World, words: str) -> list[str]:
-    """The tables with a row that holds these words, read as the app reads them (decrypted)."""
-    found = []
-    async with world.uow() as u:
-        for table in Base.metadata.sorted_tables:
-            for row in await u.session.execute(select(table)):
-                if words in json.dumps([str(v) for v in row], ensure_ascii=False):
-                    found.append(table.name)
-                    break
-    return found
 
 
 async def test_retention_purges_old_closed_transcripts_and_keeps_the_record(
@@ -563,7 +550,7 @@ async def summary_then_file(world: World, uid: int) -> tuple[str, dict[str, Any]
 
 
 async def test_mydata_summary_a_grandmother_can_read_in_both_languages(world: World) -> None:
-    from tests.e2e.test_onboarding import enrol_guardian, press_and_wait, start
+    from tests.e2e.people import enrol_guardian
 
     zh = await world.user("李奶奶")
     await enrol_guardian(world, zh)  # a grandparent, child 9–11, weekly lessons
@@ -580,11 +567,7 @@ async def test_mydata_summary_a_grandmother_can_read_in_both_languages(world: Wo
     assert "你" not in text.replace("您", "")  # a guardian is addressed as 您 throughout
 
     en = await world.user("Grandma", "en")
-    await start(world, en)
-    await press_and_wait(world, en, "👵 I look after a child (parent / grandparent)")
-    await press_and_wait(world, en, "✅ I agree")
-    await press_and_wait(world, en, "Grandma (dad's side)")
-    await press_and_wait(world, en, "9–11")
+    await enrol_guardian(world, en, lang="en")
     text, doc = await summary_then_file(world, en)
     assert text.startswith("What we keep about you")
     assert "We are Xinqiao" in text and "Who you are to the child: Grandma (dad's side)" in text
@@ -593,7 +576,7 @@ async def test_mydata_summary_a_grandmother_can_read_in_both_languages(world: Wo
 
 
 async def test_mydata_summary_for_a_child_in_both_languages(world: World) -> None:
-    from tests.e2e.test_onboarding import press_and_wait, start
+    from tests.e2e.chat import press_and_wait, start
 
     zh = await world.user("小雨")
     await start(world, zh)

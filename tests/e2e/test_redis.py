@@ -1,15 +1,15 @@
 """With REDIS_URL set, conversation state lives in Redis and one person's updates still take
-their turns in order (the local queue first, then Redis's lock, handlers/isolation.py)."""
+their turns in order (the local queue first, then Redis's lock, bot/telegram/isolation.py)."""
 
 from __future__ import annotations
 
 import pytest
 import redis.asyncio as aioredis
 
+from tests.e2e.chat import press_and_wait, start
+from tests.e2e.crisis import ROUND_THE_CLOCK, canned_media_and_merging
 from tests.e2e.harness import running_world
-from tests.e2e.test_helpline import ROUND_THE_CLOCK, canned_media_and_merging
-from tests.e2e.test_onboarding import press_and_wait, start
-from tests.e2e.test_onboarding import test_guardian_in_chinese as guardian_onboarding
+from tests.e2e.people import guardian_onboarding_in_chinese
 from tests.support import redis_url
 
 URL = redis_url()
@@ -40,7 +40,7 @@ async def test_onboarding_state_lives_in_redis(db_url: str) -> None:
             await client.aclose()
         assert any(k.endswith(":data") for k in keys), keys
         # ...and a whole onboarding works with state kept there between presses.
-        await guardian_onboarding(world)
+        await guardian_onboarding_in_chinese(world)
 
 
 async def test_a_burst_keeps_its_order_with_redis_isolation(db_url: str) -> None:

@@ -12,9 +12,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from tests.e2e.dashboard_support import Seeded, base_url, dashboard_world, seed
+from tests.e2e.dashboard_support import Seeded, base_url, client, dashboard_world, seed, sign_in
 from tests.e2e.harness import World
-from tests.e2e.test_dashboard import client, sign_in
 
 CODES = ("cases_opened_by_tier", "guardians_by_state", "red", "total", "gad-7", "psc-17", "active")
 WORDS = {

@@ -10,9 +10,9 @@ import pytest
 
 from bot.cli.lessons import run_due
 from bot.services.lessons import programme_for
+from tests.e2e.chat import buttons
 from tests.e2e.harness import World, eventually
-from tests.e2e.test_lessons import enrol, lessons_received
-from tests.e2e.test_onboarding import buttons
+from tests.e2e.people import enrol, lessons_received
 
 NUDGE = "好一阵子没收到您的消息了"
 

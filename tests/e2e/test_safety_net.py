@@ -9,7 +9,7 @@ leave every other message to the shipped one, so they test this flow, not a word
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -17,58 +17,19 @@ import pytest
 from bot.domain.cases import CaseStatus, EventKind, Tier, Trigger
 from bot.domain.safety_net import Signal
 from bot.domain.triage import Category, RiskLevel, Triage
-from bot.ports import Classifier
+from tests.e2e.chat import buttons
+from tests.e2e.crisis import ROOMY, case_card, make_staff, press_in_staff
 from tests.e2e.harness import World, running_world
-from tests.e2e.test_helpline import ROOMY, case_card, make_staff, press_in_staff
-from tests.e2e.test_onboarding import buttons
+from tests.e2e.net import ASK, LANGS, MEANS, asked, script
 
-MEANS = "药我都攒好了"
 THEN = "今天晚上就用"
 CRITICAL_LATER = "我不想活了，今晚就想从楼上跳下去"
-ASK = {
-    "zh_Hans": ("你是不是有结束自己生命的想法", ["有", "没有", "不想说", "💬"]),
-    "en": ("Are you having thoughts of ending your life", ["Yes", "No", "rather not", "💬"]),
-}
-LANGS = {"zh_Hans": "zh-hans", "en": "en"}
 
 
-class Scripted:
-    """The shipped classifier, except for a few sentences whose verdict a test fixes."""
-
-    def __init__(
-        self,
-        real: Classifier,
-        lines: Mapping[str, Triage],
-        pairs: Mapping[tuple[str, str], Triage] | None = None,
-    ) -> None:
-        self.real = real
-        self.lines = dict(lines)
-        self.pairs = dict(pairs or {})
-        self.seen: list[tuple[str, tuple[str, ...]]] = []
-
-    def classify(self, text: str, earlier: Sequence[str] = ()) -> Triage:
-        self.seen.append((text, tuple(earlier)))
-        for (first, second), verdict in self.pairs.items():
-            if text == second and first in earlier:
-                return verdict
-        if text in self.lines:
-            return self.lines[text]
-        return self.real.classify(text, earlier)
-
-
-# A means word without intent, and a model score in the band where the net asks about it.
-MEANS_ONLY = Triage(RiskLevel.LOW, matched=("药",), score=0.5, signals=(Signal.MEANS.value,))
 CRITICAL = Triage(
     RiskLevel.CRITICAL, categories=(Category.SUICIDE,), matched=("药", "今天晚上就用")
 )
 REQUEST = Triage(RiskLevel.NONE, signals=(Signal.REQUEST.value,))
-
-
-def script(world: World, **kw: Any) -> Scripted:
-    helpline = world.app.services.helpline
-    scripted = Scripted(helpline.triager, **kw)
-    helpline.triager = scripted
-    return scripted
 
 
 @pytest.fixture
@@ -81,18 +42,6 @@ async def cases(world: World) -> list[Any]:
     async with world.uow() as u:
         found = [await u.cases.by_id(i) for i in range(1, 5)]
     return [c for c in found if c is not None]
-
-
-async def asked(world: World, lang: str, text: str = MEANS) -> tuple[int, dict[str, Any]]:
-    script(world, lines={text: MEANS_ONLY})
-    child = await world.user("小明", LANGS[lang])
-    question = await world.say(child, text)
-    words, labels = ASK[lang]
-    assert words in question["text"], question["text"]
-    assert "110" in question["text"] and "12356" in question["text"]  # hotlines visible
-    got = buttons(question)
-    assert len(got) == 4 and all(any(w in b for b in got) for w in labels), got
-    return child, question
 
 
 @pytest.mark.parametrize("lang", ["zh_Hans", "en"])

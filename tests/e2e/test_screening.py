@@ -15,62 +15,19 @@ from bot.catalog.questionnaires import load_instruments
 from bot.domain.cases import Tier, Trigger
 from bot.domain.people import (
     AgeBand,
-    ConsentStatus,
-    Person,
-    PersonStatus,
     Relation,
     Role,
-    new_person_code,
 )
 from bot.runtime import run_polling
 from content import CONTENT_DIR
+from tests.e2e.chat import answer, buttons
+from tests.e2e.crisis import case_card, make_staff
 from tests.e2e.harness import World
-from tests.e2e.test_helpline import case_card, make_staff
-from tests.e2e.test_onboarding import buttons
+from tests.e2e.people import first_item, registered
 
 CATALOG = load_catalog(CONTENT_DIR, ["zh_Hans", "en"], "zh_Hans")
 BANDS = load_instruments(CONTENT_DIR)["phq-a"].bands
 MOOD = load_instruments(CONTENT_DIR)["mood-kids"]
-
-
-async def registered(
-    world: World, name: str, role: Role, age: AgeBand | None = None, locale: str = "zh_Hans"
-) -> tuple[int, Person]:
-    uid = await world.user(name)
-    async with world.uow() as u:
-        person = await u.people.add(
-            Person(
-                telegram_id=uid,
-                locale=locale,
-                code=new_person_code(),
-                role=role,
-                status=PersonStatus.ACTIVE,
-                consent=ConsentStatus.GIVEN,
-                age_band=age,
-            )
-        )
-        await u.commit()
-    await world.sb.send_text(uid, "/start")  # opens the private chat
-    await world.sb.wait_for(uid, lambda m: True)
-    return uid, person
-
-
-async def answer(world: World, uid: int, item: dict[str, Any], choice: int) -> dict[str, Any]:
-    """Press the n-th answer button of an item message; the next message the bot sends."""
-    data = item["reply_markup"]["inline_keyboard"][choice][0]["callback_data"]
-    await world.sb.mark()
-    qid = await world.sb.press(uid, uid, item["message_id"], data)
-    message = await world.sb.wait_for(uid, lambda m: True)
-    await world.sb.wait_callback_answer(qid)
-    return message
-
-
-async def first_item(world: World, uid: int, form_label: str) -> dict[str, Any]:
-    await world.sb.send_text(uid, "/check")
-    await world.sb.wait_for(uid, lambda m: form_label in " ".join(buttons(m)))
-    await world.sb.mark()
-    await world.press(uid, form_label)
-    return await world.sb.wait_for(uid, lambda m: (m.get("text") or "").startswith("1/"))
 
 
 async def test_guardian_completes_psc_17_about_their_child(world: World) -> None:

@@ -15,11 +15,10 @@ import pytest
 
 from bot.domain.cases import Tier
 from bot.domain.people import AgeBand, Relation, Role
+from tests.e2e.chat import answer, buttons, text_of
+from tests.e2e.crisis import ROOMY, case_card, case_said, make_staff
 from tests.e2e.harness import World, running_world
-from tests.e2e.test_helpline import ROOMY, case_card, make_staff
-from tests.e2e.test_never_silent import case_said, text_of, to_english
-from tests.e2e.test_onboarding import buttons
-from tests.e2e.test_screening import answer, registered
+from tests.e2e.people import registered, to_english
 
 STALE = {"zh": "最新", "en": "newest"}
 SKIP = {"zh": "跳过", "en": "Skip"}

@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 
 from bot.domain.people import Role, ServicePointKind
-from bot.sandbox.client import SandboxError
+from sandbox.client import SandboxError
+from tests.e2e.crisis import ROOMY, make_staff, open_case
 from tests.e2e.harness import World, running_world
-from tests.e2e.test_helpline import ROOMY, make_staff, open_case
 
 ANSWER_WITHIN = 20
 

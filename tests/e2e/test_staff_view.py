@@ -15,11 +15,11 @@ from bot.domain.cases import CaseStatus, Tier
 from bot.domain.outbox import OutboxStatus
 from bot.domain.people import AgeBand, Role
 from content import CONTENT_DIR
+from tests.e2e.chat import answer, buttons, is_photo
+from tests.e2e.crisis import CRITICAL, ROOMY, case_card, make_staff, press_in_staff, started
 from tests.e2e.harness import World, running_world
-from tests.e2e.test_helpline import CRITICAL, ROOMY, case_card, make_staff, press_in_staff, started
-from tests.e2e.test_onboarding import buttons
-from tests.e2e.test_oversight import TZ, is_photo, seeded_week
-from tests.e2e.test_screening import answer, first_item, registered
+from tests.e2e.people import first_item, registered
+from tests.oversight_seed import TZ, seeded_week
 
 T = TypeVar("T")
 SAFE = next(c for c in load_canned(CONTENT_DIR) if c.id == "safe")

@@ -9,12 +9,10 @@ from typing import Any
 
 import pytest
 
+from tests.e2e.chat import buttons, say, text_of
+from tests.e2e.crisis import ROOMY
 from tests.e2e.harness import World, eventually, running_world
-from tests.e2e.test_helpline import ROOMY
-from tests.e2e.test_lessons import enrol
-from tests.e2e.test_never_silent import text_of, to_english
-from tests.e2e.test_onboarding import buttons
-from tests.e2e.test_typed_answers import lesson_progress, say, to_the_question
+from tests.e2e.people import enrol, lesson_progress, to_english, to_the_question
 
 
 @pytest.fixture

@@ -13,10 +13,10 @@ from sqlalchemy import select
 from bot.db.models import OutboxRow
 from bot.domain.outbox import NewMessage, Priority
 from bot.domain.people import PersonStatus
+from tests.e2e.chat import buttons, press_and_wait
+from tests.e2e.crisis import CRITICAL, ROOMY, make_staff, open_case, press_in_staff
 from tests.e2e.harness import World, running_world
-from tests.e2e.test_helpline import CRITICAL, ROOMY, make_staff, open_case, press_in_staff
-from tests.e2e.test_lessons import enrol
-from tests.e2e.test_onboarding import buttons, press_and_wait
+from tests.e2e.people import enrol
 
 CHECK_IN = "这周的小任务是"
 

@@ -6,33 +6,32 @@ question again with its buttons, never the generic reply."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Any
 
 import pytest
 
 from bot.domain.cases import Tier
-from bot.domain.lessons import Progress
 from bot.domain.people import AgeBand, ConsentStatus, Relation, Role
-from tests.e2e.harness import World, eventually, running_world
-from tests.e2e.test_helpline import ROOMY, make_staff
-from tests.e2e.test_lessons import enrol
-from tests.e2e.test_never_silent import (
-    CANNOT_READ,
-    PHONE,
-    RISKY,
-    assert_safety_reply,
-    case_said,
-    press_first,
-    red_case_of,
-    replies_to,
-    start_form,
+from tests.e2e.chat import (
+    CHOOSE,
+    answer,
+    asked_again,
+    buttons,
+    say,
+    start,
     text_of,
-    to_english,
 )
-from tests.e2e.test_onboarding import buttons, start
-from tests.e2e.test_screening import answer, registered
+from tests.e2e.crisis import RISKY, ROOMY, assert_safety_reply, case_said, make_staff, red_case_of
+from tests.e2e.harness import World, eventually, running_world
+from tests.e2e.people import (
+    PHONE,
+    enrol,
+    lesson_progress,
+    registered,
+    start_form,
+    to_english,
+    to_the_question,
+)
 
-CHOOSE = {"zh": "从下面的按钮里选一个", "en": "one of the buttons below"}
 PHQ = {
     "zh": ["完全不会", "好几天", "一半以上的天数", "几乎每天"],
     "en": ["Not at all", "Several days", "More than half the days", "Nearly every day"],
@@ -45,12 +44,6 @@ async def world(db_url: str) -> AsyncIterator[World]:
         yield w
 
 
-async def say(world: World, uid: int, text: str) -> list[dict[str, Any]]:
-    """Everything the bot answered to one typed message."""
-    sent = await world.sb.send_text(uid, text)
-    return await replies_to(world, uid, sent)
-
-
 async def answers_of(world: World, uid: int) -> dict[int, int | None]:
     person = await world.person(uid)
     assert person is not None and person.id is not None
@@ -58,15 +51,6 @@ async def answers_of(world: World, uid: int) -> dict[int, int | None]:
         session = await u.screening.active_for(person.id)
     assert session is not None
     return dict(session.answers)
-
-
-def asked_again(said: list[dict[str, Any]], lang: str, prefix: str) -> None:
-    """The re-ask: one line saying to choose a button, then the same question with them."""
-    texts = [text_of(m) for m in said]
-    assert len(said) == 2, texts
-    assert CHOOSE[lang] in texts[0], texts
-    assert texts[1].startswith(prefix) and buttons(said[1]), texts
-    assert not any(w in t for t in texts for w in CANNOT_READ), texts
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
@@ -111,27 +95,6 @@ async def test_risky_words_typed_mid_questionnaire_are_heard_first(
     await assert_safety_reply(world, uid, lang, sent)
     await red_case_of(world, uid)
     assert await answers_of(world, uid) == {1: 0}  # the risky words answered nothing
-
-
-async def to_the_question(world: World, uid: int) -> dict[str, Any]:
-    msg = await world.sb.wait_for(uid, lambda m: text_of(m).startswith("📖"), timeout=10)
-    for _ in range(12):
-        if text_of(msg).startswith("❓"):
-            break
-        await press_first(world, uid, msg)
-        msg = await world.sb.wait_for(uid, lambda m: bool(buttons(m)))
-    assert text_of(msg).startswith("❓"), text_of(msg)
-    return msg
-
-
-async def lesson_progress(world: World, uid: int) -> Progress:
-    person = await world.person(uid)
-    assert person is not None and person.id is not None
-    async with world.uow() as u:
-        enrolment = await u.enrolments.get(person.id, "guardian")
-        assert enrolment is not None and enrolment.id is not None
-        rows = await u.progress.for_enrolment(enrolment.id)
-    return rows[0]
 
 
 async def quiz_answer(world: World, uid: int) -> int | None:

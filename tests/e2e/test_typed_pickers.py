@@ -13,14 +13,11 @@ import pytest
 
 from bot.domain.people import AgeBand, Relation, Role
 from bot.domain.triage import RiskLevel, Triage
+from tests.e2e.chat import CHOOSE, asked_again, buttons, say, text_of
+from tests.e2e.crisis import RISKY, ROOMY, assert_safety_reply, make_staff
 from tests.e2e.harness import World, eventually, running_world
-from tests.e2e.test_helpline import ROOMY, make_staff
-from tests.e2e.test_lessons import enrol
-from tests.e2e.test_never_silent import RISKY, assert_safety_reply, text_of, to_english
-from tests.e2e.test_onboarding import buttons
-from tests.e2e.test_safety_net import ASK, asked, script
-from tests.e2e.test_screening import registered
-from tests.e2e.test_typed_answers import CHOOSE, asked_again, say, to_the_question
+from tests.e2e.net import ASK, asked, script
+from tests.e2e.people import enrol, registered, to_english, to_the_question
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import event, text
 
 from tests.e2e.harness import WEBHOOK_SECRET, World, running_world
-from tests.e2e.test_inbox import inbox_rows, text_update
+from tests.e2e.watch import inbox_rows, text_update
 
 GOOD = {"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET}
 
@@ -52,7 +52,11 @@ async def test_an_update_too_big_or_too_deep_is_refused_with_400_and_one_line(
                 caplog.clear()
                 async with http.post(url, data=body, headers=GOOD) as response:
                     assert response.status == 400, name
-                lines = [r for r in caplog.records if r.name.startswith(("handlers", "aiohttp"))]
+                lines = [
+                    r
+                    for r in caplog.records
+                    if r.name.startswith(("bot.telegram", "bot.web", "handlers", "aiohttp"))
+                ]
                 assert len(lines) == 1, (name, [r.getMessage() for r in lines])
                 assert lines[0].levelno == logging.WARNING and lines[0].exc_info is None, name
             assert not {700_001, 700_002, 700_003, 700_004} & set(await inbox_rows(world))
@@ -217,7 +221,7 @@ async def test_slow_heads_and_bodies_are_cut_off_and_updates_still_get_through(
         assert answer.startswith(b"HTTP/1.1 408"), answer[:40]
         for _, writer in [*opened, (slow_reader, slow_writer)]:
             writer.close()
-    mine = [r for r in caplog.records if r.name == "handlers.webserver"]
+    mine = [r for r in caplog.records if r.name == "bot.web.server"]
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]
     assert 1 <= len(mine) <= 3, [r.getMessage() for r in mine]  # counted, not one a connection
 
@@ -271,7 +275,7 @@ SERVER = textwrap.dedent(
     """
     import asyncio, logging, resource, sys
     from aiohttp import web
-    from handlers.webserver import WebLimits, serve
+    from bot.web.server import WebLimits, serve
 
     _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (64, hard))

@@ -29,9 +29,9 @@ from aiogram.types import (
     ReplyParameters,
 )
 
-from bot.sandbox import SandboxClient, SandboxServer
-from bot.sandbox.files import sample_png
-from tests.sandbox.conftest import BOT_ID, make_bot
+from sandbox import SandboxClient, SandboxServer
+from sandbox.files import sample_png
+from tests.sandbox.harness import BOT_ID, make_bot
 
 KEYBOARD = InlineKeyboardMarkup(
     inline_keyboard=[

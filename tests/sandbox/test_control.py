@@ -8,9 +8,9 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bot.sandbox import SandboxClient, SandboxServer
-from bot.sandbox.client import SandboxError
-from tests.sandbox.conftest import BOT_ID, RawApi
+from sandbox import SandboxClient, SandboxServer
+from sandbox.client import SandboxError
+from tests.sandbox.harness import BOT_ID, RawApi
 
 
 async def test_users_and_their_messages(raw: RawApi, sb: SandboxClient) -> None:
@@ -269,7 +269,7 @@ async def test_a_shared_location_is_a_point_and_copies_as_one(
 ) -> None:
     """A person shares a location as a Telegram client does; the bot can copy it (copyMessage
     copies a location like any other content), and nonsense is refused."""
-    from tests.sandbox.test_spec import assert_conforms
+    from tests.sandbox.harness import assert_conforms
 
     ann = await sb.create_user("Ann")
     bob = await sb.create_user("Bob")

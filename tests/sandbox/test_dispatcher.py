@@ -10,8 +10,8 @@ from aiogram import Bot, Dispatcher, F, Router
 from aiogram.filters import Command, CommandStart
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
-from bot.sandbox import SandboxClient
-from bot.sandbox.client import SandboxError
+from sandbox import SandboxClient
+from sandbox.client import SandboxError
 
 START_KEYBOARD = InlineKeyboardMarkup(
     inline_keyboard=[

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.sandbox.events import EventLog
+from sandbox.events import EventLog
 
 
 def test_since_gives_the_newer_events_in_order_and_says_when_some_are_gone() -> None:

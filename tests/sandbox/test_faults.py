@@ -15,8 +15,8 @@ from aiogram.exceptions import (
     TelegramServerError,
 )
 
-from bot.sandbox import SandboxClient, SandboxServer
-from tests.sandbox.conftest import RawApi, make_bot
+from sandbox import SandboxClient, SandboxServer
+from tests.sandbox.harness import RawApi, make_bot
 
 
 async def outcomes(raw: RawApi, calls: int, method: str = "getMe", **params: Any) -> list[int]:
@@ -166,7 +166,7 @@ async def test_global_rate_limit_from_constructor(family: dict[str, Any]) -> Non
 
 
 async def test_bad_fault_config_is_rejected(sb: SandboxClient) -> None:
-    from bot.sandbox.client import SandboxError
+    from sandbox.client import SandboxError
 
     with pytest.raises(SandboxError, match="kind must be one of"):
         await sb.set_faults([{"kind": "418"}])

@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
-from bot.sandbox import SandboxClient
-from bot.sandbox.client import SandboxError
-from tests.sandbox.conftest import RawApi, problems
+from sandbox import SandboxClient
+from sandbox.client import SandboxError
+from tests.sandbox.harness import RawApi, problems
 
 
 async def status(raw: RawApi, chat: int, user: int) -> str:

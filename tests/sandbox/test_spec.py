@@ -8,11 +8,11 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bot.sandbox import SandboxClient, SandboxServer
-from bot.sandbox.files import sample_png
-from bot.sandbox.methods import METHODS, Kind
-from bot.sandbox.registry import HANDLERS
-from tests.sandbox.conftest import BOT_ID, RawApi, problems, returns
+from sandbox import SandboxClient, SandboxServer
+from sandbox.files import sample_png
+from sandbox.methods import METHODS, Kind
+from sandbox.registry import HANDLERS
+from tests.sandbox.harness import BOT_ID, RawApi, assert_conforms, problems, returns
 
 
 def expected_kind(types: list[str]) -> Kind:
@@ -52,11 +52,6 @@ def test_method_table_matches_spec(spec: dict[str, Any], name: str) -> None:
         if field["required"]:
             assert field_name in ours, f"{name}.{field_name} is required by the spec"
     assert method.returns in returns(spec, name)
-
-
-def assert_conforms(spec: dict[str, Any], value: Any, type_name: str) -> None:
-    found = problems(spec, value, type_name)
-    assert not found, "\n".join(found)
 
 
 async def test_sent_and_fetched_objects_conform(

@@ -9,10 +9,10 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bot.sandbox import SandboxClient, SandboxServer
-from bot.sandbox.errors import ApiError
-from bot.sandbox.text import parse_html
-from tests.sandbox.conftest import TOKEN, RawApi
+from sandbox import SandboxClient, SandboxServer
+from sandbox.errors import ApiError
+from sandbox.text import parse_html
+from tests.sandbox.harness import TOKEN, RawApi
 
 
 async def test_missing_and_mistyped_parameters(raw: RawApi, family: dict[str, Any]) -> None:

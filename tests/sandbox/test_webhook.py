@@ -17,9 +17,9 @@ from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
 from aiohttp import web
 
-from bot.sandbox import SandboxClient, SandboxServer
-from bot.sandbox.__main__ import parse_upstreams
-from tests.sandbox.conftest import TOKEN, make_bot
+from sandbox import SandboxClient, SandboxServer
+from sandbox.__main__ import parse_upstreams
+from tests.sandbox.harness import TOKEN, make_bot
 
 OTHER_TOKEN = "654321:OTHER-TOKEN"
 

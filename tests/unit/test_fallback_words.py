@@ -11,6 +11,9 @@ from aiogram.types import Chat, Message
 from handlers.fallback import unheard_words
 from handlers.helpline import command_words
 
+# aiogram costs seconds to import: the fast layer does not even collect this file.
+pytestmark = pytest.mark.slow
+
 
 def _message(text: str | None = None, caption: str | None = None) -> Message:
     return Message(

@@ -1,14 +1,19 @@
-"""Synchronous filters run on the event loop (handlers/inline.py), not in a thread each."""
+"""Synchronous filters run on the event loop (bot/telegram/inline_filters.py), not in a thread
+each."""
 
 from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from aiogram import F, Router
 from aiogram.types import Chat, Message
 
+from bot.telegram.inline_filters import run_filters_inline
 from handlers import build_router
-from handlers.inline import run_filters_inline
+
+# aiogram costs seconds to import: the fast layer does not even collect this file.
+pytestmark = pytest.mark.slow
 
 
 def _message(text: str) -> Message:

@@ -7,7 +7,10 @@ import asyncio
 import pytest
 from aiogram.fsm.storage.base import StorageKey
 
-from handlers.isolation import OrderedIsolation
+from bot.telegram.isolation import OrderedIsolation
+
+# aiogram costs seconds to import: the fast layer does not even collect this file.
+pytestmark = pytest.mark.slow
 
 
 def key(user: int) -> StorageKey:

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bot.services.account import MEDIA_FORMS
 from handlers.helpline import MEDIA
+
+# aiogram costs seconds to import: the fast layer does not even collect this file.
+pytestmark = pytest.mark.slow
 
 
 def test_every_relayed_kind_has_its_own_answer() -> None:

@@ -8,10 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.catalog import load_catalog
 from bot.domain.menus import COMMANDS, Menu, description_key, menu_for
 from bot.domain.people import Role
-from content import CONTENT_DIR
+from tests import shipped
 
 HANDLERS = Path(__file__).resolve().parents[2] / "handlers"
 
@@ -43,7 +42,7 @@ def test_menu_follows_role(role: Role | None, staff: Role | None, menu: Menu) ->
 
 
 def test_every_entry_has_words_in_both_languages_and_a_handler() -> None:
-    catalog = load_catalog(CONTENT_DIR, ["zh_Hans", "en"], "zh_Hans")
+    catalog = shipped.catalog()
     registered = set(
         re.findall(r'"([a-z_]+)"', " ".join(re.findall(r"Command\(([^)]*)\)", _handlers())))
     )

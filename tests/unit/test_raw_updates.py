@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from aiogram.types import Update
 
-from handlers.raw_updates import decode
+from bot.telegram.raw_updates import decode
+
+# aiogram costs seconds to import: the fast layer does not even collect this file.
+pytestmark = pytest.mark.slow
 
 USER = {"id": 7, "is_bot": False, "first_name": "小\x00明"}
 CHAT = {"id": 7, "type": "private", "first_name": "小\x00明"}

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -22,10 +20,7 @@ from bot.services.reports import (
     spreadsheet_cell,
     suppressed,
 )
-from tests.content.test_charts import make_figures
-
-TZ = ZoneInfo("Asia/Shanghai")
-NOW = datetime(2026, 3, 9, 2, 0, tzinfo=UTC)
+from tests.figures import NOW, TZ, make_figures
 
 
 def test_counts_from_one_to_four_are_hidden_and_zero_is_not() -> None:

@@ -14,7 +14,10 @@ from aiogram.exceptions import (
 )
 from aiogram.methods import GetUpdates, SendMessage
 
-from handlers.retry import RetryRequests
+from bot.telegram.client import RetryRequests
+
+# aiogram costs seconds to import: the fast layer does not even collect this file.
+pytestmark = pytest.mark.slow
 
 SEND = SendMessage(chat_id=1, text="hi")
 

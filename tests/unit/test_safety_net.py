@@ -15,7 +15,6 @@ from bot.catalog.triage import (
     TRIAGE_DIR,
     TriageContentError,
     load_model,
-    load_net_policy,
     load_safety_net,
     load_triager,
 )
@@ -31,9 +30,10 @@ from bot.domain.safety_net import (
 )
 from bot.domain.triage import Category, RiskLevel, Triage
 from content import CONTENT_DIR
+from tests import shipped
 
-NET = load_safety_net(CONTENT_DIR)
-POLICY = load_net_policy(CONTENT_DIR)
+NET = shipped.safety_net()
+POLICY = shipped.net_policy()
 
 
 def _t(level: RiskLevel = RiskLevel.NONE, score: float = 0.0, *signals: Signal) -> Triage:

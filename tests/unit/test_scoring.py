@@ -7,12 +7,11 @@ from collections.abc import Sequence
 
 import pytest
 
-from bot.catalog.questionnaires import load_instruments
 from bot.domain.cases import Tier
 from bot.domain.screening import Instrument, InvalidAnswersError, Result, parse_scores, score
-from content import CONTENT_DIR
+from tests import shipped
 
-FORMS = load_instruments(CONTENT_DIR)
+FORMS = shipped.instruments()
 
 
 def answers_for(form: Instrument, total: int) -> dict[int, int | None]:

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from bot.catalog.questionnaires import QuestionnaireError, _instrument, load_instruments
+from bot.catalog.questionnaires import QuestionnaireError, _instrument
 from bot.domain.cases import Tier
 from bot.domain.screening import (
     StoredResult,
@@ -21,9 +21,9 @@ from bot.domain.screening import (
 )
 from bot.services.child_file import about, result_flags
 from bot.services.screening import evidence, summary_reply
-from content import CONTENT_DIR
+from tests import shipped
 
-FORMS = load_instruments(CONTENT_DIR)
+FORMS = shipped.instruments()
 ZEROS_THEN_9 = {**dict.fromkeys(range(1, 9), 0), 9: 3}
 
 

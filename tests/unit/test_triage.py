@@ -7,7 +7,6 @@ import json
 
 import pytest
 
-from bot.catalog.triage import load_triager
 from bot.domain.triage import (
     Booster,
     Category,
@@ -24,14 +23,14 @@ from bot.domain.triage import (
     Triager,
     normalise,
 )
-from content import CONTENT_DIR
+from tests import shipped
 
 T2S = {"殺": "杀", "經": "经", "藥": "药"}
 
 
 @pytest.fixture(scope="module")
 def real() -> Triager:
-    return load_triager(CONTENT_DIR)
+    return shipped.triager()
 
 
 # --- normalisation ---------------------------------------------------------------------------

@@ -20,9 +20,6 @@ from sqlalchemy import select
 
 from bot.catalog.answers import load_answers
 from bot.catalog.helpline import load_canned, load_directory
-from bot.catalog.hotlines import load_hotlines
-from bot.catalog.lessons import load_programmes
-from bot.catalog.triage import load_net_policy, load_safety_net
 from bot.db.models import OutboxRow
 from bot.db.uow import SqlUnitOfWorkFactory
 from bot.domain.cases import Case, DutyHours, Targets
@@ -38,6 +35,7 @@ from bot.services.lessons import LESSON_KINDS, LessonPolicy, Lessons
 from bot.services.outbox import REPLIES, Delivery
 from bot.services.roster import Roster
 from content import CONTENT_DIR
+from tests import shipped
 from tests.support import FixedClock
 
 STAFF_CHAT = -1001
@@ -50,15 +48,16 @@ MEDIUM = "最近没人在乎我，我好孤单"
 
 @cache
 def catalogs() -> dict[str, Any]:
-    """What the bot loads from content/ at start, once per test run."""
+    """What the bot loads from content/ at start, once per test run (shared with the content
+    tests through tests/shipped.py where they read the same)."""
     return {
-        "net": load_safety_net(CONTENT_DIR),
-        "policy": load_net_policy(CONTENT_DIR),
+        "net": shipped.safety_net(),
+        "policy": shipped.net_policy(),
         "answers": load_answers(CONTENT_DIR),
-        "hotlines": load_hotlines(CONTENT_DIR),
+        "hotlines": shipped.hotlines(),
         "directory": load_directory(CONTENT_DIR),
         "canned": load_canned(CONTENT_DIR),
-        "programmes": load_programmes(CONTENT_DIR),
+        "programmes": shipped.programmes(),
     }
 
 
