@@ -72,7 +72,7 @@ def main() -> None:
     everyday_scores: list[float] = []
     for held in families:
         train_texts: list[str] = []
-        labels: list[int] = []
+        levels: list[RiskLevel] = []
         for p in paths:
             if family(p) == held or (is_context_set(p) and not args.pairs):
                 continue
@@ -80,8 +80,8 @@ def main() -> None:
                 text = f"{r.first}\n{r.example.text}" if isinstance(r, Pair) else r.text
                 level = r.example.level if isinstance(r, Pair) else r.level
                 train_texts.append(norm(text))
-                labels.append(1 if level.at_least(RiskLevel.HIGH) else 0)
-        weights, bias = triage_model.fit(train_texts, labels)
+                levels.append(level)
+        weights, bias = triage_model.fit(train_texts, levels)
         net = SafetyNet(base.triager, NgramModel(weights, bias, ask_at=0.5), base.cues)
         for p in paths:
             if family(p) != held:

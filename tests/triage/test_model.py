@@ -124,9 +124,15 @@ def test_the_trainer_ships_what_sklearn_fitted() -> None:
 
     rows = triage_model.training_rows()[::7]
     texts = [t for t, _ in rows]
-    labels = np.array([1 if level.at_least(RiskLevel.HIGH) else 0 for _, level in rows])
-    weights, bias = triage_model.fit(texts, list(labels))
-    fitted = triage_model._model().fit(triage_model._matrix(texts), labels)
+    levels = [level for _, level in rows]
+    labels = np.array([1 if level.at_least(RiskLevel.HIGH) else 0 for level in levels])
+    critical = np.array([level is RiskLevel.CRITICAL for level in levels])
+    weights, bias = triage_model.fit(texts, levels)
+    fitted = triage_model._model().fit(
+        triage_model._matrix(texts),
+        labels,
+        sample_weight=np.where(critical, triage_model.CRITICAL_WEIGHT, 1.0),
+    )
     coef = fitted.coef_[0]
     kept = np.abs(coef) >= triage_model.PRUNE
     assert np.allclose(np.array(weights)[kept], coef[kept], atol=1e-4)

@@ -62,7 +62,7 @@ def test_everyday_messages_are_rarely_bothered() -> None:
     negatives = sum(f.negatives for f in pooled)
     assert negatives > 1500
     # 2026-12: 1.9% bothered and 1.1% alarmed (of 4,628) once the three new writers' sets were
-    # learnt; the guards sit just above.
+    # learnt; 2026-12c, three more learnt: 1.8% and 1.1% of 5,124. The guards sit just above.
     assert sum(f.none_bothered for f in pooled) <= 0.03 * negatives
     assert sum(f.none_alarm for f in pooled) <= 0.015 * negatives
 
@@ -70,8 +70,9 @@ def test_everyday_messages_are_rarely_bothered() -> None:
 def test_most_critical_messages_are_escalated_at_once() -> None:
     pooled = [_figures(p) for p in SINGLE]
     critical = sum(f.critical for f in pooled)
-    # 2026-12: 86.3% of 2,945 (79.3% before the three new writers' sets were learnt).
-    assert sum(f.critical_escalated for f in pooled) >= 0.85 * critical
+    # 2026-12: 86.3% of 2,945 (79.3% before the three new writers' sets were learnt);
+    # 2026-12c: 92.6% of 3,336, three more learnt and critical messages weighed double.
+    assert sum(f.critical_escalated for f in pooled) >= 0.91 * critical
 
 
 def test_a_statement_split_over_two_messages_is_caught() -> None:
@@ -79,5 +80,5 @@ def test_a_statement_split_over_two_messages_is_caught() -> None:
     critical = sum(f.critical for f in pooled)
     assert critical >= 60
     assert sum(f.critical_caught for f in pooled) == critical
-    # 2026-12: 90.3% of 381 escalated at once.
-    assert sum(f.critical_escalated for f in pooled) >= 0.88 * critical
+    # 2026-12: 90.3% of 381 escalated at once; 2026-12c: 95.4% of 460.
+    assert sum(f.critical_escalated for f in pooled) >= 0.93 * critical
